@@ -1,0 +1,74 @@
+#pragma once
+/// @file keys.hpp
+/// EC P-256 keys: parsed once into an OpenSSL key object, cheap to copy (shared, immutable).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/secret.hpp"
+
+namespace loginid {
+
+namespace detail {
+struct EcKeyImpl;  // OpenSSL EVP_PKEY plus per-thread signing/verifying state; see src/jose/keys.cpp
+}
+
+/// An EC P-256 public key. Immutable and thread-safe; copies share the parsed key.
+class PublicKey final {
+ public:
+  /// From PEM SPKI (`-----BEGIN PUBLIC KEY-----`). Throws KeyError (not PEM, not EC, not P-256,
+  /// point not on the curve).
+  static PublicKey from_pem(std::string_view pem);
+  /// From a JWK object: `kty` "EC", `crv` "P-256", `x`, `y` (32-byte base64url each); `d` is ignored.
+  static PublicKey from_jwk(const nlohmann::json& jwk);
+  /// From JWK text. Throws KeyError, also for invalid JSON.
+  static PublicKey from_jwk(std::string_view jwk_json);
+  /// From either form: PEM when the text starts with "-----BEGIN", else JWK JSON.
+  static PublicKey from_pem_or_jwk(std::string_view text);
+
+  /// PEM SPKI text.
+  [[nodiscard]] std::string to_pem() const;
+  /// `{"kty":"EC","crv":"P-256","x":...,"y":...}`
+  [[nodiscard]] nlohmann::json to_jwk() const;
+
+  /// ES256 verification of `data` against a raw 64-byte r||s signature. Any other length,
+  /// r or s out of range, or a bad signature gives false. Never throws.
+  [[nodiscard]] bool verify_es256(std::string_view data, std::string_view signature) const noexcept;
+
+  [[nodiscard]] bool operator==(const PublicKey& other) const noexcept;
+
+ private:
+  explicit PublicKey(std::shared_ptr<const detail::EcKeyImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const detail::EcKeyImpl> impl_;
+  friend class PrivateKey;
+};
+
+/// An EC P-256 private key (the API credential). Immutable and thread-safe; copies share the key.
+/// Never printed: there is no operator<<, and errors never contain key material.
+class PrivateKey final {
+ public:
+  /// A fresh key from the OpenSSL CSPRNG.
+  static PrivateKey generate();
+  /// From PEM PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`). The internal copy of
+  /// the text is cleansed after parsing. Throws KeyError.
+  static PrivateKey from_pem(std::string_view pem);
+  /// From a JWK with `d`. Throws KeyError.
+  static PrivateKey from_jwk(const nlohmann::json& jwk);
+
+  /// PKCS#8 PEM text, in a zeroing string.
+  [[nodiscard]] SecretString to_pem() const;
+  [[nodiscard]] PublicKey public_key() const;
+
+  /// ES256: SHA-256 + ECDSA P-256, exactly 64 bytes r||s (raw bytes, not base64url).
+  /// Set-up work (algorithm fetch, context) is done once per key and thread, not per call.
+  [[nodiscard]] std::string sign_es256(std::string_view data) const;
+
+ private:
+  explicit PrivateKey(std::shared_ptr<const detail::EcKeyImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const detail::EcKeyImpl> impl_;
+};
+
+}  // namespace loginid

@@ -1,0 +1,39 @@
+#pragma once
+/// @file secret.hpp
+/// A string type for secrets (private key PEM, tokens in flight) that wipes its memory.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace loginid {
+
+/// Owns secret text and overwrites it with zeros (OPENSSL_cleanse) when destroyed or reassigned.
+/// Move-only so a secret is never copied by accident; `view()` gives read access.
+class SecretString final {
+ public:
+  SecretString() = default;
+  /// Takes the text; the caller's string is cleansed and left empty.
+  explicit SecretString(std::string&& text) noexcept;
+  /// Copies the text (the caller keeps and must wipe its own copy).
+  explicit SecretString(std::string_view text);
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  SecretString(SecretString&& other) noexcept;
+  SecretString& operator=(SecretString&& other) noexcept;
+  ~SecretString();
+
+  [[nodiscard]] std::string_view view() const noexcept { return value_; }
+  [[nodiscard]] bool empty() const noexcept { return value_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return value_.size(); }
+  /// Wipes and empties.
+  void clear() noexcept;
+
+ private:
+  std::string value_;
+};
+
+/// Overwrites a string's bytes (including spare capacity is not possible; the used bytes) and clears it.
+void cleanse(std::string& text) noexcept;
+
+}  // namespace loginid

@@ -1,0 +1,1 @@
+// implemented by the JOSE core work (issue 2)
