@@ -1,0 +1,85 @@
+#pragma once
+/// @file options.hpp
+/// Client configuration. Every member has a sensible default.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "loginid/jwt.hpp"
+#include "loginid/transport.hpp"
+
+namespace loginid {
+
+/// The production environment (API.md, "Base URL").
+inline constexpr std::string_view kDefaultBaseUrl = "https://directweb.usw1.loginid.io";
+
+enum class LogLevel { debug, info, warning, error };
+/// Receives the SDK's log lines (never secrets). The library prints nothing by itself.
+using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
+
+/// When and how often a failed call is repeated.
+struct RetryOptions final {
+  /// Total attempts, the first included (1 = never retry).
+  int max_attempts = 3;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{2'000};
+  double multiplier = 2.0;
+  /// Honour `Retry-After` (seconds or HTTP-date) on 429/503, within the call's timeout.
+  bool honour_retry_after = true;
+};
+
+/// The cache of LoginID's public keys, by `kid`.
+struct KeyCacheOptions final {
+  /// Used when /certs sends no usable Cache-Control: max-age.
+  std::chrono::seconds default_ttl{300};
+  /// max-age is clamped into [min_ttl, max_ttl].
+  std::chrono::seconds min_ttl{60};
+  std::chrono::seconds max_ttl{std::chrono::hours(24)};
+  std::size_t max_keys = 64;
+  /// An unknown kid is remembered as unknown this long (no new fetch for it).
+  std::chrono::seconds negative_ttl{60};
+  /// At most this many fetches for kids never seen before, per minute (tokens with random
+  /// kids cannot make the SDK flood the service).
+  int max_unknown_fetches_per_minute = 10;
+};
+
+/// Optional cache of verified tokens: SHA-256(token) -> claims, until the token's `exp`.
+/// A hit still enforces audience, username and time checks.
+struct TokenCacheOptions final {
+  bool enabled = false;
+  std::size_t max_entries = 10'000;
+};
+
+struct Options final {
+  /// Service base URL; a trailing '/' is dropped. When unset: http://$LOGINID_EMULATOR_HOST if
+  /// that variable is set, else kDefaultBaseUrl.
+  std::optional<std::string> base_url;
+  /// Each call ends within this (retries included).
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{3'000};
+  /// Budget of wait_code's long poll (the server may answer code_timeout earlier).
+  std::chrono::milliseconds wait_timeout{120'000};
+  RetryOptions retry;
+  /// Tolerance for exp/nbf/iat when verifying LoginID's tokens.
+  std::chrono::seconds leeway{60};
+  /// When set, tokens older than this (from `iat`) are rejected.
+  std::optional<std::chrono::seconds> max_token_age;
+  /// Null: the libcurl transport, with `ca_bundle`.
+  std::shared_ptr<HttpTransport> transport;
+  /// Empty: system clock.
+  Clock clock;
+  LogCallback log;
+  /// Allow plain http:// to a non-loopback host (never do this in production).
+  bool allow_insecure_http = false;
+  /// PEM CA bundle for https instead of the system store.
+  std::optional<std::string> ca_bundle;
+  KeyCacheOptions key_cache;
+  TokenCacheOptions token_cache;
+};
+
+}  // namespace loginid

@@ -1,0 +1,82 @@
+#pragma once
+/// @file transport.hpp
+/// The one seam between the SDK and the network: HttpTransport::send. The default is libcurl;
+/// tests inject a fake to record requests or simulate faults.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace loginid {
+
+/// Header list; names compared case-insensitively by header().
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+/// One HTTP request, fully resolved (absolute URL).
+struct HttpRequest final {
+  std::string method;  ///< "GET", "POST", "PUT", "DELETE"
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+  /// The whole exchange must end by then (connect + send + receive).
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{3'000};
+};
+
+/// One HTTP answer (any status: non-2xx is not an exception at this level).
+struct HttpResponse final {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+  /// First header with this name (case-insensitive), or nullopt.
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
+};
+
+/// The exchange failed without an HTTP answer.
+class TransportError : public std::runtime_error {
+ public:
+  enum class Kind {
+    connect_failed,  ///< DNS, refused, TLS handshake: the request certainly did not reach the server
+    timeout,         ///< the deadline passed (the request may have reached the server)
+    io_failed,       ///< reset or truncated while sending or receiving (may have reached the server)
+    refused_locally, ///< not sent at all (bad URL, insecure scheme refused, ...)
+  };
+  TransportError(Kind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+  /// False only when the server cannot have seen the request; a creating call is retried only then.
+  [[nodiscard]] bool may_have_reached_server() const noexcept {
+    return kind_ == Kind::timeout || kind_ == Kind::io_failed;
+  }
+
+ private:
+  Kind kind_;
+};
+
+/// Sends requests. Implementations must be safe to call from many threads at once.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  /// Returns the answer (any status) or throws TransportError.
+  virtual HttpResponse send(const HttpRequest& request) = 0;
+};
+
+/// Options of the default libcurl transport.
+struct CurlTransportOptions final {
+  /// PEM bundle of CAs to trust instead of the system store (https only). Peer and host
+  /// verification are always on.
+  std::optional<std::string> ca_bundle;
+  /// Connections kept alive for reuse across calls and threads.
+  std::size_t max_idle_connections = 16;
+  std::string user_agent = "loginid-cpp";
+};
+
+/// The default transport: libcurl with connection reuse (keep-alive), shared DNS and TLS session
+/// caches, and an upper bound on idle connections.
+std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options = {});
+
+}  // namespace loginid

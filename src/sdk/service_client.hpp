@@ -1,0 +1,72 @@
+#pragma once
+// The request pipeline every SDK call goes through: base URL resolution (incl. the emulator switch),
+// the transport, the retry policy, and the mapping of failures to loginid::Error.
+// Split of work: this file and key_cache / token_verifier are the infrastructure; src/sdk/client*.cpp
+// and management*.cpp build the calls of API.md on top of them.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/error.hpp"
+#include "loginid/options.hpp"
+#include "loginid/transport.hpp"
+
+namespace loginid::detail {
+
+/// What may be repeated after a failure (issue 4, "Transport and resilience").
+enum class Idempotency {
+  safe,     ///< reads, PUT activate/deactivate, DELETE: retried on connection failures and 408/429/500/502/503/504
+  creates,  ///< creates something: retried only when the request cannot have reached the server
+};
+
+struct ApiCall {
+  std::string method;                   ///< "GET", "POST", "PUT", "DELETE"
+  std::string path;                     ///< starts with '/', already percent-encoded, may carry a query
+  std::optional<nlohmann::json> body;   ///< sent as application/json when present
+  std::optional<std::string> bearer;    ///< service token for `Authorization: Bearer`
+  Idempotency idempotency = Idempotency::safe;
+  /// Overrides Options::timeout (wait_code uses Options::wait_timeout).
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct ApiResponse {
+  int status = 0;
+  std::string body;
+  nlohmann::json json;     ///< parsed body; null for an empty body (204) or a non-JSON 2xx body
+  std::string request_id;  ///< X-Request-ID
+  HttpHeaders headers;
+};
+
+class ServiceClient {
+ public:
+  /// Resolves the base URL (Options::base_url, else LOGINID_EMULATOR_HOST, else kDefaultBaseUrl),
+  /// refuses insecure set-ups (InvalidArgument), creates the libcurl transport unless one is given.
+  /// Every request carries `X-Client-ID: client_id`.
+  ServiceClient(Options options, std::string client_id);
+
+  /// Sends the call, retrying per policy within the call's timeout. Returns a 2xx answer; throws
+  /// loginid::Error for a non-2xx answer (status, code, message, request id from the body; code
+  /// `unknown_error` for a non-JSON body) and for transport failures (status 0, code
+  /// `connection_failed` / `timeout`). Logs one line per attempt through Options::log (no secrets).
+  ApiResponse call(const ApiCall& call) const;
+
+  [[nodiscard]] const std::string& base_url() const noexcept;
+  [[nodiscard]] const std::string& client_id() const noexcept;
+  [[nodiscard]] const Options& options() const noexcept;
+  [[nodiscard]] std::chrono::system_clock::time_point now() const;
+  void log(LogLevel level, std::string_view message) const;
+
+ private:
+  struct State;
+  std::shared_ptr<const State> state_;
+};
+
+/// Percent-encodes a path segment or query value (RFC 3986 unreserved characters kept).
+std::string percent_encode(std::string_view text);
+
+}  // namespace loginid::detail
