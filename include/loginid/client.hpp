@@ -1,0 +1,169 @@
+#pragma once
+/// @file client.hpp
+/// loginid::LoginID: the application client (service tokens, token and transaction
+/// verification, transactions, code waiting, public-key authentication).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "loginid/error.hpp"
+#include "loginid/jwt.hpp"
+#include "loginid/keys.hpp"
+#include "loginid/options.hpp"
+#include "loginid/types.hpp"
+
+namespace loginid {
+
+namespace detail {
+struct ClientState;  // see src/sdk/client_state.hpp
+}
+
+/// Who a service token is for (API.md: `username` is sent if given, else `user_id` if given).
+struct ServiceTokenOptions final {
+  std::optional<std::string> username;
+  std::optional<std::string> user_id;
+  /// 16 random alphanumerics when absent. A nonce is single use at the service.
+  std::optional<std::string> nonce;
+};
+
+/// The application client of LoginID.
+///
+/// Construction parses the private key once (the PEM text passed in is cleansed afterwards) and
+/// resolves the base URL (Options::base_url, else `http://$LOGINID_EMULATOR_HOST`, else
+/// kDefaultBaseUrl). After construction the object is immutable: every member function is
+/// `const` and safe to call from many threads at once. Copies are cheap and share the key, the
+/// connection pool and the key cache.
+///
+/// Errors: a refused or failed call throws loginid::Error (HTTP status, service code, message,
+/// request id); a bad argument throws loginid::InvalidArgument before anything is sent; a token
+/// that fails verification gives `false`, a TokenErrc, or a loginid::TokenError, depending on
+/// the overload.
+///
+/// @code
+/// loginid::LoginID client{"my-client-id", read_file("key.pem")};
+/// if (client.verify_token(jwt, "alice")) { /* logged in */ }
+/// @endcode
+class LoginID {
+ public:
+  /// @param client_id  the application's client id (non-empty, else InvalidArgument).
+  /// @param private_key_pem  the API credential, PEM PKCS#8 or SEC1; may be empty for a client
+  ///        that only verifies tokens and waits for codes. Cleansed after parsing.
+  /// @param options  base URL, timeouts, retries, transport, clock, log, ...
+  /// @throws KeyError for a key that is not a valid EC P-256 private key (never echoes the key).
+  /// @throws InvalidArgument for an empty client id or an insecure/invalid base URL.
+  explicit LoginID(std::string client_id, std::string private_key_pem = {}, Options options = {});
+  /// Same with an already parsed key.
+  LoginID(std::string client_id, PrivateKey private_key, Options options = {});
+
+  LoginID(const LoginID&) = default;
+  LoginID(LoginID&&) noexcept = default;
+  LoginID& operator=(const LoginID&) = default;
+  LoginID& operator=(LoginID&&) noexcept = default;
+  ~LoginID();
+
+  /// The client id given at construction.
+  [[nodiscard]] const std::string& client_id() const noexcept;
+  /// The resolved base URL (no trailing '/').
+  [[nodiscard]] const std::string& base_url() const noexcept;
+  /// True when a private key was given (needed for service tokens and transactions).
+  [[nodiscard]] bool has_private_key() const noexcept;
+
+  /// A service token for `scope` (goes into the `type` claim), signed ES256 with the private key:
+  /// `{"client_id","type","nonce","iat"}` plus `username`, else `user_id`, when given.
+  /// @code
+  /// auto token = client.generate_service_token("users.retrieve", {.username = "alice"});
+  /// @endcode
+  /// @throws InvalidArgument for an empty scope or when the client has no private key.
+  [[nodiscard]] std::string generate_service_token(std::string_view scope, const ServiceTokenOptions& options = {}) const;
+
+  /// True when `token` is a user token LoginID issued for this client: ES256 signature by the key
+  /// for its `kid` (fetched from /certs and cached), `aud` == client_id(), `exp`/`nbf` within
+  /// Options::leeway, and `udata` == `username` when given. Never throws.
+  /// @code
+  /// bool ok = client.verify_token(jwt, "alice");
+  /// @endcode
+  [[nodiscard]] bool verify_token(std::string_view token,
+                                  std::optional<std::string_view> username = std::nullopt) const noexcept;
+
+  /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc, e.g.
+  /// TokenErrc::expired, TokenErrc::audience_mismatch, TokenErrc::key_unavailable). Never throws.
+  [[nodiscard]] std::optional<Claims> verify_token_claims(std::string_view token,
+                                                          std::optional<std::string_view> username,
+                                                          std::error_code& ec) const noexcept;
+  /// The verified claims. @throws TokenError with the reason.
+  [[nodiscard]] Claims verify_token_claims(std::string_view token,
+                                           std::optional<std::string_view> username = std::nullopt) const;
+
+  /// A transaction auth token: `{"type":"tx.create","nonce","payload_hash","iat"}`, payload_hash =
+  /// b64url(SHA-256(tx_payload)). @throws InvalidArgument for an empty payload or no private key.
+  [[nodiscard]] std::string generate_tx_auth_token(std::string_view tx_payload,
+                                                   std::optional<std::string_view> nonce = std::nullopt) const;
+
+  /// Creates a transaction (POST /tx) and returns its id.
+  /// @code
+  /// std::string tx_id = client.create_tx("Pay 10 EUR to Bob");
+  /// @endcode
+  /// @throws InvalidArgument (empty payload, no private key), Error (service refusal, bad_response).
+  [[nodiscard]] std::string create_tx(std::string_view tx_payload,
+                                      std::optional<std::string_view> nonce = std::nullopt) const;
+  /// Creates a transaction with the optional `tx_type` / `username` fields and returns the whole
+  /// answer (id, url, the nonce sent).
+  [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {}) const;
+
+  /// True when `tx_token` verifies like a user token (signature, audience, time) and its
+  /// `tx_hash` equals b64url(SHA-256(tx_payload + nonce + server_nonce)), recomputed from the
+  /// caller's `tx_payload`. Never throws.
+  /// @code
+  /// bool ok = client.verify_transaction(tx_token, "Pay 10 EUR to Bob");
+  /// @endcode
+  [[nodiscard]] bool verify_transaction(std::string_view tx_token, std::string_view tx_payload) const noexcept;
+  /// The verified claims, or nullopt with `ec` set (TokenErrc::tx_hash_mismatch, ...). Never throws.
+  [[nodiscard]] std::optional<Claims> verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
+                                                                std::error_code& ec) const noexcept;
+  /// The verified claims. @throws TokenError with the reason.
+  [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const;
+
+  /// Waits (long poll, up to Options::wait_timeout) until `code` of `code_type` is authorized for
+  /// `username`, then returns the authentication response. Unless `no_jwt`, the returned JWT is
+  /// verified (audience, signature, `udata` == username) before returning.
+  /// @code
+  /// auto auth = client.wait_code("alice", code, loginid::CodeType::short_code);
+  /// std::string user_token = *auth.jwt;
+  /// @endcode
+  /// @throws InvalidArgument (empty username or code), Error (`code_timeout` 408, `code_expired`
+  ///         410, `code_invalid` 400, `user_inactive` 403, `not_found` 404, ...), TokenError when
+  ///         the returned JWT does not verify.
+  [[nodiscard]] AuthResult wait_code(std::string_view username, std::string_view code, CodeType code_type,
+                                     bool no_jwt = false) const;
+
+  /// Starts a public-key login (scope `auth.login`): returns the challenge to sign.
+  /// @param public_key_pem  the user's registered public key (PEM SPKI; checked locally).
+  /// @throws InvalidArgument (empty username, bad key: KeyError), Error.
+  [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(std::string_view username,
+                                                               std::string_view public_key_pem) const;
+  /// Completes a public-key login with `assertion` (see make_publickey_assertion()); the returned
+  /// JWT is verified like wait_code's.
+  /// @code
+  /// auto challenge = client.authenticate_publickey_init("alice", user_key.public_key().to_pem());
+  /// auto auth = client.authenticate_publickey_complete(
+  ///     "alice", challenge.challenge_id, loginid::LoginID::make_publickey_assertion(user_key, challenge.challenge));
+  /// @endcode
+  [[nodiscard]] AuthResult authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
+                                                           std::string_view assertion) const;
+  /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
+  /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"challenge": <challenge>, "iat": <now>}`,
+  /// signed with the user's private key.
+  [[nodiscard]] static std::string make_publickey_assertion(const PrivateKey& user_key, std::string_view challenge);
+
+ protected:
+  /// The shared, immutable state (key, request pipeline, token verifier).
+  [[nodiscard]] const detail::ClientState& state() const noexcept { return *state_; }
+
+ private:
+  std::shared_ptr<const detail::ClientState> state_;
+};
+
+}  // namespace loginid

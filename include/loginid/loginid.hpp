@@ -1,0 +1,20 @@
+#pragma once
+/// @file loginid.hpp
+/// The umbrella header: everything a user of the LoginID C++ SDK needs.
+///
+/// @code
+/// #include <loginid/loginid.hpp>
+///
+/// loginid::LoginIdManagement mgmt{client_id, private_key_pem};
+/// loginid::User user = mgmt.get_user("alice");
+/// @endcode
+
+#include "loginid/error.hpp"       // IWYU pragma: export
+#include "loginid/secret.hpp"      // IWYU pragma: export
+#include "loginid/keys.hpp"        // IWYU pragma: export
+#include "loginid/jwt.hpp"         // IWYU pragma: export
+#include "loginid/transport.hpp"   // IWYU pragma: export
+#include "loginid/options.hpp"     // IWYU pragma: export
+#include "loginid/types.hpp"       // IWYU pragma: export
+#include "loginid/client.hpp"      // IWYU pragma: export
+#include "loginid/management.hpp"  // IWYU pragma: export

@@ -1,0 +1,190 @@
+#pragma once
+/// @file types.hpp
+/// Arguments and typed results of the LoginID calls (API.md, "Shapes").
+///
+/// Every result is parsed strictly from the service's JSON: a 2xx answer whose shape is wrong
+/// (a missing member, a member of the wrong type, an unknown enum value) throws loginid::Error
+/// with code `bad_response` and a message naming the member (e.g. `user.id: missing`). Each result
+/// also keeps the whole JSON object it was parsed from in `raw`, so members this version does not
+/// model are still reachable.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/jwt.hpp"
+
+namespace loginid {
+
+/// The kind of authentication code (API.md: `short` 6 digits, `long` 16 alphanumerics,
+/// `phrase` 4 words). `short` and `long` are C++ keywords, hence the `_code` suffix.
+enum class CodeType {
+  short_code,  ///< wire value "short"
+  long_code,   ///< wire value "long"
+  phrase,      ///< wire value "phrase"
+};
+
+/// What a code is for.
+enum class CodePurpose {
+  temporary_authentication,  ///< wire value "temporary_authentication"
+  add_credential,            ///< wire value "add_credential"
+};
+
+/// The wire value: "short", "long" or "phrase". Throws InvalidArgument for a value outside the enum.
+[[nodiscard]] std::string_view to_string(CodeType type);
+/// The wire value: "temporary_authentication" or "add_credential". Throws InvalidArgument for a
+/// value outside the enum.
+[[nodiscard]] std::string_view to_string(CodePurpose purpose);
+/// Parses a wire value ("short", "long", "phrase"; exact, lower case). Throws InvalidArgument
+/// naming `code_type` and the accepted values otherwise.
+[[nodiscard]] CodeType parse_code_type(std::string_view text);
+/// Parses a wire value ("temporary_authentication", "add_credential"). Throws InvalidArgument
+/// naming `purpose` and the accepted values otherwise.
+[[nodiscard]] CodePurpose parse_code_purpose(std::string_view text);
+
+/// Which user a call is about: a user id, a username, or both (both are then sent).
+/// At least one must be present and non-empty; the SDK refuses the call locally otherwise
+/// (InvalidArgument naming `user`).
+///
+/// @code
+/// mgmt.get_credentials(loginid::UserRef::by_username("alice"));
+/// mgmt.revoke_credential(cred_id, loginid::UserRef::by_id(user_id));
+/// @endcode
+struct UserRef final {
+  std::optional<std::string> user_id;
+  std::optional<std::string> username;
+
+  /// A reference by username.
+  [[nodiscard]] static UserRef by_username(std::string name) { return UserRef{std::nullopt, std::move(name)}; }
+  /// A reference by user id (a UUID at LoginID).
+  [[nodiscard]] static UserRef by_id(std::string id) { return UserRef{std::move(id), std::nullopt}; }
+  /// A reference by both; both are sent.
+  [[nodiscard]] static UserRef by_id_and_username(std::string id, std::string name) {
+    return UserRef{std::move(id), std::move(name)};
+  }
+};
+
+/// A user (API.md "user").
+struct User final {
+  std::string id;
+  std::string username;
+  std::string status;        ///< "active" or "inactive"
+  std::string namespace_id;
+  std::string created_at;    ///< RFC 3339 UTC, e.g. 2026-11-29T01:02:03.456Z
+  std::string updated_at;    ///< RFC 3339 UTC
+  nlohmann::json raw;        ///< the whole object as received
+
+  /// status == "active".
+  [[nodiscard]] bool is_active() const noexcept { return status == "active"; }
+};
+
+/// A credential of a user (API.md "credential").
+struct Credential final {
+  std::string uuid;
+  std::string type;          ///< "fido2", "public_key", ...
+  std::string status;        ///< "active", "inactive" or "revoked"
+  std::string name;
+  std::string created_at;    ///< RFC 3339 UTC
+  std::string updated_at;    ///< RFC 3339 UTC
+  nlohmann::json raw;
+};
+
+/// Answer of get_credentials: `{user_id, credentials:[credential]}`.
+struct CredentialList final {
+  std::string user_id;
+  std::vector<Credential> credentials;
+  nlohmann::json raw;
+};
+
+/// Answer of rename_credential / revoke_credential: `{user_id, credential}`.
+struct CredentialResult final {
+  std::string user_id;
+  Credential credential;
+  nlohmann::json raw;
+};
+
+/// Answer of generate_code: `{code, expires_at, is_authorized}`.
+struct CodeResult final {
+  std::string code;
+  std::string expires_at;    ///< RFC 3339 UTC
+  bool is_authorized = false;
+  nlohmann::json raw;
+};
+
+/// Answer of authorize_code: `{expires_at, is_authorized}`.
+struct AuthorizeResult final {
+  std::string expires_at;    ///< RFC 3339 UTC
+  bool is_authorized = false;
+  nlohmann::json raw;
+};
+
+/// Answer of invalidate_all_codes: `{deleted_at}`.
+struct InvalidateResult final {
+  std::string deleted_at;    ///< RFC 3339 UTC
+  nlohmann::json raw;
+};
+
+/// The authenticated user inside an AuthResult: `{id, username, namespace_id}`.
+struct AuthUser final {
+  std::string id;
+  std::string username;
+  std::string namespace_id;
+};
+
+/// The credential used, inside an AuthResult: `{uuid, type, name}`.
+struct AuthCredential final {
+  std::string uuid;
+  std::string type;
+  std::string name;
+};
+
+/// The application inside an AuthResult: `{id, type}`.
+struct AuthClient final {
+  std::string id;
+  std::string type;
+};
+
+/// An authentication response (API.md): `{is_authenticated, jwt?, user, credential?, client}`.
+/// When `jwt` is present the SDK has verified it (signature by LoginID's key for its `kid`,
+/// audience == this client's id, time claims, and `udata` == the username when the call named
+/// one) before returning; `claims` holds its verified payload.
+struct AuthResult final {
+  bool is_authenticated = false;
+  std::optional<std::string> jwt;      ///< the user token; absent when no_jwt was requested
+  std::optional<Claims> claims;        ///< the verified payload of `jwt`
+  AuthUser user;
+  std::optional<AuthCredential> credential;
+  AuthClient client;
+  nlohmann::json raw;
+};
+
+/// Optional fields of a transaction (API.md, POST /tx).
+struct TxOptions final {
+  /// The nonce bound into the tx auth token and the body; 16 random alphanumerics when absent.
+  std::optional<std::string> nonce;
+  /// Sent as `tx_type` when set.
+  std::optional<std::string> tx_type;
+  /// Sent as `username` when set.
+  std::optional<std::string> username;
+};
+
+/// Answer of create_transaction: `{id, url?}` plus the nonce that was sent.
+struct TxResult final {
+  std::string id;
+  std::optional<std::string> url;
+  std::string nonce;                   ///< the nonce sent in the request (given or generated)
+  nlohmann::json raw;
+};
+
+/// Answer of authenticate_publickey_init: `{challenge_id, challenge}`.
+struct PublicKeyChallenge final {
+  std::string challenge_id;
+  std::string challenge;               ///< sign it with make_publickey_assertion()
+  nlohmann::json raw;
+};
+
+}  // namespace loginid
