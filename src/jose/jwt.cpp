@@ -1,1 +1,284 @@
-// implemented by the JOSE core work (issue 2)
+#include "loginid/jwt.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "jose/base64url.hpp"
+#include "jose/json_strict.hpp"
+
+namespace loginid {
+namespace {
+
+using detail::JsonProblem;
+
+TokenErrc json_reason(JsonProblem p) noexcept {
+  switch (p) {
+    case JsonProblem::duplicate_key: return TokenErrc::duplicate_key;
+    case JsonProblem::not_object: return TokenErrc::not_object;
+    default: return TokenErrc::bad_json;
+  }
+}
+
+/// Decodes one base64url segment and parses it as a strict JSON object.
+std::optional<Claims> decode_part(std::string_view segment, TokenErrc& why) noexcept {
+  try {
+    const auto bytes = detail::base64url_decode(segment);
+    if (!bytes) {
+      why = TokenErrc::bad_base64;
+      return std::nullopt;
+    }
+    JsonProblem problem{};
+    auto object = detail::parse_json_object_strict(*bytes, problem);
+    if (!object) {
+      why = json_reason(problem);
+    }
+    return object;
+  } catch (...) {  // allocation failure
+    why = TokenErrc::bad_json;
+    return std::nullopt;
+  }
+}
+
+/// The header rules: alg exactly "ES256" (the only algorithm, whatever the token says), typ JWT
+/// when present, no crit (we understand no extension, so none can be critical).
+TokenErrc check_header(const Claims& header) noexcept {
+  const auto alg = header.find("alg");
+  if (alg == header.end() || !alg->is_string() || alg->get_ref<const std::string&>() != "ES256") {
+    return TokenErrc::alg_not_allowed;
+  }
+  const auto typ = header.find("typ");
+  if (typ != header.end() && (!typ->is_string() || typ->get_ref<const std::string&>() != "JWT")) {
+    return TokenErrc::bad_typ;
+  }
+  if (header.contains("crit")) {
+    return TokenErrc::crit_header;
+  }
+  return TokenErrc::ok;
+}
+
+std::optional<DecodedJwt> decode(std::string_view token, TokenErrc& why) noexcept {
+  if (token.size() > kMaxTokenSize) {
+    why = TokenErrc::too_large;
+    return std::nullopt;
+  }
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos || dot1 == 0 ||
+      dot2 == dot1 + 1 || dot2 + 1 == token.size()) {
+    why = TokenErrc::malformed;
+    return std::nullopt;
+  }
+  try {
+    DecodedJwt jwt;
+    auto header = decode_part(token.substr(0, dot1), why);
+    if (!header) {
+      return std::nullopt;
+    }
+    if (why = check_header(*header); why != TokenErrc::ok) {
+      return std::nullopt;
+    }
+    auto payload = decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1), why);
+    if (!payload) {
+      return std::nullopt;
+    }
+    auto signature = detail::base64url_decode(token.substr(dot2 + 1));
+    if (!signature) {
+      why = TokenErrc::bad_base64;
+      return std::nullopt;
+    }
+    jwt.header = std::move(*header);
+    jwt.payload = std::move(*payload);
+    jwt.signing_input = std::string(token.substr(0, dot2));
+    jwt.signature = std::move(*signature);
+    why = TokenErrc::ok;
+    return jwt;
+  } catch (...) {
+    why = TokenErrc::bad_json;
+    return std::nullopt;
+  }
+}
+
+bool is_string_or_string_array(const Claims& v) {
+  if (v.is_string()) {
+    return true;
+  }
+  if (!v.is_array()) {
+    return false;
+  }
+  for (const auto& item : v) {
+    if (!item.is_string()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool audience_contains(const Claims& aud, const std::string& want) {
+  if (aud.is_string()) {
+    return aud.get_ref<const std::string&>() == want;
+  }
+  for (const auto& item : aud) {
+    if (item.get_ref<const std::string&>() == want) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// A NumericDate claim as a number of seconds; nullopt when absent. `ok` is false when present
+/// but not a finite number.
+std::optional<double> numeric_date(const Claims& payload, const char* name, bool& ok) {
+  const auto it = payload.find(name);
+  if (it == payload.end()) {
+    return std::nullopt;
+  }
+  if (!it->is_number() || !std::isfinite(it->get<double>())) {
+    ok = false;
+    return std::nullopt;
+  }
+  return it->get<double>();
+}
+
+TokenErrc claims_reason(const Claims& payload, const VerifyPolicy& policy) {
+  if (!payload.is_object()) {
+    return TokenErrc::not_object;
+  }
+  // Types first, so a mistyped claim is reported as such and never skipped as "absent".
+  bool types_ok = true;
+  const auto exp = numeric_date(payload, "exp", types_ok);
+  const auto nbf = numeric_date(payload, "nbf", types_ok);
+  const auto iat = numeric_date(payload, "iat", types_ok);
+  const auto aud = payload.find("aud");
+  const auto iss = payload.find("iss");
+  if (!types_ok || (aud != payload.end() && !is_string_or_string_array(*aud)) ||
+      (iss != payload.end() && !iss->is_string())) {
+    return TokenErrc::bad_claim;
+  }
+
+  const auto now_tp = policy.clock ? policy.clock() : std::chrono::system_clock::now();
+  const double now = std::chrono::duration<double>(now_tp.time_since_epoch()).count();
+  const auto leeway = static_cast<double>(policy.leeway.count());
+
+  if (policy.require_exp && !exp) {
+    return TokenErrc::missing_claim;
+  }
+  if (exp && now > *exp + leeway) {
+    return TokenErrc::expired;
+  }
+  if (nbf && now < *nbf - leeway) {
+    return TokenErrc::not_yet_valid;
+  }
+  if (iat && *iat > now + leeway) {
+    return TokenErrc::issued_in_future;
+  }
+  if (policy.max_age) {
+    if (!iat) {
+      return TokenErrc::missing_claim;
+    }
+    if (now > *iat + static_cast<double>(policy.max_age->count()) + leeway) {
+      return TokenErrc::too_old;
+    }
+  }
+  if (policy.audience && (aud == payload.end() || !audience_contains(*aud, *policy.audience))) {
+    return TokenErrc::audience_mismatch;
+  }
+  if (policy.issuer && (iss == payload.end() || iss->get_ref<const std::string&>() != *policy.issuer)) {
+    return TokenErrc::issuer_mismatch;
+  }
+  return TokenErrc::ok;
+}
+
+// The header of every token we sign without a kid, encoded once.
+const std::string& plain_header_b64() {
+  static const std::string encoded = detail::base64url_encode(R"({"alg":"ES256","typ":"JWT"})");
+  return encoded;
+}
+
+}  // namespace
+
+std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
+  TokenErrc why = TokenErrc::ok;
+  auto jwt = decode(token, why);
+  ec = jwt ? std::error_code{} : make_error_code(why);
+  return jwt;
+}
+
+DecodedJwt decode_jwt(std::string_view token) {
+  std::error_code ec;
+  auto jwt = decode_jwt(token, ec);
+  if (!jwt) {
+    throw TokenError(ec);
+  }
+  return std::move(*jwt);
+}
+
+std::error_code check_claims(const Claims& payload, const VerifyPolicy& policy) noexcept {
+  try {
+    const TokenErrc why = claims_reason(payload, policy);
+    return why == TokenErrc::ok ? std::error_code{} : make_error_code(why);
+  } catch (...) {  // a throwing injected clock
+    return make_error_code(TokenErrc::bad_claim);
+  }
+}
+
+std::error_code check_signature(const DecodedJwt& jwt, const PublicKey& key) noexcept {
+  return key.verify_es256(jwt.signing_input, jwt.signature) ? std::error_code{}
+                                                            : make_error_code(TokenErrc::bad_signature);
+}
+
+std::optional<Claims> verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
+                                 std::error_code& ec) noexcept {
+  auto jwt = decode_jwt(token, ec);
+  if (!jwt) {
+    return std::nullopt;
+  }
+  ec = check_claims(jwt->payload, policy);
+  if (!ec) {
+    ec = check_signature(*jwt, key);
+  }
+  if (ec) {
+    return std::nullopt;
+  }
+  return std::move(jwt->payload);
+}
+
+Claims verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy) {
+  std::error_code ec;
+  auto payload = verify_jwt(token, key, policy, ec);
+  if (!payload) {
+    throw TokenError(ec);
+  }
+  return std::move(*payload);
+}
+
+std::string sign_jwt(const Claims& payload, const PrivateKey& key, std::optional<std::string_view> kid) {
+  if (!payload.is_object()) {
+    throw InvalidArgument("payload: must be a JSON object");
+  }
+  std::string payload_json;
+  try {
+    payload_json = payload.dump();
+  } catch (const nlohmann::json::exception&) {
+    throw InvalidArgument("payload: a string is not valid UTF-8");
+  }
+  std::string token;
+  if (kid) {
+    Claims header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", std::string(*kid)}};
+    try {
+      token = detail::base64url_encode(header.dump());
+    } catch (const nlohmann::json::exception&) {
+      throw InvalidArgument("kid: not valid UTF-8");
+    }
+  } else {
+    token = plain_header_b64();
+  }
+  token.reserve(token.size() + 1 + payload_json.size() * 4 / 3 + 4 + 1 + 86);
+  token += '.';
+  token += detail::base64url_encode(payload_json);
+  const std::string signature = key.sign_es256(token);
+  token += '.';
+  token += detail::base64url_encode(signature);
+  return token;
+}
+
+}  // namespace loginid

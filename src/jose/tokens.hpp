@@ -23,12 +23,13 @@ std::string sha256_b64url(std::string_view data);
 std::string tx_hash(std::string_view tx_payload, std::string_view nonce, std::string_view server_nonce);
 
 struct ServiceTokenRequest {
-  std::string_view client_id;
-  std::string_view scope;                     ///< goes into the `type` claim
-  std::optional<std::string_view> username;   ///< sent when given
-  std::optional<std::string_view> user_id;    ///< sent only when no username is given
-  std::optional<std::string_view> nonce;      ///< 16 random alphanumerics when absent
-  std::chrono::system_clock::time_point now;  ///< `iat`, in whole seconds
+  // Every member has a default so designated initialisers may leave any out (-Wextra warns otherwise).
+  std::string_view client_id{};
+  std::string_view scope{};                     ///< goes into the `type` claim
+  std::optional<std::string_view> username{};   ///< sent when given
+  std::optional<std::string_view> user_id{};    ///< sent only when no username is given
+  std::optional<std::string_view> nonce{};      ///< 16 random alphanumerics when absent
+  std::chrono::system_clock::time_point now{};  ///< `iat`, in whole seconds
 };
 
 /// {"client_id","type","nonce","iat"} (+ "username" or else "user_id").
