@@ -1,0 +1,254 @@
+// loginid::LoginID: the application functions of API.md, built on ServiceClient (request
+// pipeline) and TokenVerifier (verification of LoginID's tokens).
+
+#include "loginid/client.hpp"
+
+#include <utility>
+
+#include "../jose/tokens.hpp"
+#include "client_state.hpp"
+#include "requests.hpp"
+#include "types_parse.hpp"
+
+namespace loginid {
+
+namespace detail {
+
+const PrivateKey& ClientState::require_key(std::string_view operation) const {
+  if (!key) {
+    throw InvalidArgument("private_key_pem: " + std::string(operation) +
+                          " needs the application's private key, and this client was created without one");
+  }
+  return *key;
+}
+
+std::string ClientState::service_token(std::string_view scope) const {
+  ServiceTokenRequest request{};
+  request.client_id = client_id;
+  request.scope = scope;
+  request.now = service->now();
+  return make_service_token(require_key("a call with scope " + std::string(scope)), request);
+}
+
+ApiResponse ClientState::call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
+                                     std::string_view scope, Idempotency idempotency) const {
+  ApiCall call;
+  call.method = std::move(method);
+  call.path = std::move(path);
+  call.body = std::move(body);
+  call.bearer = service_token(scope);
+  call.idempotency = idempotency;
+  return service->call(call);
+}
+
+AuthResult ClientState::verified_auth_result(const ApiResponse& answer,
+                                             std::optional<std::string_view> username) const {
+  AuthResult result = parse_answer(answer, parse_auth_result);
+  if (result.jwt) {
+    std::error_code ec;
+    TokenExpectations expect{client_id, username ? std::optional<std::string>(*username) : std::nullopt};
+    result.claims = verifier->verify(*result.jwt, expect, ec);
+    if (!result.claims) throw TokenError(ec);
+  }
+  return result;
+}
+
+std::shared_ptr<const ClientState> make_client_state(std::string client_id, std::optional<PrivateKey> key,
+                                                     Options options) {
+  require_text(client_id, "client_id");
+  auto state = std::make_shared<ClientState>();
+  state->client_id = client_id;
+  state->key = std::move(key);
+  state->service = std::make_shared<const ServiceClient>(std::move(options), std::move(client_id));
+  state->verifier = std::make_unique<const TokenVerifier>(state->service);
+  return state;
+}
+
+namespace {
+
+// Parses the PEM and wipes the caller's copy whatever happens (also when parsing fails).
+std::optional<PrivateKey> parse_key_and_cleanse(std::string& pem) {
+  struct Wipe {
+    std::string& text;
+    ~Wipe() { cleanse(text); }
+  } wipe{pem};
+  if (pem.empty()) return std::nullopt;
+  return PrivateKey::from_pem(pem);
+}
+
+}  // namespace
+
+}  // namespace detail
+
+LoginID::LoginID(std::string client_id, std::string private_key_pem, Options options)
+    : state_(detail::make_client_state(std::move(client_id), detail::parse_key_and_cleanse(private_key_pem),
+                                       std::move(options))) {}
+
+LoginID::LoginID(std::string client_id, PrivateKey private_key, Options options)
+    : state_(detail::make_client_state(std::move(client_id), std::move(private_key), std::move(options))) {}
+
+LoginID::~LoginID() = default;
+
+const std::string& LoginID::client_id() const noexcept { return state_->client_id; }
+const std::string& LoginID::base_url() const noexcept { return state_->service->base_url(); }
+bool LoginID::has_private_key() const noexcept { return state_->key.has_value(); }
+
+std::string LoginID::generate_service_token(std::string_view scope, const ServiceTokenOptions& options) const {
+  detail::require_text(scope, "scope");
+  if (options.username) detail::require_text(*options.username, "username");
+  if (options.user_id) detail::require_text(*options.user_id, "user_id");
+  if (options.nonce) detail::require_text(*options.nonce, "nonce");
+  detail::ServiceTokenRequest request{};
+  request.client_id = state_->client_id;
+  request.scope = scope;
+  if (options.username) request.username = *options.username;
+  if (options.user_id) request.user_id = *options.user_id;
+  if (options.nonce) request.nonce = *options.nonce;
+  request.now = state_->service->now();
+  return detail::make_service_token(state_->require_key("generate_service_token"), request);
+}
+
+bool LoginID::verify_token(std::string_view token, std::optional<std::string_view> username) const noexcept {
+  std::error_code ec;
+  return verify_token_claims(token, username, ec).has_value();
+}
+
+std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username,
+                                                   std::error_code& ec) const noexcept {
+  try {
+    detail::TokenExpectations expect{state_->client_id,
+                                     username ? std::optional<std::string>(*username) : std::nullopt};
+    return state_->verifier->verify(token, expect, ec);
+  } catch (...) {  // only std::bad_alloc can get here (building the expectations)
+    ec = make_error_code(TokenErrc::malformed);
+    return std::nullopt;
+  }
+}
+
+Claims LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username) const {
+  std::error_code ec;
+  auto claims = verify_token_claims(token, username, ec);
+  if (!claims) throw TokenError(ec);
+  return std::move(*claims);
+}
+
+std::string LoginID::generate_tx_auth_token(std::string_view tx_payload, std::optional<std::string_view> nonce) const {
+  detail::require_text(tx_payload, "tx_payload");
+  detail::require_optional_text(nonce, "nonce");
+  return detail::make_tx_auth_token(state_->require_key("generate_tx_auth_token"), tx_payload, nonce,
+                                    state_->service->now());
+}
+
+std::string LoginID::create_tx(std::string_view tx_payload, std::optional<std::string_view> nonce) const {
+  TxOptions options;
+  if (nonce) options.nonce = std::string(*nonce);
+  return create_transaction(tx_payload, options).id;
+}
+
+TxResult LoginID::create_transaction(std::string_view tx_payload, const TxOptions& options) const {
+  detail::require_text(tx_payload, "tx_payload");
+  if (options.nonce) detail::require_text(*options.nonce, "nonce");
+  if (options.tx_type) detail::require_text(*options.tx_type, "tx_type");
+  if (options.username) detail::require_text(*options.username, "username");
+  const PrivateKey& key = state_->require_key("create_tx");
+
+  // The same nonce goes into the tx auth token and the body: the service binds them together.
+  const std::string nonce = options.nonce ? *options.nonce : detail::random_alphanumeric(16);
+  nlohmann::json body{{"client_id", state_->client_id}, {"tx_payload", tx_payload}, {"nonce", nonce}};
+  if (options.tx_type) body["tx_type"] = *options.tx_type;
+  if (options.username) body["username"] = *options.username;
+
+  detail::ApiCall call;
+  call.method = "POST";
+  call.path = "/tx";
+  call.body = std::move(body);
+  call.bearer = detail::make_tx_auth_token(key, tx_payload, nonce, state_->service->now());
+  call.idempotency = detail::Idempotency::creates;
+  TxResult result = detail::parse_answer(state_->service->call(call), detail::parse_tx_result);
+  result.nonce = nonce;
+  return result;
+}
+
+bool LoginID::verify_transaction(std::string_view tx_token, std::string_view tx_payload) const noexcept {
+  std::error_code ec;
+  return verify_transaction_claims(tx_token, tx_payload, ec).has_value();
+}
+
+std::optional<Claims> LoginID::verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
+                                                         std::error_code& ec) const noexcept {
+  try {
+    detail::TokenExpectations expect{state_->client_id, std::nullopt};
+    return state_->verifier->verify_transaction(tx_token, tx_payload, expect, ec);
+  } catch (...) {  // only std::bad_alloc can get here (building the expectations)
+    ec = make_error_code(TokenErrc::malformed);
+    return std::nullopt;
+  }
+}
+
+Claims LoginID::verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const {
+  std::error_code ec;
+  auto claims = verify_transaction_claims(tx_token, tx_payload, ec);
+  if (!claims) throw TokenError(ec);
+  return std::move(*claims);
+}
+
+AuthResult LoginID::wait_code(std::string_view username, std::string_view code, CodeType code_type,
+                              bool no_jwt) const {
+  detail::require_text(username, "username");
+  detail::require_text(code, "code");
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"authentication_code", {{"code", code}, {"type", to_string(code_type)}}}};
+  if (no_jwt) body["no_jwt"] = true;
+
+  detail::ApiCall call;
+  call.method = "POST";
+  call.path = "/authenticate/code/wait";
+  call.body = std::move(body);
+  // Not repeated once sent: an answer lost after the code was consumed would turn into code_invalid.
+  call.idempotency = detail::Idempotency::creates;
+  call.timeout = state_->service->options().wait_timeout;
+  const detail::ApiResponse answer = state_->service->call(call);
+  AuthResult result = state_->verified_auth_result(answer, username);
+  if (!no_jwt && !result.jwt) {
+    throw Error(answer.status, "bad_response", "response.jwt: missing", answer.request_id);
+  }
+  return result;
+}
+
+PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view username,
+                                                        std::string_view public_key_pem) const {
+  detail::require_text(username, "username");
+  detail::require_text(public_key_pem, "public_key_pem");
+  const PublicKey key = PublicKey::from_pem(public_key_pem);
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"publickey", key.to_pem()},
+                      {"publickey_alg", "ES256"}};
+  auto answer = state_->call_scoped("POST", "/authenticate/publickey/init", std::move(body), "auth.login",
+                                    detail::Idempotency::creates);
+  return detail::parse_answer(answer, detail::parse_publickey_challenge);
+}
+
+AuthResult LoginID::authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
+                                                    std::string_view assertion) const {
+  detail::require_text(username, "username");
+  detail::require_text(challenge_id, "challenge_id");
+  detail::require_text(assertion, "assertion");
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"challenge_id", challenge_id},
+                      {"assertion", assertion}};
+  auto answer = state_->call_scoped("POST", "/authenticate/publickey/complete", std::move(body), "auth.login",
+                                    detail::Idempotency::creates);
+  return state_->verified_auth_result(answer, username);
+}
+
+std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::string_view challenge) {
+  detail::require_text(challenge, "challenge");
+  const auto now = std::chrono::system_clock::now();
+  const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  return sign_jwt(Claims{{"challenge", challenge}, {"iat", iat}}, user_key);
+}
+
+}  // namespace loginid

@@ -1,0 +1,47 @@
+#pragma once
+// The state a LoginID / LoginIdManagement object shares between its copies: the parsed key, the
+// request pipeline and the token verifier. Built once, never mutated, so every member function
+// may run on many threads at once.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/keys.hpp"
+#include "loginid/options.hpp"
+#include "loginid/types.hpp"
+#include "service_client.hpp"
+#include "token_verifier.hpp"
+
+namespace loginid::detail {
+
+struct ClientState {
+  std::string client_id;
+  std::optional<PrivateKey> key;
+  std::shared_ptr<const ServiceClient> service;
+  std::unique_ptr<const TokenVerifier> verifier;
+
+  /// The private key, or InvalidArgument saying that `operation` needs one.
+  [[nodiscard]] const PrivateKey& require_key(std::string_view operation) const;
+
+  /// A fresh service token for `scope` (random nonce, iat = now).
+  [[nodiscard]] std::string service_token(std::string_view scope) const;
+
+  /// Sends a call authorized by a service token for `scope`.
+  ApiResponse call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
+                          std::string_view scope, Idempotency idempotency) const;
+
+  /// Parses an authentication response and, when it carries a JWT, verifies it (audience = the
+  /// client id, `udata` == username when given); TokenError when it does not verify.
+  [[nodiscard]] AuthResult verified_auth_result(const ApiResponse& answer,
+                                                std::optional<std::string_view> username) const;
+};
+
+/// Builds the state: validates the client id, creates the pipeline (may throw InvalidArgument).
+std::shared_ptr<const ClientState> make_client_state(std::string client_id, std::optional<PrivateKey> key,
+                                                     Options options);
+
+}  // namespace loginid::detail

@@ -1,0 +1,51 @@
+#pragma once
+// Local validation of arguments and building blocks of the requests of API.md. Everything here
+// runs before a request is sent, so a bad argument costs no round trip and never reaches the wire.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/error.hpp"
+#include "loginid/types.hpp"
+#include "service_client.hpp"
+#include "types_parse.hpp"
+
+namespace loginid::detail {
+
+/// Throws InvalidArgument("<argument>: must not be empty") / ("<argument>: not valid UTF-8").
+void require_text(std::string_view value, std::string_view argument);
+
+/// Like require_text, for an optional argument: checked only when present.
+void require_optional_text(const std::optional<std::string_view>& value, std::string_view argument);
+
+/// Adds `user_id` and/or `username` (both when both are given) to `body`. Throws
+/// InvalidArgument naming `user` when neither is present and non-empty.
+void add_user_ref(nlohmann::json& body, const UserRef& user);
+
+/// The username to check `udata` against when the call named one.
+std::optional<std::string_view> username_of(const UserRef& user) noexcept;
+
+/// "/codes/<type>/<action>" for a validated code type.
+std::string code_path(CodeType type, std::string_view action);
+
+/// "/manage/users/<percent-encoded user_id><suffix>"; validates `user_id`.
+std::string user_path(std::string_view user_id, std::string_view suffix = {});
+
+/// The credential statuses a list may be filtered by. Throws InvalidArgument naming `status`.
+void require_credential_status(std::string_view status);
+
+/// Runs `parser` on the answer's JSON; a wrong shape becomes Error `bad_response` carrying the
+/// answer's status and request id.
+template <typename Parser>
+auto parse_answer(const ApiResponse& answer, Parser parser) -> decltype(parser(answer.json)) {
+  try {
+    return parser(answer.json);
+  } catch (const BadShape& e) {
+    throw Error(answer.status, "bad_response", e.what(), answer.request_id);
+  }
+}
+
+}  // namespace loginid::detail

@@ -1,0 +1,271 @@
+// Enum <-> wire value conversions and strict parsing of the service's answers.
+
+#include <array>
+#include <initializer_list>
+#include <string_view>
+#include <utility>
+
+#include "loginid/error.hpp"
+#include "loginid/types.hpp"
+#include "types_parse.hpp"
+
+namespace loginid {
+
+namespace {
+
+constexpr std::array<std::pair<CodeType, std::string_view>, 3> kCodeTypes{{
+    {CodeType::short_code, "short"},
+    {CodeType::long_code, "long"},
+    {CodeType::phrase, "phrase"},
+}};
+
+constexpr std::array<std::pair<CodePurpose, std::string_view>, 2> kPurposes{{
+    {CodePurpose::temporary_authentication, "temporary_authentication"},
+    {CodePurpose::add_credential, "add_credential"},
+}};
+
+// Quoted and truncated so a hostile value cannot flood an error message.
+std::string quoted(std::string_view text) {
+  constexpr std::size_t kMaxShown = 40;
+  if (text.size() > kMaxShown) return "'" + std::string(text.substr(0, kMaxShown)) + "...'";
+  return "'" + std::string(text) + "'";
+}
+
+}  // namespace
+
+std::string_view to_string(CodeType type) {
+  for (const auto& [value, name] : kCodeTypes) {
+    if (value == type) return name;
+  }
+  throw InvalidArgument("code_type: not one of short, long, phrase");
+}
+
+std::string_view to_string(CodePurpose purpose) {
+  for (const auto& [value, name] : kPurposes) {
+    if (value == purpose) return name;
+  }
+  throw InvalidArgument("purpose: not one of temporary_authentication, add_credential");
+}
+
+CodeType parse_code_type(std::string_view text) {
+  for (const auto& [value, name] : kCodeTypes) {
+    if (name == text) return value;
+  }
+  throw InvalidArgument("code_type: " + quoted(text) + " is not one of short, long, phrase");
+}
+
+CodePurpose parse_code_purpose(std::string_view text) {
+  for (const auto& [value, name] : kPurposes) {
+    if (name == text) return value;
+  }
+  throw InvalidArgument("purpose: " + quoted(text) + " is not one of temporary_authentication, add_credential");
+}
+
+}  // namespace loginid
+
+namespace loginid::detail {
+
+namespace {
+
+using nlohmann::json;
+
+std::string_view type_name(const json& value) {
+  if (value.is_null()) return "null";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "an array";
+  return "an object";
+}
+
+// Reads the members of one JSON object, naming "<where>.<member>" in every complaint.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string where) : object_(object), where_(std::move(where)) {
+    if (!object_.is_object()) {
+      throw BadShape(where_ + ": expected an object, got " + std::string(type_name(object_)));
+    }
+  }
+
+  [[nodiscard]] const json* find(std::string_view key) const {
+    auto it = object_.find(key);
+    return it == object_.end() ? nullptr : &*it;
+  }
+
+  [[nodiscard]] const json& required(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr) throw BadShape(path(key) + ": missing");
+    return *value;
+  }
+
+  [[nodiscard]] std::string string(std::string_view key) const { return as_string(required(key), key); }
+
+  /// A string that must not be empty (ids, names of things).
+  [[nodiscard]] std::string non_empty(std::string_view key) const {
+    std::string value = string(key);
+    if (value.empty()) throw BadShape(path(key) + ": empty");
+    return value;
+  }
+
+  [[nodiscard]] std::optional<std::string> optional_string(std::string_view key) const {
+    const json* value = find(key);
+    if (value == nullptr || value->is_null()) return std::nullopt;
+    return as_string(*value, key);
+  }
+
+  [[nodiscard]] std::string one_of(std::string_view key, std::initializer_list<std::string_view> allowed) const {
+    std::string value = string(key);
+    for (std::string_view candidate : allowed) {
+      if (candidate == value) return value;
+    }
+    std::string list;
+    for (std::string_view candidate : allowed) list += (list.empty() ? "" : ", ") + std::string(candidate);
+    throw BadShape(path(key) + ": expected one of " + list);
+  }
+
+  [[nodiscard]] bool boolean(std::string_view key) const {
+    const json& value = required(key);
+    if (!value.is_boolean()) throw BadShape(path(key) + ": expected a boolean, got " + std::string(type_name(value)));
+    return value.get<bool>();
+  }
+
+  [[nodiscard]] const json& array(std::string_view key) const {
+    const json& value = required(key);
+    if (!value.is_array()) throw BadShape(path(key) + ": expected an array, got " + std::string(type_name(value)));
+    return value;
+  }
+
+  [[nodiscard]] std::string path(std::string_view key) const { return where_ + "." + std::string(key); }
+
+ private:
+  [[nodiscard]] std::string as_string(const json& value, std::string_view key) const {
+    if (!value.is_string()) throw BadShape(path(key) + ": expected a string, got " + std::string(type_name(value)));
+    return value.get<std::string>();
+  }
+
+  const json& object_;
+  std::string where_;
+};
+
+Credential parse_credential_at(const json& object, const std::string& where) {
+  ObjectReader r(object, where);
+  Credential c;
+  c.uuid = r.non_empty("uuid");
+  c.type = r.non_empty("type");
+  c.status = r.one_of("status", {"active", "inactive", "revoked"});
+  c.name = r.string("name");
+  c.created_at = r.string("created_at");
+  c.updated_at = r.string("updated_at");
+  c.raw = object;
+  return c;
+}
+
+}  // namespace
+
+User parse_user(const json& object) {
+  ObjectReader r(object, "user");
+  User u;
+  u.id = r.non_empty("id");
+  u.username = r.non_empty("username");
+  u.status = r.one_of("status", {"active", "inactive"});
+  u.namespace_id = r.string("namespace_id");
+  u.created_at = r.string("created_at");
+  u.updated_at = r.string("updated_at");
+  u.raw = object;
+  return u;
+}
+
+Credential parse_credential(const json& object, const std::string& where) { return parse_credential_at(object, where); }
+
+CredentialList parse_credential_list(const json& object) {
+  ObjectReader r(object, "response");
+  CredentialList list;
+  list.user_id = r.non_empty("user_id");
+  const json& items = r.array("credentials");
+  list.credentials.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    list.credentials.push_back(parse_credential_at(items[i], "response.credentials[" + std::to_string(i) + "]"));
+  }
+  list.raw = object;
+  return list;
+}
+
+CredentialResult parse_credential_result(const json& object) {
+  ObjectReader r(object, "response");
+  CredentialResult result;
+  result.user_id = r.non_empty("user_id");
+  result.credential = parse_credential_at(r.required("credential"), "response.credential");
+  result.raw = object;
+  return result;
+}
+
+CodeResult parse_code_result(const json& object) {
+  ObjectReader r(object, "response");
+  CodeResult result;
+  result.code = r.non_empty("code");
+  result.expires_at = r.non_empty("expires_at");
+  result.is_authorized = r.boolean("is_authorized");
+  result.raw = object;
+  return result;
+}
+
+AuthorizeResult parse_authorize_result(const json& object) {
+  ObjectReader r(object, "response");
+  AuthorizeResult result;
+  result.expires_at = r.non_empty("expires_at");
+  result.is_authorized = r.boolean("is_authorized");
+  result.raw = object;
+  return result;
+}
+
+InvalidateResult parse_invalidate_result(const json& object) {
+  ObjectReader r(object, "response");
+  InvalidateResult result;
+  result.deleted_at = r.non_empty("deleted_at");
+  result.raw = object;
+  return result;
+}
+
+AuthResult parse_auth_result(const json& object) {
+  ObjectReader r(object, "response");
+  AuthResult result;
+  result.is_authenticated = r.boolean("is_authenticated");
+  result.jwt = r.optional_string("jwt");
+  if (result.jwt && result.jwt->empty()) throw BadShape("response.jwt: empty");
+
+  ObjectReader user(r.required("user"), "response.user");
+  result.user.id = user.non_empty("id");
+  result.user.username = user.non_empty("username");
+  result.user.namespace_id = user.string("namespace_id");
+
+  if (const json* cred = r.find("credential"); cred != nullptr && !cred->is_null()) {
+    ObjectReader c(*cred, "response.credential");
+    result.credential = AuthCredential{c.non_empty("uuid"), c.non_empty("type"), c.string("name")};
+  }
+
+  ObjectReader client(r.required("client"), "response.client");
+  result.client.id = client.non_empty("id");
+  result.client.type = client.non_empty("type");
+  result.raw = object;
+  return result;
+}
+
+TxResult parse_tx_result(const json& object) {
+  ObjectReader r(object, "response");
+  TxResult result;
+  result.id = r.non_empty("id");
+  result.url = r.optional_string("url");
+  result.raw = object;
+  return result;
+}
+
+PublicKeyChallenge parse_publickey_challenge(const json& object) {
+  ObjectReader r(object, "response");
+  PublicKeyChallenge result;
+  result.challenge_id = r.non_empty("challenge_id");
+  result.challenge = r.non_empty("challenge");
+  result.raw = object;
+  return result;
+}
+
+}  // namespace loginid::detail

@@ -1,0 +1,34 @@
+#pragma once
+// Strict parsing of the service's answers into the public result types (API.md, "Shapes").
+// A wrong shape throws BadShape naming the member ("user.status: expected one of active,
+// inactive"); the call site turns it into loginid::Error `bad_response` with the HTTP status and
+// request id of the answer (see parse_answer in requests.hpp).
+
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "loginid/types.hpp"
+
+namespace loginid::detail {
+
+/// A 2xx answer does not have the documented shape; what() names the member and the problem.
+class BadShape : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+User parse_user(const nlohmann::json& json);
+Credential parse_credential(const nlohmann::json& json, const std::string& where = "credential");
+CredentialList parse_credential_list(const nlohmann::json& json);
+CredentialResult parse_credential_result(const nlohmann::json& json);
+CodeResult parse_code_result(const nlohmann::json& json);
+AuthorizeResult parse_authorize_result(const nlohmann::json& json);
+InvalidateResult parse_invalidate_result(const nlohmann::json& json);
+/// Parses the shape only; verifying `jwt` is the caller's job.
+AuthResult parse_auth_result(const nlohmann::json& json);
+TxResult parse_tx_result(const nlohmann::json& json);
+PublicKeyChallenge parse_publickey_challenge(const nlohmann::json& json);
+
+}  // namespace loginid::detail
