@@ -1,0 +1,301 @@
+// LoginID (the application client): service and tx tokens, create_tx, verify_token /
+// verify_transaction against tokens signed by a fake LoginID key, wait_code and public-key
+// authentication request building, and local validation, all against a recording fake transport.
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "jose/tokens.hpp"
+#include "loginid/client.hpp"
+#include "test_client_fake.hpp"
+
+namespace loginid::test {
+namespace {
+
+using nlohmann::json;
+
+json auth_json(const std::optional<std::string>& jwt, const std::string& username = "alice") {
+  json body{{"is_authenticated", true},
+            {"user", {{"id", "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"}, {"username", username}, {"namespace_id", "ns-1"}}},
+            {"client", {{"id", kClientId}, {"type", "web"}}}};
+  if (jwt) body["jwt"] = *jwt;
+  return body;
+}
+
+class Client : public ::testing::Test {
+ protected:
+  Fixture fx;
+  LoginID client{kClientId, fx.app_pem(), fx.options()};
+
+  Claims bearer_claims(const HttpRequest& request) const {
+    const std::string auth = header_of(request, "Authorization");
+    EXPECT_EQ(auth.rfind("Bearer ", 0), 0U) << auth;
+    const DecodedJwt jwt = decode_jwt(auth.substr(7));
+    EXPECT_FALSE(check_signature(jwt, fx.app_key.public_key())) << "signed with the application key";
+    return jwt.payload;
+  }
+};
+
+TEST_F(Client, ConstructionValidatesItsArguments) {
+  EXPECT_THROW(LoginID("", fx.app_pem(), fx.options()), InvalidArgument);
+  EXPECT_THROW(LoginID(kClientId, std::string("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"),
+                       fx.options()),
+               KeyError);
+  try {
+    LoginID(kClientId, std::string("not a key at all, secret-ish text"), fx.options());
+    FAIL() << "accepted garbage as a key";
+  } catch (const KeyError& e) {
+    EXPECT_EQ(std::string(e.what()).find("secret-ish"), std::string::npos) << "the key text leaked into the error";
+  }
+  const LoginID no_key(kClientId, std::string{}, fx.options());
+  EXPECT_FALSE(no_key.has_private_key());
+  EXPECT_TRUE(client.has_private_key());
+  EXPECT_EQ(client.client_id(), kClientId);
+  EXPECT_EQ(client.base_url(), kBaseUrl);
+  const LoginID parsed(kClientId, fx.app_key, fx.options());
+  EXPECT_TRUE(parsed.has_private_key());
+}
+
+TEST_F(Client, ServiceTokenCarriesScopeClientAndUser) {
+  const Claims plain = decode_jwt(client.generate_service_token("users.retrieve")).payload;
+  EXPECT_EQ(plain["type"], "users.retrieve");
+  EXPECT_EQ(plain["client_id"], kClientId);
+  EXPECT_EQ(plain["iat"], now_seconds());
+  EXPECT_EQ(plain["nonce"].get<std::string>().size(), 16U);
+  EXPECT_FALSE(plain.contains("username"));
+  EXPECT_FALSE(plain.contains("user_id"));
+
+  const std::string token =
+      client.generate_service_token("auth.login", {.username = "alice", .user_id = "u-1", .nonce = "n0nce"});
+  const DecodedJwt decoded = decode_jwt(token);
+  EXPECT_EQ(decoded.header, (json{{"alg", "ES256"}, {"typ", "JWT"}}));
+  EXPECT_EQ(decoded.payload["username"], "alice");
+  EXPECT_FALSE(decoded.payload.contains("user_id")) << "user_id only when no username";
+  EXPECT_EQ(decoded.payload["nonce"], "n0nce");
+  EXPECT_FALSE(check_signature(decoded, fx.app_key.public_key()));
+
+  EXPECT_EQ(decode_jwt(client.generate_service_token("x", {.user_id = "u-1"})).payload["user_id"], "u-1");
+  EXPECT_THROW((void)client.generate_service_token(""), InvalidArgument);
+  const LoginID no_key(kClientId, std::string{}, fx.options());
+  EXPECT_THROW((void)no_key.generate_service_token("users.retrieve"), InvalidArgument);
+}
+
+TEST_F(Client, TxAuthTokenHashesThePayload) {
+  const Claims claims = decode_jwt(client.generate_tx_auth_token("Pay 10 EUR", "nonce-1")).payload;
+  EXPECT_EQ(claims["type"], "tx.create");
+  EXPECT_EQ(claims["nonce"], "nonce-1");
+  EXPECT_EQ(claims["payload_hash"], detail::sha256_b64url("Pay 10 EUR"));
+  EXPECT_THROW((void)client.generate_tx_auth_token(""), InvalidArgument);
+}
+
+TEST_F(Client, CreateTxSendsTheTxTokenAndTheSameNonceInTheBody) {
+  fx.transport->answer(json_response(200, {{"id", "tx-1"}, {"url", "https://x/tx-1"}}));
+  EXPECT_EQ(client.create_tx("Pay 10 EUR", "nonce-1"), "tx-1");
+  auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/tx");
+  EXPECT_EQ(header_of(requests[0], "X-Client-ID"), kClientId);
+  EXPECT_EQ(body_of(requests[0]), (json{{"client_id", kClientId}, {"tx_payload", "Pay 10 EUR"}, {"nonce", "nonce-1"}}));
+  const Claims bearer = bearer_claims(requests[0]);
+  EXPECT_EQ(bearer["type"], "tx.create");
+  EXPECT_EQ(bearer["nonce"], "nonce-1");
+  EXPECT_EQ(bearer["payload_hash"], detail::sha256_b64url("Pay 10 EUR"));
+
+  // Generated nonce: the same one in token and body; optional fields sent when given.
+  const TxResult tx = client.create_transaction("Pay 5", {.tx_type = "payment", .username = "alice"});
+  EXPECT_EQ(tx.id, "tx-1");
+  EXPECT_EQ(tx.url, "https://x/tx-1");
+  requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 2U);
+  const json body = body_of(requests[1]);
+  EXPECT_EQ(body["nonce"], tx.nonce);
+  EXPECT_EQ(tx.nonce.size(), 16U);
+  EXPECT_EQ(body["tx_type"], "payment");
+  EXPECT_EQ(body["username"], "alice");
+  EXPECT_EQ(bearer_claims(requests[1])["nonce"], tx.nonce);
+}
+
+TEST_F(Client, CreateTxIsNotRepeatedAndRejectsWrongShapes) {
+  fx.transport->answer(json_response(200, {{"url", "x"}}));
+  try {
+    (void)client.create_tx("p");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "bad_response");
+    EXPECT_NE(e.message().find("response.id"), std::string::npos);
+  }
+  const LoginID retrying(kClientId, fx.app_pem(), fx.options(3));
+  fx.transport->answer(json_response(502, {{"code", "bad_gateway"}, {"message", "x"}}));
+  const auto before = fx.transport->requests().size();
+  EXPECT_THROW((void)retrying.create_tx("p"), Error);
+  EXPECT_EQ(fx.transport->requests().size(), before + 1) << "create_tx must not be repeated once it reached the server";
+  const LoginID no_key(kClientId, std::string{}, fx.options());
+  EXPECT_THROW((void)no_key.create_tx("p"), InvalidArgument);
+}
+
+TEST_F(Client, VerifyTokenChecksSignatureAudienceAndUsername) {
+  const std::string good = fx.user_token();
+  EXPECT_TRUE(client.verify_token(good));
+  EXPECT_TRUE(client.verify_token(good, "alice"));
+  EXPECT_FALSE(client.verify_token(good, "bob"));
+  EXPECT_FALSE(client.verify_token(fx.user_token("other-client")));
+  EXPECT_FALSE(client.verify_token("not.a.token"));
+  EXPECT_FALSE(client.verify_token(""));
+
+  std::error_code ec;
+  auto claims = client.verify_token_claims(good, "alice", ec);
+  ASSERT_TRUE(claims.has_value()) << ec.message();
+  EXPECT_EQ((*claims)["udata"], "alice");
+
+  EXPECT_FALSE(client.verify_token_claims(fx.user_token("other-client"), std::nullopt, ec));
+  EXPECT_EQ(ec, TokenErrc::audience_mismatch);
+  EXPECT_FALSE(client.verify_token_claims(good, "bob", ec));
+  EXPECT_EQ(ec, TokenErrc::username_mismatch);
+  const std::string expired = fx.user_token(kClientId, "alice", {{"exp", now_seconds() - 3600}});
+  EXPECT_FALSE(client.verify_token_claims(expired, std::nullopt, ec));
+  EXPECT_EQ(ec, TokenErrc::expired);
+
+  // Signed by someone else under LoginID's kid.
+  const std::string forged = sign_jwt(decode_jwt(good).payload, PrivateKey::generate(), kKid);
+  EXPECT_FALSE(client.verify_token_claims(forged, std::nullopt, ec));
+  EXPECT_EQ(ec, TokenErrc::bad_signature);
+
+  EXPECT_EQ(client.verify_token_claims(good, "alice")["sub"], "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01");
+  try {
+    (void)client.verify_token_claims(good, "bob");
+    FAIL();
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
+  }
+  // A client without a private key still verifies.
+  const LoginID verifier_only(kClientId, std::string{}, fx.options());
+  EXPECT_TRUE(verifier_only.verify_token(good, "alice"));
+}
+
+TEST_F(Client, VerifyTransactionRecomputesTheHashFromTheCallersPayload) {
+  const std::string payload = "Pay 10 EUR to Bob";
+  const json tx_claims{{"nonce", "n1"}, {"server_nonce", "s1"}, {"tx_hash", detail::tx_hash(payload, "n1", "s1")}};
+  const std::string token = fx.user_token(kClientId, "alice", tx_claims);
+  EXPECT_TRUE(client.verify_transaction(token, payload));
+  EXPECT_FALSE(client.verify_transaction(token, "Pay 1000 EUR to Eve"));
+  std::error_code ec;
+  EXPECT_FALSE(client.verify_transaction_claims(token, "Pay 1000 EUR to Eve", ec));
+  EXPECT_EQ(ec, TokenErrc::tx_hash_mismatch);
+  EXPECT_EQ(client.verify_transaction_claims(token, payload)["server_nonce"], "s1");
+  EXPECT_THROW((void)client.verify_transaction_claims(fx.user_token("other", "alice", tx_claims), payload), TokenError);
+}
+
+TEST_F(Client, WaitCodeLongPollsWithoutABearerAndVerifiesTheJwt) {
+  fx.transport->answer(json_response(200, auth_json(fx.user_token())));
+  const AuthResult auth = client.wait_code("alice", "123456", CodeType::short_code);
+  EXPECT_TRUE(auth.is_authenticated);
+  ASSERT_TRUE(auth.jwt && auth.claims);
+  EXPECT_EQ((*auth.claims)["udata"], "alice");
+  EXPECT_EQ(auth.user.username, "alice");
+  EXPECT_EQ(auth.client.type, "web");
+  EXPECT_FALSE(auth.credential.has_value());
+
+  auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/authenticate/code/wait");
+  EXPECT_EQ(body_of(requests[0]), (json{{"client_id", kClientId},
+                                        {"username", "alice"},
+                                        {"authentication_code", {{"code", "123456"}, {"type", "short"}}}}));
+  EXPECT_EQ(requests[0].timeout, fx.options().wait_timeout) << "the long poll gets the wait budget";
+
+  fx.transport->answer(json_response(200, auth_json(std::nullopt)));
+  const AuthResult no_jwt = client.wait_code("alice", "word word word word", CodeType::phrase, true);
+  EXPECT_FALSE(no_jwt.jwt.has_value());
+  requests = fx.transport->requests();
+  EXPECT_EQ(body_of(requests[1])["no_jwt"], true);
+  EXPECT_EQ(body_of(requests[1])["authentication_code"]["type"], "phrase");
+}
+
+TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
+  fx.transport->answer(json_response(200, auth_json(fx.user_token("other-client"))));
+  try {
+    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::audience_mismatch);
+  }
+  fx.transport->answer(json_response(200, auth_json(fx.user_token(kClientId, "mallory"))));
+  try {
+    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
+  }
+  fx.transport->answer(json_response(200, auth_json(std::nullopt)));
+  try {
+    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "bad_response");
+    EXPECT_NE(e.message().find("jwt"), std::string::npos);
+  }
+
+  const LoginID retrying(kClientId, fx.app_pem(), fx.options(3));
+  fx.transport->answer(json_response(408, {{"code", "code_timeout"}, {"message", "gave up waiting"}}));
+  const auto before = fx.transport->requests().size();
+  try {
+    (void)retrying.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 408);
+    EXPECT_EQ(e.code(), "code_timeout");
+  }
+  EXPECT_EQ(fx.transport->requests().size(), before + 1) << "a wait is not repeated";
+
+  EXPECT_THROW((void)client.wait_code("", "1", CodeType::short_code), InvalidArgument);
+  EXPECT_THROW((void)client.wait_code("alice", "", CodeType::short_code), InvalidArgument);
+  EXPECT_THROW((void)client.wait_code("alice", "1", static_cast<CodeType>(5)), InvalidArgument);
+}
+
+TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
+  const PrivateKey user_key = PrivateKey::generate();
+  const std::string user_pem = user_key.public_key().to_pem();
+  fx.transport->answer(json_response(200, {{"challenge_id", "ch-1"}, {"challenge", "random-challenge"}}));
+  const PublicKeyChallenge challenge = client.authenticate_publickey_init("alice", user_pem);
+  EXPECT_EQ(challenge.challenge_id, "ch-1");
+  EXPECT_EQ(challenge.challenge, "random-challenge");
+
+  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.challenge);
+  const DecodedJwt signed_challenge = decode_jwt(assertion);
+  EXPECT_EQ(signed_challenge.payload["challenge"], "random-challenge");
+  EXPECT_FALSE(check_signature(signed_challenge, user_key.public_key()));
+
+  fx.transport->answer(json_response(200, auth_json(fx.user_token())));
+  const AuthResult auth = client.authenticate_publickey_complete("alice", challenge.challenge_id, assertion);
+  EXPECT_TRUE(auth.claims.has_value());
+
+  const auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/authenticate/publickey/init");
+  EXPECT_EQ(body_of(requests[0]),
+            (json{{"client_id", kClientId}, {"username", "alice"}, {"publickey", user_pem}, {"publickey_alg", "ES256"}}));
+  EXPECT_EQ(bearer_claims(requests[0])["type"], "auth.login");
+  EXPECT_EQ(requests[1].url, std::string(kBaseUrl) + "/authenticate/publickey/complete");
+  EXPECT_EQ(body_of(requests[1]), (json{{"client_id", kClientId},
+                                        {"username", "alice"},
+                                        {"challenge_id", "ch-1"},
+                                        {"assertion", assertion}}));
+  EXPECT_EQ(bearer_claims(requests[1])["type"], "auth.login");
+
+  EXPECT_THROW((void)client.authenticate_publickey_init("alice", "garbage"), KeyError);
+  EXPECT_THROW((void)client.authenticate_publickey_complete("alice", "", assertion), InvalidArgument);
+  EXPECT_EQ(fx.transport->requests().size(), 2U);
+}
+
+TEST_F(Client, CopiesShareStateAndWorkIndependently) {
+  const LoginID copy = client;  // NOLINT(performance-unnecessary-copy-initialization): copying is the point
+  EXPECT_TRUE(copy.verify_token(fx.user_token()));
+  EXPECT_TRUE(client.verify_token(fx.user_token()));
+  EXPECT_EQ(fx.transport->certs_fetches(), 1) << "copies share one key cache";
+}
+
+}  // namespace
+}  // namespace loginid::test

@@ -1,0 +1,385 @@
+// LoginIdManagement request building: for every function, the exact method, URL (with
+// percent-encoding), headers, body and the scope in the service token, checked against a
+// recording fake transport; plus idempotency (what a 503 does), local validation and parsing.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "loginid/management.hpp"
+#include "test_client_fake.hpp"
+
+namespace loginid::test {
+namespace {
+
+using nlohmann::json;
+
+const char* kUserId = "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01";
+const char* kCredId = "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c";
+
+json user_json(const std::string& status = "active") {
+  return {{"id", kUserId},
+          {"username", "alice"},
+          {"status", status},
+          {"namespace_id", "ns-1"},
+          {"created_at", "2026-11-29T01:02:03.456Z"},
+          {"updated_at", "2026-11-29T01:02:03.456Z"}};
+}
+
+json credential_json(const std::string& name = "laptop", const std::string& status = "active") {
+  return {{"uuid", kCredId},   {"type", "fido2"},
+          {"status", status},  {"name", name},
+          {"created_at", "2026-11-29T01:02:03.456Z"}, {"updated_at", "2026-11-29T01:02:03.456Z"}};
+}
+
+json auth_json(const std::string& jwt) {
+  return {{"is_authenticated", true},
+          {"jwt", jwt},
+          {"user", {{"id", kUserId}, {"username", "alice"}, {"namespace_id", "ns-1"}}},
+          {"credential", {{"uuid", kCredId}, {"type", "public_key"}, {"name", "ci key"}}},
+          {"client", {{"id", kClientId}, {"type", "management"}}}};
+}
+
+struct Case {
+  std::string name;
+  std::function<void(const LoginIdManagement&)> invoke;
+  std::string method;
+  std::string path;
+  std::string scope;
+  json body;         // null: no body
+  int status;        // of the scripted success answer
+  json answer;       // null: empty body
+  bool creates;      // a 503 must not be repeated
+};
+
+class ManagementRequests : public ::testing::Test {
+ protected:
+  Fixture fx;
+  PrivateKey user_key = PrivateKey::generate();
+
+  std::vector<Case> cases() const {
+    const std::string user_pem = user_key.public_key().to_pem();
+    const std::string token = fx.user_token();
+    return {
+        {"generate_code",
+         [](const LoginIdManagement& m) {
+           auto r = m.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, true,
+                                    UserRef::by_username("alice"));
+           EXPECT_EQ(r.code, "123456");
+           EXPECT_TRUE(r.is_authorized);
+           EXPECT_EQ(r.expires_at, "2026-11-29T00:05:00.000Z");
+         },
+         "POST", "/codes/short/generate", "codes.generate",
+         json{{"client_id", kClientId}, {"purpose", "temporary_authentication"}, {"authorize", true}, {"username", "alice"}},
+         200, json{{"code", "123456"}, {"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", true}}, true},
+        {"authorize_code",
+         [](const LoginIdManagement& m) {
+           auto r = m.authorize_code("abcdEFGH12345678", CodeType::long_code, CodePurpose::add_credential,
+                                     UserRef::by_id(kUserId));
+           EXPECT_TRUE(r.is_authorized);
+         },
+         "POST", "/codes/long/authorize", "codes.authorize",
+         json{{"client_id", kClientId}, {"purpose", "add_credential"}, {"code", "abcdEFGH12345678"}, {"user_id", kUserId}},
+         200, json{{"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", true}}, true},
+        {"invalidate_all_codes",
+         [](const LoginIdManagement& m) {
+           auto r = m.invalidate_all_codes(CodeType::phrase, CodePurpose::temporary_authentication,
+                                           UserRef::by_id_and_username(kUserId, "alice"));
+           EXPECT_EQ(r.deleted_at, "2026-11-29T00:00:01.000Z");
+         },
+         "POST", "/codes/phrase/invalidate-all", "codes.invalidate",
+         json{{"client_id", kClientId}, {"purpose", "temporary_authentication"}, {"user_id", kUserId}, {"username", "alice"}},
+         200, json{{"deleted_at", "2026-11-29T00:00:01.000Z"}}, false},
+        {"get_credentials",
+         [](const LoginIdManagement& m) {
+           auto r = m.get_credentials(UserRef::by_username("alice"), "active");
+           EXPECT_EQ(r.user_id, kUserId);
+           ASSERT_EQ(r.credentials.size(), 1U);
+           EXPECT_EQ(r.credentials[0].uuid, kCredId);
+           EXPECT_EQ(r.credentials[0].name, "laptop");
+           EXPECT_EQ(r.raw["credentials"][0]["type"], "fido2");
+         },
+         "POST", "/credentials/list", "credentials.list",
+         json{{"client_id", kClientId}, {"username", "alice"}, {"status", "active"}},
+         200, json{{"user_id", kUserId}, {"credentials", json::array({credential_json()})}}, false},
+        {"rename_credential",
+         [](const LoginIdManagement& m) {
+           auto r = m.rename_credential(kCredId, "work laptop", UserRef::by_id(kUserId));
+           EXPECT_EQ(r.credential.name, "work laptop");
+         },
+         "POST", "/credentials/rename", "credentials.rename",
+         json{{"client_id", kClientId}, {"user_id", kUserId}, {"credential", {{"uuid", kCredId}, {"name", "work laptop"}}}},
+         200, json{{"user_id", kUserId}, {"credential", credential_json("work laptop")}}, false},
+        {"revoke_credential",
+         [](const LoginIdManagement& m) {
+           auto r = m.revoke_credential(kCredId, UserRef::by_username("alice"));
+           EXPECT_EQ(r.credential.status, "revoked");
+         },
+         "POST", "/credentials/revoke", "credentials.revoke",
+         json{{"client_id", kClientId}, {"username", "alice"}, {"credential", {{"uuid", kCredId}}}},
+         200, json{{"user_id", kUserId}, {"credential", credential_json("laptop", "revoked")}}, false},
+        {"add_publickey_credential",
+         [user_pem](const LoginIdManagement& m) {
+           auto r = m.add_publickey_credential(user_pem, UserRef::by_username("alice"), "ci key");
+           EXPECT_TRUE(r.is_authenticated);
+           ASSERT_TRUE(r.claims.has_value());
+           EXPECT_EQ((*r.claims)["udata"], "alice");
+           ASSERT_TRUE(r.credential.has_value());
+           EXPECT_EQ(r.credential->name, "ci key");
+         },
+         "POST", "/credentials/publickey", "credentials.force_add",
+         json{{"client_id", kClientId}, {"publickey_alg", "ES256"}, {"publickey", user_pem}, {"username", "alice"},
+              {"options", {{"credential_name", "ci key"}}}},
+         200, auth_json(token), true},
+        {"get_user",
+         [](const LoginIdManagement& m) {
+           auto u = m.get_user("alice");
+           EXPECT_EQ(u.id, kUserId);
+           EXPECT_TRUE(u.is_active());
+           EXPECT_EQ(u.raw["namespace_id"], "ns-1");
+         },
+         "POST", "/manage/users/retrieve", "users.retrieve", json{{"username", "alice"}}, 200, user_json(), false},
+        {"get_user_id", [](const LoginIdManagement& m) { EXPECT_EQ(m.get_user_id("alice"), kUserId); },
+         "POST", "/manage/users/retrieve", "users.retrieve", json{{"username", "alice"}}, 200, user_json(), false},
+        {"add_user_without_credentials",
+         [](const LoginIdManagement& m) { EXPECT_EQ(m.add_user_without_credentials("alice").username, "alice"); },
+         "POST", "/manage/users", "users.create", json{{"username", "alice"}}, 200, user_json(), true},
+        {"deactivate_user",
+         [](const LoginIdManagement& m) { EXPECT_FALSE(m.deactivate_user(kUserId).is_active()); },
+         "PUT", std::string("/manage/users/") + kUserId + "/deactivate", "users.deactivate", json(), 200,
+         user_json("inactive"), false},
+        {"activate_user", [](const LoginIdManagement& m) { EXPECT_TRUE(m.activate_user(kUserId).is_active()); },
+         "PUT", std::string("/manage/users/") + kUserId + "/activate", "users.activate", json(), 200, user_json(), false},
+        {"delete_by_user_id", [](const LoginIdManagement& m) { m.delete_by_user_id(kUserId); },
+         "DELETE", std::string("/manage/users/") + kUserId, "users.delete", json(), 204, json(), false},
+        {"delete_by_username", [](const LoginIdManagement& m) { m.delete_by_username("alice"); },
+         "POST", "/manage/users/delete", "users.delete", json{{"username", "alice"}}, 204, json(), false},
+    };
+  }
+
+  static HttpResponse answer_of(const Case& c) {
+    if (c.answer.is_null()) return HttpResponse{c.status, {{"X-Request-ID", "req-123"}}, ""};
+    return json_response(c.status, c.answer);
+  }
+};
+
+TEST_F(ManagementRequests, EveryFunctionSendsExactlyTheApiMdRequest) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(c.name);
+    const std::size_t before = fx.transport->requests().size();
+    fx.transport->answer(answer_of(c));
+    c.invoke(mgmt);
+
+    const auto requests = fx.transport->requests();
+    ASSERT_EQ(requests.size(), before + 1) << "exactly one request";
+    const HttpRequest& sent = requests.back();
+    EXPECT_EQ(sent.method, c.method);
+    EXPECT_EQ(sent.url, std::string(kBaseUrl) + c.path);
+    EXPECT_EQ(header_of(sent, "X-Client-ID"), kClientId);
+    EXPECT_EQ(body_of(sent), c.body);
+    if (!c.body.is_null()) EXPECT_EQ(header_of(sent, "Content-Type"), "application/json");
+
+    // The bearer is a service token for exactly this scope, signed with the application key.
+    const std::string auth = header_of(sent, "Authorization");
+    ASSERT_EQ(auth.rfind("Bearer ", 0), 0U) << auth;
+    const DecodedJwt jwt = decode_jwt(auth.substr(7));
+    EXPECT_EQ(jwt.payload["type"], c.scope);
+    EXPECT_EQ(jwt.payload["client_id"], kClientId);
+    EXPECT_EQ(jwt.payload["iat"], now_seconds());
+    EXPECT_EQ(jwt.payload["nonce"].get<std::string>().size(), 16U);
+    EXPECT_FALSE(check_signature(jwt, fx.app_key.public_key()));
+  }
+}
+
+TEST_F(ManagementRequests, CreatingCallsAreNotRepeatedAfterA503AndSafeCallsAre) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options(/*max_attempts=*/2));
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(c.name);
+    const std::size_t before = fx.transport->requests().size();
+    int calls = 0;
+    const HttpResponse success = answer_of(c);
+    fx.transport->answer_with([&calls, success](const HttpRequest&) {
+      return ++calls == 1 ? json_response(503, {{"code", "unavailable"}, {"message", "try later"}}) : success;
+    });
+    if (c.creates) {
+      try {
+        c.invoke(mgmt);
+        ADD_FAILURE() << "a creating call was repeated after a 503";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.status(), 503);
+      }
+      EXPECT_EQ(fx.transport->requests().size(), before + 1);
+    } else {
+      c.invoke(mgmt);
+      EXPECT_EQ(fx.transport->requests().size(), before + 2);
+    }
+  }
+}
+
+TEST_F(ManagementRequests, EachNonceIsFresh) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  fx.transport->answer(json_response(200, user_json()));
+  (void)mgmt.get_user("alice");
+  (void)mgmt.get_user("alice");
+  const auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 2U);
+  auto nonce = [](const HttpRequest& r) {
+    return decode_jwt(header_of(r, "Authorization").substr(7)).payload["nonce"].get<std::string>();
+  };
+  EXPECT_NE(nonce(requests[0]), nonce(requests[1]));
+}
+
+TEST_F(ManagementRequests, UserIdIsPercentEncodedIntoPaths) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  fx.transport->answer(json_response(200, user_json()));
+  (void)mgmt.activate_user("a b/../c?d#e");
+  fx.transport->answer(HttpResponse{204, {}, ""});
+  mgmt.delete_by_user_id("x/y");
+  const auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/manage/users/a%20b%2F..%2Fc%3Fd%23e/activate");
+  EXPECT_EQ(requests[1].url, std::string(kBaseUrl) + "/manage/users/x%2Fy");
+}
+
+TEST_F(ManagementRequests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  fx.transport->answer(json_response(200, user_json()));
+  const UserRef nobody{};
+  const UserRef empty_name = UserRef::by_username("");
+  auto expect_refused = [](const std::function<void()>& call, const std::string& names) {
+    try {
+      call();
+      ADD_FAILURE() << "accepted; expected a complaint about " << names;
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << e.what();
+    }
+  };
+  const auto tmp = CodePurpose::temporary_authentication;
+  expect_refused([&] { (void)mgmt.generate_code(CodeType::short_code, tmp, false, nobody); }, "user");
+  expect_refused([&] { (void)mgmt.generate_code(CodeType::short_code, tmp, false, empty_name); }, "user");
+  expect_refused([&] { (void)mgmt.generate_code(static_cast<CodeType>(7), tmp, false, UserRef::by_username("a")); },
+                 "code_type");
+  expect_refused(
+      [&] { (void)mgmt.generate_code(CodeType::short_code, static_cast<CodePurpose>(9), false, UserRef::by_username("a")); },
+      "purpose");
+  expect_refused([&] { (void)mgmt.authorize_code("", CodeType::short_code, tmp, UserRef::by_username("a")); }, "code");
+  expect_refused([&] { (void)mgmt.invalidate_all_codes(CodeType::short_code, tmp, nobody); }, "user");
+  expect_refused([&] { (void)mgmt.get_credentials(nobody); }, "user");
+  expect_refused([&] { (void)mgmt.get_credentials(UserRef::by_username("a"), "deleted"); }, "status");
+  expect_refused([&] { (void)mgmt.rename_credential("", "n", UserRef::by_username("a")); }, "credential_id");
+  expect_refused([&] { (void)mgmt.rename_credential(kCredId, "", UserRef::by_username("a")); }, "new_name");
+  expect_refused([&] { (void)mgmt.revoke_credential("", UserRef::by_username("a")); }, "credential_id");
+  expect_refused([&] { (void)mgmt.add_publickey_credential("", UserRef::by_username("a")); }, "public_key_pem");
+  expect_refused([&] { (void)mgmt.get_user(""); }, "username");
+  expect_refused([&] { (void)mgmt.get_user("bad\xff utf8"); }, "username");
+  expect_refused([&] { (void)mgmt.add_user_without_credentials(""); }, "username");
+  expect_refused([&] { (void)mgmt.deactivate_user(""); }, "user_id");
+  expect_refused([&] { (void)mgmt.activate_user(""); }, "user_id");
+  expect_refused([&] { mgmt.delete_by_user_id(""); }, "user_id");
+  expect_refused([&] { mgmt.delete_by_username(""); }, "username");
+  EXPECT_THROW((void)mgmt.add_publickey_credential("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                                                   UserRef::by_username("a")),
+               KeyError);
+  EXPECT_TRUE(fx.transport->requests().empty());
+}
+
+TEST_F(ManagementRequests, ConstructionNeedsAPrivateKey) {
+  try {
+    const LoginIdManagement mgmt(kClientId, std::string{}, fx.options());
+    FAIL() << "constructed without a key";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("private_key_pem"), std::string::npos);
+  }
+  EXPECT_THROW(LoginIdManagement(kClientId, std::string("not a key"), fx.options()), KeyError);
+}
+
+TEST_F(ManagementRequests, ServiceErrorsCarryStatusCodeMessageAndRequestId) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  fx.transport->answer(json_response(404, {{"code", "not_found"}, {"message", "user not found"}}));
+  try {
+    (void)mgmt.get_user("nobody");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 404);
+    EXPECT_EQ(e.code(), "not_found");
+    EXPECT_EQ(e.message(), "user not found");
+    EXPECT_EQ(e.request_id(), "req-123");
+  }
+}
+
+// A 200 whose shape is wrong is an error naming the member, with the answer's status and request id.
+TEST_F(ManagementRequests, WrongShapedAnswersAreBadResponseNamingTheMember) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  struct Shape {
+    json answer;
+    std::function<void()> call;
+    std::string names;
+  };
+  json no_id = user_json();
+  no_id.erase("id");
+  json bad_status = user_json("sleeping");
+  json id_number = user_json();
+  id_number["id"] = 42;
+  json bad_cred = {{"user_id", kUserId}, {"credentials", json::array({credential_json(), {{"uuid", 1}}})}};
+  const std::vector<Shape> shapes = {
+      {no_id, [&] { (void)mgmt.get_user("alice"); }, "user.id: missing"},
+      {bad_status, [&] { (void)mgmt.get_user("alice"); }, "user.status"},
+      {id_number, [&] { (void)mgmt.get_user("alice"); }, "user.id: expected a string"},
+      {json::array(), [&] { (void)mgmt.get_user("alice"); }, "user: expected an object"},
+      {bad_cred, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); }, "response.credentials[1].uuid"},
+      {json{{"user_id", kUserId}}, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); },
+       "response.credentials: missing"},
+      {json{{"code", "1"}, {"expires_at", "x"}, {"is_authorized", "yes"}},
+       [&] {
+         (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
+                                  UserRef::by_username("alice"));
+       },
+       "response.is_authorized: expected a boolean"},
+      {json{{"user_id", kUserId}}, [&] { (void)mgmt.revoke_credential(kCredId, UserRef::by_username("alice")); },
+       "response.credential: missing"},
+      {json::object(),
+       [&] {
+         (void)mgmt.invalidate_all_codes(CodeType::short_code, CodePurpose::temporary_authentication,
+                                         UserRef::by_username("alice"));
+       },
+       "response.deleted_at: missing"},
+  };
+  for (const Shape& s : shapes) {
+    SCOPED_TRACE(s.names);
+    fx.transport->answer(json_response(200, s.answer));
+    try {
+      s.call();
+      ADD_FAILURE() << "accepted a wrong shape";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), "bad_response");
+      EXPECT_EQ(e.status(), 200);
+      EXPECT_EQ(e.request_id(), "req-123");
+      EXPECT_NE(e.message().find(s.names), std::string::npos) << e.message();
+    }
+  }
+  // A 200 that is not JSON at all is as bad.
+  fx.transport->answer(HttpResponse{200, {}, "<html>hello</html>"});
+  try {
+    (void)mgmt.get_user("alice");
+    ADD_FAILURE() << "accepted HTML";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "bad_response");
+  }
+}
+
+TEST_F(ManagementRequests, AddPublicKeyCredentialRejectsATokenForAnotherAudience) {
+  const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
+  fx.transport->answer(json_response(200, auth_json(fx.user_token("other-client"))));
+  try {
+    (void)mgmt.add_publickey_credential(user_key.public_key().to_pem(), UserRef::by_username("alice"));
+    FAIL() << "accepted a token for another audience";
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::audience_mismatch);
+  }
+}
+
+}  // namespace
+}  // namespace loginid::test
