@@ -4,6 +4,8 @@
 /// tests inject a fake to record requests or simulate faults.
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -73,10 +75,22 @@ struct CurlTransportOptions final {
   /// Connections kept alive for reuse across calls and threads.
   std::size_t max_idle_connections = 16;
   std::string user_agent = "loginid-cpp";
+  /// Larger response bodies fail the call (TransportError io_failed) instead of using unbounded memory.
+  std::size_t max_response_bytes = 1024 * 1024;
+};
+
+/// Counters of a transport made by make_curl_transport (diagnostics, benchmarks, tests).
+struct TransportStats final {
+  std::uint64_t requests = 0;            ///< exchanges attempted
+  std::uint64_t connections_opened = 0;  ///< new TCP connections (a reused keep-alive connection adds none)
 };
 
 /// The default transport: libcurl with connection reuse (keep-alive), shared DNS and TLS session
 /// caches, and an upper bound on idle connections.
+/// `ca_bundle` is either PEM text (starting with "-----BEGIN") or the path of a PEM file.
 std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options = {});
+
+/// The counters of `transport` when make_curl_transport made it, else nullopt.
+std::optional<TransportStats> curl_transport_stats(const HttpTransport& transport) noexcept;
 
 }  // namespace loginid

@@ -5,6 +5,7 @@
 // and management*.cpp build the calls of API.md on top of them.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,12 +43,17 @@ struct ApiResponse {
   HttpHeaders headers;
 };
 
+/// Waits between attempts. The default sleeps for real; tests inject one that advances their clock.
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
 class ServiceClient {
  public:
   /// Resolves the base URL (Options::base_url, else LOGINID_EMULATOR_HOST, else kDefaultBaseUrl),
   /// refuses insecure set-ups (InvalidArgument), creates the libcurl transport unless one is given.
   /// Every request carries `X-Client-ID: client_id`.
   ServiceClient(Options options, std::string client_id);
+  /// Same, with the wait between retries injected (tests).
+  ServiceClient(Options options, std::string client_id, Sleeper sleeper);
 
   /// Sends the call, retrying per policy within the call's timeout. Returns a 2xx answer; throws
   /// loginid::Error for a non-2xx answer (status, code, message, request id from the body; code

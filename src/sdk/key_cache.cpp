@@ -1,0 +1,268 @@
+#include "key_cache.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace loginid::detail {
+namespace {
+
+using std::chrono::seconds;
+using TimePoint = std::chrono::system_clock::time_point;
+
+// The window of KeyCacheOptions::max_unknown_fetches_per_minute.
+constexpr auto kRateWindow = std::chrono::minutes(1);
+// Upper bound of the negative cache (random kids are rate-limited, so this is rarely reached).
+constexpr std::size_t kMaxUnknownKids = 1024;
+
+bool sane_kid(std::string_view kid) noexcept {
+  return !kid.empty() && kid.size() <= kMaxKidLength &&
+         std::all_of(kid.begin(), kid.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+std::string_view trim(std::string_view text) noexcept {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+// What one GET /certs gave.
+struct Fetched {
+  enum class Kind { found, not_found, failed } kind = Kind::failed;
+  std::optional<PublicKey> key;
+  seconds ttl{0};
+  std::string problem;  // for the log, when failed
+};
+
+}  // namespace
+
+std::optional<seconds> parse_max_age(std::string_view cache_control) noexcept {
+  std::optional<seconds> result;
+  while (!cache_control.empty()) {
+    const auto comma = cache_control.find(',');
+    const auto directive = trim(cache_control.substr(0, comma));
+    cache_control = comma == std::string_view::npos ? std::string_view() : cache_control.substr(comma + 1);
+    if (iequals(directive, "no-store") || iequals(directive, "no-cache")) {
+      return seconds(0);
+    }
+    if (directive.size() <= 8 || !iequals(directive.substr(0, 8), "max-age=")) {
+      continue;
+    }
+    auto value = directive.substr(8);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    long long total = 0;
+    bool ok = !value.empty();
+    for (char c : value) {
+      ok = ok && std::isdigit(static_cast<unsigned char>(c)) != 0;
+      total = std::min<long long>(total * 10 + (c - '0'), 10LL * 365 * 24 * 3600);
+    }
+    if (ok) {
+      result = seconds(total);
+    }
+  }
+  return result;
+}
+
+struct KeyCache::Impl {
+  struct Entry {
+    PublicKey key;
+    TimePoint fetched_at;
+    TimePoint expires_at;
+    TimePoint next_refresh;  // after a failed refresh: no new attempt before this
+  };
+
+  std::shared_ptr<const ServiceClient> service;
+  KeyCacheOptions options;
+  mutable std::shared_mutex mutex;
+  mutable std::unordered_map<std::string, Entry> keys;
+  mutable std::unordered_map<std::string, TimePoint> unknown;  // negative cache: kid -> until
+  mutable std::unordered_map<std::string, std::shared_future<KeyLookup>> in_flight;
+  mutable std::deque<TimePoint> unknown_fetches;  // rate limiter: when kids never seen were fetched
+
+  // Answers from the cache alone, or nullopt when a fetch (or waiting for one) is needed.
+  std::optional<KeyLookup> cached(const std::string& kid, TimePoint now) const {
+    if (const auto it = keys.find(kid); it != keys.end()) {
+      if (now < it->second.expires_at || now < it->second.next_refresh) {
+        return KeyLookup{it->second.key, TokenErrc::ok};
+      }
+    }
+    if (const auto it = unknown.find(kid); it != unknown.end() && now < it->second) {
+      return KeyLookup{std::nullopt, TokenErrc::key_not_found};
+    }
+    return std::nullopt;
+  }
+
+  // Called with the unique lock: may a kid never seen be fetched now?
+  bool take_unknown_fetch_slot(TimePoint now) const {
+    while (!unknown_fetches.empty() && unknown_fetches.front() <= now - kRateWindow) {
+      unknown_fetches.pop_front();
+    }
+    if (static_cast<int>(unknown_fetches.size()) >= options.max_unknown_fetches_per_minute) {
+      return false;
+    }
+    unknown_fetches.push_back(now);
+    return true;
+  }
+
+  [[nodiscard]] seconds ttl_from(const ApiResponse& response) const {
+    const auto cache_control = std::find_if(response.headers.begin(), response.headers.end(),
+                                            [](const auto& h) { return iequals(h.first, "Cache-Control"); });
+    const auto max_age = cache_control == response.headers.end() ? std::nullopt : parse_max_age(cache_control->second);
+    return std::clamp(max_age.value_or(options.default_ttl), options.min_ttl, std::max(options.min_ttl, options.max_ttl));
+  }
+
+  // The network part: runs with no lock held.
+  Fetched fetch(const std::string& kid) const {
+    Fetched out;
+    try {
+      ApiCall call;
+      call.method = "GET";
+      call.path = "/certs?kid=" + percent_encode(kid);
+      call.idempotency = Idempotency::safe;
+      const auto response = service->call(call);
+      out.key = PublicKey::from_pem(response.body);
+      out.ttl = ttl_from(response);
+      out.kind = Fetched::Kind::found;
+    } catch (const Error& e) {
+      out.kind = e.status() == 404 ? Fetched::Kind::not_found : Fetched::Kind::failed;
+      out.problem = e.what();
+    } catch (const KeyError& e) {
+      out.problem = std::string("the answer is not a usable public key: ") + e.what();
+    } catch (const std::exception& e) {
+      out.problem = e.what();
+    }
+    return out;
+  }
+
+  void evict_oldest_key() const {
+    const auto oldest = std::min_element(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+      return a.second.fetched_at < b.second.fetched_at;
+    });
+    keys.erase(oldest);
+  }
+
+  void remember_unknown(const std::string& kid, TimePoint now) const {
+    if (unknown.size() >= kMaxUnknownKids) {
+      std::erase_if(unknown, [now](const auto& item) { return item.second <= now; });
+    }
+    if (unknown.size() >= kMaxUnknownKids) {
+      unknown.erase(std::min_element(unknown.begin(), unknown.end(),
+                                     [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
+    unknown[kid] = now + options.negative_ttl;
+  }
+
+  // Called with the unique lock: stores what the fetch gave and says what the callers get.
+  KeyLookup apply(const std::string& kid, Fetched&& fetched, TimePoint now) const {
+    switch (fetched.kind) {
+      case Fetched::Kind::found: {
+        unknown.erase(kid);
+        keys.insert_or_assign(kid, Entry{*fetched.key, now, now + fetched.ttl, now});
+        while (keys.size() > std::max<std::size_t>(1, options.max_keys)) {
+          evict_oldest_key();
+        }
+        return KeyLookup{std::move(fetched.key), TokenErrc::ok};
+      }
+      case Fetched::Kind::not_found:
+        keys.erase(kid);  // the service dropped the key (e.g. long after a rotation)
+        remember_unknown(kid, now);
+        return KeyLookup{std::nullopt, TokenErrc::key_not_found};
+      case Fetched::Kind::failed:
+        break;
+    }
+    if (const auto it = keys.find(kid); it != keys.end()) {
+      it->second.next_refresh = now + std::min(options.min_ttl, options.negative_ttl);
+      service->log(LogLevel::warning, "key for kid '" + kid + "': refresh failed, using the cached key: " + fetched.problem);
+      return KeyLookup{it->second.key, TokenErrc::ok};
+    }
+    service->log(LogLevel::warning, "key for kid '" + kid + "' could not be fetched: " + fetched.problem);
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+  }
+
+  KeyLookup fetch_as_leader(const std::string& kid, std::promise<KeyLookup>& promise) const {
+    KeyLookup result{std::nullopt, TokenErrc::key_unavailable};
+    try {
+      Fetched fetched = fetch(kid);
+      const std::unique_lock lock(mutex);
+      result = apply(kid, std::move(fetched), service->now());
+      in_flight.erase(kid);
+    } catch (...) {
+      const std::unique_lock lock(mutex);
+      in_flight.erase(kid);
+    }
+    promise.set_value(result);  // after the cache is updated: waiters and later readers agree
+    return result;
+  }
+
+  KeyLookup find(const std::string& kid) const {
+    const auto now = service->now();
+    std::shared_future<KeyLookup> pending;
+    {
+      const std::shared_lock lock(mutex);
+      if (auto hit = cached(kid, now)) {
+        return *hit;
+      }
+      if (const auto it = in_flight.find(kid); it != in_flight.end()) {
+        pending = it->second;
+      }
+    }
+    if (pending.valid()) {
+      return pending.get();
+    }
+    std::promise<KeyLookup> promise;
+    {
+      const std::unique_lock lock(mutex);
+      if (auto hit = cached(kid, now)) {
+        return *hit;
+      }
+      if (const auto it = in_flight.find(kid); it != in_flight.end()) {
+        pending = it->second;
+      } else if (!keys.contains(kid) && !take_unknown_fetch_slot(now)) {
+        service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
+        return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+      } else {
+        in_flight.emplace(kid, promise.get_future().share());
+      }
+    }
+    if (pending.valid()) {
+      return pending.get();
+    }
+    return fetch_as_leader(kid, promise);
+  }
+};
+
+KeyCache::KeyCache(std::shared_ptr<const ServiceClient> service) : impl_(std::make_unique<Impl>()) {
+  impl_->options = service->options().key_cache;
+  impl_->service = std::move(service);
+}
+
+KeyCache::~KeyCache() = default;
+
+KeyLookup KeyCache::find(std::string_view kid) const noexcept {
+  if (!sane_kid(kid)) {
+    return KeyLookup{std::nullopt, TokenErrc::bad_kid};
+  }
+  try {
+    return impl_->find(std::string(kid));
+  } catch (...) {
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+  }
+}
+
+}  // namespace loginid::detail

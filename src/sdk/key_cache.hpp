@@ -1,0 +1,48 @@
+#pragma once
+// LoginID's public keys by `kid` (GET /certs?kid=): shared by every thread of a client, fetched once
+// per kid however many threads meet it at once (single flight), kept for Cache-Control max-age
+// (clamped), bounded in size, served stale when a refresh fails, and never holding a lock during
+// network I/O. Unknown kids are remembered (negative cache) and their fetches rate-limited, so tokens
+// with random kids cannot make the SDK flood the service.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "loginid/error.hpp"
+#include "loginid/keys.hpp"
+#include "service_client.hpp"
+
+namespace loginid::detail {
+
+/// Longer kids are refused (bad_kid) without any request.
+inline constexpr std::size_t kMaxKidLength = 256;
+
+/// The key, or why there is none (bad_kid, key_not_found, key_unavailable).
+struct KeyLookup {
+  std::optional<PublicKey> key;
+  TokenErrc error = TokenErrc::ok;
+};
+
+/// max-age from a Cache-Control value, or nullopt when absent or unusable (no-store/no-cache give 0).
+std::optional<std::chrono::seconds> parse_max_age(std::string_view cache_control) noexcept;
+
+class KeyCache {
+ public:
+  /// Fetches through `service` (Idempotency::safe), with its clock and Options::key_cache.
+  explicit KeyCache(std::shared_ptr<const ServiceClient> service);
+  ~KeyCache();
+  KeyCache(const KeyCache&) = delete;
+  KeyCache& operator=(const KeyCache&) = delete;
+
+  /// Thread-safe; never throws.
+  KeyLookup find(std::string_view kid) const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace loginid::detail

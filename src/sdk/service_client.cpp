@@ -1,0 +1,255 @@
+#include "service_client.hpp"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "config.hpp"
+#include "retry_policy.hpp"
+
+namespace loginid::detail {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Error messages quote at most this much of a body that is not the service's JSON error.
+constexpr std::size_t kMaxQuotedBody = 200;
+
+void require(bool ok, const std::string& message) {
+  if (!ok) {
+    throw InvalidArgument(message);
+  }
+}
+
+bool has_line_break(std::string_view text) {
+  return text.find_first_of("\r\n") != std::string_view::npos || text.find('\0') != std::string_view::npos;
+}
+
+void validate(const Options& options, const std::string& client_id) {
+  require(!client_id.empty(), "client_id: must not be empty");
+  require(!has_line_break(client_id), "client_id: must not contain line breaks or NUL");
+  require(options.timeout.count() > 0, "Options::timeout: must be positive");
+  require(options.connect_timeout.count() > 0, "Options::connect_timeout: must be positive");
+  require(options.wait_timeout.count() > 0, "Options::wait_timeout: must be positive");
+  require(options.retry.max_attempts >= 1, "Options::retry.max_attempts: must be at least 1");
+  require(options.retry.initial_backoff.count() >= 0 && options.retry.max_backoff.count() >= 0,
+          "Options::retry: backoffs must not be negative");
+  require(options.retry.multiplier >= 1.0, "Options::retry.multiplier: must be at least 1");
+}
+
+// Printable ASCII only, cut to kMaxQuotedBody: a body may be HTML or binary, and a message must stay
+// one readable line.
+std::string quote_body(std::string_view body) {
+  std::string out;
+  for (char c : body.substr(0, kMaxQuotedBody)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7f ? c : ' ');
+  }
+  if (body.size() > kMaxQuotedBody) {
+    out += "...";
+  }
+  return out;
+}
+
+std::string request_id_of(const HttpResponse& response) {
+  const auto id = response.header("X-Request-ID");
+  return id ? quote_body(*id) : std::string();
+}
+
+Error http_error(const HttpResponse& response) {
+  const auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_object() && body.contains("code") && body["code"].is_string()) {
+    const auto& message = body.contains("message") && body["message"].is_string()
+                              ? body["message"].get_ref<const std::string&>()
+                              : std::string();
+    return Error(response.status, body["code"].get<std::string>(), message, request_id_of(response));
+  }
+  const std::string text = response.body.empty()
+                               ? "HTTP " + std::to_string(response.status) + " with an empty body"
+                               : "HTTP " + std::to_string(response.status) + ": " + quote_body(response.body);
+  return Error(response.status, "unknown_error", text, request_id_of(response));
+}
+
+Error transport_error(const TransportError& failure, int attempts) {
+  const std::string code = failure.kind() == TransportError::Kind::timeout ? "timeout" : "connection_failed";
+  return Error(0, code, std::string(failure.what()) + " (after " + std::to_string(attempts) + " attempt(s))");
+}
+
+double random_jitter() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
+}
+
+std::string serialize_body(const std::optional<nlohmann::json>& body) {
+  if (!body) {
+    return {};
+  }
+  try {
+    return body->dump();
+  } catch (const nlohmann::json::exception&) {
+    throw InvalidArgument("request body: a string is not valid UTF-8");
+  }
+}
+
+nlohmann::json parse_success_body(const std::string& body) {
+  if (body.empty()) {
+    return nullptr;
+  }
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  return json.is_discarded() ? nlohmann::json(nullptr) : json;
+}
+
+std::string kind_name(TransportError::Kind kind) {
+  switch (kind) {
+    case TransportError::Kind::connect_failed: return "connect_failed";
+    case TransportError::Kind::timeout: return "timeout";
+    case TransportError::Kind::io_failed: return "io_failed";
+    case TransportError::Kind::refused_locally: return "refused_locally";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+struct ServiceClient::State {
+  Options options;
+  std::string client_id;
+  std::string base_url;
+  std::shared_ptr<HttpTransport> transport;
+  RetryPolicy retry;
+  Sleeper sleeper;
+};
+
+ServiceClient::ServiceClient(Options options, std::string client_id)
+    : ServiceClient(std::move(options), std::move(client_id), Sleeper{}) {}
+
+ServiceClient::ServiceClient(Options options, std::string client_id, Sleeper sleeper) {
+  validate(options, client_id);
+  auto base_url = resolve_base_url(options, emulator_host_from_env());
+  if (!options.transport) {
+    options.transport = make_curl_transport(CurlTransportOptions{.ca_bundle = options.ca_bundle});
+  }
+  if (!sleeper) {
+    sleeper = [](milliseconds delay) { std::this_thread::sleep_for(delay); };
+  }
+  auto transport = options.transport;
+  const RetryPolicy retry(options.retry);
+  state_ = std::make_shared<const State>(State{std::move(options), std::move(client_id), std::move(base_url),
+                                               std::move(transport), retry, std::move(sleeper)});
+}
+
+const std::string& ServiceClient::base_url() const noexcept { return state_->base_url; }
+const std::string& ServiceClient::client_id() const noexcept { return state_->client_id; }
+const Options& ServiceClient::options() const noexcept { return state_->options; }
+
+std::chrono::system_clock::time_point ServiceClient::now() const {
+  return state_->options.clock ? state_->options.clock() : std::chrono::system_clock::now();
+}
+
+void ServiceClient::log(LogLevel level, std::string_view message) const {
+  if (state_->options.log) {
+    try {
+      state_->options.log(level, message);
+    } catch (...) {
+      // A failing log sink must not fail the call it describes.
+    }
+  }
+}
+
+ApiResponse ServiceClient::call(const ApiCall& call) const {
+  require(!call.path.empty() && call.path.front() == '/', "ApiCall::path: must start with '/'");
+  require(!has_line_break(call.path) && call.path.find(' ') == std::string::npos,
+          "ApiCall::path: must not contain spaces or line breaks");
+  require(!call.bearer || !has_line_break(*call.bearer), "ApiCall::bearer: must not contain line breaks");
+
+  HttpRequest request;
+  request.method = call.method;
+  request.url = state_->base_url + call.path;
+  request.body = serialize_body(call.body);
+  if (call.bearer) {
+    request.headers.emplace_back("Authorization", "Bearer " + *call.bearer);
+  }
+  request.headers.emplace_back("X-Client-ID", state_->client_id);
+  if (call.body) {
+    request.headers.emplace_back("Content-Type", "application/json");
+  }
+  request.headers.emplace_back("Accept", "application/json, text/plain");
+
+  const auto budget = call.timeout.value_or(state_->options.timeout);
+  const auto deadline = now() + budget;
+  const std::string what = call.method + " " + call.path;
+  const int max_attempts = state_->retry.options().max_attempts;
+
+  for (int attempt = 1;; ++attempt) {
+    const auto remaining = std::chrono::ceil<milliseconds>(deadline - now());
+    if (remaining.count() <= 0) {
+      throw Error(0, "timeout", what + ": no time left after " + std::to_string(attempt - 1) + " attempt(s)");
+    }
+    request.timeout = remaining;
+    request.connect_timeout = std::min(state_->options.connect_timeout, remaining);
+
+    AttemptOutcome outcome;
+    outcome.attempt = attempt;
+    outcome.idempotency = call.idempotency;
+    outcome.deadline = deadline;
+    std::optional<HttpResponse> response;
+    std::optional<TransportError> failure;
+    try {
+      response = state_->transport->send(request);
+    } catch (const TransportError& e) {
+      failure = e;
+    }
+    outcome.now = now();
+    const std::string tag = " (attempt " + std::to_string(attempt) + "/" + std::to_string(max_attempts) + ")";
+    if (response) {
+      const auto request_id = request_id_of(*response);
+      log(response->status < 400 ? LogLevel::debug : LogLevel::warning,
+          what + " -> " + std::to_string(response->status) + tag +
+              (request_id.empty() ? "" : " request id " + request_id));
+      if (response->status >= 200 && response->status < 300) {
+        auto json = parse_success_body(response->body);
+        return ApiResponse{response->status, std::move(response->body), std::move(json), request_id,
+                           std::move(response->headers)};
+      }
+      outcome.status = response->status;
+      outcome.retry_after = response->header("Retry-After");
+    } else {
+      log(LogLevel::warning, what + " failed: " + kind_name(failure->kind()) + ": " + failure->what() + tag);
+      outcome.transport_error = failure->kind();
+    }
+
+    const auto decision = state_->retry.decide(outcome, random_jitter());
+    if (!decision.retry) {
+      if (attempt > 1 || decision.reason == "deadline") {
+        log(LogLevel::info, what + ": giving up: " + std::string(decision.reason));
+      }
+      if (response) {
+        throw http_error(*response);
+      }
+      throw transport_error(*failure, attempt);
+    }
+    log(LogLevel::info, what + ": retrying in " + std::to_string(decision.delay.count()) + " ms (" +
+                            std::string(decision.reason) + ")");
+    state_->sleeper(decision.delay);
+  }
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool alnum = (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9');
+    if (alnum || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0x0f]);
+    }
+  }
+  return out;
+}
+
+}  // namespace loginid::detail
