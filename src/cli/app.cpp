@@ -1,0 +1,136 @@
+#include "cli/app.hpp"
+
+#include <exception>
+#include <ostream>
+
+#include "cli/cli_error.hpp"
+#include "loginid/error.hpp"
+
+#ifndef LOGINID_CLI_VERSION
+#define LOGINID_CLI_VERSION "0.0.0"
+#endif
+
+namespace loginid::cli {
+namespace {
+
+void add_global_options(CLI::App& app, Context& ctx) {
+  auto& flags = ctx.config_flags;
+  app.add_option("--format", ctx.format_name, "Output format: json (default, one document) or text (aligned table)")
+      ->check(CLI::IsMember({"json", "text"}));
+  app.add_option("--client-id", flags.client_id, "Application client id (beats LOGINID_CLIENT_ID and the config file)");
+  app.add_option("--private-key-file", flags.private_key_file, "PEM file of the application's private key");
+  app.add_option("--base-url", flags.base_url, "Service base URL (beats LOGINID_BASE_URL and LOGINID_EMULATOR_HOST)");
+  app.add_option("--profile", flags.profile, "Section of the config file to use (default: [default])");
+  app.add_flag("--emulator", flags.emulator, "Fall back to the local emulator's credentials file");
+  app.add_option("--emulator-credentials", flags.emulator_credentials,
+                 "Emulator credentials file (default ./loginid-emulator.credentials.json, or LOGINID_EMULATOR_CREDENTIALS)");
+  app.add_option("--emulator-app", flags.emulator_app, "Which emulator application to act as: management (default) or web")
+      ->check(CLI::IsMember({"management", "web"}));
+}
+
+/// One line on stderr for a service error: "error: <code>: <message> (request id ...)".
+std::string describe(const Error& e) {
+  std::string line = "error: " + e.code() + ": " + e.message();
+  if (!e.request_id().empty()) line += " (request id " + e.request_id() + ")";
+  return line;
+}
+
+int report(std::ostream& err, Exit code, const std::string& line) {
+  err << line << "\n";
+  err.flush();
+  return static_cast<int>(code);
+}
+
+int run_command(const Commands::Action& action, Context& ctx, std::ostream& err) {
+  try {
+    action(ctx);
+    return static_cast<int>(Exit::ok);
+  } catch (const CliError& e) {
+    return report(err, e.exit(), e.what());
+  } catch (const TokenError& e) {
+    return report(err, Exit::refused, "invalid token: " + e.code().message());
+  } catch (const Error& e) {
+    return report(err, e.status() == 0 ? Exit::unreachable : Exit::refused, describe(e));
+  } catch (const InvalidArgument& e) {  // KeyError too
+    return report(err, Exit::usage, std::string("error: ") + e.what());
+  } catch (const std::exception& e) {
+    return report(err, Exit::usage, std::string("error: ") + e.what());
+  } catch (...) {
+    return report(err, Exit::usage, "error: unexpected failure");
+  }
+}
+
+}  // namespace
+
+void Context::warn(const std::vector<std::string>& warnings) const {
+  for (const auto& w : warnings) *err << w << "\n";
+}
+
+ResolvedConfig Context::resolve() const {
+  ResolvedConfig config = resolve_config(config_flags, env);
+  warn(config.warnings);
+  config.warnings.clear();
+  return config;
+}
+
+const Commands::Action* Commands::selected(const CLI::App& root) const {
+  const CLI::App* node = &root;
+  for (;;) {
+    auto parsed = node->get_subcommands();
+    if (parsed.empty()) break;
+    node = parsed.front();
+  }
+  auto it = actions_.find(node);
+  return it == actions_.end() ? nullptr : &it->second;
+}
+
+std::string examples(std::initializer_list<const char*> lines) {
+  std::string text = lines.size() == 1 ? "Example:\n" : "Examples:\n";
+  for (const char* line : lines) text += std::string("  ") + line + "\n";
+  return text;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  try {
+    Context ctx;
+    ctx.out = &out;
+    ctx.err = &err;
+    CLI::App app{"loginid: the LoginID service from the shell (users, codes, credentials, transactions, tokens, keys).",
+                 "loginid"};
+    app.set_version_flag("--version", std::string("loginid ") + LOGINID_CLI_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may also follow the subcommand
+    app.footer(
+        "Exit codes: 0 ok, 1 refused by the service or invalid token, 2 usage or configuration error, "
+        "3 service unreachable.\n" +
+        examples({"loginid --emulator users create --username alice@example.com",
+                  "loginid jwt verify --public-key key.pub.pem TOKEN"}));
+    add_global_options(app, ctx);
+
+    Commands commands;
+    add_keygen_command(app, commands);
+    add_jwt_commands(app, commands);
+    add_config_commands(app, commands);
+    add_service_commands(app, commands);
+    add_completion_command(app, commands);
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e, out, err);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e, out, err);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e, out, err);
+    } catch (const CLI::ParseError& e) {
+      return report(err, Exit::usage, std::string("error: ") + e.what() + "\nRun with --help for usage.");
+    }
+    const auto* action = commands.selected(app);
+    if (action == nullptr) return report(err, Exit::usage, "error: missing subcommand\nRun with --help for usage.");
+    return run_command(*action, ctx, err);
+  } catch (const std::exception& e) {
+    return report(err, Exit::usage, std::string("error: ") + e.what());
+  }
+}
+
+}  // namespace loginid::cli

@@ -1,0 +1,406 @@
+// The commands that call the LoginID service through the SDK (issue 5): users, codes, credentials,
+// tx, token. No HTTP or JSON-building here: every call is one SDK function, and the printed JSON is
+// the SDK result's `raw` document (the service's own stable keys).
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <ostream>
+
+#include "cli/app.hpp"
+#include "cli/cli_error.hpp"
+#include "cli/io.hpp"
+#include "loginid/management.hpp"
+
+namespace loginid::cli {
+namespace {
+
+using Json = nlohmann::json;
+
+// ---- clients --------------------------------------------------------------------------------
+
+struct ClientSettings {
+  std::string client_id;
+  Options options;
+};
+
+ClientSettings client_settings(const ResolvedConfig& config) {
+  if (!config.client_id)
+    fail_usage("no client id configured: use --client-id, LOGINID_CLIENT_ID, client_id in the config file, or --emulator");
+  ClientSettings s{config.client_id->value, {}};
+  if (config.base_url) s.options.base_url = config.base_url->value;
+  return s;
+}
+
+/// A management client: every call is signed, so the private key is required.
+LoginIdManagement management_client(Context& ctx, Options extra = {}) {
+  const ResolvedConfig config = ctx.resolve();
+  ClientSettings s = client_settings(config);
+  std::vector<std::string> warnings;
+  SecretString pem = load_private_key(config, warnings);
+  ctx.warn(warnings);
+  extra.base_url = s.options.base_url;
+  return LoginIdManagement(s.client_id, std::string(pem.view()), std::move(extra));
+}
+
+/// An application client; the key is loaded when configured (token verification needs none).
+LoginID application_client(Context& ctx, bool key_required, Options extra = {}) {
+  const ResolvedConfig config = ctx.resolve();
+  ClientSettings s = client_settings(config);
+  extra.base_url = s.options.base_url;
+  if (!config.private_key && !key_required) return LoginID(s.client_id, std::string(), std::move(extra));
+  std::vector<std::string> warnings;
+  SecretString pem = load_private_key(config, warnings);
+  ctx.warn(warnings);
+  return LoginID(s.client_id, std::string(pem.view()), std::move(extra));
+}
+
+// ---- the user a command is about ------------------------------------------------------------
+
+struct UserFlags {
+  std::string username;
+  std::string user_id;
+
+  [[nodiscard]] UserRef ref() const {
+    if (username.empty() && user_id.empty()) fail_usage("name the user with --username or --user-id");
+    if (!username.empty() && !user_id.empty()) return UserRef::by_id_and_username(user_id, username);
+    return username.empty() ? UserRef::by_id(user_id) : UserRef::by_username(username);
+  }
+};
+
+void add_user_flags(CLI::App* cmd, UserFlags& flags) {
+  cmd->add_option("--username", flags.username, "The user's username");
+  cmd->add_option("--user-id", flags.user_id, "The user's id");
+}
+
+void print(Context& ctx, const Json& doc) { print_document(*ctx.out, doc, ctx.format()); }
+
+void print_line(Context& ctx, const std::string& value) {
+  *ctx.out << value << "\n";
+  ctx.out->flush();
+}
+
+[[noreturn]] void fail_token(std::error_code reason) {
+  // key_unavailable means /certs could not be reached: that is "service unreachable", not a bad token.
+  const Exit exit = reason == make_error_code(TokenErrc::key_unavailable) ? Exit::unreachable : Exit::refused;
+  throw CliError(exit, "invalid token: " + reason.message());
+}
+
+// ---- users ----------------------------------------------------------------------------------
+
+/// The user id for commands whose SDK call takes an id: given, or looked up by username.
+std::string user_id_of(const LoginIdManagement& mgmt, const UserFlags& user) {
+  if (!user.user_id.empty()) return user.user_id;
+  if (user.username.empty()) fail_usage("name the user with --username or --user-id");
+  return mgmt.get_user_id(user.username);
+}
+
+void add_users(CLI::App& root, Commands& commands) {
+  auto* users = root.add_subcommand("users", "Look up, create, activate, deactivate and delete users");
+  users->require_subcommand(1);
+
+  auto get_flags = std::make_shared<UserFlags>();
+  auto* get = users->add_subcommand("get", "Print a user's profile (looked up by username)");
+  get->add_option("--username", get_flags->username, "The user's username")->required();
+  get->footer(examples({"loginid users get --username alice@example.com"}));
+  commands.on(get, [get_flags](Context& ctx) { print(ctx, management_client(ctx).get_user(get_flags->username).raw); });
+
+  auto id_name = std::make_shared<std::string>();
+  auto* id = users->add_subcommand("id", "Print just the user id of USERNAME");
+  id->add_option("username", *id_name, "The username")->required();
+  id->footer(examples({"USER_ID=$(loginid users id alice@example.com)"}));
+  commands.on(id, [id_name](Context& ctx) { print_line(ctx, management_client(ctx).get_user_id(*id_name)); });
+
+  auto create_name = std::make_shared<std::string>();
+  auto* create = users->add_subcommand("create", "Create a user without credentials; prints the new user");
+  create->add_option("--username", *create_name, "The new user's username")->required();
+  create->footer(examples({"loginid users create --username alice@example.com"}));
+  commands.on(create, [create_name](Context& ctx) {
+    print(ctx, management_client(ctx).add_user_without_credentials(*create_name).raw);
+  });
+
+  for (const bool activate : {true, false}) {
+    auto flags = std::make_shared<UserFlags>();
+    auto* cmd = users->add_subcommand(activate ? "activate" : "deactivate",
+                                      activate ? "Re-activate a user; prints the updated user"
+                                               : "Deactivate a user (it can no longer authenticate); prints the updated user");
+    add_user_flags(cmd, *flags);
+    cmd->footer(examples({activate ? "loginid users activate --username alice@example.com"
+                                   : "loginid users deactivate --user-id 2f1c0c3e-8b4e-4a53-9d3e-2f43d8a1c001"}));
+    commands.on(cmd, [flags, activate](Context& ctx) {
+      const auto mgmt = management_client(ctx);
+      const std::string uid = user_id_of(mgmt, *flags);
+      print(ctx, (activate ? mgmt.activate_user(uid) : mgmt.deactivate_user(uid)).raw);
+    });
+  }
+
+  auto del_flags = std::make_shared<UserFlags>();
+  auto* del = users->add_subcommand("delete", "Delete a user with its credentials and codes");
+  add_user_flags(del, *del_flags);
+  del->footer(examples({"loginid users delete --username alice@example.com"}));
+  commands.on(del, [del_flags](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    Json doc = {{"deleted", true}};
+    if (!del_flags->user_id.empty()) {
+      mgmt.delete_by_user_id(del_flags->user_id);
+      doc["user_id"] = del_flags->user_id;
+    } else if (!del_flags->username.empty()) {
+      mgmt.delete_by_username(del_flags->username);
+      doc["username"] = del_flags->username;
+    } else {
+      fail_usage("name the user with --username or --user-id");
+    }
+    print(ctx, doc);
+  });
+}
+
+// ---- codes ----------------------------------------------------------------------------------
+
+struct CodeFlags {
+  std::string type;
+  std::string purpose = "temporary_authentication";
+  std::string code;
+  bool authorized = false;
+  UserFlags user;
+};
+
+void add_type_purpose(CLI::App* cmd, CodeFlags& flags) {
+  cmd->add_option("--type", flags.type, "Code type: short (6 digits), long (16 characters) or phrase")->required();
+  cmd->add_option("--purpose", flags.purpose, "temporary_authentication (default) or add_credential");
+}
+
+/// Shows a spinner with the seconds left on a terminal while `pending` runs; nothing otherwise.
+template <typename T>
+T with_progress(std::future<T>& pending, std::chrono::milliseconds budget, std::ostream& err) {
+  if (!stderr_is_tty()) return pending.get();
+  static constexpr const char* kFrames = "|/-\\";
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (unsigned frame = 0; pending.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready; ++frame) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
+    err << "\r" << kFrames[frame % 4] << " waiting for the code to be authorized ... " << std::max<long long>(0, left.count())
+        << "s left " << std::flush;
+  }
+  err << "\r\033[K" << std::flush;  // clear the progress line
+  return pending.get();
+}
+
+struct WaitFlags {
+  std::string username;
+  std::string code;
+  std::string type;
+  bool no_jwt = false;
+  std::optional<long long> timeout;
+};
+
+void run_wait(const WaitFlags& flags, Context& ctx) {
+  Options options;
+  if (flags.timeout) {
+    if (*flags.timeout <= 0) fail_usage("--timeout must be a positive number of seconds");
+    options.wait_timeout = std::chrono::seconds(*flags.timeout);
+  }
+  const auto budget = options.wait_timeout;
+  const LoginID client = application_client(ctx, /*key_required=*/false, std::move(options));
+  const CodeType type = parse_code_type(flags.type);
+  auto pending = std::async(std::launch::async, [&] { return client.wait_code(flags.username, flags.code, type, flags.no_jwt); });
+  print(ctx, with_progress(pending, budget, *ctx.err).raw);
+}
+
+void add_codes(CLI::App& root, Commands& commands) {
+  auto* codes = root.add_subcommand("codes", "Generate, authorize, invalidate and wait for authentication codes");
+  codes->require_subcommand(1);
+
+  auto gen = std::make_shared<CodeFlags>();
+  auto* generate = codes->add_subcommand("generate", "Generate a code for a user; prints {code, expires_at, is_authorized}");
+  add_type_purpose(generate, *gen);
+  generate->add_flag("--authorized", gen->authorized, "Make the code pre-authorized");
+  add_user_flags(generate, gen->user);
+  generate->footer(examples({"loginid codes generate --type short --username alice@example.com"}));
+  commands.on(generate, [gen](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    print(ctx, mgmt.generate_code(parse_code_type(gen->type), parse_code_purpose(gen->purpose), gen->authorized, gen->user.ref()).raw);
+  });
+
+  auto auth = std::make_shared<CodeFlags>();
+  auto* authorize = codes->add_subcommand("authorize", "Authorize a code, waking whoever waits for it");
+  authorize->add_option("--code", auth->code, "The code")->required();
+  add_type_purpose(authorize, *auth);
+  add_user_flags(authorize, auth->user);
+  authorize->footer(examples({"loginid codes authorize --code 123456 --type short --username alice@example.com"}));
+  commands.on(authorize, [auth](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    print(ctx, mgmt.authorize_code(auth->code, parse_code_type(auth->type), parse_code_purpose(auth->purpose), auth->user.ref()).raw);
+  });
+
+  auto inv = std::make_shared<CodeFlags>();
+  auto* invalidate = codes->add_subcommand("invalidate", "Invalidate every live code of a type and purpose for a user");
+  add_type_purpose(invalidate, *inv);
+  add_user_flags(invalidate, inv->user);
+  invalidate->footer(examples({"loginid codes invalidate --type short --username alice@example.com"}));
+  commands.on(invalidate, [inv](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    print(ctx, mgmt.invalidate_all_codes(parse_code_type(inv->type), parse_code_purpose(inv->purpose), inv->user.ref()).raw);
+  });
+
+  auto wait_flags = std::make_shared<WaitFlags>();
+  auto* wait = codes->add_subcommand(
+      "wait",
+      "Wait until a code is authorized and print the authentication response (with the user token unless --no-jwt). "
+      "On a terminal, a countdown is shown on stderr.");
+  wait->add_option("--username", wait_flags->username, "The user's username")->required();
+  wait->add_option("--code", wait_flags->code, "The code")->required();
+  wait->add_option("--type", wait_flags->type, "Code type: short, long or phrase")->required();
+  wait->add_flag("--no-jwt", wait_flags->no_jwt, "Do not ask for a user token");
+  wait->add_option("--timeout", wait_flags->timeout, "Give up after this many seconds (default 120)");
+  wait->footer(examples({"loginid codes wait --username alice@example.com --code 123456 --type short"}));
+  commands.on(wait, [wait_flags](Context& ctx) { run_wait(*wait_flags, ctx); });
+}
+
+// ---- credentials ----------------------------------------------------------------------------
+
+struct CredentialFlags {
+  std::string status;
+  std::string id;
+  std::string name;
+  std::string public_key_file;
+  UserFlags user;
+};
+
+void add_credentials(CLI::App& root, Commands& commands) {
+  auto* creds = root.add_subcommand("credentials", "List, rename, revoke and add a user's credentials");
+  creds->require_subcommand(1);
+
+  auto list_flags = std::make_shared<CredentialFlags>();
+  auto* list = creds->add_subcommand("list", "List a user's credentials; prints {user_id, credentials}");
+  list->add_option("--status", list_flags->status, "Only credentials with this status: active, inactive or revoked");
+  add_user_flags(list, list_flags->user);
+  list->footer(examples({"loginid credentials list --username alice@example.com --format text"}));
+  commands.on(list, [list_flags](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    const auto status = list_flags->status.empty() ? std::nullopt : std::optional<std::string_view>(list_flags->status);
+    print(ctx, mgmt.get_credentials(list_flags->user.ref(), status).raw);
+  });
+
+  auto rename_flags = std::make_shared<CredentialFlags>();
+  auto* rename = creds->add_subcommand("rename", "Rename a credential");
+  rename->add_option("--id", rename_flags->id, "The credential's uuid")->required();
+  rename->add_option("--name", rename_flags->name, "The new name")->required();
+  add_user_flags(rename, rename_flags->user);
+  rename->footer(examples({"loginid credentials rename --id $CRED --name 'Work laptop' --username alice@example.com"}));
+  commands.on(rename, [rename_flags](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    print(ctx, mgmt.rename_credential(rename_flags->id, rename_flags->name, rename_flags->user.ref()).raw);
+  });
+
+  auto revoke_flags = std::make_shared<CredentialFlags>();
+  auto* revoke = creds->add_subcommand("revoke", "Revoke a credential (e.g. a stolen device)");
+  revoke->add_option("--id", revoke_flags->id, "The credential's uuid")->required();
+  add_user_flags(revoke, revoke_flags->user);
+  revoke->footer(examples({"loginid credentials revoke --id $CRED --username alice@example.com"}));
+  commands.on(revoke, [revoke_flags](Context& ctx) {
+    print(ctx, management_client(ctx).revoke_credential(revoke_flags->id, revoke_flags->user.ref()).raw);
+  });
+
+  auto add_flags = std::make_shared<CredentialFlags>();
+  auto* add = creds->add_subcommand("add-publickey", "Register a P-256 public key (SPKI PEM file) as a credential of a user");
+  add->add_option("--public-key", add_flags->public_key_file, "PEM file of the public key")->required();
+  add->add_option("--name", add_flags->name, "Credential name");
+  add_user_flags(add, add_flags->user);
+  add->footer(examples({"loginid credentials add-publickey --public-key user.pub.pem --name laptop --username alice@example.com"}));
+  commands.on(add, [add_flags](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    const std::string pem = read_file(add_flags->public_key_file, "public key file");
+    const auto name = add_flags->name.empty() ? std::nullopt : std::optional<std::string_view>(add_flags->name);
+    print(ctx, mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw);
+  });
+}
+
+// ---- transactions ---------------------------------------------------------------------------
+
+struct TxFlags {
+  std::string payload;
+  std::string token;
+  std::string username;
+  std::string tx_type;
+};
+
+void add_tx(CLI::App& root, Commands& commands) {
+  auto* tx = root.add_subcommand("tx", "Create and verify transactions (a payload the user confirms)");
+  tx->require_subcommand(1);
+
+  auto create_flags = std::make_shared<TxFlags>();
+  auto* create = tx->add_subcommand("create", "Create a transaction for PAYLOAD and print its id");
+  create->add_option("payload", create_flags->payload, "The text the user confirms, or - to read it from stdin")->required();
+  create->add_option("--username", create_flags->username, "The user who should confirm it");
+  create->add_option("--tx-type", create_flags->tx_type, "Transaction type (sent as tx_type)");
+  create->footer(examples({"TX_ID=$(loginid tx create 'Pay 10 EUR to Bob')"}));
+  commands.on(create, [create_flags](Context& ctx) {
+    const std::string payload = read_arg_or_stdin(create_flags->payload, "payload");
+    TxOptions options;
+    if (!create_flags->username.empty()) options.username = create_flags->username;
+    if (!create_flags->tx_type.empty()) options.tx_type = create_flags->tx_type;
+    print_line(ctx, application_client(ctx, /*key_required=*/true).create_transaction(payload, options).id);
+  });
+
+  auto verify_flags = std::make_shared<TxFlags>();
+  auto* verify = tx->add_subcommand(
+      "verify", "Verify a transaction token against the original payload; prints its claims (exit 0) or the reason (exit 1)");
+  verify->add_option("--payload", verify_flags->payload, "The original payload")->required();
+  verify->add_option("token", verify_flags->token, "The transaction token, or - to read it from stdin")->required();
+  verify->footer(examples({"loginid tx verify --payload 'Pay 10 EUR to Bob' \"$TX_TOKEN\""}));
+  commands.on(verify, [verify_flags](Context& ctx) {
+    const std::string token = read_arg_or_stdin(verify_flags->token, "token");
+    std::error_code ec;
+    auto claims = application_client(ctx, false).verify_transaction_claims(token, verify_flags->payload, ec);
+    if (!claims) fail_token(ec);
+    print(ctx, *claims);
+  });
+}
+
+// ---- tokens ---------------------------------------------------------------------------------
+
+void add_token(CLI::App& root, Commands& commands) {
+  auto* token = root.add_subcommand("token", "Make service tokens and verify user tokens online");
+  token->require_subcommand(1);
+
+  auto scope = std::make_shared<std::string>();
+  auto service_user = std::make_shared<UserFlags>();
+  auto* service = token->add_subcommand("service", "Print a service token for SCOPE, signed with the application's key");
+  service->add_option("--scope", *scope, "The scope (the token's type claim), e.g. users.retrieve")->required();
+  add_user_flags(service, *service_user);
+  service->footer(examples({"loginid token service --scope users.retrieve --username alice@example.com"}));
+  commands.on(service, [scope, service_user](Context& ctx) {
+    ServiceTokenOptions options;
+    if (!service_user->username.empty()) options.username = service_user->username;
+    if (!service_user->user_id.empty()) options.user_id = service_user->user_id;
+    print_line(ctx, application_client(ctx, /*key_required=*/true).generate_service_token(*scope, options));
+  });
+
+  auto verify_flags = std::make_shared<TxFlags>();
+  auto* verify = token->add_subcommand(
+      "verify",
+      "Verify a user token online (LoginID's key from /certs, audience = this client id); prints the claims (exit 0) "
+      "or 'invalid token: <reason>' (exit 1)");
+  verify->add_option("--username", verify_flags->username, "Require this username (udata)");
+  verify->add_option("token", verify_flags->token, "The token, or - to read it from stdin")->required();
+  verify->footer(examples({"loginid token verify --username alice@example.com \"$USER_TOKEN\""}));
+  commands.on(verify, [verify_flags](Context& ctx) {
+    const std::string tok = read_arg_or_stdin(verify_flags->token, "token");
+    const auto username = verify_flags->username.empty() ? std::nullopt : std::optional<std::string_view>(verify_flags->username);
+    std::error_code ec;
+    auto claims = application_client(ctx, false).verify_token_claims(tok, username, ec);
+    if (!claims) fail_token(ec);
+    print(ctx, *claims);
+  });
+}
+
+}  // namespace
+
+void add_service_commands(CLI::App& root, Commands& commands) {
+  add_users(root, commands);
+  add_codes(root, commands);
+  add_credentials(root, commands);
+  add_tx(root, commands);
+  add_token(root, commands);
+}
+
+}  // namespace loginid::cli

@@ -1,0 +1,285 @@
+#include "cli/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/cli_error.hpp"
+#include "cli/io.hpp"
+
+namespace loginid::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDefaultCredentialsFile = "./loginid-emulator.credentials.json";
+
+/// The first set value wins; each candidate knows its source.
+struct Candidate {
+  std::optional<std::string> value;
+  std::string source;
+};
+
+std::optional<Setting> first_set(std::initializer_list<Candidate> candidates) {
+  for (const auto& c : candidates) {
+    if (c.value && !c.value->empty()) return Setting{*c.value, c.source};
+  }
+  return std::nullopt;
+}
+
+/// "~/x" -> "$HOME/x"; a relative path in a config file is relative to that file's folder, so the
+/// file means the same thing whatever the current directory is.
+std::string expand_path(const std::string& path, const fs::path& base_dir, const EnvLookup& env) {
+  if (path.rfind("~/", 0) == 0) {
+    if (auto home = env("HOME")) return (fs::path(*home) / path.substr(2)).string();
+  }
+  const fs::path p(path);
+  if (p.is_relative() && !base_dir.empty()) return (base_dir / p).string();
+  return path;
+}
+
+/// LOGINID_PRIVATE_KEY often arrives with literal "\n" (a PEM squeezed into one line of a .env file).
+std::string unescape_newlines(std::string pem) {
+  if (pem.find('\n') != std::string::npos) return pem;
+  std::string out;
+  out.reserve(pem.size());
+  for (std::size_t i = 0; i < pem.size(); ++i) {
+    if (pem[i] == '\\' && i + 1 < pem.size() && pem[i + 1] == 'n') {
+      out.push_back('\n');
+      ++i;
+    } else {
+      out.push_back(pem[i]);
+    }
+  }
+  cleanse(pem);
+  return out;
+}
+
+struct ConfigFile {
+  std::string path;
+  ConfigFileValues values;
+};
+
+/// $LOGINID_CONFIG (must exist) or ~/.loginid/config (optional).
+std::optional<ConfigFile> load_config_file(const std::string& profile, bool profile_explicit, const EnvLookup& env,
+                                           std::vector<std::string>& warnings) {
+  std::string path;
+  bool must_exist = false;
+  if (auto explicit_path = env("LOGINID_CONFIG")) {
+    path = *explicit_path;
+    must_exist = true;
+  } else if (auto home = env("HOME")) {
+    path = (fs::path(*home) / ".loginid" / "config").string();
+  } else {
+    if (profile_explicit) fail_usage("profile '" + profile + "' requested but no config file (HOME is not set)");
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (!must_exist && !fs::exists(path, ec)) {
+    if (profile_explicit) fail_usage("profile '" + profile + "' requested but " + path + " does not exist");
+    return std::nullopt;
+  }
+  const std::string text = read_file(path, "config file");
+  if (auto w = permission_warning(path, "config file")) warnings.push_back(*w);
+  ConfigFile file{path, parse_config_file(text, profile, path)};
+  if (profile_explicit && !file.values.found_profile) fail_usage("profile [" + profile + "] not found in " + path);
+  return file;
+}
+
+struct Credentials {
+  std::string path;
+  std::optional<std::string> base_url;
+  std::optional<std::string> client_id;
+  SecretString private_key;
+};
+
+std::string string_member(const nlohmann::json& obj, const char* key, const std::string& where) {
+  if (!obj.contains(key)) return {};
+  const auto& v = obj.at(key);
+  if (!v.is_string()) fail_usage(where + ": \"" + key + "\" must be a string");
+  return v.get<std::string>();
+}
+
+Credentials load_credentials(const ConfigFlags& flags, const EnvLookup& env, std::vector<std::string>& warnings) {
+  std::string path = kDefaultCredentialsFile;
+  if (flags.emulator_credentials) {
+    path = *flags.emulator_credentials;
+  } else if (auto from_env = env("LOGINID_EMULATOR_CREDENTIALS")) {
+    path = *from_env;
+  }
+  const std::string app = flags.emulator_app.value_or("management");
+  if (app != "management" && app != "web") fail_usage("--emulator-app must be 'management' or 'web', not '" + app + "'");
+
+  std::string text = read_file(path, "emulator credentials file");
+  if (auto w = permission_warning(path, "emulator credentials file")) warnings.push_back(*w);
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  cleanse(text);
+  if (!doc.is_object()) fail_usage("emulator credentials file " + path + " is not a JSON object");
+  if (!doc.contains(app) || !doc.at(app).is_object())
+    fail_usage("emulator credentials file " + path + " has no \"" + app + "\" object");
+
+  Credentials creds;
+  creds.path = path;
+  if (auto url = string_member(doc, "base_url", "emulator credentials file " + path); !url.empty()) creds.base_url = url;
+  const auto& section = doc.at(app);
+  const std::string where = "emulator credentials file " + path + " (" + app + ")";
+  if (auto id = string_member(section, "client_id", where); !id.empty()) creds.client_id = id;
+  if (section.contains("private_key")) {
+    auto& key = section.at("private_key");
+    if (!key.is_string()) fail_usage(where + ": \"private_key\" must be a string");
+    creds.private_key = SecretString(key.get_ref<const std::string&>());
+  }
+  // The document still holds the key; wipe it before it is freed.
+  if (auto& key = doc[app]["private_key"]; key.is_string()) cleanse(key.get_ref<std::string&>());
+  return creds;
+}
+
+std::optional<KeySetting> resolve_key(const ConfigFlags& flags, const EnvLookup& env, const std::optional<ConfigFile>& file,
+                                      std::optional<Credentials>& creds, std::vector<std::string>& warnings) {
+  KeySetting key;
+  if (flags.private_key_file) {
+    key.file = *flags.private_key_file;
+    key.source = "flag --private-key-file " + *flags.private_key_file;
+    return key;
+  }
+  auto inline_env = env("LOGINID_PRIVATE_KEY");
+  auto file_env = env("LOGINID_PRIVATE_KEY_FILE");
+  if (inline_env) {
+    if (file_env) warnings.push_back("warning: both LOGINID_PRIVATE_KEY and LOGINID_PRIVATE_KEY_FILE are set; using LOGINID_PRIVATE_KEY");
+    key.origin = KeySetting::Origin::env;
+    key.inline_pem = SecretString(unescape_newlines(std::move(*inline_env)));
+    key.source = "env LOGINID_PRIVATE_KEY";
+    return key;
+  }
+  if (file_env) {
+    key.file = *file_env;
+    key.source = "env LOGINID_PRIVATE_KEY_FILE " + *file_env;
+    return key;
+  }
+  if (file && file->values.private_key_file) {
+    key.file = expand_path(*file->values.private_key_file, fs::path(file->path).parent_path(), env);
+    key.source = "config " + file->path + " (private_key_file " + *key.file + ")";
+    return key;
+  }
+  if (creds && !creds->private_key.empty()) {
+    key.inline_pem = std::move(creds->private_key);
+    key.source = "emulator credentials " + creds->path;
+    return key;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+}
+
+ConfigFileValues parse_config_file(const std::string& text, const std::string& profile, const std::string& path_for_errors) {
+  ConfigFileValues global;
+  ConfigFileValues section;
+  bool in_profile = false;
+  bool in_section = false;
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string line = trim(std::string_view(text).substr(pos, end - pos));
+    pos = end + 1;
+    ++line_no;
+    const std::string where = path_for_errors + ":" + std::to_string(line_no);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') fail_usage(where + ": section header must look like [profile]");
+      const std::string name = trim(std::string_view(line).substr(1, line.size() - 2));
+      if (name.empty()) fail_usage(where + ": empty profile name");
+      in_section = true;
+      in_profile = (name == profile);
+      if (in_profile) section.found_profile = true;
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) fail_usage(where + ": expected 'key = value'");
+    const std::string key = trim(std::string_view(line).substr(0, eq));
+    const std::string value = trim(std::string_view(line).substr(eq + 1));
+    if (in_section && !in_profile) continue;
+    ConfigFileValues& target = in_section ? section : global;
+    if (key == "client_id") {
+      target.client_id = value;
+    } else if (key == "private_key_file") {
+      target.private_key_file = value;
+    } else if (key == "base_url") {
+      target.base_url = value;
+    } else {
+      fail_usage(where + ": unknown key '" + key + "' (known: client_id, private_key_file, base_url)");
+    }
+  }
+  if (section.client_id) global.client_id = section.client_id;
+  if (section.private_key_file) global.private_key_file = section.private_key_file;
+  if (section.base_url) global.base_url = section.base_url;
+  global.found_profile = section.found_profile;
+  return global;
+}
+
+ResolvedConfig resolve_config(const ConfigFlags& flags, const EnvLookup& env) {
+  ResolvedConfig out;
+  bool profile_explicit = false;
+  if (flags.profile) {
+    out.profile = *flags.profile;
+    profile_explicit = true;
+  } else if (auto p = env("LOGINID_PROFILE")) {
+    out.profile = *p;
+    profile_explicit = true;
+  }
+
+  auto file = load_config_file(out.profile, profile_explicit, env, out.warnings);
+  if (file) out.config_file = file->path;
+  std::optional<Credentials> creds;
+  if (flags.emulator) {
+    creds = load_credentials(flags, env, out.warnings);
+    out.emulator_credentials = creds->path;
+  }
+
+  const std::string file_src = file ? "config " + file->path + " [" + out.profile + "]" : std::string();
+  const std::string creds_src = creds ? "emulator credentials " + creds->path : std::string();
+  const auto from_file = [&](const std::optional<std::string> ConfigFileValues::*member) -> std::optional<std::string> {
+    return file ? (file->values.*member) : std::nullopt;
+  };
+  const auto emulator_host = env("LOGINID_EMULATOR_HOST");
+
+  out.client_id = first_set({
+      {flags.client_id, "flag --client-id"},
+      {env("LOGINID_CLIENT_ID"), "env LOGINID_CLIENT_ID"},
+      {from_file(&ConfigFileValues::client_id), file_src},
+      {creds ? creds->client_id : std::nullopt, creds_src},
+  });
+  out.base_url = first_set({
+      {flags.base_url, "flag --base-url"},
+      {env("LOGINID_BASE_URL"), "env LOGINID_BASE_URL"},
+      {emulator_host ? std::optional<std::string>("http://" + *emulator_host) : std::nullopt, "env LOGINID_EMULATOR_HOST"},
+      {from_file(&ConfigFileValues::base_url), file_src},
+      {creds ? creds->base_url : std::nullopt, creds_src},
+  });
+  out.private_key = resolve_key(flags, env, file, creds, out.warnings);
+  return out;
+}
+
+SecretString load_private_key(const ResolvedConfig& config, std::vector<std::string>& warnings) {
+  if (!config.private_key)
+    fail_usage(
+        "no private key configured: use --private-key-file, LOGINID_PRIVATE_KEY(_FILE), private_key_file in the "
+        "config file, or --emulator");
+  const KeySetting& key = *config.private_key;
+  if (!key.file) return SecretString(key.inline_pem.view());
+  SecretString pem = read_secret_file(*key.file, "private key file");
+  if (auto w = permission_warning(*key.file, "private key file")) warnings.push_back(*w);
+  return pem;
+}
+
+}  // namespace loginid::cli
