@@ -1,0 +1,424 @@
+#include "emulator/http/server.hpp"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "emulator/http/json_input.hpp"
+#include "emulator/http/shapes.hpp"
+#include "emulator/service/util.hpp"
+#include "emulator/store/sqlite.hpp"
+
+namespace loginid::detail::emulator::http {
+namespace {
+
+constexpr std::size_t kMaxBody = 64 * 1024;
+const char* const kPrefixes[] = {"", "/api/native"};
+
+struct Status {
+  int http;
+  const char* code;
+};
+
+Status status_of(Errc code) {
+  switch (code) {
+    case Errc::bad_request: return {400, "bad_request"};
+    case Errc::invalid_code_type: return {400, "invalid_code_type"};
+    case Errc::unauthorized: return {401, "unauthorized"};
+    case Errc::forbidden: return {403, "forbidden"};
+    case Errc::not_found: return {404, "not_found"};
+    case Errc::method_not_allowed: return {405, "method_not_allowed"};
+    case Errc::user_already_exists: return {409, "user_already_exists"};
+    case Errc::user_inactive: return {403, "user_inactive"};
+    case Errc::code_invalid: return {400, "code_invalid"};
+    case Errc::code_expired: return {410, "code_expired"};
+    case Errc::code_timeout: return {408, "code_timeout"};
+    case Errc::payload_too_large: return {413, "payload_too_large"};
+    case Errc::too_many_requests: return {429, "too_many_requests"};
+    case Errc::shutting_down: return {503, "shutting_down"};
+    case Errc::internal_error: return {500, "internal_error"};
+  }
+  return {500, "internal_error"};
+}
+
+void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void write_error(httplib::Response& res, Errc code, const std::string& message) {
+  auto status = status_of(code);
+  if (code == Errc::too_many_requests) res.set_header("Retry-After", "1");
+  write_json(res, status.http, {{"code", status.code}, {"message", message}});
+}
+
+/// A client's X-Request-ID is echoed when it is short and plain; otherwise we make one.
+std::string request_id_for(const httplib::Request& req) {
+  auto sent = req.get_header_value("X-Request-ID");
+  bool sane = !sent.empty() && sent.size() <= 128;
+  for (char c : sent) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':')) sane = false;
+  }
+  return sane ? sent : new_uuid();
+}
+
+std::optional<std::string> header(const httplib::Request& req, const char* name) {
+  if (!req.has_header(name)) return std::nullopt;
+  return req.get_header_value(name);
+}
+
+CallerCredentials credentials_of(const httplib::Request& req, const nlohmann::json& body) {
+  return {header(req, "Authorization"), header(req, "X-Client-ID"), optional_string(body, "client_id")};
+}
+
+ScopeRule scoped(const char* scope) { return {ScopeRule::Kind::scoped, scope, {}}; }
+
+UserRef user_ref(const nlohmann::json& body) {
+  return {optional_string(body, "user_id"), optional_string(body, "username")};
+}
+
+std::string path_param(const httplib::Request& req, std::size_t index, const char* name) {
+  auto value = req.matches[static_cast<int>(index)].str();
+  if (!is_uuid(value)) throw ApiError(Errc::bad_request, std::string(name) + ": not a UUID");
+  return value;
+}
+
+std::optional<std::string> query(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+template <typename T, typename ToJson>
+nlohmann::json list_json(const std::vector<T>& rows, ToJson to_json) {
+  auto out = nlohmann::json::array();
+  for (const auto& row : rows) out.push_back(to_json(row));
+  return out;
+}
+
+}  // namespace
+
+Server::Server(Service& service, ServerOptions options)
+    : service_(service), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+  auto& s = *server_;
+  const auto threads = options_.workers + options_.max_waiters;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.set_payload_max_length(kMaxBody);
+  // Slow or idle clients must not keep a worker: bounded reads, writes and keep-alive.
+  s.set_read_timeout(5, 0);
+  s.set_write_timeout(5, 0);
+  s.set_keep_alive_timeout(2);
+  s.set_keep_alive_max_count(100000);
+  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { on_error(req, res); });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    write_error(res, Errc::internal_error, "internal error");
+  });
+  s.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.has_header("X-Request-ID")) res.set_header("X-Request-ID", request_id_for(req));
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
+  add_api_routes();
+  add_admin_routes();
+}
+
+Server::~Server() = default;
+
+int Server::bind(const std::string& host, int port) {
+  int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (bound < 0) throw std::runtime_error("cannot bind " + host + ":" + std::to_string(port));
+  return bound;
+}
+
+void Server::run() { server_->listen_after_bind(); }
+
+void Server::stop() { server_->stop(); }
+
+void Server::on_error(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return;  // a handler already wrote its JSON error
+  if (res.status == 413) return write_error(res, Errc::payload_too_large, "request body is over 64 KiB");
+  if (res.status == 404) {
+    for (const auto& known : known_paths_) {
+      if (std::regex_match(req.path, known)) {
+        return write_error(res, Errc::method_not_allowed, "method " + req.method + " is not allowed on this path");
+      }
+    }
+    return write_error(res, Errc::not_found, "no such endpoint");
+  }
+  if (res.status >= 500) return write_error(res, Errc::internal_error, "internal error");
+  write_json(res, res.status, {{"code", "bad_request"}, {"message", "malformed HTTP request"}});
+}
+
+void Server::log_request(const httplib::Request& req, const httplib::Response& res) {
+  if (options_.log_level < LogLevel::info && !(options_.log_level >= LogLevel::error && res.status >= 500)) return;
+  // Method, path (no query), status and request id only: never bodies, tokens or codes.
+  static std::mutex log_mutex;
+  std::lock_guard lock(log_mutex);
+  std::fprintf(stderr, "%s %s %s %d %s\n", format_rfc3339(now_ms()).c_str(), req.method.c_str(), req.path.c_str(),
+               res.status, res.get_header_value("X-Request-ID").c_str());
+}
+
+void Server::add_route(const char* method, const std::string& pattern, Handler handler, bool admin) {
+  auto wrapped = [this, handler = std::move(handler), admin](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Request-ID", request_id_for(req));
+    try {
+      if (admin && options_.admin_token &&
+          req.get_header_value("Authorization") != "Bearer " + *options_.admin_token) {
+        throw ApiError(Errc::unauthorized, "admin API needs Authorization: Bearer <admin token>");
+      }
+      handler(req, res);
+    } catch (const ApiError& e) {
+      write_error(res, e.code(), e.what());
+    } catch (const std::exception& e) {
+      if (options_.log_level >= LogLevel::error) std::fprintf(stderr, "internal error: %s\n", e.what());
+      write_error(res, Errc::internal_error, "internal error");
+    }
+  };
+  for (const char* prefix : kPrefixes) {
+    const auto full = std::string(prefix) + pattern;
+    known_paths_.emplace_back(full);
+    const std::string m = method;
+    if (m == "GET") server_->Get(full, wrapped);
+    if (m == "POST") server_->Post(full, wrapped);
+    if (m == "PUT") server_->Put(full, wrapped);
+    if (m == "DELETE") server_->Delete(full, wrapped);
+  }
+}
+
+void Server::add_api_routes() {
+  add_route("GET", "/certs", [this](const auto& req, auto& res) {
+    auto kid = query(req, "kid");
+    if (!kid || kid->empty()) throw ApiError(Errc::bad_request, "kid: missing query parameter");
+    auto pem = service_.public_key_pem(*kid);
+    if (!pem) throw ApiError(Errc::not_found, "no key with this kid");
+    res.set_header("Cache-Control", "public, max-age=300");
+    res.set_content(*pem, "text/plain");
+  });
+  add_route("GET", "/.well-known/jwks.json", [this](const auto&, auto& res) {
+    res.set_header("Cache-Control", "public, max-age=300");
+    write_json(res, 200, service_.jwks());
+  });
+
+  add_route("POST", "/tx", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto payload = required_string(body, "tx_payload");
+    auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::tx_create, "tx.create", payload});
+    auto tx = service_.create_tx(caller, payload, required_string(body, "nonce"), optional_string(body, "tx_type"),
+                                 optional_string(body, "username"));
+    write_json(res, 200, {{"id", tx.id}});
+  });
+
+  add_route("POST", R"(/codes/([^/]+)/generate)", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("codes.generate"));
+    auto code = service_.generate_code(caller, req.matches[1].str(), required_string(body, "purpose"),
+                                       optional_bool(body, "authorize").value_or(false), user_ref(body));
+    write_json(res, 200,
+               {{"code", code.code}, {"expires_at", format_rfc3339(code.expires_at)},
+                {"is_authorized", code.is_authorized}});
+  });
+  add_route("POST", R"(/codes/([^/]+)/authorize)", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("codes.authorize"));
+    auto code = service_.authorize_code(caller, req.matches[1].str(), required_string(body, "purpose"),
+                                        required_string(body, "code"), user_ref(body));
+    write_json(res, 200, {{"expires_at", format_rfc3339(code.expires_at)}, {"is_authorized", code.is_authorized}});
+  });
+  add_route("POST", R"(/codes/([^/]+)/invalidate-all)", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("codes.invalidate"));
+    auto at = service_.invalidate_codes(caller, req.matches[1].str(), required_string(body, "purpose"),
+                                        user_ref(body));
+    write_json(res, 200, {{"deleted_at", format_rfc3339(at)}});
+  });
+  add_route("POST", "/authenticate/code/wait", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::optional, {}, {}});
+    const auto& code = required_object(body, "authentication_code");
+    auto result = service_.wait_code(caller, required_string(body, "username"),
+                                     required_string(code, "code", "authentication_code."),
+                                     required_string(code, "type", "authentication_code."),
+                                     optional_bool(body, "no_jwt").value_or(false));
+    write_json(res, 200, auth_json(result));
+  });
+
+  add_route("POST", "/credentials/list", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.list"));
+    auto [user, credentials] = service_.list_credentials(caller, user_ref(body), optional_string(body, "status"));
+    write_json(res, 200, {{"user_id", user.id}, {"credentials", list_json(credentials, credential_json)}});
+  });
+  add_route("POST", "/credentials/rename", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.rename"));
+    const auto& credential = required_object(body, "credential");
+    auto [user, renamed] =
+        service_.rename_credential(caller, user_ref(body), required_string(credential, "uuid", "credential."),
+                                   required_string(credential, "name", "credential."));
+    write_json(res, 200, {{"user_id", user.id}, {"credential", credential_json(renamed)}});
+  });
+  add_route("POST", "/credentials/revoke", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.revoke"));
+    const auto& credential = required_object(body, "credential");
+    auto [user, revoked] =
+        service_.revoke_credential(caller, user_ref(body), required_string(credential, "uuid", "credential."));
+    write_json(res, 200, {{"user_id", user.id}, {"credential", credential_json(revoked)}});
+  });
+  add_route("POST", "/credentials/publickey", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
+    std::optional<std::string> name;
+    if (const auto* options = optional_object(body, "options")) {
+      name = optional_string(*options, "credential_name", "options.");
+    }
+    auto result = service_.add_publickey_credential(caller, user_ref(body), required_string(body, "publickey_alg"),
+                                                    required_string(body, "publickey"), name);
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", "/authenticate/publickey/init", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));
+    auto challenge = service_.publickey_init(caller, required_string(body, "username"),
+                                             required_string(body, "publickey"),
+                                             required_string(body, "publickey_alg"));
+    write_json(res, 200, {{"challenge_id", challenge.id}, {"challenge", challenge.challenge}});
+  });
+  add_route("POST", "/authenticate/publickey/complete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));
+    auto result = service_.publickey_complete(caller, required_string(body, "username"),
+                                              required_string(body, "challenge_id"),
+                                              required_string(body, "assertion"));
+    write_json(res, 200, auth_json(result));
+  });
+
+  add_route("POST", "/manage/users", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("users.create"));
+    write_json(res, 200, user_json(service_.create_user(caller, required_string(body, "username"))));
+  });
+  add_route("POST", "/manage/users/retrieve", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("users.retrieve"));
+    write_json(res, 200, user_json(service_.get_user(caller, required_string(body, "username"))));
+  });
+  add_route("POST", "/manage/users/delete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("users.delete"));
+    service_.delete_user_by_username(caller, required_string(body, "username"));
+    res.status = 204;
+  });
+  for (const bool active : {true, false}) {
+    const char* action = active ? "activate" : "deactivate";
+    const std::string scope = std::string("users.") + action;
+    add_route("PUT", std::string(R"(/manage/users/([^/]+)/)") + action, [this, active, scope](const auto& req, auto& res) {
+      auto body = parse_object(req.body, /*empty_ok=*/true);
+      auto user_id = path_param(req, 1, "user_id");
+      auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::scoped, scope, {}});
+      write_json(res, 200, user_json(service_.set_user_active(caller, user_id, active)));
+    });
+  }
+  add_route("DELETE", R"(/manage/users/([^/]+))", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body, /*empty_ok=*/true);
+    auto user_id = path_param(req, 1, "user_id");
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("users.delete"));
+    service_.delete_user_by_id(caller, user_id);
+    res.status = 204;
+  });
+}
+
+void Server::add_admin_routes() {
+  add_route("GET", "/emulator/health", [](const auto&, auto& res) { write_json(res, 200, {{"status", "ok"}}); });
+  constexpr bool kAdmin = true;
+  add_route(
+      "POST", R"(/emulator/tx/([^/]+)/confirm)",
+      [this](const auto& req, auto& res) {
+        write_json(res, 200, {{"token", service_.confirm_tx(path_param(req, 1, "tx_id"))}});
+      },
+      kAdmin);
+  add_route(
+      "POST", R"(/emulator/users/([^/]+)/credentials)",
+      [this](const auto& req, auto& res) {
+        auto user_id = path_param(req, 1, "user_id");
+        auto body = parse_object(req.body, /*empty_ok=*/true);
+        auto credential =
+            service_.admin_add_credential(user_id, optional_string(body, "name"), optional_string(body, "type"));
+        write_json(res, 200, credential_json(credential));
+      },
+      kAdmin);
+  add_route(
+      "POST", "/emulator/namespaces",
+      [this](const auto& req, auto& res) {
+        auto body = parse_object(req.body);
+        write_json(res, 200, namespace_json(service_.create_namespace(required_string(body, "name"))));
+      },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/namespaces",
+      [this](const auto&, auto& res) {
+        write_json(res, 200, {{"namespaces", list_json(service_.list_namespaces(), namespace_json)}});
+      },
+      kAdmin);
+  add_route(
+      "POST", "/emulator/applications",
+      [this](const auto& req, auto& res) {
+        auto body = parse_object(req.body);
+        auto created = service_.create_application(optional_string(body, "namespace_id"),
+                                                   required_string(body, "type"), optional_string(body, "name"),
+                                                   optional_string(body, "public_key"));
+        auto out = application_json(created.app);
+        if (created.private_key_pem) out["private_key"] = *created.private_key_pem;
+        write_json(res, 200, out);
+      },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/applications",
+      [this](const auto& req, auto& res) {
+        auto apps = service_.list_applications(query(req, "namespace_id"));
+        write_json(res, 200, {{"applications", list_json(apps, application_json)}});
+      },
+      kAdmin);
+  add_route(
+      "POST", "/emulator/keys/rotate",
+      [this](const auto&, auto& res) { write_json(res, 200, {{"kid", service_.rotate_key()}}); }, kAdmin);
+  add_route(
+      "GET", "/emulator/keys",
+      [this](const auto&, auto& res) { write_json(res, 200, {{"keys", list_json(service_.list_keys(), key_json)}}); },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/users",
+      [this](const auto& req, auto& res) {
+        write_json(res, 200, {{"users", list_json(service_.list_users(query(req, "namespace_id")), user_json)}});
+      },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/credentials",
+      [this](const auto& req, auto& res) {
+        auto rows = service_.admin_list_credentials(query(req, "user_id"));
+        auto out = nlohmann::json::array();
+        for (const auto& row : rows) {
+          auto item = credential_json(row);
+          item["user_id"] = row.user_id;
+          out.push_back(std::move(item));
+        }
+        write_json(res, 200, {{"credentials", out}});
+      },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/codes",
+      [this](const auto& req, auto& res) {
+        write_json(res, 200, {{"codes", list_json(service_.list_codes(query(req, "user_id")), code_json)}});
+      },
+      kAdmin);
+  add_route(
+      "GET", "/emulator/transactions",
+      [this](const auto& req, auto& res) {
+        auto rows = service_.list_transactions(query(req, "client_id"));
+        write_json(res, 200, {{"transactions", list_json(rows, transaction_json)}});
+      },
+      kAdmin);
+}
+
+}  // namespace loginid::detail::emulator::http

@@ -1,0 +1,58 @@
+#pragma once
+// The HTTP face of the emulator: routes (at the root and under /api/native), request parsing,
+// the mapping of ApiError to status + {"code","message"}, X-Request-ID, limits and timeouts.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "emulator/service/service.hpp"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace loginid::detail::emulator::http {
+
+enum class LogLevel { off, error, info, debug };
+
+struct ServerOptions {
+  std::size_t workers = 8;      ///< threads for everything but parked waiters
+  std::size_t max_waiters = 32;  ///< extra threads, one per parked wait_code
+  std::optional<std::string> admin_token;
+  LogLevel log_level = LogLevel::info;
+};
+
+class Server {
+ public:
+  Server(Service& service, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds (port 0 picks a free one); returns the bound port. Throws std::runtime_error.
+  int bind(const std::string& host, int port);
+  /// Serves until stop(); returns once in-flight requests are done.
+  void run();
+  void stop();
+
+ private:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);
+  void add_api_routes();
+  void add_admin_routes();
+  void on_error(const httplib::Request& req, httplib::Response& res);
+  void log_request(const httplib::Request& req, const httplib::Response& res);
+
+  Service& service_;
+  ServerOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::vector<std::regex> known_paths_;  // to tell 405 (known path, other method) from 404
+};
+
+}  // namespace loginid::detail::emulator::http

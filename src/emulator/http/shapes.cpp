@@ -1,0 +1,79 @@
+#include "emulator/http/shapes.hpp"
+
+#include "emulator/service/util.hpp"
+
+namespace loginid::detail::emulator::http {
+
+nlohmann::json user_json(const store::User& user) {
+  return {{"id", user.id},
+          {"username", user.username},
+          {"status", user.status},
+          {"namespace_id", user.namespace_id},
+          {"created_at", format_rfc3339(user.created_at)},
+          {"updated_at", format_rfc3339(user.updated_at)}};
+}
+
+nlohmann::json credential_json(const store::Credential& credential) {
+  return {{"uuid", credential.uuid},
+          {"type", credential.type},
+          {"status", credential.status},
+          {"name", credential.name},
+          {"created_at", format_rfc3339(credential.created_at)},
+          {"updated_at", format_rfc3339(credential.updated_at)}};
+}
+
+nlohmann::json auth_json(const AuthResult& result) {
+  nlohmann::json out = {
+      {"is_authenticated", true},
+      {"user", {{"id", result.user.id}, {"username", result.user.username}, {"namespace_id", result.user.namespace_id}}},
+      {"client", {{"id", result.client.client_id}, {"type", result.client.type}}},
+  };
+  if (result.jwt) out["jwt"] = *result.jwt;
+  if (result.credential) {
+    out["credential"] = {
+        {"uuid", result.credential->uuid}, {"type", result.credential->type}, {"name", result.credential->name}};
+  }
+  return out;
+}
+
+nlohmann::json application_json(const store::Application& app) {
+  return {{"client_id", app.client_id},   {"type", app.type},
+          {"namespace_id", app.namespace_id}, {"name", app.name},
+          {"public_key", app.public_key_pem}, {"created_at", format_rfc3339(app.created_at)}};
+}
+
+nlohmann::json namespace_json(const store::Namespace& ns) {
+  return {{"id", ns.id}, {"name", ns.name}, {"created_at", format_rfc3339(ns.created_at)}};
+}
+
+nlohmann::json code_json(const store::Code& code) {
+  return {{"user_id", code.user_id},
+          {"type", code.code_type},
+          {"purpose", code.purpose},
+          {"code", code.code},
+          {"is_authorized", code.is_authorized},
+          {"expires_at", format_rfc3339(code.expires_at)},
+          {"created_at", format_rfc3339(code.created_at)}};
+}
+
+nlohmann::json transaction_json(const store::Transaction& tx) {
+  nlohmann::json out = {{"id", tx.id},
+                        {"client_id", tx.client_id},
+                        {"namespace_id", tx.namespace_id},
+                        {"tx_type", tx.tx_type},
+                        {"tx_payload", tx.tx_payload},
+                        {"nonce", tx.nonce},
+                        {"status", tx.status},
+                        {"created_at", format_rfc3339(tx.created_at)}};
+  if (tx.username) out["username"] = *tx.username;
+  return out;
+}
+
+nlohmann::json key_json(const store::SigningKey& key) {
+  return {{"kid", key.kid},
+          {"active", key.active},
+          {"public_key", key.public_key_pem},
+          {"created_at", format_rfc3339(key.created_at)}};
+}
+
+}  // namespace loginid::detail::emulator::http

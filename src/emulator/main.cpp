@@ -1,0 +1,202 @@
+// loginid-emulator: a local, persistent, LoginID-compatible server (issue 3, docs/emulator.md).
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "emulator/http/server.hpp"
+#include "emulator/service/service.hpp"
+#include "emulator/store/store.hpp"
+
+namespace {
+
+using namespace loginid::detail::emulator;
+
+struct Flags {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string db = "./loginid-emulator.db";
+  std::string credentials_out;
+  int code_ttl = 300;
+  int token_ttl = 3600;
+  int iat_window = 300;
+  int max_waiters = 32;
+  int workers = 8;
+  double wait_timeout = 30;
+  std::string admin_token;
+  std::string log_level = "info";
+};
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+std::string credentials_path(const Flags& flags) {
+  if (!flags.credentials_out.empty()) return flags.credentials_out;
+  if (flags.db == ":memory:") return "./loginid-emulator.credentials.json";
+  return flags.db + ".credentials.json";
+}
+
+/// Written whole to a 0600 temp file, then renamed over the old one (never a half-written file).
+void write_credentials(const std::string& path, const nlohmann::json& content) {
+  const auto temp = path + ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write credentials file " + temp);
+  const auto text = content.dump(2) + "\n";
+  bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    throw std::runtime_error("cannot write credentials file " + path);
+  }
+}
+
+http::LogLevel parse_log_level(const std::string& level) {
+  if (level == "off") return http::LogLevel::off;
+  if (level == "error") return http::LogLevel::error;
+  if (level == "debug") return http::LogLevel::debug;
+  return http::LogLevel::info;
+}
+
+/// Periodically writes seen nonces and prunes old codes, until stopped.
+class Maintenance {
+ public:
+  explicit Maintenance(Service& service) : service_(service), thread_([this] { loop(); }) {}
+  ~Maintenance() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    service_.flush();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; })) {
+      lock.unlock();
+      try {
+        service_.flush();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "loginid-emulator: flush failed: %s\n", e.what());
+      }
+      lock.lock();
+    }
+  }
+  Service& service_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int serve(const Flags& flags) {
+  if (!is_loopback(flags.host) && flags.admin_token.empty()) {
+    std::fprintf(stderr, "loginid-emulator: refusing to bind %s without --admin-token (the admin API would be open)\n",
+                 flags.host.c_str());
+    return 2;
+  }
+  // Signals are taken by a dedicated thread (sigwait), so every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  loginid::detail::store::Store store(flags.db);
+  ServiceConfig config;
+  config.code_ttl = std::chrono::seconds(flags.code_ttl);
+  config.token_ttl = std::chrono::seconds(flags.token_ttl);
+  config.iat_window = std::chrono::seconds(flags.iat_window);
+  config.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(flags.wait_timeout * 1000));
+  config.max_waiters = static_cast<std::size_t>(flags.max_waiters);
+  Service service(store, config);
+  auto defaults = service.ensure_defaults();
+
+  http::ServerOptions options;
+  options.workers = static_cast<std::size_t>(flags.workers);
+  options.max_waiters = config.max_waiters;
+  if (!flags.admin_token.empty()) options.admin_token = flags.admin_token;
+  options.log_level = parse_log_level(flags.log_level);
+  http::Server server(service, options);
+  const int port = server.bind(flags.host, flags.port);
+  const auto host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
+  const auto base_url = "http://" + host + ":" + std::to_string(port);
+
+  write_credentials(credentials_path(flags),
+                    {{"base_url", base_url},
+                     {"web", {{"client_id", defaults.web_client_id}, {"private_key", defaults.web_private_key}}},
+                     {"management",
+                      {{"client_id", defaults.management_client_id},
+                       {"private_key", defaults.management_private_key}}}});
+
+  std::atomic<bool> signalled{false};
+  std::thread signal_thread([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    signalled = true;
+    service.begin_shutdown();  // parked waiters answer first, so the pool can drain
+    server.stop();
+  });
+
+  Maintenance maintenance(service);
+  std::printf("listening on %s\n", base_url.c_str());
+  std::fflush(stdout);
+  server.run();
+  if (!signalled) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags;
+  CLI::App app{"loginid-emulator: a local, persistent, LoginID-compatible server"};
+  app.add_option("--host", flags.host, "address to bind (non-loopback needs --admin-token)")->capture_default_str();
+  app.add_option("--port", flags.port, "port; 0 picks a free one")->check(CLI::Range(0, 65535))->capture_default_str();
+  app.add_option("--db", flags.db, "SQLite database file, or :memory:")->capture_default_str();
+  app.add_option("--credentials-out", flags.credentials_out,
+                 "where to write the default applications' credentials (default: <db>.credentials.json)");
+  app.add_option("--code-ttl", flags.code_ttl, "code lifetime, seconds")->check(CLI::Range(1, 86400))->capture_default_str();
+  app.add_option("--token-ttl", flags.token_ttl, "user token lifetime, seconds")
+      ->check(CLI::Range(1, 31536000))
+      ->capture_default_str();
+  app.add_option("--iat-window", flags.iat_window, "accepted service-token iat skew, seconds")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--max-waiters", flags.max_waiters, "parked wait_code calls before 429")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--workers", flags.workers, "threads for everything but parked waiters")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--wait-timeout", flags.wait_timeout, "longest wait_code long poll, seconds")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  app.add_option("--admin-token", flags.admin_token, "bearer token the /emulator admin API requires");
+  app.add_option("--log-level", flags.log_level, "off, error, info or debug")
+      ->check(CLI::IsMember({"off", "error", "info", "debug"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return serve(flags);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "loginid-emulator: error: %s\n", e.what());
+    return 1;
+  }
+}

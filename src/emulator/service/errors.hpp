@@ -1,0 +1,38 @@
+#pragma once
+// The service's refusals. Each maps to one API.md error code and HTTP status in http/.
+
+#include <stdexcept>
+#include <string>
+
+namespace loginid::detail::emulator {
+
+enum class Errc {
+  bad_request,
+  invalid_code_type,
+  unauthorized,
+  forbidden,
+  not_found,
+  method_not_allowed,
+  user_already_exists,
+  user_inactive,
+  code_invalid,
+  code_expired,
+  code_timeout,
+  payload_too_large,
+  too_many_requests,
+  shutting_down,
+  internal_error,
+};
+
+/// A request the service refuses. The message is for the client: it names the field or the rule,
+/// and never holds a secret (no keys, no tokens, no codes).
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(Errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  [[nodiscard]] Errc code() const noexcept { return code_; }
+
+ private:
+  Errc code_;
+};
+
+}  // namespace loginid::detail::emulator

@@ -1,0 +1,201 @@
+#pragma once
+// The emulator's rules (API.md, "Behaviour the emulator owes"): service-token checks, namespaces,
+// users, codes and the long poll, credentials, transactions, signing keys. No HTTP here: inputs
+// are parsed values, refusals are ApiError.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/service/errors.hpp"
+#include "emulator/service/nonce_cache.hpp"
+#include "emulator/service/wait_hub.hpp"
+#include "emulator/store/store.hpp"
+#include "loginid/keys.hpp"
+
+namespace loginid::detail::emulator {
+
+struct ServiceConfig {
+  std::chrono::seconds code_ttl{300};
+  std::chrono::seconds token_ttl{3600};
+  std::chrono::seconds iat_window{300};
+  std::chrono::milliseconds wait_timeout{30000};
+  std::size_t max_waiters = 32;
+};
+
+/// What a scoped endpoint demands of the caller's service token.
+struct ScopeRule {
+  enum class Kind {
+    scoped,     ///< a token with `type` == scope is required
+    optional,   ///< no token is fine; a token, when sent, must be valid (any scope)
+    tx_create,  ///< a tx auth token (`type` or `scope` == "tx.create") whose payload_hash matches
+  };
+  Kind kind = Kind::scoped;
+  std::string scope;
+  std::string tx_payload;  ///< for tx_create
+};
+
+/// The request's credentials as sent.
+struct CallerCredentials {
+  std::optional<std::string> authorization;   ///< the Authorization header
+  std::optional<std::string> client_id_header;  ///< X-Client-ID
+  std::optional<std::string> body_client_id;  ///< `client_id` of the JSON body
+};
+
+/// The application that made an authenticated call.
+struct Caller {
+  store::Application app;
+};
+
+/// `user_id|username` of API.md: at least one; when both, they must name the same user.
+struct UserRef {
+  std::optional<std::string> user_id;
+  std::optional<std::string> username;
+};
+
+struct AuthResult {
+  store::User user;
+  std::optional<store::Credential> credential;
+  store::Application client;
+  std::optional<std::string> jwt;
+};
+
+struct CreatedApplication {
+  store::Application app;
+  std::optional<std::string> private_key_pem;  ///< only when the emulator generated the pair
+};
+
+struct DefaultCredentials {
+  std::string web_client_id;
+  std::string web_private_key;
+  std::string management_client_id;
+  std::string management_private_key;
+};
+
+class Service {
+ public:
+  Service(store::Store& store, ServiceConfig config);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  /// On an empty database creates the default namespace, one web and one management application
+  /// and a signing key; returns the default applications' credentials either way.
+  DefaultCredentials ensure_defaults();
+
+  /// The service-token checks. Throws ApiError unauthorized/forbidden; changes no state on failure.
+  Caller authenticate(const CallerCredentials& credentials, const ScopeRule& rule);
+
+  // certs
+  std::optional<std::string> public_key_pem(const std::string& kid);
+  nlohmann::json jwks();
+
+  // users (management)
+  store::User create_user(const Caller& caller, const std::string& username);
+  store::User get_user(const Caller& caller, const std::string& username);
+  store::User set_user_active(const Caller& caller, const std::string& user_id, bool active);
+  void delete_user_by_id(const Caller& caller, const std::string& user_id);
+  void delete_user_by_username(const Caller& caller, const std::string& username);
+
+  // codes
+  store::Code generate_code(const Caller& caller, const std::string& code_type, const std::string& purpose,
+                            bool authorize, const UserRef& user);
+  store::Code authorize_code(const Caller& caller, const std::string& code_type, const std::string& purpose,
+                             const std::string& code, const UserRef& user);
+  /// Returns the time of the deletion (ms).
+  std::int64_t invalidate_codes(const Caller& caller, const std::string& code_type, const std::string& purpose,
+                                const UserRef& user);
+  /// The long poll: answers when the code is authorized, expires, or the wait times out.
+  AuthResult wait_code(const Caller& caller, const std::string& username, const std::string& code,
+                       const std::string& code_type, bool no_jwt);
+
+  // credentials
+  std::pair<store::User, std::vector<store::Credential>> list_credentials(const Caller& caller, const UserRef& user,
+                                                                          const std::optional<std::string>& status);
+  std::pair<store::User, store::Credential> rename_credential(const Caller& caller, const UserRef& user,
+                                                              const std::string& uuid, const std::string& name);
+  std::pair<store::User, store::Credential> revoke_credential(const Caller& caller, const UserRef& user,
+                                                              const std::string& uuid);
+  AuthResult add_publickey_credential(const Caller& caller, const UserRef& user, const std::string& algorithm,
+                                      const std::string& public_key, const std::optional<std::string>& name);
+  store::Challenge publickey_init(const Caller& caller, const std::string& username, const std::string& public_key,
+                                  const std::string& algorithm);
+  AuthResult publickey_complete(const Caller& caller, const std::string& username, const std::string& challenge_id,
+                                const std::string& assertion);
+
+  // transactions
+  store::Transaction create_tx(const Caller& caller, const std::string& tx_payload, const std::string& nonce,
+                               const std::optional<std::string>& tx_type, const std::optional<std::string>& username);
+
+  // admin (the dashboard's job)
+  std::string confirm_tx(const std::string& tx_id);
+  store::Credential admin_add_credential(const std::string& user_id, const std::optional<std::string>& name,
+                                         const std::optional<std::string>& type);
+  store::Namespace create_namespace(const std::string& name);
+  std::vector<store::Namespace> list_namespaces();
+  CreatedApplication create_application(const std::optional<std::string>& namespace_id, const std::string& type,
+                                        const std::optional<std::string>& name,
+                                        const std::optional<std::string>& public_key);
+  std::vector<store::Application> list_applications(const std::optional<std::string>& namespace_id);
+  std::string rotate_key();
+  std::vector<store::SigningKey> list_keys();
+  std::vector<store::User> list_users(const std::optional<std::string>& namespace_id);
+  std::vector<store::Credential> admin_list_credentials(const std::optional<std::string>& user_id);
+  std::vector<store::Code> list_codes(const std::optional<std::string>& user_id);
+  std::vector<store::Transaction> list_transactions(const std::optional<std::string>& client_id);
+
+  /// Writes pending nonces and prunes expired codes; called periodically and at shutdown.
+  void flush();
+  /// Releases parked waiters with a clean error; later waits fail at once.
+  void begin_shutdown();
+  [[nodiscard]] std::size_t parked_waiters() const { return waiters_.parked(); }
+
+ private:
+  struct AppEntry {
+    store::Application app;
+    PublicKey key;
+  };
+  struct KeyEntry {
+    std::string kid;
+    std::string public_pem;
+    PublicKey public_key;
+    std::optional<PrivateKey> private_key;
+  };
+
+  std::shared_ptr<const AppEntry> find_app(const std::string& client_id);
+  void load_keys();
+  std::shared_ptr<const KeyEntry> active_key();
+  std::string sign(const nlohmann::json& claims);
+  std::string user_token(const store::User& user, const store::Application& client);
+
+  store::User resolve_user(const Caller& caller, const UserRef& ref);
+  store::User user_by_username(const std::string& namespace_id, const std::string& username);
+  store::Credential owned_credential(const store::User& user, const std::string& uuid);
+  AuthResult authenticated(const store::User& user, const std::optional<store::Credential>& credential,
+                           const store::Application& client, bool with_jwt);
+  std::optional<AuthResult> try_finish_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
+                                            bool no_jwt);
+
+  store::Store& store_;
+  ServiceConfig config_;
+  NonceCache nonces_;
+  WaitHub waiters_;
+
+  std::shared_mutex apps_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const AppEntry>> apps_;
+
+  std::shared_mutex keys_mutex_;
+  std::vector<std::shared_ptr<const KeyEntry>> keys_;  // every key; the active one is active_
+  std::shared_ptr<const KeyEntry> active_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace loginid::detail::emulator

@@ -1,0 +1,30 @@
+#pragma once
+// Small helpers of the emulator's service layer: ids, random codes, time.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace loginid::detail::emulator {
+
+/// A random (version 4) UUID in lowercase canonical form, from the OpenSSL CSPRNG.
+std::string new_uuid();
+/// 8-4-4-4-12 hex digits (either case).
+bool is_uuid(std::string_view text);
+/// A client id like LoginID's: random and URL-safe.
+std::string new_client_id();
+
+/// `digits` random decimal digits, uniformly drawn.
+std::string random_digits(std::size_t digits);
+/// `words` dictionary words joined by '-'.
+std::string random_phrase(std::size_t words);
+
+/// UTC milliseconds since the epoch.
+std::int64_t now_ms();
+/// RFC 3339 UTC with milliseconds, e.g. 2026-11-29T01:02:03.456Z.
+std::string format_rfc3339(std::int64_t ms);
+
+/// ASCII lowercase (the key for case-insensitive username uniqueness).
+std::string lowercase_ascii(std::string_view text);
+
+}  // namespace loginid::detail::emulator

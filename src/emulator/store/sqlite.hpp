@@ -1,0 +1,105 @@
+#pragma once
+// A thin RAII layer over SQLite: one connection, cached prepared statements, scoped transactions.
+// Callers hold Database::mutex() for the whole of an operation; nothing here locks on its own.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace loginid::detail::store {
+
+/// A SQLite failure that is not the caller's fault (disk, corruption, a bug in a statement).
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A prepared statement that stays compiled for the connection's lifetime. Bind, step, read; the
+/// Binder resets it on scope exit so the next user starts clean.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  void bind(int index, std::string_view text);
+  void bind(int index, std::int64_t value);
+  void bind_optional(int index, const std::optional<std::string>& text);
+  void bind_null(int index);
+  /// true while there is a row; false when done. Throws StoreError on failure; a constraint
+  /// violation throws ConstraintError so callers can map it (e.g. a taken username).
+  bool step();
+  [[nodiscard]] std::string text(int column) const;
+  [[nodiscard]] std::optional<std::string> optional_text(int column) const;
+  [[nodiscard]] std::int64_t int64(int column) const;
+  void reset() noexcept;
+  [[nodiscard]] int changes() const noexcept;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class ConstraintError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+/// Resets a cached statement when the scope ends (also on exceptions).
+class StatementUse {
+ public:
+  explicit StatementUse(Statement& stmt) : stmt_(stmt) {}
+  StatementUse(const StatementUse&) = delete;
+  StatementUse& operator=(const StatementUse&) = delete;
+  ~StatementUse() { stmt_.reset(); }
+  Statement* operator->() { return &stmt_; }
+
+ private:
+  Statement& stmt_;
+};
+
+class Database {
+ public:
+  /// Opens (creating when absent) and applies the durability pragmas: WAL, synchronous=FULL,
+  /// foreign_keys=ON, busy_timeout. ":memory:" gives a throwaway database.
+  explicit Database(const std::string& path);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  /// A statement compiled once per SQL text and reused (prepared statements only, never built SQL).
+  StatementUse use(const char* sql);
+  /// For fixed DDL and pragmas only.
+  void exec(const char* sql);
+  std::mutex& mutex() noexcept { return mutex_; }
+
+  /// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit().
+  class Transaction {
+   public:
+    explicit Transaction(Database& db);
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+    void commit();
+
+   private:
+    Database& db_;
+    bool done_ = false;
+  };
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
+  std::mutex mutex_;
+};
+
+}  // namespace loginid::detail::store

@@ -1,0 +1,574 @@
+#include "emulator/store/store.hpp"
+
+#include <array>
+#include <mutex>
+
+namespace loginid::detail::store {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+// Forward migrations: index i takes the schema from version i to i + 1. Never edit a shipped
+// entry; append a new one so existing databases upgrade in place.
+constexpr std::array kMigrations = {
+    R"sql(
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE namespaces (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE applications (
+  client_id TEXT PRIMARY KEY,
+  namespace_id TEXT NOT NULL REFERENCES namespaces(id),
+  type TEXT NOT NULL CHECK (type IN ('web', 'management')),
+  name TEXT NOT NULL,
+  public_key_pem TEXT NOT NULL,
+  private_key_pem TEXT,
+  created_at INTEGER NOT NULL);
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  private_key_pem TEXT NOT NULL,
+  public_key_pem TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  namespace_id TEXT NOT NULL REFERENCES namespaces(id),
+  username TEXT NOT NULL,
+  username_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (namespace_id, username_key));
+CREATE TABLE credentials (
+  uuid TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  name TEXT NOT NULL,
+  public_key_pem TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL);
+CREATE INDEX credentials_user ON credentials(user_id);
+CREATE TABLE codes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_type TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  code TEXT NOT NULL,
+  is_authorized INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE INDEX codes_user ON codes(user_id, code_type, code);
+CREATE TABLE transactions (
+  id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  namespace_id TEXT NOT NULL,
+  tx_type TEXT NOT NULL,
+  tx_payload TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  username TEXT,
+  status TEXT NOT NULL,
+  server_nonce TEXT,
+  created_at INTEGER NOT NULL);
+CREATE TABLE challenges (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_uuid TEXT NOT NULL REFERENCES credentials(uuid) ON DELETE CASCADE,
+  client_id TEXT NOT NULL,
+  challenge TEXT NOT NULL,
+  expires_at INTEGER NOT NULL);
+CREATE TABLE seen_nonces (
+  client_id TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (client_id, nonce));
+)sql",
+};
+
+Namespace read_namespace(Statement& s) { return {s.text(0), s.text(1), s.int64(2)}; }
+
+Application read_application(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.optional_text(5), s.int64(6)};
+}
+
+User read_user(Statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)}; }
+
+Credential read_credential(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.optional_text(5), s.int64(6), s.int64(7)};
+}
+
+Code read_code(Statement& s) {
+  return {s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5) != 0, s.int64(6), s.int64(7)};
+}
+
+Transaction read_transaction(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),
+          s.text(5), s.optional_text(6), s.text(7), s.optional_text(8), s.int64(9)};
+}
+
+constexpr const char* kAppColumns =
+    "SELECT client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at FROM applications";
+constexpr const char* kUserColumns =
+    "SELECT id, namespace_id, username, status, created_at, updated_at FROM users";
+constexpr const char* kCredentialColumns =
+    "SELECT uuid, user_id, type, status, name, public_key_pem, created_at, updated_at FROM credentials";
+constexpr const char* kCodeColumns =
+    "SELECT id, user_id, code_type, purpose, code, is_authorized, expires_at, created_at FROM codes";
+
+template <typename T, typename Read>
+std::optional<T> first_row(StatementUse& s, Read read) {
+  if (!s->step()) return std::nullopt;
+  return read(*s.operator->());
+}
+
+template <typename T, typename Read>
+std::vector<T> all_rows(StatementUse& s, Read read) {
+  std::vector<T> rows;
+  while (s->step()) rows.push_back(read(*s.operator->()));
+  return rows;
+}
+
+void insert_namespace_row(Database& db, const Namespace& ns) {
+  auto s = db.use("INSERT INTO namespaces (id, name, created_at) VALUES (?1, ?2, ?3)");
+  s->bind(1, ns.id);
+  s->bind(2, ns.name);
+  s->bind(3, ns.created_at);
+  s->step();
+}
+
+void insert_application_row(Database& db, const Application& app) {
+  auto s = db.use(
+      "INSERT INTO applications (client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s->bind(1, app.client_id);
+  s->bind(2, app.namespace_id);
+  s->bind(3, app.type);
+  s->bind(4, app.name);
+  s->bind(5, app.public_key_pem);
+  s->bind_optional(6, app.private_key_pem);
+  s->bind(7, app.created_at);
+  s->step();
+}
+
+void insert_active_key_rows(Database& db, const SigningKey& key) {
+  db.use("UPDATE signing_keys SET active = 0")->step();
+  auto s = db.use(
+      "INSERT INTO signing_keys (kid, private_key_pem, public_key_pem, active, created_at) VALUES (?1, ?2, ?3, 1, ?4)");
+  s->bind(1, key.kid);
+  s->bind(2, key.private_key_pem);
+  s->bind(3, key.public_key_pem);
+  s->bind(4, key.created_at);
+  s->step();
+}
+
+void set_setting_row(Database& db, std::string_view key, std::string_view value) {
+  auto s = db.use("INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+  s->bind(1, key);
+  s->bind(2, value);
+  s->step();
+}
+
+}  // namespace
+
+Store::Store(const std::string& path) : db_(path) { migrate(); }
+
+void Store::migrate() {
+  Lock lock(db_.mutex());
+  db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  Database::Transaction tx(db_);
+  std::int64_t version = 0;
+  {
+    auto s = db_.use("SELECT version FROM schema_version");
+    if (s->step()) {
+      version = s->int64(0);
+    } else {
+      db_.use("INSERT INTO schema_version (version) VALUES (0)")->step();
+    }
+  }
+  if (version > static_cast<std::int64_t>(kMigrations.size())) {
+    throw StoreError("database schema version " + std::to_string(version) +
+                     " is newer than this emulator understands (" + std::to_string(kMigrations.size()) + ")");
+  }
+  for (auto i = static_cast<std::size_t>(version); i < kMigrations.size(); ++i) {
+    db_.exec(kMigrations[i]);
+  }
+  auto s = db_.use("UPDATE schema_version SET version = ?1");
+  s->bind(1, static_cast<std::int64_t>(kMigrations.size()));
+  s->step();
+  tx.commit();
+}
+
+int Store::schema_version() {
+  Lock lock(db_.mutex());
+  auto s = db_.use("SELECT version FROM schema_version");
+  return s->step() ? static_cast<int>(s->int64(0)) : 0;
+}
+
+std::optional<std::string> Store::get_setting(std::string_view key) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("SELECT value FROM settings WHERE key = ?1");
+  s->bind(1, key);
+  return first_row<std::string>(s, [](Statement& st) { return st.text(0); });
+}
+
+void Store::set_setting(std::string_view key, std::string_view value) {
+  Lock lock(db_.mutex());
+  set_setting_row(db_, key, value);
+}
+
+void Store::insert_defaults(const Namespace& ns, const Application& web, const Application& management,
+                            const SigningKey& key) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  insert_namespace_row(db_, ns);
+  insert_application_row(db_, web);
+  insert_application_row(db_, management);
+  insert_active_key_rows(db_, key);
+  set_setting_row(db_, "default_namespace", ns.id);
+  set_setting_row(db_, "default_web_client", web.client_id);
+  set_setting_row(db_, "default_management_client", management.client_id);
+  tx.commit();
+}
+
+void Store::insert_namespace(const Namespace& ns) {
+  Lock lock(db_.mutex());
+  insert_namespace_row(db_, ns);
+}
+
+std::optional<Namespace> Store::find_namespace(std::string_view id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("SELECT id, name, created_at FROM namespaces WHERE id = ?1");
+  s->bind(1, id);
+  return first_row<Namespace>(s, read_namespace);
+}
+
+std::vector<Namespace> Store::list_namespaces() {
+  Lock lock(db_.mutex());
+  auto s = db_.use("SELECT id, name, created_at FROM namespaces ORDER BY created_at, id");
+  return all_rows<Namespace>(s, read_namespace);
+}
+
+void Store::insert_application(const Application& app) {
+  Lock lock(db_.mutex());
+  insert_application_row(db_, app);
+}
+
+std::optional<Application> Store::find_application(std::string_view client_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kAppColumns) + " WHERE client_id = ?1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, client_id);
+  return first_row<Application>(s, read_application);
+}
+
+std::vector<Application> Store::list_applications(const std::optional<std::string>& namespace_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kAppColumns) + " WHERE ?1 IS NULL OR namespace_id = ?1 ORDER BY created_at, client_id";
+  auto s = db_.use(sql.c_str());
+  s->bind_optional(1, namespace_id);
+  return all_rows<Application>(s, read_application);
+}
+
+void Store::insert_active_signing_key(const SigningKey& key) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  insert_active_key_rows(db_, key);
+  tx.commit();
+}
+
+std::vector<SigningKey> Store::list_signing_keys() {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT kid, private_key_pem, public_key_pem, active, created_at FROM signing_keys ORDER BY created_at, kid");
+  return all_rows<SigningKey>(s, [](Statement& st) {
+    return SigningKey{st.text(0), st.text(1), st.text(2), st.int64(3) != 0, st.int64(4)};
+  });
+}
+
+bool Store::insert_user(const User& user, std::string_view username_key) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO users (id, namespace_id, username, username_key, status, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (namespace_id, username_key) DO NOTHING");
+  s->bind(1, user.id);
+  s->bind(2, user.namespace_id);
+  s->bind(3, user.username);
+  s->bind(4, username_key);
+  s->bind(5, user.status);
+  s->bind(6, user.created_at);
+  s->bind(7, user.updated_at);
+  s->step();
+  return s->changes() == 1;
+}
+
+std::optional<User> Store::find_user(std::string_view namespace_id, std::string_view user_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1 AND namespace_id = ?2";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, user_id);
+  s->bind(2, namespace_id);
+  return first_row<User>(s, read_user);
+}
+
+std::optional<User> Store::find_user_by_username(std::string_view namespace_id, std::string_view username_key) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kUserColumns) + " WHERE namespace_id = ?1 AND username_key = ?2";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, namespace_id);
+  s->bind(2, username_key);
+  return first_row<User>(s, read_user);
+}
+
+std::optional<User> Store::find_user_any_namespace(std::string_view user_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, user_id);
+  return first_row<User>(s, read_user);
+}
+
+bool Store::set_user_status(std::string_view user_id, std::string_view status, std::int64_t now) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1");
+  s->bind(1, user_id);
+  s->bind(2, status);
+  s->bind(3, now);
+  s->step();
+  return s->changes() == 1;
+}
+
+bool Store::delete_user(std::string_view user_id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM users WHERE id = ?1");
+  s->bind(1, user_id);
+  s->step();
+  return s->changes() == 1;
+}
+
+std::vector<User> Store::list_users(const std::optional<std::string>& namespace_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kUserColumns) + " WHERE ?1 IS NULL OR namespace_id = ?1 ORDER BY created_at, id";
+  auto s = db_.use(sql.c_str());
+  s->bind_optional(1, namespace_id);
+  return all_rows<User>(s, read_user);
+}
+
+void Store::insert_credential(const Credential& c) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO credentials (uuid, user_id, type, status, name, public_key_pem, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  s->bind(1, c.uuid);
+  s->bind(2, c.user_id);
+  s->bind(3, c.type);
+  s->bind(4, c.status);
+  s->bind(5, c.name);
+  s->bind_optional(6, c.public_key_pem);
+  s->bind(7, c.created_at);
+  s->bind(8, c.updated_at);
+  s->step();
+}
+
+std::optional<Credential> Store::find_credential(std::string_view uuid) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kCredentialColumns) + " WHERE uuid = ?1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, uuid);
+  return first_row<Credential>(s, read_credential);
+}
+
+std::vector<Credential> Store::list_credentials(const std::optional<std::string>& user_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kCredentialColumns) + " WHERE ?1 IS NULL OR user_id = ?1 ORDER BY created_at, uuid";
+  auto s = db_.use(sql.c_str());
+  s->bind_optional(1, user_id);
+  return all_rows<Credential>(s, read_credential);
+}
+
+void Store::update_credential(const Credential& c) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("UPDATE credentials SET name = ?2, status = ?3, updated_at = ?4 WHERE uuid = ?1");
+  s->bind(1, c.uuid);
+  s->bind(2, c.name);
+  s->bind(3, c.status);
+  s->bind(4, c.updated_at);
+  s->step();
+}
+
+void Store::insert_code(const Code& c) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO codes (user_id, code_type, purpose, code, is_authorized, expires_at, created_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s->bind(1, c.user_id);
+  s->bind(2, c.code_type);
+  s->bind(3, c.purpose);
+  s->bind(4, c.code);
+  s->bind(5, std::int64_t{c.is_authorized ? 1 : 0});
+  s->bind(6, c.expires_at);
+  s->bind(7, c.created_at);
+  s->step();
+}
+
+std::optional<Code> Store::find_code(std::string_view user_id, std::string_view code_type, std::string_view code) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kCodeColumns) + " WHERE user_id = ?1 AND code_type = ?2 AND code = ?3 ORDER BY id DESC LIMIT 1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, user_id);
+  s->bind(2, code_type);
+  s->bind(3, code);
+  return first_row<Code>(s, read_code);
+}
+
+std::optional<Code> Store::find_code_by_id(std::int64_t id) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kCodeColumns) + " WHERE id = ?1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, id);
+  return first_row<Code>(s, read_code);
+}
+
+bool Store::authorize_code(std::int64_t id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("UPDATE codes SET is_authorized = 1 WHERE id = ?1");
+  s->bind(1, id);
+  s->step();
+  return s->changes() == 1;
+}
+
+bool Store::consume_code(std::int64_t id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM codes WHERE id = ?1");
+  s->bind(1, id);
+  s->step();
+  return s->changes() == 1;
+}
+
+int Store::delete_codes(std::string_view user_id, std::string_view code_type, std::string_view purpose) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM codes WHERE user_id = ?1 AND code_type = ?2 AND purpose = ?3");
+  s->bind(1, user_id);
+  s->bind(2, code_type);
+  s->bind(3, purpose);
+  s->step();
+  return s->changes();
+}
+
+std::vector<Code> Store::list_codes(const std::optional<std::string>& user_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kCodeColumns) + " WHERE ?1 IS NULL OR user_id = ?1 ORDER BY id";
+  auto s = db_.use(sql.c_str());
+  s->bind_optional(1, user_id);
+  return all_rows<Code>(s, read_code);
+}
+
+int Store::prune_codes(std::int64_t now) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM codes WHERE expires_at < ?1");
+  s->bind(1, now);
+  s->step();
+  return s->changes();
+}
+
+void Store::insert_transaction(const Transaction& t) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO transactions (id, client_id, namespace_id, tx_type, tx_payload, nonce, username, status, "
+      "server_nonce, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  s->bind(1, t.id);
+  s->bind(2, t.client_id);
+  s->bind(3, t.namespace_id);
+  s->bind(4, t.tx_type);
+  s->bind(5, t.tx_payload);
+  s->bind(6, t.nonce);
+  s->bind_optional(7, t.username);
+  s->bind(8, t.status);
+  s->bind_optional(9, t.server_nonce);
+  s->bind(10, t.created_at);
+  s->step();
+}
+
+std::optional<Transaction> Store::find_transaction(std::string_view id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT id, client_id, namespace_id, tx_type, tx_payload, nonce, username, status, server_nonce, created_at "
+      "FROM transactions WHERE id = ?1");
+  s->bind(1, id);
+  return first_row<Transaction>(s, read_transaction);
+}
+
+void Store::confirm_transaction(std::string_view id, std::string_view server_nonce) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("UPDATE transactions SET status = 'confirmed', server_nonce = ?2 WHERE id = ?1");
+  s->bind(1, id);
+  s->bind(2, server_nonce);
+  s->step();
+}
+
+std::vector<Transaction> Store::list_transactions(const std::optional<std::string>& client_id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT id, client_id, namespace_id, tx_type, tx_payload, nonce, username, status, server_nonce, created_at "
+      "FROM transactions WHERE ?1 IS NULL OR client_id = ?1 ORDER BY created_at, id");
+  s->bind_optional(1, client_id);
+  return all_rows<Transaction>(s, read_transaction);
+}
+
+void Store::insert_challenge(const Challenge& c) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO challenges (id, user_id, credential_uuid, client_id, challenge, expires_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  s->bind(1, c.id);
+  s->bind(2, c.user_id);
+  s->bind(3, c.credential_uuid);
+  s->bind(4, c.client_id);
+  s->bind(5, c.challenge);
+  s->bind(6, c.expires_at);
+  s->step();
+}
+
+std::optional<Challenge> Store::find_challenge(std::string_view id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT id, user_id, credential_uuid, client_id, challenge, expires_at FROM challenges WHERE id = ?1");
+  s->bind(1, id);
+  return first_row<Challenge>(s, [](Statement& st) {
+    return Challenge{st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5)};
+  });
+}
+
+bool Store::delete_challenge(std::string_view id) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM challenges WHERE id = ?1");
+  s->bind(1, id);
+  s->step();
+  return s->changes() == 1;
+}
+
+void Store::save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  for (const auto& n : nonces) {
+    auto s = db_.use("INSERT OR IGNORE INTO seen_nonces (client_id, nonce, expires_at) VALUES (?1, ?2, ?3)");
+    s->bind(1, n.client_id);
+    s->bind(2, n.nonce);
+    s->bind(3, n.expires_at);
+    s->step();
+  }
+  auto prune = db_.use("DELETE FROM seen_nonces WHERE expires_at < ?1");
+  prune->bind(1, now);
+  prune->step();
+  tx.commit();
+}
+
+std::vector<SeenNonce> Store::load_nonces(std::int64_t now) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("SELECT client_id, nonce, expires_at FROM seen_nonces WHERE expires_at >= ?1");
+  s->bind(1, now);
+  return all_rows<SeenNonce>(s, [](Statement& st) { return SeenNonce{st.text(0), st.text(1), st.int64(2)}; });
+}
+
+}  // namespace loginid::detail::store

@@ -1,0 +1,86 @@
+#pragma once
+// All SQL of the emulator. Each public function is one atomic operation (one lock, and one
+// transaction when it changes more than one row). No rules live here: the service decides.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/store/records.hpp"
+#include "emulator/store/sqlite.hpp"
+
+namespace loginid::detail::store {
+
+class Store {
+ public:
+  /// Opens the database and applies every pending forward migration.
+  explicit Store(const std::string& path);
+
+  [[nodiscard]] int schema_version();
+
+  std::optional<std::string> get_setting(std::string_view key);
+  void set_setting(std::string_view key, std::string_view value);
+
+  /// First-start set-up in one transaction: the default namespace, applications and signing key,
+  /// plus the settings naming them.
+  void insert_defaults(const Namespace& ns, const Application& web, const Application& management,
+                       const SigningKey& key);
+
+  void insert_namespace(const Namespace& ns);
+  std::optional<Namespace> find_namespace(std::string_view id);
+  std::vector<Namespace> list_namespaces();
+
+  void insert_application(const Application& app);
+  std::optional<Application> find_application(std::string_view client_id);
+  std::vector<Application> list_applications(const std::optional<std::string>& namespace_id);
+
+  /// Inserts `key` as the only active key (the previous ones stay, retired).
+  void insert_active_signing_key(const SigningKey& key);
+  std::vector<SigningKey> list_signing_keys();
+
+  /// false when the lowercased username is taken in the namespace.
+  bool insert_user(const User& user, std::string_view username_key);
+  std::optional<User> find_user(std::string_view namespace_id, std::string_view user_id);
+  std::optional<User> find_user_by_username(std::string_view namespace_id, std::string_view username_key);
+  std::optional<User> find_user_any_namespace(std::string_view user_id);
+  bool set_user_status(std::string_view user_id, std::string_view status, std::int64_t now);
+  /// Removes the user; credentials, codes and challenges go with it (ON DELETE CASCADE).
+  bool delete_user(std::string_view user_id);
+  std::vector<User> list_users(const std::optional<std::string>& namespace_id);
+
+  void insert_credential(const Credential& credential);
+  std::optional<Credential> find_credential(std::string_view uuid);
+  std::vector<Credential> list_credentials(const std::optional<std::string>& user_id);
+  void update_credential(const Credential& credential);
+
+  void insert_code(const Code& code);
+  /// The live (unused) code `code` of that type for the user, authorized or not.
+  std::optional<Code> find_code(std::string_view user_id, std::string_view code_type, std::string_view code);
+  std::optional<Code> find_code_by_id(std::int64_t id);
+  bool authorize_code(std::int64_t id);
+  /// Deletes the code when it is still there; false when someone else used it first.
+  bool consume_code(std::int64_t id);
+  int delete_codes(std::string_view user_id, std::string_view code_type, std::string_view purpose);
+  std::vector<Code> list_codes(const std::optional<std::string>& user_id);
+  int prune_codes(std::int64_t now);
+
+  void insert_transaction(const Transaction& tx);
+  std::optional<Transaction> find_transaction(std::string_view id);
+  void confirm_transaction(std::string_view id, std::string_view server_nonce);
+  std::vector<Transaction> list_transactions(const std::optional<std::string>& client_id);
+
+  void insert_challenge(const Challenge& challenge);
+  std::optional<Challenge> find_challenge(std::string_view id);
+  bool delete_challenge(std::string_view id);
+
+  /// Persists a batch of seen nonces in one transaction and drops the expired ones.
+  void save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now);
+  std::vector<SeenNonce> load_nonces(std::int64_t now);
+
+ private:
+  void migrate();
+  Database db_;
+};
+
+}  // namespace loginid::detail::store
