@@ -26,6 +26,10 @@ class PublicKey final {
   static PublicKey from_jwk(const nlohmann::json& jwk);
   /// From JWK text. Throws KeyError, also for invalid JSON.
   static PublicKey from_jwk(std::string_view jwk_json);
+  /// JWK text too; these exist because a std::string or a string literal converts equally well to
+  /// nlohmann::json and to std::string_view, which would make the call ambiguous.
+  static PublicKey from_jwk(const std::string& jwk_json) { return from_jwk(std::string_view(jwk_json)); }
+  static PublicKey from_jwk(const char* jwk_json) { return from_jwk(std::string_view(jwk_json)); }
   /// From either form: PEM when the text starts with "-----BEGIN", else JWK JSON.
   static PublicKey from_pem_or_jwk(std::string_view text);
 

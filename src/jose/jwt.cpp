@@ -5,6 +5,7 @@
 
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
+#include "jose/jws.hpp"
 
 namespace loginid {
 namespace {
@@ -19,8 +20,8 @@ TokenErrc json_reason(JsonProblem p) noexcept {
   }
 }
 
-/// Decodes one base64url segment and parses it as a strict JSON object.
-std::optional<Claims> decode_part(std::string_view segment, TokenErrc& why) noexcept {
+/// Decodes the base64url header segment and parses it as a strict JSON object.
+std::optional<Claims> decode_header(std::string_view segment, TokenErrc& why) noexcept {
   try {
     const auto bytes = detail::base64url_decode(segment);
     if (!bytes) {
@@ -57,42 +58,24 @@ TokenErrc check_header(const Claims& header) noexcept {
 }
 
 std::optional<DecodedJwt> decode(std::string_view token, TokenErrc& why) noexcept {
-  if (token.size() > kMaxTokenSize) {
-    why = TokenErrc::too_large;
+  auto jws = detail::decode_jws(token, why);
+  if (!jws) {
     return std::nullopt;
   }
-  const auto dot1 = token.find('.');
-  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos || dot1 == 0 ||
-      dot2 == dot1 + 1 || dot2 + 1 == token.size()) {
-    why = TokenErrc::malformed;
+  JsonProblem problem{};
+  auto payload = detail::parse_json_object_strict(jws->payload, problem);
+  if (!payload) {
+    why = json_reason(problem);
     return std::nullopt;
   }
   try {
     DecodedJwt jwt;
-    auto header = decode_part(token.substr(0, dot1), why);
-    if (!header) {
-      return std::nullopt;
-    }
-    if (why = check_header(*header); why != TokenErrc::ok) {
-      return std::nullopt;
-    }
-    auto payload = decode_part(token.substr(dot1 + 1, dot2 - dot1 - 1), why);
-    if (!payload) {
-      return std::nullopt;
-    }
-    auto signature = detail::base64url_decode(token.substr(dot2 + 1));
-    if (!signature) {
-      why = TokenErrc::bad_base64;
-      return std::nullopt;
-    }
-    jwt.header = std::move(*header);
+    jwt.header = std::move(jws->header);
     jwt.payload = std::move(*payload);
-    jwt.signing_input = std::string(token.substr(0, dot2));
-    jwt.signature = std::move(*signature);
-    why = TokenErrc::ok;
+    jwt.signing_input = std::move(jws->signing_input);
+    jwt.signature = std::move(jws->signature);
     return jwt;
-  } catch (...) {
+  } catch (...) {  // allocation failure
     why = TokenErrc::bad_json;
     return std::nullopt;
   }
@@ -195,6 +178,46 @@ const std::string& plain_header_b64() {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
+  if (token.size() > kMaxTokenSize) {
+    why = TokenErrc::too_large;
+    return std::nullopt;
+  }
+  const auto dot1 = token.find('.');
+  const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+  if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos || dot1 == 0 ||
+      dot2 == dot1 + 1 || dot2 + 1 == token.size()) {
+    why = TokenErrc::malformed;
+    return std::nullopt;
+  }
+  try {
+    auto header = decode_header(token.substr(0, dot1), why);
+    if (!header) {
+      return std::nullopt;
+    }
+    if (why = check_header(*header); why != TokenErrc::ok) {
+      return std::nullopt;
+    }
+    auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    auto signature = base64url_decode(token.substr(dot2 + 1));
+    if (!payload || !signature) {
+      why = TokenErrc::bad_base64;
+      return std::nullopt;
+    }
+    DecodedJws jws{std::move(*header), std::move(*payload), std::string(token.substr(0, dot2)),
+                   std::move(*signature)};
+    why = TokenErrc::ok;
+    return jws;
+  } catch (...) {  // allocation failure
+    why = TokenErrc::bad_json;
+    return std::nullopt;
+  }
+}
+
+}  // namespace detail
 
 std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
   TokenErrc why = TokenErrc::ok;

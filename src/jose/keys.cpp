@@ -418,7 +418,8 @@ PkeyPtr read_pem(std::string_view pem, bool is_private, std::string_view what) {
   if (pem.size() > 64 * 1024) {
     key_error(what, "PEM text is larger than 64 KiB");
   }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  // From the BEGIN line on: OpenSSL only finds a BEGIN line that starts at a line start.
+  BioPtr bio(BIO_new_mem_buf(label.data(), static_cast<int>(label.size())));
   if (!bio) {
     key_error(what, "out of memory");
   }

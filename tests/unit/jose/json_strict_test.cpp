@@ -1,0 +1,79 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "jose/json_strict.hpp"
+
+namespace loginid::detail {
+namespace {
+
+JsonProblem problem_of(const std::string& text) {
+  JsonProblem problem{};
+  const auto value = parse_json_object_strict(text, problem);
+  EXPECT_EQ(value.has_value(), problem == JsonProblem::none) << text;
+  return problem;
+}
+
+TEST(JsonStrict, ParsesAnObject) {
+  JsonProblem problem{};
+  const auto value = parse_json_object_strict(R"({"a":1,"b":[true,null,{"c":"d"}],"e":1.5})", problem);
+  ASSERT_TRUE(value);
+  EXPECT_EQ(problem, JsonProblem::none);
+  EXPECT_EQ(value->at("a"), 1);
+  EXPECT_EQ(value->at("b").at(2).at("c"), "d");
+  EXPECT_EQ(value->at("e"), 1.5);
+}
+
+TEST(JsonStrict, RejectsDuplicateKeysAtAnyDepth) {
+  EXPECT_EQ(problem_of(R"({"a":1,"a":2})"), JsonProblem::duplicate_key);
+  EXPECT_EQ(problem_of(R"({"a":1,"b":{"c":1,"c":1}})"), JsonProblem::duplicate_key);
+  EXPECT_EQ(problem_of(R"({"a":[{"x":1},{"y":1,"y":2}]})"), JsonProblem::duplicate_key);
+  // Names are compared after unescaping: "\u0061" is "a".
+  EXPECT_EQ(problem_of(R"({"a":1,"\u0061":2})"), JsonProblem::duplicate_key);
+  // Equal names in different objects are fine.
+  EXPECT_EQ(problem_of(R"({"a":{"a":1},"b":{"a":2}})"), JsonProblem::none);
+}
+
+TEST(JsonStrict, RejectsNonObjects) {
+  EXPECT_EQ(problem_of("[]"), JsonProblem::not_object);
+  EXPECT_EQ(problem_of(R"("text")"), JsonProblem::not_object);
+  EXPECT_EQ(problem_of("42"), JsonProblem::not_object);
+  EXPECT_EQ(problem_of("null"), JsonProblem::not_object);
+}
+
+TEST(JsonStrict, RejectsSyntaxErrorsAndTrailingBytes) {
+  EXPECT_EQ(problem_of(""), JsonProblem::syntax);
+  EXPECT_EQ(problem_of("{"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of(R"({"a":1,})"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of(R"({"a":1} x)"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of(R"({"a":1}{})"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of("{'a':1}"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of(R"({"a":1 /* c */})"), JsonProblem::syntax);
+}
+
+TEST(JsonStrict, RejectsInvalidUtf8) {
+  EXPECT_EQ(problem_of("{\"a\":\"\xff\"}"), JsonProblem::syntax);
+  EXPECT_EQ(problem_of("{\"a\":\"\xc3\"}"), JsonProblem::syntax);       // truncated sequence
+  EXPECT_EQ(problem_of("{\"a\":\"\xc0\xaf\"}"), JsonProblem::syntax);   // overlong "/"
+  EXPECT_EQ(problem_of("{\"a\":\"\xc3\xa9\"}"), JsonProblem::none);     // valid "é"
+}
+
+TEST(JsonStrict, BoundsTheNestingDepth) {
+  const auto nested = [](std::size_t depth) {
+    std::string text = "{\"a\":";
+    for (std::size_t i = 1; i < depth; ++i) {
+      text += "[";
+    }
+    text += "1";
+    for (std::size_t i = 1; i < depth; ++i) {
+      text += "]";
+    }
+    return text + "}";
+  };
+  EXPECT_EQ(problem_of(nested(kMaxJsonDepth)), JsonProblem::none);
+  EXPECT_EQ(problem_of(nested(kMaxJsonDepth + 1)), JsonProblem::too_deep);
+  EXPECT_EQ(problem_of(nested(100000)), JsonProblem::too_deep);
+}
+
+}  // namespace
+}  // namespace loginid::detail
