@@ -1,0 +1,116 @@
+// Base URL resolution: Options::base_url, the LOGINID_EMULATOR_HOST switch, the default, and the
+// refusal of insecure or malformed set-ups with a message naming what was wrong.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "loginid/error.hpp"
+#include "sdk/config.hpp"
+#include "sdk/service_client.hpp"
+#include "test_transport_fake.hpp"
+
+namespace loginid::detail {
+namespace {
+
+Options with_base(std::string url) {
+  Options options;
+  options.base_url = std::move(url);
+  return options;
+}
+
+std::string refusal(const Options& options, const std::optional<std::string>& env = std::nullopt) {
+  try {
+    resolve_base_url(options, env);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(BaseUrl, ExplicitUrlWinsAndLosesTrailingSlash) {
+  EXPECT_EQ(resolve_base_url(with_base("https://example.com/"), "127.0.0.1:1"), "https://example.com");
+  EXPECT_EQ(resolve_base_url(with_base("https://example.com/api/native/"), std::nullopt),
+            "https://example.com/api/native");
+  EXPECT_EQ(resolve_base_url(with_base("https://example.com:8443"), std::nullopt), "https://example.com:8443");
+}
+
+TEST(BaseUrl, DefaultIsProduction) {
+  EXPECT_EQ(resolve_base_url(Options{}, std::nullopt), std::string(kDefaultBaseUrl));
+}
+
+TEST(BaseUrl, EmulatorSwitchGivesPlainHttpToLoopback) {
+  EXPECT_EQ(resolve_base_url(Options{}, "127.0.0.1:8787"), "http://127.0.0.1:8787");
+  EXPECT_EQ(resolve_base_url(Options{}, "localhost:8787"), "http://localhost:8787");
+  EXPECT_EQ(resolve_base_url(Options{}, "[::1]:8787"), "http://[::1]:8787");
+}
+
+TEST(BaseUrl, EmulatorSwitchRefusesRemoteHostUnlessAllowed) {
+  const auto message = refusal(Options{}, "10.1.2.3:8787");
+  EXPECT_NE(message.find("LOGINID_EMULATOR_HOST"), std::string::npos) << message;
+  EXPECT_NE(message.find("allow_insecure_http"), std::string::npos) << message;
+  Options allowed;
+  allowed.allow_insecure_http = true;
+  EXPECT_EQ(resolve_base_url(allowed, "10.1.2.3:8787"), "http://10.1.2.3:8787");
+}
+
+TEST(BaseUrl, EmulatorSwitchRejectsMalformedValues) {
+  EXPECT_NE(refusal(Options{}, "127.0.0.1").find("port is missing"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "http://127.0.0.1:1").find("without a scheme"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "127.0.0.1:99999").find("port"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "127.0.0.1:abc").find("port"), std::string::npos);
+}
+
+TEST(BaseUrl, PlainHttpOnlyToLoopback) {
+  EXPECT_EQ(resolve_base_url(with_base("http://127.0.0.5:80"), std::nullopt), "http://127.0.0.5:80");
+  EXPECT_EQ(resolve_base_url(with_base("http://LOCALHOST:80"), std::nullopt), "http://LOCALHOST:80");
+  EXPECT_EQ(resolve_base_url(with_base("http://[::1]:80"), std::nullopt), "http://[::1]:80");
+  for (const char* remote : {"http://example.com", "http://128.0.0.1", "http://[::2]:80", "http://localhost.evil.com",
+                             "http://127.0.0.1.nip.io"}) {
+    const auto message = refusal(with_base(remote));
+    EXPECT_NE(message.find("Options::base_url"), std::string::npos) << remote << ": " << message;
+    EXPECT_NE(message.find("plain http://"), std::string::npos) << remote << ": " << message;
+  }
+  auto allowed = with_base("http://example.com");
+  allowed.allow_insecure_http = true;
+  EXPECT_EQ(resolve_base_url(allowed, std::nullopt), "http://example.com");
+}
+
+TEST(BaseUrl, OtherSchemesAndShapesRefused) {
+  EXPECT_NE(refusal(with_base("ftp://example.com")).find("scheme 'ftp'"), std::string::npos);
+  EXPECT_NE(refusal(with_base("file:///etc/passwd")).find("scheme 'file'"), std::string::npos);
+  EXPECT_NE(refusal(with_base("example.com")).find("not an absolute URL"), std::string::npos);
+  EXPECT_NE(refusal(with_base("https://user:pw@example.com")).find("user info"), std::string::npos);
+  EXPECT_NE(refusal(with_base("https://example.com/?a=b")).find("query"), std::string::npos);
+  EXPECT_NE(refusal(with_base("https://exa mple.com")).find("spaces"), std::string::npos);
+  EXPECT_NE(refusal(with_base("https://")).find("no host"), std::string::npos);
+  EXPECT_NE(refusal(with_base("")).find("empty"), std::string::npos);
+}
+
+TEST(Loopback, Classification) {
+  for (const char* yes : {"localhost", "127.0.0.1", "127.255.255.254", "::1", "[::1]", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(is_loopback_host(yes)) << yes;
+  }
+  for (const char* no : {"", "example.com", "10.0.0.1", "0.0.0.0", "::", "::2", "127.0.0.1.example.com", "127.1"}) {
+    EXPECT_FALSE(is_loopback_host(no)) << no;
+  }
+}
+
+// The environment is read by the ServiceClient constructor (the one place): set, then unset.
+TEST(BaseUrl, ServiceClientReadsTheEmulatorSwitchFromTheEnvironment) {
+  Options options;
+  options.transport = std::make_shared<test::ScriptedTransport>();
+  ASSERT_EQ(setenv(kEmulatorHostEnv, "127.0.0.1:4321", 1), 0);
+  const ServiceClient switched(options, "client");
+  EXPECT_EQ(switched.base_url(), "http://127.0.0.1:4321");
+  ASSERT_EQ(setenv(kEmulatorHostEnv, "203.0.113.9:4321", 1), 0);
+  EXPECT_THROW(ServiceClient(options, "client"), InvalidArgument);
+  options.base_url = "https://example.com/";
+  EXPECT_EQ(ServiceClient(options, "client").base_url(), "https://example.com");  // explicit wins
+  ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
+  options.base_url.reset();
+  EXPECT_EQ(ServiceClient(options, "client").base_url(), std::string(kDefaultBaseUrl));
+}
+
+}  // namespace
+}  // namespace loginid::detail
