@@ -23,10 +23,10 @@ struct ClientState;  // see src/sdk/client_state.hpp
 
 /// Who a service token is for (API.md: `username` is sent if given, else `user_id` if given).
 struct ServiceTokenOptions final {
-  std::optional<std::string> username;
-  std::optional<std::string> user_id;
+  std::optional<std::string> username{};
+  std::optional<std::string> user_id{};
   /// 16 random alphanumerics when absent. A nonce is single use at the service.
-  std::optional<std::string> nonce;
+  std::optional<std::string> nonce{};
 };
 
 /// The application client of LoginID.

@@ -180,7 +180,9 @@ TEST_F(ManagementRequests, EveryFunctionSendsExactlyTheApiMdRequest) {
     EXPECT_EQ(sent.url, std::string(kBaseUrl) + c.path);
     EXPECT_EQ(header_of(sent, "X-Client-ID"), kClientId);
     EXPECT_EQ(body_of(sent), c.body);
-    if (!c.body.is_null()) EXPECT_EQ(header_of(sent, "Content-Type"), "application/json");
+    if (!c.body.is_null()) {
+      EXPECT_EQ(header_of(sent, "Content-Type"), "application/json");
+    }
 
     // The bearer is a service token for exactly this scope, signed with the application key.
     const std::string auth = header_of(sent, "Authorization");
