@@ -168,8 +168,9 @@ struct KeyCache::Impl {
     unknown[kid] = now + options.negative_ttl;
   }
 
-  // Called with the unique lock: stores what the fetch gave and says what the callers get.
-  KeyLookup apply(const std::string& kid, Fetched&& fetched, TimePoint now) const {
+  // Called with the unique lock: stores what the fetch gave and says what the callers get. A line
+  // to log goes to `warning` (logged after the lock is released: the sink is the user's code).
+  KeyLookup apply(const std::string& kid, Fetched&& fetched, TimePoint now, std::string& warning) const {
     switch (fetched.kind) {
       case Fetched::Kind::found: {
         unknown.erase(kid);
@@ -188,25 +189,30 @@ struct KeyCache::Impl {
     }
     if (const auto it = keys.find(kid); it != keys.end()) {
       it->second.next_refresh = now + std::min(options.min_ttl, options.negative_ttl);
-      service->log(LogLevel::warning, "key for kid '" + kid + "': refresh failed, using the cached key: " + fetched.problem);
+      warning = "key for kid '" + kid + "': refresh failed, using the cached key: " + fetched.problem;
       return KeyLookup{it->second.key, TokenErrc::ok};
     }
-    service->log(LogLevel::warning, "key for kid '" + kid + "' could not be fetched: " + fetched.problem);
+    warning = "key for kid '" + kid + "' could not be fetched: " + fetched.problem;
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }
 
   KeyLookup fetch_as_leader(const std::string& kid, std::promise<KeyLookup>& promise) const {
     KeyLookup result{std::nullopt, TokenErrc::key_unavailable};
+    std::string warning;
     try {
       Fetched fetched = fetch(kid);
+      const auto now = service->now();
       const std::unique_lock lock(mutex);
-      result = apply(kid, std::move(fetched), service->now());
+      result = apply(kid, std::move(fetched), now, warning);
       in_flight.erase(kid);
     } catch (...) {
       const std::unique_lock lock(mutex);
       in_flight.erase(kid);
     }
     promise.set_value(result);  // after the cache is updated: waiters and later readers agree
+    if (!warning.empty()) {
+      service->log(LogLevel::warning, warning);
+    }
     return result;
   }
 
@@ -219,6 +225,9 @@ struct KeyCache::Impl {
         return *hit;
       }
       if (const auto it = in_flight.find(kid); it != in_flight.end()) {
+        if (const auto stale = keys.find(kid); stale != keys.end()) {
+          return KeyLookup{stale->second.key, TokenErrc::ok};  // one thread refreshes, the others go on
+        }
         pending = it->second;
       }
     }
@@ -226,19 +235,26 @@ struct KeyCache::Impl {
       return pending.get();
     }
     std::promise<KeyLookup> promise;
+    bool rate_limited = false;
     {
       const std::unique_lock lock(mutex);
       if (auto hit = cached(kid, now)) {
         return *hit;
       }
       if (const auto it = in_flight.find(kid); it != in_flight.end()) {
+        if (const auto stale = keys.find(kid); stale != keys.end()) {
+          return KeyLookup{stale->second.key, TokenErrc::ok};
+        }
         pending = it->second;
       } else if (!keys.contains(kid) && !take_unknown_fetch_slot(now)) {
-        service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
-        return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+        rate_limited = true;
       } else {
         in_flight.emplace(kid, promise.get_future().share());
       }
+    }
+    if (rate_limited) {
+      service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
+      return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
     }
     if (pending.valid()) {
       return pending.get();

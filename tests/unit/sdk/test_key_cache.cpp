@@ -179,6 +179,40 @@ TEST(KeyCache, StaleKeyServedWhenRefreshFails) {
   }
 }
 
+TEST(KeyCache, OtherThreadsGetTheStaleKeyWhileOneRefreshes) {
+  Harness h([](KeyCacheOptions& o) { o.min_ttl = seconds(60); });
+  h.serve_key("max-age=60");
+  ASSERT_TRUE(h.cache->find("k").key);
+  h.clock.advance(seconds(61));
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool released = false;
+  h.transport->set_handler([&](const HttpRequest&, int) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, std::chrono::seconds(5), [&] { return released; });  // bounded
+    return answer(200, h.key.to_pem(), {{"Cache-Control", "max-age=60"}});
+  });
+  std::atomic<bool> refresher_done{false};
+  std::thread refresher([&] {
+    EXPECT_TRUE(h.cache->find("k").key);
+    refresher_done = true;
+  });
+  for (int i = 0; i < 500 && h.transport->count() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(h.transport->count(), 2U);  // the refresh is in flight and blocked
+  const auto meanwhile = h.cache->find("k");
+  EXPECT_TRUE(meanwhile.key);
+  EXPECT_FALSE(refresher_done.load());  // answered without waiting for the refresh
+  EXPECT_EQ(h.transport->count(), 2U);
+  {
+    const std::lock_guard lock(mutex);
+    released = true;
+  }
+  cv.notify_all();
+  refresher.join();
+}
+
 TEST(KeyCache, UnknownKidNegativelyCached) {
   Harness h([](KeyCacheOptions& o) { o.negative_ttl = seconds(60); });
   h.serve_status(404);

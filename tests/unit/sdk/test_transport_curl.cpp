@@ -1,0 +1,456 @@
+// The libcurl transport against an in-process cpp-httplib server on loopback: keep-alive reuse
+// (one connection for two requests, also across threads), timeouts, error kinds, size cap, no
+// redirects, protocol restriction, TLS verification with a custom CA bundle, and Retry-After
+// honoured end to end through ServiceClient.
+
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "loginid/error.hpp"
+#include "loginid/transport.hpp"
+#include "sdk/service_client.hpp"
+
+namespace loginid {
+namespace {
+
+using std::chrono::milliseconds;
+using Kind = TransportError::Kind;
+using ::testing::HasSubstr;
+
+struct Seen {
+  std::string method;
+  std::string path;
+  int remote_port;
+  std::string body;
+  httplib::Headers headers;
+  std::chrono::steady_clock::time_point at;
+};
+
+// A server on 127.0.0.1:<ephemeral> running in its own thread; handlers record what they saw.
+class LocalServer {
+ public:
+  explicit LocalServer(std::unique_ptr<httplib::Server> server = std::make_unique<httplib::Server>())
+      : server_(std::move(server)) {}
+
+  void start() {
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_->is_running(); ++i) {
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    ASSERT_TRUE(server_->is_running());
+  }
+
+  ~LocalServer() {
+    release();
+    server_->stop();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  httplib::Server& server() { return *server_; }
+  [[nodiscard]] std::string url(const std::string& scheme, const std::string& host, const std::string& path) const {
+    return scheme + "://" + host + ":" + std::to_string(port_) + path;
+  }
+  [[nodiscard]] std::string url(const std::string& path) const { return url("http", "127.0.0.1", path); }
+
+  void record(const httplib::Request& req) {
+    const std::lock_guard lock(mutex_);
+    seen_.push_back(Seen{req.method, req.path, req.remote_port, req.body, req.headers, std::chrono::steady_clock::now()});
+  }
+  std::vector<Seen> seen() {
+    const std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+  // Blocks a handler until the test ends (bounded, so a broken test cannot hang).
+  void hold() {
+    std::unique_lock lock(mutex_);
+    released_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return released_; });
+  }
+  void release() {
+    {
+      const std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    released_cv_.notify_all();
+  }
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+  std::vector<Seen> seen_;
+};
+
+// A loopback port nobody listens on: bind to port 0, read the port, close.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
+    ADD_FAILURE() << "could not find a free port";
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+HttpRequest get(std::string url) {
+  HttpRequest request;
+  request.method = "GET";
+  request.url = std::move(url);
+  request.timeout = milliseconds(5'000);
+  request.connect_timeout = milliseconds(2'000);
+  return request;
+}
+
+TransportError failure_of(HttpTransport& transport, const HttpRequest& request) {
+  try {
+    transport.send(request);
+  } catch (const TransportError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no TransportError for " << request.url;
+  return TransportError(Kind::refused_locally, "none");
+}
+
+class CurlTransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.server().Get("/hello", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      res.set_header("X-Request-ID", "r-1");
+      res.set_content("hi", "text/plain");
+    });
+    server_.server().Post("/echo", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      res.set_content(req.body, "application/json");
+    });
+    server_.server().Put("/put", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      res.status = 200;
+    });
+    server_.server().Delete("/del", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      res.status = 204;
+    });
+    server_.server().Get("/slow", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      server_.hold();
+      res.set_content("late", "text/plain");
+    });
+    server_.server().Get("/big", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(4096, 'b'), "text/plain");
+    });
+    server_.server().Get("/big-chunked", [](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+        const std::string chunk(1024, 'c');
+        for (int i = 0; i < 4; ++i) {
+          sink.write(chunk.data(), chunk.size());
+        }
+        sink.done();
+        return true;
+      });
+    });
+    server_.server().Get("/redirect", [this](const httplib::Request& req, httplib::Response& res) {
+      server_.record(req);
+      res.set_redirect("/hello");
+    });
+    server_.server().set_keep_alive_max_count(1000);  // httplib's default (5) would close reused connections
+    server_.start();
+  }
+
+  LocalServer server_;
+};
+
+TEST_F(CurlTransportTest, TwoRequestsShareOneConnection) {
+  const auto transport = make_curl_transport();
+  const auto first = transport->send(get(server_.url("/hello")));
+  const auto second = transport->send(get(server_.url("/hello")));
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(second.body, "hi");
+  EXPECT_EQ(second.header("x-request-id"), "r-1");
+  const auto seen = server_.seen();
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0].remote_port, seen[1].remote_port);  // same client socket = reused connection
+  const auto stats = curl_transport_stats(*transport);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->requests, 2U);
+  EXPECT_EQ(stats->connections_opened, 1U);
+}
+
+TEST_F(CurlTransportTest, ConnectionReusedAcrossThreads) {
+  const auto transport = make_curl_transport();
+  std::thread([&] { transport->send(get(server_.url("/hello"))); }).join();
+  std::thread([&] { transport->send(get(server_.url("/hello"))); }).join();
+  const auto seen = server_.seen();
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0].remote_port, seen[1].remote_port);
+  EXPECT_EQ(curl_transport_stats(*transport)->connections_opened, 1U);
+}
+
+TEST_F(CurlTransportTest, ConcurrentRequestsEachGetAConnectionThenReuseThem) {
+  const auto transport = make_curl_transport();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(transport->send(get(server_.url("/hello"))).status, 200);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const auto stats = curl_transport_stats(*transport);
+  EXPECT_EQ(stats->requests, 40U);
+  EXPECT_LE(stats->connections_opened, 4U);  // at most one per concurrent caller, not one per request
+}
+
+TEST_F(CurlTransportTest, MethodsHeadersAndBodiesGoOutAsGiven) {
+  const auto transport = make_curl_transport();
+  HttpRequest post = get(server_.url("/echo"));
+  post.method = "POST";
+  post.body = R"({"a":1})";
+  post.headers = {{"Content-Type", "application/json"}, {"X-Client-ID", "c1"}, {"Authorization", "Bearer t"}};
+  EXPECT_EQ(transport->send(post).body, R"({"a":1})");
+  HttpRequest put = get(server_.url("/put"));
+  put.method = "PUT";
+  EXPECT_EQ(transport->send(put).status, 200);
+  HttpRequest del = get(server_.url("/del"));
+  del.method = "DELETE";
+  EXPECT_EQ(transport->send(del).status, 204);
+  const auto seen = server_.seen();
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].body, R"({"a":1})");
+  EXPECT_EQ(seen[0].headers.find("X-Client-ID")->second, "c1");
+  EXPECT_EQ(seen[0].headers.find("Content-Type")->second, "application/json");
+  EXPECT_EQ(seen[0].headers.count("Expect"), 0U);
+  EXPECT_EQ(seen[1].method, "PUT");
+  EXPECT_EQ(seen[1].headers.count("Content-Type"), 0U);  // no form-urlencoded default
+  EXPECT_EQ(seen[2].method, "DELETE");
+}
+
+TEST_F(CurlTransportTest, SlowAnswerTimesOutAsTimeout) {
+  const auto transport = make_curl_transport();
+  auto request = get(server_.url("/slow"));
+  request.timeout = milliseconds(200);
+  const auto e = failure_of(*transport, request);
+  EXPECT_EQ(e.kind(), Kind::timeout);
+  EXPECT_TRUE(e.may_have_reached_server());
+  EXPECT_THAT(std::string(e.what()), HasSubstr("timeout 200 ms"));
+}
+
+TEST_F(CurlTransportTest, RefusedConnectionIsConnectFailed) {
+  const int port = closed_port();
+  const auto transport = make_curl_transport();
+  const auto e = failure_of(*transport, get("http://127.0.0.1:" + std::to_string(port) + "/x"));
+  EXPECT_EQ(e.kind(), Kind::connect_failed);
+  EXPECT_FALSE(e.may_have_reached_server());
+}
+
+TEST_F(CurlTransportTest, ResponseSizeCapped) {
+  CurlTransportOptions options;
+  options.max_response_bytes = 1000;
+  const auto transport = make_curl_transport(options);
+  for (const char* path : {"/big", "/big-chunked"}) {
+    const auto e = failure_of(*transport, get(server_.url(path)));
+    EXPECT_EQ(e.kind(), Kind::io_failed) << path;
+    EXPECT_THAT(std::string(e.what()), HasSubstr("larger than 1000 bytes")) << path;
+  }
+  EXPECT_EQ(make_curl_transport()->send(get(server_.url("/big"))).body.size(), 4096U);  // default cap is 1 MiB
+}
+
+TEST_F(CurlTransportTest, RedirectsAreNotFollowed) {
+  const auto transport = make_curl_transport();
+  const auto response = transport->send(get(server_.url("/redirect")));
+  EXPECT_EQ(response.status, 302);
+  const auto seen = server_.seen();
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0].path, "/redirect");
+}
+
+TEST_F(CurlTransportTest, OnlyHttpAndHttpsAndSaneRequests) {
+  const auto transport = make_curl_transport();
+  EXPECT_EQ(failure_of(*transport, get("file:///etc/passwd")).kind(), Kind::refused_locally);
+  EXPECT_EQ(failure_of(*transport, get("ftp://127.0.0.1/x")).kind(), Kind::refused_locally);
+  auto patch = get(server_.url("/hello"));
+  patch.method = "PATCH";
+  EXPECT_EQ(failure_of(*transport, patch).kind(), Kind::refused_locally);
+  auto injected = get(server_.url("/hello"));
+  injected.headers = {{"X-Client-ID", "a\r\nX-Evil: 1"}};
+  EXPECT_EQ(failure_of(*transport, injected).kind(), Kind::refused_locally);
+  EXPECT_TRUE(server_.seen().empty());
+}
+
+TEST_F(CurlTransportTest, HttpsToAPlainServerFailsBeforeSending) {
+  const auto transport = make_curl_transport();
+  const auto e = failure_of(*transport, get(server_.url("https", "127.0.0.1", "/hello")));
+  EXPECT_EQ(e.kind(), Kind::connect_failed);
+}
+
+// --- TLS: a self-signed certificate made for this run ---------------------------------------
+
+struct TestCert {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(size));
+}
+
+TestCert make_self_signed(const char* subject_alt_name) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("loginid test"), -1, -1, 0);
+  X509_set_issuer_name(cert, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, subject_alt_name},
+                                   std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert, key, EVP_sha256());
+  BIO* cert_bio = BIO_new(BIO_s_mem());
+  BIO* key_bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(cert_bio, cert);
+  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+  TestCert out{bio_text(cert_bio), bio_text(key_bio)};
+  BIO_free(cert_bio);
+  BIO_free(key_bio);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return out;
+}
+
+std::unique_ptr<httplib::Server> tls_server(const TestCert& cert) {
+  BIO* cert_bio = BIO_new_mem_buf(cert.cert_pem.data(), static_cast<int>(cert.cert_pem.size()));
+  BIO* key_bio = BIO_new_mem_buf(cert.key_pem.data(), static_cast<int>(cert.key_pem.size()));
+  X509* x509 = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  auto server = std::make_unique<httplib::SSLServer>(x509, key);
+  X509_free(x509);
+  EVP_PKEY_free(key);
+  BIO_free(cert_bio);
+  BIO_free(key_bio);
+  server->Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("tls", "text/plain"); });
+  return server;
+}
+
+TEST(CurlTransportTls, PeerAndHostVerifiedWithACustomBundle) {
+  const auto cert = make_self_signed("IP:127.0.0.1");
+  LocalServer server(tls_server(cert));
+  server.start();
+  const auto url = server.url("https", "127.0.0.1", "/hello");
+
+  // The system store does not trust the test CA: refused before anything is sent.
+  const auto untrusted = make_curl_transport();
+  EXPECT_EQ(failure_of(*untrusted, get(url)).kind(), Kind::connect_failed);
+
+  CurlTransportOptions options;
+  options.ca_bundle = cert.cert_pem;  // PEM text
+  EXPECT_EQ(make_curl_transport(options)->send(get(url)).body, "tls");
+
+  // Trusted CA, but the certificate names 127.0.0.1 and we ask for localhost: host check fails.
+  EXPECT_EQ(failure_of(*make_curl_transport(options), get(server.url("https", "localhost", "/hello"))).kind(),
+            Kind::connect_failed);
+
+  options.ca_bundle = "/nonexistent/ca.pem";  // a path that does not exist
+  EXPECT_EQ(failure_of(*make_curl_transport(options), get(url)).kind(), Kind::connect_failed);
+}
+
+// --- Retry-After end to end: ServiceClient + libcurl + a server that asks to wait -----------
+
+TEST(CurlRetryAfter, ServiceClientWaitsAsAskedThenSucceeds) {
+  LocalServer server;
+  std::atomic<int> calls{0};
+  server.server().Post("/codes/short/generate", [&](const httplib::Request& req, httplib::Response& res) {
+    server.record(req);
+    if (++calls == 1) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content(R"({"code":"unavailable","message":"try later"})", "application/json");
+      return;
+    }
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  server.start();
+  Options options;
+  options.base_url = server.url("");
+  const detail::ServiceClient client(options, "client-1");
+  detail::ApiCall call;
+  call.method = "POST";
+  call.path = "/codes/short/generate";
+  call.body = nlohmann::json::object();
+  EXPECT_EQ(client.call(call).json["ok"], true);
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 2U);
+  // A lower bound only (a sleep never ends early): this checks the wait happened, not speed.
+  EXPECT_GE(seen[1].at - seen[0].at, milliseconds(1'000));
+  EXPECT_EQ(seen[0].remote_port, seen[1].remote_port);  // and the retry reused the connection
+}
+
+TEST(CurlRetryAfter, RetryAfterPastTheTimeoutEndsTheCallWithTheError) {
+  LocalServer server;
+  server.server().Post("/x", [&](const httplib::Request& req, httplib::Response& res) {
+    server.record(req);
+    res.status = 429;
+    res.set_header("Retry-After", "30");
+    res.set_content(R"({"code":"too_many_requests","message":"later"})", "application/json");
+  });
+  server.start();
+  Options options;
+  options.base_url = server.url("");
+  options.timeout = milliseconds(2'000);
+  const detail::ServiceClient client(options, "client-1");
+  detail::ApiCall call;
+  call.method = "POST";
+  call.path = "/x";
+  try {
+    client.call(call);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 429);
+    EXPECT_EQ(e.code(), "too_many_requests");
+  }
+  EXPECT_EQ(server.seen().size(), 1U);
+}
+
+}  // namespace
+}  // namespace loginid
