@@ -330,7 +330,9 @@ void Server::add_api_routes() {
 }
 
 void Server::add_admin_routes() {
-  add_route("GET", "/emulator/health", [](const auto&, auto& res) { write_json(res, 200, {{"status", "ok"}}); });
+  add_route("GET", "/emulator/health", [this](const auto&, auto& res) {
+    write_json(res, 200, {{"status", "ok"}, {"waiters", service_.parked_waiters()}});
+  });
   constexpr bool kAdmin = true;
   add_route(
       "POST", R"(/emulator/tx/([^/]+)/confirm)",
