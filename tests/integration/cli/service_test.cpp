@@ -1,0 +1,307 @@
+// The CLI's service commands (issue 5) against a real loginid-emulator: every command's success
+// output parsed as JSON, each exit code with its message, configuration precedence, no progress
+// output without a TTY, and no key material from `config show`.
+
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "integration/cli/process.hpp"
+#include "loginid/error.hpp"
+
+namespace loginid::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+class ServiceCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { emulator_ = new Emulator(); }
+  static void TearDownTestSuite() {
+    delete emulator_;
+    emulator_ = nullptr;
+  }
+
+  Cli cli;
+
+  /// `loginid --emulator --emulator-credentials FILE args...`
+  RunResult run(const std::vector<std::string>& args, const std::string& input = {}) {
+    std::vector<std::string> all{"--emulator", "--emulator-credentials", emulator_->credentials_file().string()};
+    all.insert(all.end(), args.begin(), args.end());
+    return cli.run(all, input);
+  }
+  /// Runs, expects exit 0 and one JSON document on stdout.
+  Json run_json(const std::vector<std::string>& args) {
+    const auto r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const Json doc = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << r.out;
+    return doc;
+  }
+  Json credentials() const { return Json::parse(read_text(emulator_->credentials_file())); }
+  std::string create_user(const std::string& name) { return run_json({"users", "create", "--username", name}).at("id"); }
+
+  static void expect_service_error(const RunResult& r, const std::string& code) {
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_EQ(r.err.rfind("error: " + code + ": ", 0), 0u) << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(\(request id [^)]+\)\n$)"))) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+
+  static Emulator* emulator_;
+};
+Emulator* ServiceCli::emulator_ = nullptr;
+
+TEST_F(ServiceCli, UsersLifecycle) {
+  const Json created = run_json({"users", "create", "--username", "life@example.com"});
+  EXPECT_EQ(created.at("username"), "life@example.com");
+  EXPECT_EQ(created.at("status"), "active");
+  const std::string id = created.at("id");
+
+  EXPECT_EQ(run_json({"users", "get", "--username", "life@example.com"}).at("id"), id);
+  const auto plain_id = run({"users", "id", "life@example.com"});
+  ASSERT_EQ(plain_id.exit_code, 0) << plain_id.err;
+  EXPECT_EQ(plain_id.out, id + "\n");
+
+  expect_service_error(run({"users", "create", "--username", "LIFE@example.com"}), "user_already_exists");
+
+  EXPECT_EQ(run_json({"users", "deactivate", "--username", "life@example.com"}).at("status"), "inactive");
+  EXPECT_EQ(run_json({"users", "activate", "--user-id", id}).at("status"), "active");
+
+  const Json deleted = run_json({"users", "delete", "--username", "life@example.com"});
+  EXPECT_EQ(deleted.at("deleted"), true);
+  expect_service_error(run({"users", "get", "--username", "life@example.com"}), "not_found");
+
+  const std::string id2 = create_user("life2@example.com");
+  EXPECT_EQ(run_json({"users", "delete", "--user-id", id2}).at("user_id"), id2);
+}
+
+TEST_F(ServiceCli, UnknownUserIsRefusedWithCodeMessageAndRequestId) {
+  expect_service_error(run({"users", "get", "--username", "nobody@example.com"}), "not_found");
+  expect_service_error(run({"users", "deactivate", "--username", "nobody@example.com"}), "not_found");
+  expect_service_error(run({"credentials", "list", "--username", "nobody@example.com"}), "not_found");
+}
+
+TEST_F(ServiceCli, TextFormatIsAnAlignedTable) {
+  create_user("table@example.com");
+  const auto r = run({"users", "get", "--username", "table@example.com", "--format", "text"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"((^|\n)username +table@example\.com\n)"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"((^|\n)status +active\n)"))) << r.out;
+}
+
+TEST_F(ServiceCli, CodesGenerateAuthorizeWaitAndVerifyTheToken) {
+  const std::string user = "codes@example.com";
+  create_user(user);
+  const Json code = run_json({"codes", "generate", "--type", "short", "--username", user});
+  ASSERT_TRUE(code.at("code").is_string());
+  EXPECT_TRUE(std::regex_match(code.at("code").get<std::string>(), std::regex("[0-9]{6}")));
+  EXPECT_EQ(code.at("is_authorized"), false);
+  EXPECT_TRUE(code.at("expires_at").is_string());
+
+  const Json auth = run_json({"codes", "authorize", "--code", code.at("code"), "--type", "short", "--username", user});
+  EXPECT_EQ(auth.at("is_authorized"), true);
+
+  // stderr is a pipe here, not a terminal: no spinner, no countdown, nothing.
+  const auto waited = run({"codes", "wait", "--username", user, "--code", code.at("code"), "--type", "short"});
+  ASSERT_EQ(waited.exit_code, 0) << waited.err;
+  EXPECT_EQ(waited.err, "");
+  const Json result = Json::parse(waited.out);
+  EXPECT_EQ(result.at("is_authenticated"), true);
+  EXPECT_EQ(result.at("user").at("username"), user);
+  const std::string jwt = result.at("jwt");
+
+  const Json claims = run_json({"token", "verify", "--username", user, jwt});
+  EXPECT_EQ(claims.at("udata"), user);
+  EXPECT_EQ(claims.at("aud"), credentials().at("management").at("client_id"));
+  const auto piped = run({"token", "verify", "-"}, jwt + "\n");
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+
+  auto r = run({"token", "verify", "--username", "someone-else", jwt});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "invalid token: " + make_error_code(TokenErrc::username_mismatch).message() + "\n");
+  std::string tampered = jwt;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  r = run({"token", "verify", tampered});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("invalid token: ", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty());
+
+  // The web application's client id is another audience: its tokens are not ours.
+  r = cli.run({"--emulator", "--emulator-credentials", emulator_->credentials_file().string(), "--emulator-app", "web",
+               "token", "verify", jwt});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "invalid token: " + make_error_code(TokenErrc::audience_mismatch).message() + "\n");
+}
+
+TEST_F(ServiceCli, BadAndInvalidatedCodesAreRefused) {
+  const std::string user = "badcode@example.com";
+  create_user(user);
+  expect_service_error(run({"codes", "authorize", "--code", "000000", "--type", "short", "--username", user}), "code_invalid");
+
+  const Json code = run_json({"codes", "generate", "--type", "long", "--username", user});
+  const Json inv = run_json({"codes", "invalidate", "--type", "long", "--username", user});
+  EXPECT_TRUE(inv.at("deleted_at").is_string());
+  expect_service_error(run({"codes", "authorize", "--code", code.at("code"), "--type", "long", "--username", user}),
+                       "code_invalid");
+
+  // Local validation: an unknown type never reaches the service.
+  const auto r = run({"codes", "generate", "--type", "medium", "--username", user});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("code_type"), std::string::npos) << r.err;
+  EXPECT_EQ(run({"codes", "generate", "--type", "short"}).exit_code, 2) << "no user named";
+}
+
+TEST_F(ServiceCli, WaitForAPreAuthorizedCodeWithoutJwt) {
+  const std::string user = "nojwt@example.com";
+  create_user(user);
+  const Json code = run_json({"codes", "generate", "--type", "phrase", "--authorized", "--username", user});
+  EXPECT_EQ(code.at("is_authorized"), true);
+  const Json result = run_json({"codes", "wait", "--username", user, "--code", code.at("code"), "--type", "phrase", "--no-jwt"});
+  EXPECT_EQ(result.at("is_authenticated"), true);
+  EXPECT_FALSE(result.contains("jwt"));
+}
+
+TEST_F(ServiceCli, CredentialsListRenameRevokeAndAddPublicKey) {
+  const std::string user = "creds@example.com";
+  const std::string id = create_user(user);
+  const std::string registered = emulator_->admin_post("/emulator/users/" + id + "/credentials", R"({"name":"laptop"})");
+  const auto cred_id = json_string_at(registered, "/uuid");
+  ASSERT_TRUE(cred_id) << registered;
+
+  Json list = run_json({"credentials", "list", "--username", user});
+  EXPECT_EQ(list.at("user_id"), id);
+  ASSERT_EQ(list.at("credentials").size(), 1u);
+  EXPECT_EQ(list.at("credentials")[0].at("uuid"), *cred_id);
+
+  const Json renamed = run_json({"credentials", "rename", "--id", *cred_id, "--name", "work laptop", "--user-id", id});
+  EXPECT_EQ(renamed.at("credential").at("name"), "work laptop");
+  const Json revoked = run_json({"credentials", "revoke", "--id", *cred_id, "--username", user});
+  EXPECT_EQ(revoked.at("credential").at("status"), "revoked");
+  list = run_json({"credentials", "list", "--username", user, "--status", "revoked"});
+  ASSERT_EQ(list.at("credentials").size(), 1u);
+  EXPECT_EQ(list.at("credentials")[0].at("status"), "revoked");
+
+  const fs::path pub = cli.home() / "user.pub.pem";
+  ASSERT_EQ(cli.run({"keygen", "--private-key-out", (cli.home() / "user.key.pem").string(), "--public-key-out", pub.string()}).exit_code, 0);
+  const Json added = run_json({"credentials", "add-publickey", "--public-key", pub.string(), "--name", "yubi", "--username", user});
+  EXPECT_EQ(added.at("is_authenticated"), true);
+  list = run_json({"credentials", "list", "--username", user, "--status", "active"});
+  ASSERT_EQ(list.at("credentials").size(), 1u);
+  EXPECT_EQ(list.at("credentials")[0].at("name"), "yubi");
+
+  const auto table = run({"credentials", "list", "--username", user, "--format", "text"});
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(credentials:\n *uuid +type +status)"))) << table.out;
+
+  expect_service_error(run({"credentials", "revoke", "--id", "00000000-0000-4000-8000-000000000000", "--username", user}),
+                       "not_found");
+}
+
+TEST_F(ServiceCli, TransactionCreateConfirmVerify) {
+  const std::string payload = "Pay 10 EUR to Bob";
+  const auto created = run({"tx", "create", payload});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string tx_id = created.out.substr(0, created.out.find('\n'));
+  ASSERT_FALSE(tx_id.empty());
+  EXPECT_EQ(created.out, tx_id + "\n") << "just the id";
+
+  const auto token = json_string_at(emulator_->admin_post("/emulator/tx/" + tx_id + "/confirm", "{}"), "/token");
+  ASSERT_TRUE(token);
+  const Json claims = run_json({"tx", "verify", "--payload", payload, *token});
+  EXPECT_TRUE(claims.contains("tx_hash"));
+
+  const auto wrong = run({"tx", "verify", "--payload", "Pay 1000 EUR to Mallory", *token});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_EQ(wrong.err, "invalid token: " + make_error_code(TokenErrc::tx_hash_mismatch).message() + "\n");
+
+  const auto from_stdin = run({"tx", "create", "-"}, payload + "\n");
+  EXPECT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+}
+
+TEST_F(ServiceCli, ServiceTokenCarriesScopeAndUser) {
+  const auto r = run({"token", "service", "--scope", "users.retrieve", "--username", "svc@example.com"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto decoded = cli.run({"jwt", "decode", r.out.substr(0, r.out.find('\n'))});
+  ASSERT_EQ(decoded.exit_code, 0);
+  const Json payload = Json::parse(decoded.out).at("payload");
+  EXPECT_EQ(payload.at("type"), "users.retrieve");
+  EXPECT_EQ(payload.at("username"), "svc@example.com");
+  EXPECT_EQ(payload.at("client_id"), credentials().at("management").at("client_id"));
+}
+
+TEST_F(ServiceCli, UnreachableServiceExitsThree) {
+  const auto r = run({"--base-url", "http://127.0.0.1:1", "users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+}
+
+TEST_F(ServiceCli, MissingKeyExitsTwo) {
+  const auto r = run({"--private-key-file", (cli.home() / "absent.pem").string(), "users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("absent.pem"), std::string::npos) << r.err;
+  // No key anywhere at all.
+  const auto none = cli.run({"--client-id", "x", "--base-url", emulator_->base_url(), "users", "get", "--username", "a"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no private key"), std::string::npos) << none.err;
+}
+
+TEST_F(ServiceCli, FlagBeatsEnvBeatsFileBeatsEmulatorCredentials) {
+  create_user("prec@example.com");
+  const std::string real = credentials().at("management").at("client_id");
+  const fs::path config = cli.home() / "config";
+  const auto get = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = extra;
+    for (const char* a : {"users", "get", "--username", "prec@example.com"}) args.emplace_back(a);
+    return run(args).exit_code;
+  };
+  // The emulator credentials alone work.
+  EXPECT_EQ(get({}), 0);
+  // A wrong client id in the config file beats the credentials file: refused.
+  write_text(config, "client_id = file-client\n");
+  cli.env["LOGINID_CONFIG"] = config.string();
+  EXPECT_EQ(get({}), 1);
+  // The right one from the environment beats the file.
+  cli.env["LOGINID_CLIENT_ID"] = real;
+  EXPECT_EQ(get({}), 0);
+  // A wrong one from the environment is refused ...
+  cli.env["LOGINID_CLIENT_ID"] = "env-client";
+  EXPECT_EQ(get({}), 1);
+  // ... and the flag beats it.
+  EXPECT_EQ(get({"--client-id", real}), 0);
+  // Base URL: an unreachable env value beats the credentials file; the flag beats env.
+  cli.env.erase("LOGINID_CLIENT_ID");
+  cli.env.erase("LOGINID_CONFIG");
+  cli.env["LOGINID_BASE_URL"] = "http://127.0.0.1:1";
+  EXPECT_EQ(get({}), 3);
+  EXPECT_EQ(get({"--base-url", emulator_->base_url()}), 0);
+}
+
+TEST_F(ServiceCli, ConfigShowNeverRevealsTheKey) {
+  const std::string pem = credentials().at("management").at("private_key");
+  const auto r = run({"config", "show"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json doc = Json::parse(r.out);
+  EXPECT_EQ(doc.at("private_key").at("value"), "<set from FILE>");
+  EXPECT_EQ(doc.at("client_id").at("value"), credentials().at("management").at("client_id"));
+  EXPECT_EQ(doc.at("base_url").at("value"), emulator_->base_url());
+  std::size_t checked = 0;
+  for (std::size_t pos = 0; pos < pem.size();) {
+    const auto end = std::min(pem.find('\n', pos), pem.size());
+    const std::string line = pem.substr(pos, end - pos);
+    if (!line.empty() && line.rfind("-----", 0) != 0) {
+      EXPECT_EQ(r.out.find(line), std::string::npos);
+      EXPECT_EQ(r.err.find(line), std::string::npos);
+      ++checked;
+    }
+    pos = end + 1;
+  }
+  EXPECT_GT(checked, 0u);
+  EXPECT_EQ(r.out.find("PRIVATE KEY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loginid::test

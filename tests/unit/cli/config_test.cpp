@@ -1,0 +1,224 @@
+// Configuration resolution (issue 5, "Configuration"): flags > environment > config file >
+// emulator credentials, with sources reported and the key never held where it can leak.
+
+#include "cli/config.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "cli/cli_error.hpp"
+
+namespace loginid::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConfigResolution : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "loginid-cli-config-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    vars_["HOME"] = dir_.string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text, unsigned mode = 0600) {
+    const fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+    ::chmod(p.c_str(), mode);
+    return p;
+  }
+  [[nodiscard]] EnvLookup env() const {
+    auto copy = vars_;
+    return [copy](const std::string& name) -> std::optional<std::string> {
+      auto it = copy.find(name);
+      return it == copy.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+  }
+  fs::path write_credentials() {
+    return write("creds.json",
+                 R"({"base_url":"http://127.0.0.1:7000","web":{"client_id":"web-id","private_key":"WEB-PEM"},)"
+                 R"("management":{"client_id":"mgmt-id","private_key":"MGMT-PEM"}})");
+  }
+
+  fs::path dir_;
+  std::map<std::string, std::string> vars_;
+};
+
+TEST_F(ConfigResolution, NothingConfiguredMeansUnset) {
+  const auto c = resolve_config({}, env());
+  EXPECT_FALSE(c.client_id);
+  EXPECT_FALSE(c.base_url);
+  EXPECT_FALSE(c.private_key);
+  EXPECT_FALSE(c.config_file);
+  std::vector<std::string> warnings;
+  EXPECT_THROW(load_private_key(c, warnings), CliError);
+}
+
+TEST_F(ConfigResolution, EachLevelBeatsTheOnesBelow) {
+  write(".loginid/config", "client_id = file-id\nbase_url = https://file.example\nprivate_key_file = key.pem\n");
+  const auto creds = write_credentials();
+  ConfigFlags flags;
+  flags.emulator = true;
+  flags.emulator_credentials = creds.string();
+
+  // Level 4 alone: emulator credentials (management app by default).
+  {
+    vars_["HOME"] = (dir_ / "nowhere").string();
+    const auto c = resolve_config(flags, env());
+    EXPECT_EQ(c.client_id->value, "mgmt-id");
+    EXPECT_EQ(c.client_id->source, "emulator credentials " + creds.string());
+    EXPECT_EQ(c.base_url->value, "http://127.0.0.1:7000");
+    std::vector<std::string> warnings;
+    EXPECT_EQ(load_private_key(c, warnings).view(), "MGMT-PEM");
+    vars_["HOME"] = dir_.string();
+  }
+  // Level 3: the config file beats the credentials.
+  auto c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "file-id");
+  EXPECT_EQ(c.base_url->value, "https://file.example");
+  EXPECT_EQ(*c.private_key->file, (dir_ / ".loginid" / "key.pem").string()) << "relative to the config file";
+  EXPECT_EQ(c.client_id->source, "config " + (dir_ / ".loginid" / "config").string() + " [default]");
+  // Level 2: the environment beats the file.
+  vars_["LOGINID_CLIENT_ID"] = "env-id";
+  vars_["LOGINID_BASE_URL"] = "https://env.example";
+  vars_["LOGINID_PRIVATE_KEY_FILE"] = "/env/key.pem";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "env-id");
+  EXPECT_EQ(c.client_id->source, "env LOGINID_CLIENT_ID");
+  EXPECT_EQ(c.base_url->value, "https://env.example");
+  EXPECT_EQ(*c.private_key->file, "/env/key.pem");
+  // Level 1: flags beat everything.
+  flags.client_id = "flag-id";
+  flags.base_url = "https://flag.example";
+  flags.private_key_file = "/flag/key.pem";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "flag-id");
+  EXPECT_EQ(c.client_id->source, "flag --client-id");
+  EXPECT_EQ(c.base_url->value, "https://flag.example");
+  EXPECT_EQ(*c.private_key->file, "/flag/key.pem");
+  EXPECT_EQ(c.private_key->redacted(), "<set from FILE>");
+}
+
+TEST_F(ConfigResolution, InlineKeyFromEnvironmentIsReportedAsEnv) {
+  vars_["LOGINID_PRIVATE_KEY"] = "-----BEGIN PRIVATE KEY-----\\nABC\\n-----END PRIVATE KEY-----\\n";
+  vars_["LOGINID_PRIVATE_KEY_FILE"] = "/ignored.pem";
+  const auto c = resolve_config({}, env());
+  ASSERT_TRUE(c.private_key);
+  EXPECT_EQ(c.private_key->redacted(), "<set from ENV>");
+  EXPECT_EQ(c.private_key->source, "env LOGINID_PRIVATE_KEY");
+  EXPECT_EQ(c.private_key->source.find("ABC"), std::string::npos);
+  std::vector<std::string> warnings;
+  EXPECT_EQ(load_private_key(c, warnings).view(), "-----BEGIN PRIVATE KEY-----\nABC\n-----END PRIVATE KEY-----\n")
+      << "escaped newlines of a one-line .env value become real ones";
+  ASSERT_EQ(c.warnings.size(), 1u) << "both key variables set";
+  EXPECT_NE(c.warnings[0].find("LOGINID_PRIVATE_KEY_FILE"), std::string::npos);
+}
+
+TEST_F(ConfigResolution, EmulatorHostIsAnEnvironmentLevelBaseUrl) {
+  write(".loginid/config", "base_url = https://file.example\n");
+  vars_["LOGINID_EMULATOR_HOST"] = "127.0.0.1:8080";
+  auto c = resolve_config({}, env());
+  EXPECT_EQ(c.base_url->value, "http://127.0.0.1:8080");
+  EXPECT_EQ(c.base_url->source, "env LOGINID_EMULATOR_HOST");
+  vars_["LOGINID_BASE_URL"] = "https://env.example";
+  c = resolve_config({}, env());
+  EXPECT_EQ(c.base_url->value, "https://env.example") << "an explicit base URL beats the emulator switch";
+}
+
+TEST_F(ConfigResolution, ProfilesSelectASectionOverTheGlobalKeys) {
+  write(".loginid/config",
+        "# comment\nclient_id = global-id\nbase_url = https://global.example\n\n[default]\nclient_id = default-id\n"
+        "[prod]\n; another comment\nclient_id = prod-id\n");
+  auto c = resolve_config({}, env());
+  EXPECT_EQ(c.client_id->value, "default-id");
+  EXPECT_EQ(c.profile, "default");
+  ConfigFlags flags;
+  flags.profile = "prod";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "prod-id");
+  EXPECT_EQ(c.base_url->value, "https://global.example") << "keys before any section apply to every profile";
+  EXPECT_NE(c.client_id->source.find("[prod]"), std::string::npos);
+  flags.profile = "staging";
+  EXPECT_THROW(resolve_config(flags, env()), CliError);
+}
+
+TEST_F(ConfigResolution, LoginidConfigNamesTheFileAndMustExist) {
+  const auto other = write("elsewhere.conf", "client_id = other-id\n");
+  vars_["LOGINID_CONFIG"] = other.string();
+  EXPECT_EQ(resolve_config({}, env()).client_id->value, "other-id");
+  vars_["LOGINID_CONFIG"] = (dir_ / "absent.conf").string();
+  try {
+    (void)resolve_config({}, env());
+    FAIL() << "a missing $LOGINID_CONFIG must be an error";
+  } catch (const CliError& e) {
+    EXPECT_EQ(e.exit(), Exit::usage);
+    EXPECT_NE(std::string(e.what()).find("absent.conf"), std::string::npos);
+  }
+}
+
+TEST_F(ConfigResolution, MalformedLinesNameFileAndLine) {
+  EXPECT_THROW(parse_config_file("client_id\n", "default", "f"), CliError);
+  try {
+    (void)parse_config_file("client_id = a\n\nunknown_key = b\n", "default", "cfg");
+    FAIL();
+  } catch (const CliError& e) {
+    EXPECT_NE(std::string(e.what()).find("cfg:3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown_key"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_config_file("[unterminated\n", "default", "f"), CliError);
+  EXPECT_THROW(parse_config_file("[]\n", "default", "f"), CliError);
+  const auto v = parse_config_file("  client_id   =   spaced  \r\n", "default", "f");
+  EXPECT_EQ(*v.client_id, "spaced");
+}
+
+TEST_F(ConfigResolution, GroupReadableConfigAndKeyFilesDrawWarnings) {
+  write(".loginid/config", "client_id = a\nprivate_key_file = key.pem\n", 0644);
+  write(".loginid/key.pem", "SECRETCONTENT", 0640);
+  const auto c = resolve_config({}, env());
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("config file"), std::string::npos);
+  EXPECT_NE(c.warnings[0].find("0644"), std::string::npos);
+  std::vector<std::string> warnings;
+  EXPECT_EQ(load_private_key(c, warnings).view(), "SECRETCONTENT");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("private key file"), std::string::npos);
+  EXPECT_EQ(warnings[0].find("SECRETCONTENT"), std::string::npos) << "never the content";
+
+  write(".loginid/config", "client_id = a\n", 0600);
+  EXPECT_TRUE(resolve_config({}, env()).warnings.empty());
+}
+
+TEST_F(ConfigResolution, EmulatorCredentialsOnlyWithTheEmulatorFlag) {
+  const auto creds = write_credentials();
+  vars_["LOGINID_EMULATOR_CREDENTIALS"] = creds.string();
+  EXPECT_FALSE(resolve_config({}, env()).client_id) << "not used without --emulator";
+  ConfigFlags flags;
+  flags.emulator = true;
+  EXPECT_EQ(resolve_config(flags, env()).client_id->value, "mgmt-id") << "path from LOGINID_EMULATOR_CREDENTIALS";
+  flags.emulator_app = "web";
+  auto c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "web-id");
+  std::vector<std::string> warnings;
+  EXPECT_EQ(load_private_key(c, warnings).view(), "WEB-PEM");
+  EXPECT_EQ(c.private_key->redacted(), "<set from FILE>");
+  EXPECT_EQ(c.private_key->source.find("WEB-PEM"), std::string::npos);
+
+  flags.emulator_credentials = (dir_ / "missing.json").string();
+  EXPECT_THROW(resolve_config(flags, env()), CliError);
+  flags.emulator_credentials = write("bad.json", "[1,2]").string();
+  EXPECT_THROW(resolve_config(flags, env()), CliError);
+  flags.emulator_credentials = write("nokey.json", R"({"web":{"client_id":5}})").string();
+  EXPECT_THROW(resolve_config(flags, env()), CliError);
+}
+
+}  // namespace
+}  // namespace loginid::cli
