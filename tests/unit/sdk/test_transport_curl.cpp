@@ -4,6 +4,7 @@
 // honoured end to end through ServiceClient.
 
 #include <httplib.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
