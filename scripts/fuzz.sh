@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# scripts/fuzz.sh [SECONDS] — builds the libFuzzer targets of tests/fuzz with clang (ASan + UBSan)
+# in build-fuzz and runs each for SECONDS (default 60) on a copy of its seed corpus, so the
+# repository is never modified. Fails on any crash, leak, timeout, OOM or sanitizer report, and
+# prints per target the executions and the coverage from libFuzzer's final stats.
+# Environment: FUZZ_TARGETS="fuzz_jwt fuzz_keys" to run only some; FUZZ_JOBS (default 2) for the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-60}
+jobs=${FUZZ_JOBS:-2}
+build=$root/build-fuzz
+
+if [[ ! "$seconds" =~ ^[0-9]+$ ]] || (( seconds < 1 )); then
+  echo "usage: scripts/fuzz.sh [SECONDS]   (a whole number of seconds per target, default 60)" >&2
+  exit 2
+fi
+if ! command -v clang++ >/dev/null 2>&1; then
+  echo "fuzz.sh: clang++ not found; libFuzzer targets need clang" >&2
+  exit 2
+fi
+
+CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGINID_BUILD_FUZZERS=ON \
+  -DLOGINID_BUILD_TESTS=OFF -DLOGINID_BUILD_BENCH=OFF -DLOGINID_BUILD_EXAMPLES=OFF -DLOGINID_BUILD_CLI=OFF >/dev/null
+
+all_targets=(fuzz_base64url fuzz_keys fuzz_jwt fuzz_sdk_responses fuzz_emulator_requests)
+targets=()
+for t in ${FUZZ_TARGETS:-${all_targets[*]}}; do
+  if [[ -f tests/fuzz/$t.cpp ]]; then targets+=("$t"); else echo "fuzz.sh: no tests/fuzz/$t.cpp, skipped" >&2; fi
+done
+cmake --build "$build" -j"$jobs" --target "${targets[@]}"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/loginid-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+summary=()
+for t in "${targets[@]}"; do
+  bin=$(find "$build" -type f -name "$t" -perm -u+x | head -n1)
+  if [[ -z "$bin" ]]; then
+    echo "fuzz.sh: $t was not built" >&2
+    failed+=("$t(not built)")
+    continue
+  fi
+  corpus=$work/$t/corpus
+  artifacts=$work/$t/artifacts
+  mkdir -p "$corpus" "$artifacts"
+  if [[ -d tests/fuzz/corpus/$t ]]; then cp -R "tests/fuzz/corpus/$t/." "$corpus/"; fi
+  seeds=$(find "$corpus" -type f | wc -l)
+  log=$work/$t/log
+  printf '\n==== %s: %ss, %s seeds ====\n' "$t" "$seconds" "$seeds"
+  status=0
+  "$bin" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1 || status=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+  cov=$(grep -E '^#[0-9]+.*cov: [0-9]+' "$log" | tail -n1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*corp: ([0-9]+).*/cov=\1 ft=\2 corpus=\3/')
+  findings=$(find "$artifacts" -type f | wc -l)
+  reports=$(grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY: (Address|Undefined|Leak)' "$log" || true)
+  line="$t: executions=${execs:-?} ${cov:-cov=?} exit=$status artifacts=$findings sanitizer_reports=$reports"
+  summary+=("$line")
+  echo "$line"
+  if (( status != 0 || findings > 0 || reports > 0 )); then
+    failed+=("$t")
+    echo "---- $t failed; last lines of its log:"
+    tail -n 60 "$log"
+    for a in "$artifacts"/*; do [[ -f "$a" ]] && echo "artifact: $a ($(wc -c <"$a") bytes)"; done
+    mkdir -p "$root/build-fuzz/findings/$t"
+    cp -R "$artifacts/." "$root/build-fuzz/findings/$t/" 2>/dev/null || true
+  fi
+done
+
+printf '\n==== fuzz summary (%ss per target) ====\n' "$seconds"
+printf '%s\n' "${summary[@]}"
+if (( ${#failed[@]} > 0 )); then
+  echo "FAILED: ${failed[*]} (reproducers copied to build-fuzz/findings/)"
+  exit 1
+fi
+echo "all fuzz targets clean"
