@@ -1,0 +1,96 @@
+#pragma once
+// Helpers shared by the examples: read the emulator's credentials file, print each step, and
+// talk to the emulator's admin API (the part of LoginID a person would do on the dashboard or
+// on their phone). Uses only the SDK's public headers.
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include <loginid/loginid.hpp>
+#include <nlohmann/json.hpp>
+
+namespace example {
+
+/// The file written by `loginid-emulator --credentials-out FILE`:
+/// {"base_url", "web": {"client_id", "private_key"}, "management": {...}}.
+struct Credentials {
+  std::string base_url;
+  std::string web_client_id, web_private_key;
+  std::string management_client_id, management_private_key;
+};
+
+/// argv[1], else $LOGINID_CREDENTIALS_FILE.
+inline Credentials load_credentials(int argc, char** argv) {
+  const char* path = argc > 1 ? argv[1] : std::getenv("LOGINID_CREDENTIALS_FILE");
+  if (path == nullptr) throw std::runtime_error("usage: give the emulator's credentials file (argv[1] or LOGINID_CREDENTIALS_FILE)");
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + path);
+  const auto json = nlohmann::json::parse(in);
+  return {json.at("base_url"), json.at("web").at("client_id"), json.at("web").at("private_key"),
+          json.at("management").at("client_id"), json.at("management").at("private_key")};
+}
+
+/// The SDK options: LOGINID_EMULATOR_HOST (the emulator switch) wins when set, else the
+/// base URL from the credentials file.
+inline loginid::Options options_for(const Credentials& credentials) {
+  loginid::Options options;
+  if (std::getenv("LOGINID_EMULATOR_HOST") == nullptr) options.base_url = credentials.base_url;
+  return options;
+}
+
+/// Prints "[ok] what" or "[FAILED] what" and counts failures.
+class Steps {
+ public:
+  void check(bool ok, const std::string& what) {
+    std::printf("%s %s\n", ok ? "[ok]    " : "[FAILED]", what.c_str());
+    std::fflush(stdout);
+    if (!ok) ++failures_;
+  }
+  /// Runs `call`, which must throw loginid::Error with `code`.
+  template <typename Call>
+  void expect_error(const std::string& code, const std::string& what, Call&& call) {
+    try {
+      call();
+      check(false, what + " (no error)");
+    } catch (const loginid::Error& e) {
+      check(e.code() == code, what + " -> " + e.what());
+    }
+  }
+  [[nodiscard]] int exit_code() const {
+    std::printf("%s\n", failures_ == 0 ? "all steps succeeded" : "some steps FAILED");
+    return failures_ == 0 ? 0 : 1;
+  }
+
+ private:
+  int failures_ = 0;
+};
+
+/// A call to the emulator's admin API (`/emulator/...`) through the SDK's public HTTP transport.
+inline nlohmann::json admin_call(const std::string& base_url, const std::string& path,
+                                 const nlohmann::json& body = nlohmann::json::object()) {
+  static const auto transport = loginid::make_curl_transport();
+  loginid::HttpRequest request;
+  request.method = "POST";
+  request.url = base_url + path;
+  request.headers = {{"Content-Type", "application/json"}};
+  request.body = body.dump();
+  const loginid::HttpResponse response = transport->send(request);
+  if (response.status != 200) {
+    throw std::runtime_error("admin " + path + " answered " + std::to_string(response.status) + ": " + response.body);
+  }
+  return nlohmann::json::parse(response.body);
+}
+
+/// A username no earlier run used (the emulator's database may be reused).
+inline std::string unique_username(const std::string& stem) {
+  std::random_device random;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", random());
+  return stem + "-" + suffix + "@example.com";
+}
+
+}  // namespace example

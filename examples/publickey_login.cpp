@@ -1,0 +1,37 @@
+// Public-key credentials: register a user's P-256 key, log in by signing a challenge, revoke.
+//   publickey_login <emulator credentials file>
+
+#include <loginid/loginid.hpp>
+
+#include "example_support.hpp"
+
+int main(int argc, char** argv) try {
+  const auto creds = example::load_credentials(argc, argv);
+  const loginid::LoginIdManagement mgmt(creds.management_client_id, creds.management_private_key,
+                                        example::options_for(creds));
+  const loginid::LoginID web(creds.web_client_id, creds.web_private_key, example::options_for(creds));
+  example::Steps steps;
+
+  const std::string username = example::unique_username("pubkey");
+  const loginid::User user = mgmt.add_user_without_credentials(username);
+  const loginid::PrivateKey device_key = loginid::PrivateKey::generate();  // lives on the user's device
+  const std::string device_pem = device_key.public_key().to_pem();
+
+  const loginid::AuthResult added =
+      mgmt.add_publickey_credential(device_pem, loginid::UserRef::by_id(user.id), "Build server");
+  steps.check(added.credential.has_value(), "add_publickey_credential -> " + added.credential.value_or({}).uuid);
+
+  const loginid::PublicKeyChallenge challenge = web.authenticate_publickey_init(username, device_pem);
+  const std::string assertion = loginid::LoginID::make_publickey_assertion(device_key, challenge.challenge);
+  const loginid::AuthResult auth = web.authenticate_publickey_complete(username, challenge.challenge_id, assertion);
+  steps.check(auth.jwt.has_value() && web.verify_token(*auth.jwt, username), "logged in with the signed challenge");
+
+  (void)mgmt.revoke_credential(added.credential.value_or({}).uuid, loginid::UserRef::by_id(user.id));
+  steps.expect_error("not_found", "a revoked key cannot start a login",
+                     [&] { (void)web.authenticate_publickey_init(username, device_pem); });
+  mgmt.delete_by_user_id(user.id);
+  return steps.exit_code();
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "publickey_login failed: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,320 @@
+// Every SDK function against a real loginid-emulator process: the successful flow and the
+// service's error paths (unknown user, inactive user, wrong code, expired code, revoked
+// credential), and verify_token / verify_transaction with tokens the emulator issued, tampered
+// ones, and ones issued for another audience.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "emulator_process.hpp"
+#include "loginid/loginid.hpp"
+
+namespace loginid::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The status and code of the loginid::Error `call` throws (fails the test when it throws none).
+template <typename Call>
+std::pair<int, std::string> error_of(Call&& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return {e.status(), e.code()};
+  }
+  ADD_FAILURE() << "no loginid::Error thrown";
+  return {0, ""};
+}
+
+// Flips one character of the given segment (0 header, 1 payload, 2 signature) of a compact JWT.
+std::string tamper(std::string token, int segment) {
+  std::size_t start = 0;
+  for (int i = 0; i < segment; ++i) start = token.find('.', start) + 1;
+  const std::size_t pos = start + 5;
+  token[pos] = token[pos] == 'A' ? 'B' : 'A';
+  return token;
+}
+
+class SdkAgainstEmulator : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { emulator_ = new EmulatorProcess(); }
+  static void TearDownTestSuite() {
+    delete emulator_;
+    emulator_ = nullptr;
+  }
+
+  static EmulatorProcess& emulator() { return *emulator_; }
+  LoginIdManagement mgmt{emulator().client_id("management"), emulator().private_key("management"),
+                         emulator().options()};
+  LoginID web{emulator().client_id("web"), emulator().private_key("web"), emulator().options()};
+
+  // A fresh user per test, so tests do not depend on each other.
+  User new_user(const std::string& stem) {
+    static std::atomic<int> counter{0};
+    return mgmt.add_user_without_credentials(stem + "-" + std::to_string(++counter) + "@example.com");
+  }
+
+  // generate (not authorized) -> wait_code in a thread -> authorize -> the wait's result.
+  AuthResult log_in_with_code(const LoginID& waiter, const std::string& username) {
+    const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
+                                               UserRef::by_username(username));
+    auto waiting = std::async(std::launch::async,
+                              [&] { return waiter.wait_code(username, code.code, CodeType::short_code); });
+    // The wait may start before or after the authorize; both must work.
+    (void)mgmt.authorize_code(code.code, CodeType::short_code, CodePurpose::temporary_authentication,
+                              UserRef::by_username(username));
+    return waiting.get();
+  }
+
+ private:
+  static EmulatorProcess* emulator_;
+};
+
+EmulatorProcess* SdkAgainstEmulator::emulator_ = nullptr;
+
+TEST_F(SdkAgainstEmulator, UsersCreateRetrieveDeactivateActivateDelete) {
+  const User user = new_user("users");
+  EXPECT_TRUE(user.is_active());
+  EXPECT_FALSE(user.id.empty());
+  EXPECT_EQ(user.raw["id"], user.id);
+
+  const User fetched = mgmt.get_user(user.username);
+  EXPECT_EQ(fetched.id, user.id);
+  EXPECT_EQ(mgmt.get_user_id(user.username), user.id);
+
+  EXPECT_EQ(error_of([&] { (void)mgmt.add_user_without_credentials(user.username); }),
+            std::make_pair(409, std::string("user_already_exists")));
+  EXPECT_EQ(error_of([&] { (void)mgmt.get_user("nobody-at-all@example.com"); }),
+            std::make_pair(404, std::string("not_found")));
+
+  EXPECT_FALSE(mgmt.deactivate_user(user.id).is_active());
+  EXPECT_FALSE(mgmt.get_user(user.username).is_active());
+  EXPECT_TRUE(mgmt.activate_user(user.id).is_active());
+
+  mgmt.delete_by_user_id(user.id);
+  EXPECT_EQ(error_of([&] { (void)mgmt.get_user(user.username); }).second, "not_found");
+  EXPECT_EQ(error_of([&] { mgmt.delete_by_user_id(user.id); }).second, "not_found");
+  // A path parameter that is no UUID is the service's bad_request, percent-encoded, not a broken URL.
+  EXPECT_EQ(error_of([&] { (void)mgmt.activate_user("not a/uuid?x"); }).first / 100, 4);
+
+  const User second = new_user("delete-by-name");
+  mgmt.delete_by_username(second.username);
+  EXPECT_EQ(error_of([&] { (void)mgmt.get_user(second.username); }).second, "not_found");
+  EXPECT_EQ(error_of([&] { mgmt.delete_by_username(second.username); }).second, "not_found");
+}
+
+TEST_F(SdkAgainstEmulator, CodeLoginGivesAUserTokenThatVerifies) {
+  const User user = new_user("code");
+  const AuthResult auth = log_in_with_code(web, user.username);
+  EXPECT_TRUE(auth.is_authenticated);
+  ASSERT_TRUE(auth.jwt.has_value());
+  ASSERT_TRUE(auth.claims.has_value());
+  EXPECT_EQ((*auth.claims)["sub"], user.id);
+  EXPECT_EQ(auth.user.id, user.id);
+  EXPECT_EQ(auth.client.id, web.client_id());
+
+  const std::string& jwt = *auth.jwt;
+  EXPECT_TRUE(web.verify_token(jwt));
+  EXPECT_TRUE(web.verify_token(jwt, user.username));
+  EXPECT_EQ(web.verify_token_claims(jwt, user.username)["udata"], user.username);
+
+  std::error_code ec;
+  EXPECT_FALSE(web.verify_token_claims(jwt, "someone-else@example.com", ec));
+  EXPECT_EQ(ec, TokenErrc::username_mismatch);
+  // Issued for the web application: another application (another audience) must refuse it.
+  EXPECT_FALSE(mgmt.verify_token(jwt));
+  EXPECT_FALSE(mgmt.verify_token_claims(jwt, std::nullopt, ec));
+  EXPECT_EQ(ec, TokenErrc::audience_mismatch);
+  // Tampered anywhere: refused.
+  EXPECT_FALSE(web.verify_token(tamper(jwt, 1)));
+  EXPECT_FALSE(web.verify_token(tamper(jwt, 2)));
+  EXPECT_FALSE(web.verify_token(tamper(jwt, 0)));
+  try {
+    (void)web.verify_token_claims(tamper(jwt, 2));
+    FAIL();
+  } catch (const TokenError& e) {
+    EXPECT_NE(e.reason(), TokenErrc::ok);
+  }
+}
+
+TEST_F(SdkAgainstEmulator, PreAuthorizedCodesNoJwtAndEveryCodeType) {
+  const User user = new_user("preauth");
+  for (CodeType type : {CodeType::short_code, CodeType::long_code, CodeType::phrase}) {
+    SCOPED_TRACE(std::string(to_string(type)));
+    const CodeResult code = mgmt.generate_code(type, CodePurpose::temporary_authentication, true,
+                                               UserRef::by_id(user.id));
+    EXPECT_TRUE(code.is_authorized);
+    EXPECT_FALSE(code.expires_at.empty());
+    const AuthResult auth = web.wait_code(user.username, code.code, type, /*no_jwt=*/type == CodeType::phrase);
+    EXPECT_TRUE(auth.is_authenticated);
+    EXPECT_EQ(auth.jwt.has_value(), type != CodeType::phrase);
+  }
+}
+
+TEST_F(SdkAgainstEmulator, WrongUsedInvalidatedAndExpiringCodes) {
+  const User user = new_user("codes");
+  const UserRef ref = UserRef::by_username(user.username);
+  const auto tmp = CodePurpose::temporary_authentication;
+  const CodeResult code = mgmt.generate_code(CodeType::short_code, tmp, false, ref);
+  const std::string wrong = code.code == "000000" ? "111111" : "000000";
+  EXPECT_EQ(error_of([&] { (void)mgmt.authorize_code(wrong, CodeType::short_code, tmp, ref); }),
+            std::make_pair(400, std::string("code_invalid")));
+  EXPECT_EQ(error_of([&] { (void)web.wait_code(user.username, wrong, CodeType::short_code); }).second, "code_invalid");
+
+  // Invalidated codes cannot be authorized any more.
+  const InvalidateResult invalidated = mgmt.invalidate_all_codes(CodeType::short_code, tmp, ref);
+  EXPECT_FALSE(invalidated.deleted_at.empty());
+  EXPECT_EQ(error_of([&] { (void)mgmt.authorize_code(code.code, CodeType::short_code, tmp, ref); }).second,
+            "code_invalid");
+
+  // Authorized once and used by a wait: a second wait for it is refused.
+  const CodeResult used = mgmt.generate_code(CodeType::long_code, tmp, true, ref);
+  (void)web.wait_code(user.username, used.code, CodeType::long_code);
+  EXPECT_EQ(error_of([&] { (void)web.wait_code(user.username, used.code, CodeType::long_code); }).second,
+            "code_invalid");
+
+  // A wait for a code nobody authorizes ends with code_timeout within the SDK's budget.
+  Options short_wait = emulator().options();
+  short_wait.wait_timeout = 1500ms;
+  const LoginID impatient(web.client_id(), emulator().private_key("web"), short_wait);
+  const CodeResult pending = mgmt.generate_code(CodeType::short_code, tmp, false, ref);
+  const auto [status, err] = error_of([&] { (void)impatient.wait_code(user.username, pending.code, CodeType::short_code); });
+  EXPECT_TRUE(err == "code_timeout" || err == "timeout") << status << " " << err;
+}
+
+TEST_F(SdkAgainstEmulator, InactiveAndUnknownUsersCannotAuthenticate) {
+  const User user = new_user("inactive");
+  const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, true,
+                                             UserRef::by_id(user.id));
+  (void)mgmt.deactivate_user(user.id);
+  EXPECT_EQ(error_of([&] { (void)web.wait_code(user.username, code.code, CodeType::short_code); }),
+            std::make_pair(403, std::string("user_inactive")));
+  (void)mgmt.activate_user(user.id);
+  EXPECT_TRUE(log_in_with_code(web, user.username).is_authenticated);
+
+  EXPECT_EQ(error_of([&] {
+              (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
+                                       UserRef::by_username("ghost@example.com"));
+            }).second,
+            "not_found");
+  EXPECT_EQ(error_of([&] { (void)web.wait_code("ghost@example.com", "123456", CodeType::short_code); }).first / 100, 4);
+}
+
+TEST_F(SdkAgainstEmulator, CredentialsListRenameRevoke) {
+  const User user = new_user("creds");
+  const UserRef ref = UserRef::by_id(user.id);
+  EXPECT_TRUE(mgmt.get_credentials(ref).credentials.empty());
+
+  const auto added = emulator().admin("POST", "/emulator/users/" + user.id + "/credentials",
+                                      {{"name", "Phone"}, {"type", "fido2"}});
+  const std::string cred_id = added.at("uuid");
+
+  const CredentialList list = mgmt.get_credentials(UserRef::by_username(user.username));
+  EXPECT_EQ(list.user_id, user.id);
+  ASSERT_EQ(list.credentials.size(), 1U);
+  EXPECT_EQ(list.credentials[0].uuid, cred_id);
+  EXPECT_EQ(list.credentials[0].name, "Phone");
+  EXPECT_EQ(list.credentials[0].type, "fido2");
+
+  EXPECT_EQ(mgmt.rename_credential(cred_id, "Work phone", ref).credential.name, "Work phone");
+  EXPECT_EQ(mgmt.get_credentials(ref).credentials.at(0).name, "Work phone");
+
+  const CredentialResult revoked = mgmt.revoke_credential(cred_id, ref);
+  EXPECT_EQ(revoked.credential.status, "revoked");
+  EXPECT_EQ(mgmt.get_credentials(ref, "revoked").credentials.size(), 1U);
+  EXPECT_TRUE(mgmt.get_credentials(ref, "active").credentials.empty());
+
+  EXPECT_EQ(error_of([&] { (void)mgmt.rename_credential("0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", "x", ref); }).second,
+            "not_found");
+  EXPECT_EQ(error_of([&] { (void)mgmt.get_credentials(UserRef::by_username("ghost@example.com")); }).second,
+            "not_found");
+}
+
+TEST_F(SdkAgainstEmulator, PublicKeyCredentialAuthenticatesUntilRevoked) {
+  const User user = new_user("pubkey");
+  const PrivateKey user_key = PrivateKey::generate();
+  const std::string user_pem = user_key.public_key().to_pem();
+
+  const AuthResult added = mgmt.add_publickey_credential(user_pem, UserRef::by_username(user.username), "CI key");
+  EXPECT_TRUE(added.is_authenticated);
+  ASSERT_TRUE(added.credential.has_value());
+  EXPECT_EQ(added.credential->name, "CI key");
+  const std::string cred_id = added.credential->uuid;
+
+  const PublicKeyChallenge challenge = web.authenticate_publickey_init(user.username, user_pem);
+  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.challenge);
+  const AuthResult auth = web.authenticate_publickey_complete(user.username, challenge.challenge_id, assertion);
+  EXPECT_TRUE(auth.is_authenticated);
+  ASSERT_TRUE(auth.jwt.has_value());
+  EXPECT_TRUE(web.verify_token(*auth.jwt, user.username));
+
+  // An assertion signed by another key is refused.
+  const PublicKeyChallenge again = web.authenticate_publickey_init(user.username, user_pem);
+  const std::string forged = LoginID::make_publickey_assertion(PrivateKey::generate(), again.challenge);
+  EXPECT_EQ(error_of([&] { (void)web.authenticate_publickey_complete(user.username, again.challenge_id, forged); }).second,
+            "unauthorized");
+
+  // Revoked: the key no longer starts a login.
+  (void)mgmt.revoke_credential(cred_id, UserRef::by_id(user.id));
+  EXPECT_EQ(error_of([&] { (void)web.authenticate_publickey_init(user.username, user_pem); }).second, "not_found");
+}
+
+TEST_F(SdkAgainstEmulator, TransactionsConfirmedByTheUserVerify) {
+  const std::string payload = R"({"amount":"10.00","currency":"EUR","to":"Bob"})";
+  const std::string tx_id = web.create_tx(payload);
+  EXPECT_FALSE(tx_id.empty());
+  const std::string token = emulator().admin("POST", "/emulator/tx/" + tx_id + "/confirm").at("token");
+
+  EXPECT_TRUE(web.verify_transaction(token, payload));
+  const Claims claims = web.verify_transaction_claims(token, payload);
+  EXPECT_TRUE(claims.contains("server_nonce"));
+
+  std::error_code ec;
+  EXPECT_FALSE(web.verify_transaction_claims(token, R"({"amount":"1000.00","currency":"EUR","to":"Eve"})", ec));
+  EXPECT_EQ(ec, TokenErrc::tx_hash_mismatch);
+  EXPECT_FALSE(web.verify_transaction(tamper(token, 1), payload));
+  EXPECT_FALSE(web.verify_transaction(tamper(token, 2), payload));
+  EXPECT_FALSE(mgmt.verify_transaction_claims(token, payload, ec)) << "issued for the web application";
+  EXPECT_EQ(ec, TokenErrc::audience_mismatch);
+
+  // The richer variant with a caller nonce and the optional fields.
+  const TxResult tx = web.create_transaction("second payload", {.nonce = "caller-nonce-0001", .tx_type = "text"});
+  EXPECT_EQ(tx.nonce, "caller-nonce-0001");
+  const std::string token2 = emulator().admin("POST", "/emulator/tx/" + tx.id + "/confirm").at("token");
+  EXPECT_EQ(web.verify_transaction_claims(token2, "second payload")["nonce"], "caller-nonce-0001");
+}
+
+TEST_F(SdkAgainstEmulator, ScopesAndServiceTokensAreEnforcedByTheService) {
+  // A web application may not manage users: the service says forbidden, the SDK surfaces it.
+  const LoginIdManagement web_as_mgmt(emulator().client_id("web"), emulator().private_key("web"),
+                                      emulator().options());
+  EXPECT_EQ(error_of([&] { (void)web_as_mgmt.get_user("anyone@example.com"); }),
+            std::make_pair(403, std::string("forbidden")));
+  // A key that is not the registered one: unauthorized.
+  const LoginIdManagement impostor(emulator().client_id("management"), PrivateKey::generate(), emulator().options());
+  EXPECT_EQ(error_of([&] { (void)impostor.get_user("anyone@example.com"); }),
+            std::make_pair(401, std::string("unauthorized")));
+  // generate_service_token makes tokens the service accepts (usable by a caller's own HTTP code).
+  EXPECT_FALSE(mgmt.generate_service_token("users.retrieve", {.username = "alice"}).empty());
+}
+
+TEST(SdkAgainstShortLivedCodes, ExpiredCodeIsCodeExpired) {
+  const EmulatorProcess emulator({"--code-ttl", "1"});
+  const LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
+                               emulator.options());
+  const User user = mgmt.add_user_without_credentials("expiry@example.com");
+  const UserRef ref = UserRef::by_id(user.id);
+  const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false, ref);
+  std::this_thread::sleep_for(2200ms);  // past the 1 s lifetime (whole seconds at the emulator)
+  EXPECT_EQ(error_of([&] {
+              (void)mgmt.authorize_code(code.code, CodeType::short_code, CodePurpose::temporary_authentication, ref);
+            }),
+            std::make_pair(410, std::string("code_expired")));
+}
+
+}  // namespace
+}  // namespace loginid::test
