@@ -109,8 +109,15 @@ std::string LoginID::generate_service_token(std::string_view scope, const Servic
 }
 
 bool LoginID::verify_token(std::string_view token, std::optional<std::string_view> username) const noexcept {
-  std::error_code ec;
-  return verify_token_claims(token, username, ec).has_value();
+  try {
+    std::error_code ec;
+    detail::TokenExpectations expect{state_->client_id,
+                                     username ? std::optional<std::string>(*username) : std::nullopt};
+    // verify_shared: a yes/no answer needs no copy of the claims (a token-cache hit copies nothing).
+    return state_->verifier->verify_shared(token, expect, ec) != nullptr;
+  } catch (...) {  // only std::bad_alloc can get here (building the expectations)
+    return false;
+  }
 }
 
 std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username,

@@ -98,37 +98,40 @@ struct TokenVerifier::Impl {
     return keys.find(it->get_ref<const std::string&>());
   }
 
-  std::optional<Claims> verify(std::string_view token, const TokenExpectations& expect, std::error_code& ec) const {
+  // The claims of a verified token, shared with the verified-token cache when it is on.
+  std::shared_ptr<const Claims> verify(std::string_view token, const TokenExpectations& expect,
+                                       std::error_code& ec) const {
     std::optional<TokenDigest> digest;
     if (verified && token.size() <= kMaxTokenSize) {
       digest = token_digest(token);
-      if (const auto hit = verified->find(*digest, service->now())) {
+      if (auto hit = verified->find(*digest, service->now())) {
         ec = check_expectations(*hit, expect);
-        return ec ? std::nullopt : std::optional<Claims>(*hit);
+        return ec ? nullptr : std::move(hit);
       }
     }
     auto decoded = decode_jwt(token, ec);
     if (!decoded) {
-      return std::nullopt;
+      return nullptr;
     }
     if ((ec = check_expectations(decoded->payload, expect))) {
-      return std::nullopt;
+      return nullptr;
     }
     const auto lookup = key_for(decoded->header);
     if (!lookup.key) {
       ec = lookup.error;
-      return std::nullopt;
+      return nullptr;
     }
     if ((ec = check_signature(*decoded, *lookup.key))) {
-      return std::nullopt;
+      return nullptr;
     }
+    std::shared_ptr<const Claims> claims = std::make_shared<Claims>(std::move(decoded->payload));
     if (digest) {
       const auto now = service->now();
-      if (const auto expiry = cache_expiry(decoded->payload, now)) {
-        verified->insert(*digest, std::make_shared<const Claims>(decoded->payload), *expiry, now);
+      if (const auto expiry = cache_expiry(*claims, now)) {
+        verified->insert(*digest, claims, *expiry, now);
       }
     }
-    return std::move(decoded->payload);
+    return claims;
   }
 };
 
@@ -137,11 +140,29 @@ TokenVerifier::TokenVerifier(std::shared_ptr<const ServiceClient> service)
 
 TokenVerifier::~TokenVerifier() = default;
 
-std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
-                                            std::error_code& ec) const noexcept {
+std::shared_ptr<const Claims> TokenVerifier::verify_shared(std::string_view token, const TokenExpectations& expect,
+                                                           std::error_code& ec) const noexcept {
   ec.clear();
   try {
     return impl_->verify(token, expect, ec);
+  } catch (...) {
+    ec = std::make_error_code(std::errc::not_enough_memory);
+    return nullptr;
+  }
+}
+
+std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
+                                            std::error_code& ec) const noexcept {
+  auto claims = verify_shared(token, expect, ec);
+  if (!claims) {
+    return std::nullopt;
+  }
+  try {
+    if (claims.use_count() == 1) {
+      // Nobody else holds it (no cache): made non-const by Impl::verify, so it may be moved from.
+      return std::move(const_cast<Claims&>(*claims));
+    }
+    return *claims;
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;

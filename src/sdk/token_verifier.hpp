@@ -30,6 +30,11 @@ class TokenVerifier {
   /// could not be fetched and none is cached). Thread-safe; never throws.
   std::optional<Claims> verify(std::string_view token, const TokenExpectations& expect, std::error_code& ec) const noexcept;
 
+  /// verify() without copying the claims out: a verified-token cache hit hands out the cached,
+  /// immutable claims (what a yes/no check such as verify_token should call). Null on failure.
+  std::shared_ptr<const Claims> verify_shared(std::string_view token, const TokenExpectations& expect,
+                                              std::error_code& ec) const noexcept;
+
   /// verify() + tx_hash recomputed from the caller's payload and the token's nonce/server_nonce
   /// (never trusted from the token): tx_hash_mismatch when it differs.
   std::optional<Claims> verify_transaction(std::string_view token, std::string_view tx_payload,

@@ -280,6 +280,27 @@ TEST(VerifiedTokenCache, TokensWithoutExpAreNotCached) {
   EXPECT_EQ(h.reason(token), TokenErrc::key_not_found);
 }
 
+TEST(VerifiedTokenCache, SharedHitHandsOutTheCachedClaimsWithoutACopy) {
+  auto h = cached_harness();
+  const auto token = h.sign(h.user_claims());
+  std::error_code ec;
+  const TokenExpectations expect{kClient, "alice"};
+  const auto first = h.verifier->verify_shared(token, expect, ec);
+  const auto second = h.verifier->verify_shared(token, expect, ec);
+  ASSERT_TRUE(first && second) << ec.message();
+  EXPECT_EQ(first.get(), second.get());
+  EXPECT_EQ((*second)["udata"], "alice");
+  EXPECT_FALSE(h.verifier->verify_shared(token, TokenExpectations{kClient, "bob"}, ec));
+  EXPECT_EQ(ec, TokenErrc::username_mismatch);
+
+  Harness uncached;
+  const auto other = uncached.sign(uncached.user_claims());
+  const auto a = uncached.verifier->verify_shared(other, expect, ec);
+  const auto b = uncached.verifier->verify_shared(other, expect, ec);
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(a.get(), b.get());  // no cache: each verification is done afresh
+}
+
 TEST(TokenCacheUnit, BoundedAndExpiring) {
   TokenCacheOptions options;
   options.enabled = true;
