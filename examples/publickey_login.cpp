@@ -19,14 +19,15 @@ int main(int argc, char** argv) try {
 
   const loginid::AuthResult added =
       mgmt.add_publickey_credential(device_pem, loginid::UserRef::by_id(user.id), "Build server");
-  steps.check(added.credential.has_value(), "add_publickey_credential -> " + added.credential.value_or({}).uuid);
+  const std::string cred_id = added.credential ? added.credential->uuid : std::string();
+  steps.check(!cred_id.empty(), "add_publickey_credential -> credential " + cred_id);
 
   const loginid::PublicKeyChallenge challenge = web.authenticate_publickey_init(username, device_pem);
   const std::string assertion = loginid::LoginID::make_publickey_assertion(device_key, challenge.challenge);
   const loginid::AuthResult auth = web.authenticate_publickey_complete(username, challenge.challenge_id, assertion);
   steps.check(auth.jwt.has_value() && web.verify_token(*auth.jwt, username), "logged in with the signed challenge");
 
-  (void)mgmt.revoke_credential(added.credential.value_or({}).uuid, loginid::UserRef::by_id(user.id));
+  (void)mgmt.revoke_credential(cred_id, loginid::UserRef::by_id(user.id));
   steps.expect_error("not_found", "a revoked key cannot start a login",
                      [&] { (void)web.authenticate_publickey_init(username, device_pem); });
   mgmt.delete_by_user_id(user.id);
