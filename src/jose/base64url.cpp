@@ -24,10 +24,15 @@ constexpr auto kDecode = make_decode_table();
 
 std::string base64url_encode(std::string_view bytes) {
   std::string out;
-  out.resize((bytes.size() * 4 + 2) / 3);
+  base64url_append(out, bytes);
+  return out;
+}
+
+void base64url_append(std::string& out, std::string_view bytes) {
+  std::size_t o = out.size();
+  out.resize(o + (bytes.size() * 4 + 2) / 3);
   const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t i = 0;
-  std::size_t o = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
     out[o++] = kAlphabet[(v >> 18) & 63];
@@ -46,7 +51,6 @@ std::string base64url_encode(std::string_view bytes) {
     out[o++] = kAlphabet[(v >> 12) & 63];
     out[o++] = kAlphabet[(v >> 6) & 63];
   }
-  return out;
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {

@@ -23,4 +23,14 @@ struct DecodedJws {
 /// Everything decode_jwt checks except the payload's JSON. nullopt with `why` on failure.
 std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept;
 
+/// Signs already-serialised payload JSON (a JSON object's text; not checked) as a compact ES256
+/// JWS with header {"alg":"ES256","typ":"JWT"} (+ "kid"). The token builders use it to skip
+/// building a Claims tree on the hot path.
+std::string sign_payload_json(std::string_view payload_json, const PrivateKey& key,
+                              std::optional<std::string_view> kid = std::nullopt);
+
+/// Appends `text` as a JSON string literal (quotes included), escaping as JSON requires.
+/// Throws InvalidArgument naming `field` when `text` is not valid UTF-8.
+void append_json_string(std::string& out, std::string_view text, std::string_view field);
+
 }  // namespace loginid::detail

@@ -57,30 +57,6 @@ TokenErrc check_header(const Claims& header) noexcept {
   return TokenErrc::ok;
 }
 
-std::optional<DecodedJwt> decode(std::string_view token, TokenErrc& why) noexcept {
-  auto jws = detail::decode_jws(token, why);
-  if (!jws) {
-    return std::nullopt;
-  }
-  JsonProblem problem{};
-  auto payload = detail::parse_json_object_strict(jws->payload, problem);
-  if (!payload) {
-    why = json_reason(problem);
-    return std::nullopt;
-  }
-  try {
-    DecodedJwt jwt;
-    jwt.header = std::move(jws->header);
-    jwt.payload = std::move(*payload);
-    jwt.signing_input = std::move(jws->signing_input);
-    jwt.signature = std::move(jws->signature);
-    return jwt;
-  } catch (...) {  // allocation failure
-    why = TokenErrc::bad_json;
-    return std::nullopt;
-  }
-}
-
 bool is_string_or_string_array(const Claims& v) {
   if (v.is_string()) {
     return true;
@@ -177,11 +153,50 @@ const std::string& plain_header_b64() {
   return encoded;
 }
 
-}  // namespace
+/// Decodes and checks the header segment. Tokens from one issuer repeat the same header bytes,
+/// and the same bytes always decode and check the same way, so the last header each thread
+/// accepted is kept and a repeat skips the base64url and JSON work. `out` (when given) receives
+/// the parsed header; verify_jwt does not need it.
+bool accept_header(std::string_view segment, Claims* out, TokenErrc& why) {
+  struct LastAccepted {
+    std::string segment;
+    Claims header;
+  };
+  constexpr std::size_t kMaxCachedHeader = 512;
+  thread_local LastAccepted last;
+  if (!last.segment.empty() && segment == last.segment) {
+    if (out != nullptr) {
+      *out = last.header;
+    }
+    return true;
+  }
+  auto header = decode_header(segment, why);
+  if (!header) {
+    return false;
+  }
+  if (why = check_header(*header); why != TokenErrc::ok) {
+    return false;
+  }
+  if (segment.size() <= kMaxCachedHeader) {
+    last.segment.clear();  // never leave a segment paired with the wrong header if a copy throws
+    last.header = *header;
+    last.segment.assign(segment);
+  }
+  if (out != nullptr) {
+    *out = std::move(*header);
+  }
+  return true;
+}
 
-namespace detail {
+/// A decoded JWS whose signing input still points into the token (no copy).
+struct JwsView {
+  Claims header;
+  std::string payload;
+  std::string_view signing_input;
+  std::string signature;
+};
 
-std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
+std::optional<JwsView> decode_jws_view(std::string_view token, TokenErrc& why, bool want_header = true) noexcept {
   if (token.size() > kMaxTokenSize) {
     why = TokenErrc::too_large;
     return std::nullopt;
@@ -194,36 +209,98 @@ std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noe
     return std::nullopt;
   }
   try {
-    auto header = decode_header(token.substr(0, dot1), why);
-    if (!header) {
+    Claims header;
+    if (!accept_header(token.substr(0, dot1), want_header ? &header : nullptr, why)) {
       return std::nullopt;
     }
-    if (why = check_header(*header); why != TokenErrc::ok) {
-      return std::nullopt;
-    }
-    auto payload = base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-    auto signature = base64url_decode(token.substr(dot2 + 1));
+    auto payload = detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    auto signature = detail::base64url_decode(token.substr(dot2 + 1));
     if (!payload || !signature) {
       why = TokenErrc::bad_base64;
       return std::nullopt;
     }
-    DecodedJws jws{std::move(*header), std::move(*payload), std::string(token.substr(0, dot2)),
-                   std::move(*signature)};
     why = TokenErrc::ok;
-    return jws;
+    return JwsView{std::move(header), std::move(*payload), token.substr(0, dot2), std::move(*signature)};
   } catch (...) {  // allocation failure
     why = TokenErrc::bad_json;
     return std::nullopt;
   }
 }
 
+/// decode_jws_view plus the payload as a strict JSON object.
+std::optional<JwsView> decode_jwt_view(std::string_view token, Claims& payload, TokenErrc& why,
+                                       bool want_header = true) noexcept {
+  auto jws = decode_jws_view(token, why, want_header);
+  if (!jws) {
+    return std::nullopt;
+  }
+  JsonProblem problem{};
+  auto parsed = detail::parse_json_object_strict(jws->payload, problem);
+  if (!parsed) {
+    why = json_reason(problem);
+    return std::nullopt;
+  }
+  payload = std::move(*parsed);
+  return jws;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
+  auto view = decode_jws_view(token, why);
+  if (!view) {
+    return std::nullopt;
+  }
+  try {
+    return DecodedJws{std::move(view->header), std::move(view->payload), std::string(view->signing_input),
+                      std::move(view->signature)};
+  } catch (...) {  // allocation failure
+    why = TokenErrc::bad_json;
+    return std::nullopt;
+  }
+}
+
+std::string sign_payload_json(std::string_view payload_json, const PrivateKey& key,
+                              std::optional<std::string_view> kid) {
+  std::string token;
+  token.reserve(64 + (kid ? kid->size() * 2 : 0) + payload_json.size() * 4 / 3 + 1 + 86);
+  if (kid) {
+    std::string header = R"({"alg":"ES256","typ":"JWT","kid":)";
+    append_json_string(header, *kid, "kid");
+    header += '}';
+    base64url_append(token, header);
+  } else {
+    token = plain_header_b64();
+  }
+  token += '.';
+  base64url_append(token, payload_json);
+  const std::string signature = key.sign_es256(token);
+  token += '.';
+  base64url_append(token, signature);
+  return token;
+}
+
 }  // namespace detail
 
 std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
   TokenErrc why = TokenErrc::ok;
-  auto jwt = decode(token, why);
-  ec = jwt ? std::error_code{} : make_error_code(why);
-  return jwt;
+  Claims payload;
+  auto jws = decode_jwt_view(token, payload, why);
+  if (!jws) {
+    ec = make_error_code(why);
+    return std::nullopt;
+  }
+  try {
+    DecodedJwt jwt{std::move(jws->header), std::move(payload), std::string(jws->signing_input),
+                   std::move(jws->signature)};
+    ec.clear();
+    return jwt;
+  } catch (...) {  // allocation failure
+    ec = make_error_code(TokenErrc::bad_json);
+    return std::nullopt;
+  }
 }
 
 DecodedJwt decode_jwt(std::string_view token) {
@@ -251,18 +328,22 @@ std::error_code check_signature(const DecodedJwt& jwt, const PublicKey& key) noe
 
 std::optional<Claims> verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
                                  std::error_code& ec) noexcept {
-  auto jwt = decode_jwt(token, ec);
-  if (!jwt) {
+  // decode_jwt + check_claims + check_signature, without copying the signing input.
+  TokenErrc why = TokenErrc::ok;
+  std::optional<Claims> payload(std::in_place);
+  const auto jws = decode_jwt_view(token, *payload, why, false);
+  if (!jws) {
+    ec = make_error_code(why);
     return std::nullopt;
   }
-  ec = check_claims(jwt->payload, policy);
-  if (!ec) {
-    ec = check_signature(*jwt, key);
+  ec = check_claims(*payload, policy);
+  if (!ec && !key.verify_es256(jws->signing_input, jws->signature)) {
+    ec = make_error_code(TokenErrc::bad_signature);
   }
   if (ec) {
     return std::nullopt;
   }
-  return std::move(jwt->payload);
+  return payload;
 }
 
 Claims verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy) {
@@ -284,24 +365,7 @@ std::string sign_jwt(const Claims& payload, const PrivateKey& key, std::optional
   } catch (const nlohmann::json::exception&) {
     throw InvalidArgument("payload: a string is not valid UTF-8");
   }
-  std::string token;
-  if (kid) {
-    Claims header = {{"alg", "ES256"}, {"typ", "JWT"}, {"kid", std::string(*kid)}};
-    try {
-      token = detail::base64url_encode(header.dump());
-    } catch (const nlohmann::json::exception&) {
-      throw InvalidArgument("kid: not valid UTF-8");
-    }
-  } else {
-    token = plain_header_b64();
-  }
-  token.reserve(token.size() + 1 + payload_json.size() * 4 / 3 + 4 + 1 + 86);
-  token += '.';
-  token += detail::base64url_encode(payload_json);
-  const std::string signature = key.sign_es256(token);
-  token += '.';
-  token += detail::base64url_encode(signature);
-  return token;
+  return detail::sign_payload_json(payload_json, key, kid);
 }
 
 }  // namespace loginid

@@ -85,32 +85,36 @@ bool sha256(std::string_view data, Digest& out) noexcept {
          EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == out.size();
 }
 
+/// A DER ECDSA-Sig-Value for P-256: SEQUENCE of two INTEGERs, at most 2 + 2 * (2 + 33) bytes.
+struct DerSignature {
+  std::array<unsigned char, 72> bytes{};
+  std::size_t size = 0;
+};
+
 /// Appends a DER INTEGER holding the unsigned 32-byte big-endian value (non-zero).
-void append_der_integer(std::string& der, const unsigned char* v) {
+void append_der_integer(DerSignature& der, const unsigned char* v) noexcept {
   std::size_t skip = 0;
   while (skip < kCoordSize - 1 && v[skip] == 0) {
     ++skip;
   }
-  const bool pad = (v[skip] & 0x80) != 0;
-  der.push_back(0x02);
-  der.push_back(static_cast<char>(kCoordSize - skip + (pad ? 1 : 0)));
+  const bool pad = (v[skip] & 0x80) != 0;  // keep it positive
+  der.bytes[der.size++] = 0x02;
+  der.bytes[der.size++] = static_cast<unsigned char>(kCoordSize - skip + (pad ? 1 : 0));
   if (pad) {
-    der.push_back(0);
+    der.bytes[der.size++] = 0;
   }
-  der.append(reinterpret_cast<const char*>(v + skip), kCoordSize - skip);
+  std::memcpy(der.bytes.data() + der.size, v + skip, kCoordSize - skip);
+  der.size += kCoordSize - skip;
 }
 
-/// r||s (64 bytes) to the DER ECDSA-Sig-Value that OpenSSL verifies.
-std::string p1363_to_der(const unsigned char* sig) {
-  std::string body;
-  body.reserve(70);
-  append_der_integer(body, sig);
-  append_der_integer(body, sig + kCoordSize);
-  std::string der;
-  der.reserve(body.size() + 2);
-  der.push_back(0x30);
-  der.push_back(static_cast<char>(body.size()));  // at most 70: short form
-  der += body;
+/// r||s (64 bytes) to the DER form that OpenSSL verifies; no allocation.
+DerSignature p1363_to_der(const unsigned char* sig) noexcept {
+  DerSignature der;
+  der.size = 2;  // the SEQUENCE header, filled in below
+  append_der_integer(der, sig);
+  append_der_integer(der, sig + kCoordSize);
+  der.bytes[0] = 0x30;
+  der.bytes[1] = static_cast<unsigned char>(der.size - 2);  // at most 70: short form
   return der;
 }
 
@@ -511,11 +515,10 @@ bool PublicKey::verify_es256(std::string_view data, std::string_view signature) 
       ERR_clear_error();
       return false;
     }
-    const std::string der = detail::p1363_to_der(sig);
+    const detail::DerSignature der = detail::p1363_to_der(sig);
     detail::CtxLease ctx(*impl_, false);
     const bool ok = ctx.get() != nullptr &&
-                    EVP_PKEY_verify(ctx.get(), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
-                                    digest.data(), digest.size()) == 1;
+                    EVP_PKEY_verify(ctx.get(), der.bytes.data(), der.size, digest.data(), digest.size()) == 1;
     if (!ok) {
       ERR_clear_error();
     }

@@ -5,6 +5,9 @@
 #include <set>
 #include <string>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "jose/tokens.hpp"
 
 namespace loginid::detail {
@@ -37,6 +40,51 @@ TEST(Tokens, RandomAlphanumericHasTheLengthAndAlphabet) {
   // 5000 draws from 62 symbols: every symbol shows up (missing one has probability < 1e-30).
   EXPECT_EQ(std::set<char>(many.begin(), many.end()).size(), 62U);
   EXPECT_NE(random_alphanumeric(), random_alphanumeric());
+}
+
+TEST(Tokens, ForkedChildDoesNotReplayTheParentsRandomBytes) {
+  (void)random_alphanumeric();  // the parent's buffer is now filled
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    const std::string child = random_alphanumeric(32);
+    const bool written = ::write(fds[1], child.data(), child.size()) == static_cast<ssize_t>(child.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string from_child(32, '\0');
+  const ssize_t got = ::read(fds[0], from_child.data(), from_child.size());
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_EQ(got, 32);
+  EXPECT_NE(from_child, random_alphanumeric(32));
+}
+
+TEST(Tokens, ServiceTokenPayloadEscapesAndEqualsTheClaims) {
+  // The token's payload text is written directly (not through Claims): it must parse to exactly
+  // the claims, whatever the strings hold.
+  const PrivateKey key = PrivateKey::generate();
+  const std::string tricky = "q\"b\\s/c\x01\x1f\n\t\u00e9\u20ac\U0001F600\x7f";
+  const ServiceTokenRequest request{.client_id = tricky, .scope = "s", .username = tricky, .nonce = "n", .now = kNow};
+  const DecodedJwt decoded = decode_jwt(make_service_token(key, request));
+  EXPECT_EQ(decoded.payload, service_token_claims(request));
+  EXPECT_EQ(decoded.payload["client_id"], tricky);
+  EXPECT_EQ(decoded.payload["username"], tricky);
+}
+
+TEST(Tokens, InvalidUtf8InAFieldIsRefusedByName) {
+  const PrivateKey key = PrivateKey::generate();
+  for (const char* bad : {"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {
+    try {
+      (void)make_service_token(key, {.client_id = "c", .scope = "s", .username = bad, .now = kNow});
+      ADD_FAILURE() << "accepted invalid UTF-8";
+    } catch (const InvalidArgument& e) {
+      EXPECT_STREQ(e.what(), "username: not valid UTF-8");
+    }
+  }
 }
 
 TEST(Tokens, Sha256Base64UrlKnownAnswer) {
