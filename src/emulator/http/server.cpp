@@ -111,6 +111,7 @@ Server::Server(Service& service, ServerOptions options)
   s.set_write_timeout(5, 0);
   s.set_keep_alive_timeout(2);
   s.set_keep_alive_max_count(100000);
+  s.set_tcp_nodelay(true);  // small JSON answers must not wait for Nagle + delayed ACK (~40 ms)
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { on_error(req, res); });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     write_error(res, Errc::internal_error, "internal error");

@@ -279,9 +279,13 @@ std::vector<store::Application> Service::list_applications(const std::optional<s
 void Service::flush() {
   const auto now = now_ms();
   auto pending = nonces_.take_pending();
-  store_.save_nonces(pending, now);
-  // Expired codes stay an hour so a late wait still hears code_expired rather than code_invalid.
-  store_.prune_codes(now - 3600 * 1000);
+  if (!pending.empty()) store_.save_nonces(pending, now);
+  // Expired codes stay an hour so a late wait still hears code_expired rather than code_invalid;
+  // pruning them once a minute is plenty.
+  if (now - last_prune_ms_ >= 60 * 1000) {
+    last_prune_ms_ = now;
+    store_.prune_codes(now - 3600 * 1000);
+  }
 }
 
 void Service::begin_shutdown() {

@@ -196,6 +196,7 @@ class Service {
   std::vector<std::shared_ptr<const KeyEntry>> keys_;  // every key; the active one is active_
   std::shared_ptr<const KeyEntry> active_;
   std::atomic<bool> shutting_down_{false};
+  std::int64_t last_prune_ms_ = 0;  // flush() runs on one thread at a time (the maintenance loop, then shutdown)
 };
 
 }  // namespace loginid::detail::emulator

@@ -168,7 +168,13 @@ void set_setting_row(Database& db, std::string_view key, std::string_view value)
 
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path) { migrate(); }
+Store::Store(const std::string& path) : db_(path) {
+  migrate();
+  // ":memory:" (and "") name a private database per connection, so those keep one connection.
+  if (!path.empty() && path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
+    nonce_db_ = std::make_unique<Database>(path);
+  }
+}
 
 void Store::migrate() {
   Lock lock(db_.mutex());
@@ -549,24 +555,26 @@ bool Store::delete_challenge(std::string_view id) {
 }
 
 void Store::save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now) {
-  Lock lock(db_.mutex());
-  Database::Transaction tx(db_);
+  auto& db = nonce_db();
+  Lock lock(db.mutex());
+  Database::Transaction tx(db);
   for (const auto& n : nonces) {
-    auto s = db_.use("INSERT OR IGNORE INTO seen_nonces (client_id, nonce, expires_at) VALUES (?1, ?2, ?3)");
+    auto s = db.use("INSERT OR IGNORE INTO seen_nonces (client_id, nonce, expires_at) VALUES (?1, ?2, ?3)");
     s->bind(1, n.client_id);
     s->bind(2, n.nonce);
     s->bind(3, n.expires_at);
     s->step();
   }
-  auto prune = db_.use("DELETE FROM seen_nonces WHERE expires_at < ?1");
+  auto prune = db.use("DELETE FROM seen_nonces WHERE expires_at < ?1");
   prune->bind(1, now);
   prune->step();
   tx.commit();
 }
 
 std::vector<SeenNonce> Store::load_nonces(std::int64_t now) {
-  Lock lock(db_.mutex());
-  auto s = db_.use("SELECT client_id, nonce, expires_at FROM seen_nonces WHERE expires_at >= ?1");
+  auto& db = nonce_db();
+  Lock lock(db.mutex());
+  auto s = db.use("SELECT client_id, nonce, expires_at FROM seen_nonces WHERE expires_at >= ?1");
   s->bind(1, now);
   return all_rows<SeenNonce>(s, [](Statement& st) { return SeenNonce{st.text(0), st.text(1), st.int64(2)}; });
 }

@@ -2,6 +2,7 @@
 // All SQL of the emulator. Each public function is one atomic operation (one lock, and one
 // transaction when it changes more than one row). No rules live here: the service decides.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,7 +81,11 @@ class Store {
 
  private:
   void migrate();
+  /// The connection for seen nonces: a second one on file databases, so a batch commit (and its
+  /// fsync) never blocks the main connection's readers (WAL lets them proceed).
+  Database& nonce_db() { return nonce_db_ ? *nonce_db_ : db_; }
   Database db_;
+  std::unique_ptr<Database> nonce_db_;
 };
 
 }  // namespace loginid::detail::store

@@ -35,6 +35,7 @@ EmulatorClient::EmulatorClient(const EmulatorProcess& emulator, std::string admi
       web_(app_from(emulator.credentials().at("web"))),
       management_(app_from(emulator.credentials().at("management"))) {
   client_.set_connection_timeout(5);
+  client_.set_tcp_nodelay(true);
   client_.set_read_timeout(60);
   client_.set_write_timeout(5);
 }
