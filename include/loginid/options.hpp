@@ -19,7 +19,8 @@ namespace loginid {
 inline constexpr std::string_view kDefaultBaseUrl = "https://directweb.usw1.loginid.io";
 
 enum class LogLevel { debug, info, warning, error };
-/// Receives the SDK's log lines (never secrets). The library prints nothing by itself.
+/// Receives the SDK's log lines (never secrets). The library prints nothing by itself. Called on
+/// the thread making the call, possibly from several threads at once, never under an SDK lock.
 using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
 
 /// When and how often a failed call is repeated.

@@ -20,7 +20,9 @@ namespace loginid::detail {
 /// Longer kids are refused (bad_kid) without any request.
 inline constexpr std::size_t kMaxKidLength = 256;
 
-/// The key, or why there is none (bad_kid, key_not_found, key_unavailable).
+/// The key, or why there is none: bad_kid, key_not_found (the service said 404; remembered for
+/// negative_ttl), key_unavailable (fetch failed with nothing cached, or a kid never seen while the
+/// per-minute budget of unknown-kid fetches is spent).
 struct KeyLookup {
   std::optional<PublicKey> key;
   TokenErrc error = TokenErrc::ok;
