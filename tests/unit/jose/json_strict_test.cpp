@@ -75,5 +75,37 @@ TEST(JsonStrict, BoundsTheNestingDepth) {
   EXPECT_EQ(problem_of(nested(100000)), JsonProblem::too_deep);
 }
 
+TEST(JsonStrict, AgreesWithNlohmannOnValidDocuments) {
+  // Differential check: where both accept, both must build the same value.
+  for (const char* text : {
+           R"({})", R"({"a":[]})", R"({ "a" : [ 1 , 2 ] , "b" : { } })", "{\t\"a\"\n:\r1}",
+           R"({"n":0,"m":-0,"i":-9223372036854775808,"u":18446744073709551615,"big":18446744073709551616})",
+           R"({"neg":-12345678901234567890,"f":1.5,"e":1e10,"E":-2.5E-3,"z":0.0,"x":1E+2})",
+           R"({"s":"plain","esc":"\"\\\/\b\f\n\r\t","u":"\u0041\u00e9\u20ac\ud83d\ude00","nul":"\u0000"})",
+           "{\"raw\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+           R"({"t":true,"f":false,"n":null,"nested":[{"a":[[[]]]},{"b":{"c":{"d":"e"}}}]})",
+       }) {
+    JsonProblem problem{};
+    const auto ours = parse_json_object_strict(text, problem);
+    ASSERT_TRUE(ours) << text;
+    EXPECT_EQ(*ours, nlohmann::json::parse(text)) << text;
+    EXPECT_EQ(ours->dump(), nlohmann::json::parse(text).dump()) << text;
+  }
+}
+
+TEST(JsonStrict, RejectsWhatRfc8259Rejects) {
+  for (const char* text : {
+           R"({"a":01})", R"({"a":1.})", R"({"a":.5})", R"({"a":+1})", R"({"a":-})", R"({"a":1e})", R"({"a":0x1})",
+           R"({"a":NaN})", R"({"a":Infinity})", R"({"a":1e400})", R"({"a":tru})", R"({"a":nul})", R"({"a":True})",
+           R"({"a":"\x41"})", R"({"a":"\u12"})", R"({"a":"\ud83d"})", R"({"a":"\ude00"})", R"({"a":"\ud83d\u0041"})",
+           "{\"a\":\"tab\there\"}", "{\"a\":\"line\nbreak\"}", R"({"a" 1})", R"({a:1})", R"({"a":1,,"b":2})",
+           R"({"a":[1,]})", R"({"a":[,1]})", R"({"a":"unterminated)", R"({"a":1)", "\xef\xbb\xbf{}",
+       }) {
+    JsonProblem problem{};
+    EXPECT_FALSE(parse_json_object_strict(text, problem)) << text;
+    EXPECT_EQ(problem, JsonProblem::syntax) << text;
+  }
+}
+
 }  // namespace
 }  // namespace loginid::detail
