@@ -54,31 +54,47 @@ void base64url_append(std::string& out, std::string_view bytes) {
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
+  const std::size_t tail = text.size() % 4;
   // A length of 1 mod 4 cannot come from any byte string.
-  if (text.size() % 4 == 1) {
+  if (tail == 1) {
     return std::nullopt;
   }
   std::string out;
-  out.resize(text.size() / 4 * 3 + (text.size() % 4 == 0 ? 0 : text.size() % 4 - 1));
-  std::size_t o = 0;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const std::uint8_t v = kDecode[static_cast<unsigned char>(c)];
-    if (v == kInvalid) {  // also rejects '=', '+', '/', whitespace and NUL
+  out.resize(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  const std::size_t full = text.size() - tail;
+  for (std::size_t i = 0; i < full; i += 4) {
+    const std::uint32_t a = kDecode[in[i]];
+    const std::uint32_t b = kDecode[in[i + 1]];
+    const std::uint32_t c = kDecode[in[i + 2]];
+    const std::uint32_t d = kDecode[in[i + 3]];
+    if (((a | b | c | d) & 0x80) != 0) {  // kInvalid: also '=', '+', '/', whitespace and NUL
       return std::nullopt;
     }
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = static_cast<char>((acc >> bits) & 0xff);
-    }
+    const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    *o++ = static_cast<unsigned char>(v >> 16);
+    *o++ = static_cast<unsigned char>(v >> 8);
+    *o++ = static_cast<unsigned char>(v);
+  }
+  if (tail == 0) {
+    return out;
+  }
+  const std::uint32_t a = kDecode[in[full]];
+  const std::uint32_t b = kDecode[in[full + 1]];
+  const std::uint32_t c = tail == 3 ? kDecode[in[full + 2]] : 0;
+  if (((a | b | c) & 0x80) != 0) {
+    return std::nullopt;
   }
   // Canonical encodings leave the unused low bits of the last character zero; anything else
   // would let two different strings decode to the same bytes.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+  if (tail == 2 ? (b & 0x0F) != 0 : (c & 0x03) != 0) {
     return std::nullopt;
+  }
+  const std::uint32_t v = (a << 18) | (b << 12) | (c << 6);
+  *o++ = static_cast<unsigned char>(v >> 16);
+  if (tail == 3) {
+    *o = static_cast<unsigned char>(v >> 8);
   }
   return out;
 }
