@@ -1,0 +1,2 @@
+// Anchor of the tests' shared precompiled header (see tests/CMakeLists.txt); never run.
+int main() { return 0; }
