@@ -1,6 +1,7 @@
 #include "emulator/http/server.hpp"
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 
 #include <chrono>
 #include <cstdio>
@@ -63,6 +64,11 @@ std::string request_id_for(const httplib::Request& req) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':')) sane = false;
   }
   return sane ? sent : new_uuid();
+}
+
+/// Constant-time comparison, so the admin token cannot be guessed byte by byte from timings.
+bool same_secret(const std::string& given, const std::string& expected) {
+  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 std::optional<std::string> header(const httplib::Request& req, const char* name) {
@@ -164,8 +170,8 @@ void Server::add_route(const char* method, const std::string& pattern, Handler h
   auto wrapped = [this, handler = std::move(handler), admin](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Request-ID", request_id_for(req));
     try {
-      if (admin && options_.admin_token &&
-          req.get_header_value("Authorization") != "Bearer " + *options_.admin_token) {
+      if (admin && options_.admin_token && !same_secret(req.get_header_value("Authorization"),
+                                                        "Bearer " + *options_.admin_token)) {
         throw ApiError(Errc::unauthorized, "admin API needs Authorization: Bearer <admin token>");
       }
       handler(req, res);

@@ -157,6 +157,28 @@ TEST_F(EmulatorApi, CodeTypesHaveTheirFormatsAndPreAuthorizedCodesAnswerAtOnce) 
   EXPECT_TRUE(by_phrase.json.contains("jwt"));
 }
 
+TEST_F(EmulatorApi, ADeactivatedUserCannotAuthenticate) {
+  auto user = client.create_user("ursula");
+  auto key = PrivateKey::generate();
+  auto added = client.scoped("POST", "/credentials/publickey",
+                             {{"username", "ursula"}, {"publickey_alg", "ES256"}, {"publickey", key.public_key().to_pem()}},
+                             client.management(), "credentials.force_add");
+  ASSERT_EQ(added.status, 200) << added.body;
+  auto code = client.generate_code("ursula", "short", true)["code"].get<std::string>();
+  auto deactivated = client.scoped("PUT", "/manage/users/" + user["id"].get<std::string>() + "/deactivate",
+                                   nlohmann::json::object(), client.management(), "users.deactivate");
+  ASSERT_EQ(deactivated.status, 200) << deactivated.body;
+  expect_error(wait("ursula", code), 403, "user_inactive");
+  expect_error(client.scoped("POST", "/authenticate/publickey/init",
+                             {{"username", "ursula"}, {"publickey", key.public_key().to_pem()}, {"publickey_alg", "ES256"}},
+                             client.web(), "auth.login"),
+               403, "user_inactive");
+  // Reactivated, the same (unconsumed) code works.
+  client.scoped("PUT", "/manage/users/" + user["id"].get<std::string>() + "/activate", nlohmann::json::object(),
+                client.management(), "users.activate");
+  EXPECT_EQ(wait("ursula", code).status, 200);
+}
+
 TEST_F(EmulatorApi, InvalidateAllRemovesEveryLiveCodeOfThatTypeAndPurpose) {
   client.create_user("erin");
   auto first = client.generate_code("erin")["code"].get<std::string>();
