@@ -1,0 +1,162 @@
+// The emulator's request handling (routes, request parsing, service-token checks, service rules,
+// store) driven by arbitrary requests. src/emulator/http/ has no socketless entry point (the
+// cpp-httplib server owns the parsing), so the real http::Server runs in this process on a loopback
+// port and each input becomes one request on a fresh connection; all the emulator code executes
+// in-process, instrumented. Two input modes:
+//   - structured (first byte even): a valid service token for a scope picked by the second byte,
+//     then "METHOD PATH\n" and the body: reaches the service rules behind the token check;
+//   - raw (first byte odd): the remaining bytes are written to the socket as they are.
+// A 5xx answer is a finding (bad input must never get one), as are crashes and sanitizer reports.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "emulator/http/server.hpp"
+#include "emulator/service/service.hpp"
+#include "emulator/store/store.hpp"
+#include "jose/tokens.hpp"
+
+namespace {
+
+using namespace loginid::detail::emulator;
+
+// Deliberately never destroyed: the server thread runs until the process exits, and everything
+// stays reachable (no leak report).
+struct World {
+  loginid::detail::store::Store store{":memory:"};
+  ServiceConfig config;
+  std::unique_ptr<Service> service;
+  std::unique_ptr<http::Server> server;
+  std::string client_id;
+  std::optional<loginid::PrivateKey> key;
+  int port = 0;
+
+  World() {
+    config.wait_timeout = std::chrono::milliseconds(100);  // parked waiters must not outlast -timeout
+    config.max_waiters = 4;
+    service = std::make_unique<Service>(store, config);
+    const auto defaults = service->ensure_defaults();
+    client_id = defaults.management_client_id;
+    key = loginid::PrivateKey::from_pem(defaults.management_private_key);
+    http::ServerOptions options;
+    options.workers = 2;
+    options.max_waiters = config.max_waiters;
+    options.log_level = http::LogLevel::off;
+    server = std::make_unique<http::Server>(*service, options);
+    port = server->bind("127.0.0.1", 0);
+    std::thread([this] { server->run(); }).detach();
+  }
+};
+
+World& world() {
+  static World* w = [] {
+    std::signal(SIGPIPE, SIG_IGN);
+    return new World();
+  }();
+  return *w;
+}
+
+constexpr const char* kScopes[] = {
+    "",  // no token
+    "users.create", "users.retrieve", "users.delete", "users.activate", "users.deactivate",
+    "codes.generate", "codes.authorize", "codes.invalidate", "credentials.list", "credentials.rename",
+    "credentials.revoke", "credentials.force_add", "auth.login", "tx.create", "admin",
+};
+
+int connect_loopback(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror("connect to the in-process emulator");
+    std::abort();
+  }
+  return fd;
+}
+
+// Sends `request`, half-closes, and reads the answer until the server closes (bounded).
+std::string exchange(std::string_view request) {
+  const int fd = connect_loopback(world().port);
+  std::string_view rest = request;
+  while (!rest.empty()) {
+    const auto n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early on a bad request: that is fine
+    rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buffer[4096];
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+  while (std::chrono::steady_clock::now() < until && answer.size() < (1 << 20)) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return answer;
+}
+
+std::string structured_request(const std::uint8_t* data, std::size_t size) {
+  const std::string_view scope = kScopes[data[1] % std::size(kScopes)];
+  const std::string_view text(reinterpret_cast<const char*>(data + 2), size - 2);
+  const auto newline = text.find('\n');
+  std::string_view line = text.substr(0, newline);
+  const std::string_view body = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+  const auto space = line.find(' ');
+  std::string method(space == std::string_view::npos ? "POST" : line.substr(0, space));
+  std::string path(space == std::string_view::npos ? line : line.substr(space + 1));
+  // The request line must stay one line, else the input is not the structured case any more.
+  for (auto* part : {&method, &path}) {
+    for (char& c : *part) {
+      if (c == '\r' || c == '\n' || c == ' ' || c == '\0') c = '_';
+    }
+  }
+  if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
+  if (method.empty()) method = "POST";
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  request += "X-Client-ID: " + world().client_id + "\r\n";
+  if (!scope.empty()) {
+    loginid::detail::ServiceTokenRequest token_request;
+    token_request.client_id = world().client_id;
+    token_request.scope = scope;
+    token_request.now = std::chrono::system_clock::now();
+    request += "Authorization: Bearer " + loginid::detail::make_service_token(*world().key, token_request) + "\r\n";
+  }
+  request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  request.append(body);
+  return request;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) {
+    return 0;
+  }
+  const std::string request = (data[0] % 2 == 0)
+                                  ? structured_request(data, size)
+                                  : std::string(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::string answer = exchange(request);
+  if (answer.rfind("HTTP/1.1 5", 0) == 0) {
+    std::fprintf(stderr, "emulator answered 5xx:\n%.*s\n--- to request:\n%.*s\n", static_cast<int>(std::min<std::size_t>(answer.size(), 2000)),
+                 answer.data(), static_cast<int>(std::min<std::size_t>(request.size(), 2000)), request.data());
+    std::abort();
+  }
+  return 0;
+}
