@@ -13,7 +13,7 @@
 namespace loginid {
 
 namespace detail {
-struct EcKeyImpl;  // OpenSSL EVP_PKEY plus per-thread signing/verifying state; see src/jose/keys.cpp
+struct EcKeyImpl;  // OpenSSL EVP_PKEY plus a pool of ready signing/verifying contexts; see src/jose/keys.cpp
 }
 
 /// An EC P-256 public key. Immutable and thread-safe; copies share the parsed key.
