@@ -45,13 +45,27 @@ std::string render_rows(const std::vector<std::pair<std::string, std::string>>& 
   return out;
 }
 
-std::string render_table(const Json& array) {
-  std::vector<std::string> columns;
+/// Identifying columns first (a human scans for the id and name), the rest in key order.
+std::vector<std::string> table_columns(const Json& array) {
+  static const std::vector<std::string> kLeading = {"id", "uuid", "name", "username", "type", "status"};
+  std::vector<std::string> keys;
   for (const auto& item : array) {
     for (const auto& [key, value] : item.items()) {
-      if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
     }
   }
+  std::vector<std::string> columns;
+  for (const auto& lead : kLeading) {
+    if (std::find(keys.begin(), keys.end(), lead) != keys.end()) columns.push_back(lead);
+  }
+  for (const auto& key : keys) {
+    if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+  }
+  return columns;
+}
+
+std::string render_table(const Json& array) {
+  const std::vector<std::string> columns = table_columns(array);
   std::vector<std::vector<std::string>> cells;
   cells.push_back(columns);
   for (const auto& item : array) {

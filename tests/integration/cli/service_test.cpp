@@ -195,7 +195,7 @@ TEST_F(ServiceCli, CredentialsListRenameRevokeAndAddPublicKey) {
 
   const auto table = run({"credentials", "list", "--username", user, "--format", "text"});
   ASSERT_EQ(table.exit_code, 0);
-  EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(credentials:\n *uuid +type +status)"))) << table.out;
+  EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(credentials:\nuuid +name +type +status +created_at)"))) << table.out;
 
   expect_service_error(run({"credentials", "revoke", "--id", "00000000-0000-4000-8000-000000000000", "--username", user}),
                        "not_found");

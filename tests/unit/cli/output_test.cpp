@@ -33,14 +33,14 @@ TEST(Output, TextAlignsKeysAndFlattensNestedObjects) {
 
 TEST(Output, ArraysOfObjectsBecomeTables) {
   const Json doc = {{"user_id", "u1"},
-                    {"credentials", Json::array({{{"uuid", "c1"}, {"name", "laptop"}}, {{"uuid", "c22"}, {"name", "k"}}})}};
+                    {"credentials", Json::array({{{"uuid", "c1"}, {"name", "laptop"}}, {{"uuid", "c22"}, {"name", "k"}, {"extra", "x"}}})}};
   EXPECT_EQ(render_text(doc),
             "user_id  u1\n"
             "\n"
             "credentials:\n"
-            "name    uuid\n"
-            "laptop  c1\n"
-            "k       c22\n");
+            "uuid  name    extra\n"
+            "c1    laptop  -\n"
+            "c22   k       x\n");
 }
 
 TEST(Output, EmptyListsStayVisible) {
