@@ -36,20 +36,25 @@ ApiResponse ClientState::call_scoped(std::string method, std::string path, std::
   call.method = std::move(method);
   call.path = std::move(path);
   call.body = std::move(body);
-  call.bearer = service_token(scope);
+  // A fresh service token per attempt: its nonce is single use, so a retry must not replay it.
+  call.make_bearer = [this, scope = std::string(scope)] { return service_token(scope); };
   call.idempotency = idempotency;
   return service->call(call);
 }
 
-AuthResult ClientState::verified_auth_result(const ApiResponse& answer,
-                                             std::optional<std::string_view> username) const {
-  AuthResult result = parse_answer(answer, parse_auth_result);
-  if (result.jwt) {
-    std::error_code ec;
-    TokenExpectations expect{client_id, username ? std::optional<std::string>(*username) : std::nullopt};
-    result.claims = verifier->verify(*result.jwt, expect, ec);
-    if (!result.claims) throw TokenError(ec);
+AuthResult ClientState::verified_auth_result(ApiResponse answer, std::optional<std::string_view> username,
+                                             bool require_jwt) const {
+  const int status = answer.status;
+  const std::string request_id = answer.request_id;
+  AuthResult result = parse_answer(std::move(answer), parse_auth_result);
+  if (!result.jwt) {
+    if (require_jwt) throw Error(status, "bad_response", "response.jwt: missing", request_id);
+    return result;
   }
+  std::error_code ec;
+  TokenExpectations expect{client_id, username ? std::optional<std::string>(*username) : std::nullopt};
+  result.claims = verifier->verify(*result.jwt, expect, ec);
+  if (!result.claims) throw TokenError(ec);
   return result;
 }
 
@@ -215,12 +220,7 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
   // Not repeated once sent: an answer lost after the code was consumed would turn into code_invalid.
   call.idempotency = detail::Idempotency::creates;
   call.timeout = state_->service->options().wait_timeout;
-  const detail::ApiResponse answer = state_->service->call(call);
-  AuthResult result = state_->verified_auth_result(answer, username);
-  if (!no_jwt && !result.jwt) {
-    throw Error(answer.status, "bad_response", "response.jwt: missing", answer.request_id);
-  }
-  return result;
+  return state_->verified_auth_result(state_->service->call(call), username, /*require_jwt=*/!no_jwt);
 }
 
 PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view username,
@@ -234,7 +234,7 @@ PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view usernam
                       {"publickey_alg", "ES256"}};
   auto answer = state_->call_scoped("POST", "/authenticate/publickey/init", std::move(body), "auth.login",
                                     detail::Idempotency::creates);
-  return detail::parse_answer(answer, detail::parse_publickey_challenge);
+  return detail::parse_answer(std::move(answer), detail::parse_publickey_challenge);
 }
 
 AuthResult LoginID::authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
@@ -248,7 +248,7 @@ AuthResult LoginID::authenticate_publickey_complete(std::string_view username, s
                       {"assertion", assertion}};
   auto answer = state_->call_scoped("POST", "/authenticate/publickey/complete", std::move(body), "auth.login",
                                     detail::Idempotency::creates);
-  return state_->verified_auth_result(answer, username);
+  return state_->verified_auth_result(std::move(answer), username);
 }
 
 std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::string_view challenge) {

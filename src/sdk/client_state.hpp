@@ -35,9 +35,10 @@ struct ClientState {
                           std::string_view scope, Idempotency idempotency) const;
 
   /// Parses an authentication response and, when it carries a JWT, verifies it (audience = the
-  /// client id, `udata` == username when given); TokenError when it does not verify.
-  [[nodiscard]] AuthResult verified_auth_result(const ApiResponse& answer,
-                                                std::optional<std::string_view> username) const;
+  /// client id, `udata` == username when given); TokenError when it does not verify. With
+  /// `require_jwt`, an answer without one is Error `bad_response`.
+  [[nodiscard]] AuthResult verified_auth_result(ApiResponse answer, std::optional<std::string_view> username,
+                                                bool require_jwt = false) const;
 };
 
 /// Builds the state: validates the client id, creates the pipeline (may throw InvalidArgument).

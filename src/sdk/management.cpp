@@ -40,7 +40,7 @@ CodeResult LoginIdManagement::generate_code(CodeType code_type, CodePurpose purp
   detail::add_user_ref(body, user);
   auto answer = state().call_scoped("POST", detail::code_path(code_type, "generate"), std::move(body),
                                     "codes.generate", Idempotency::creates);
-  return detail::parse_answer(answer, detail::parse_code_result);
+  return detail::parse_answer(std::move(answer), detail::parse_code_result);
 }
 
 AuthorizeResult LoginIdManagement::authorize_code(std::string_view code, CodeType code_type, CodePurpose purpose,
@@ -50,7 +50,7 @@ AuthorizeResult LoginIdManagement::authorize_code(std::string_view code, CodeTyp
   detail::add_user_ref(body, user);
   auto answer = state().call_scoped("POST", detail::code_path(code_type, "authorize"), std::move(body),
                                     "codes.authorize", Idempotency::creates);
-  return detail::parse_answer(answer, detail::parse_authorize_result);
+  return detail::parse_answer(std::move(answer), detail::parse_authorize_result);
 }
 
 InvalidateResult LoginIdManagement::invalidate_all_codes(CodeType code_type, CodePurpose purpose,
@@ -60,7 +60,7 @@ InvalidateResult LoginIdManagement::invalidate_all_codes(CodeType code_type, Cod
   // Invalidating twice leaves the same state: safe to repeat.
   auto answer = state().call_scoped("POST", detail::code_path(code_type, "invalidate-all"), std::move(body),
                                     "codes.invalidate", Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_invalidate_result);
+  return detail::parse_answer(std::move(answer), detail::parse_invalidate_result);
 }
 
 // ---- credentials ------------------------------------------------------------------------------
@@ -73,7 +73,7 @@ CredentialList LoginIdManagement::get_credentials(const UserRef& user, std::opti
     body["status"] = *status;
   }
   auto answer = state().call_scoped("POST", "/credentials/list", std::move(body), "credentials.list", Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_credential_list);
+  return detail::parse_answer(std::move(answer), detail::parse_credential_list);
 }
 
 CredentialResult LoginIdManagement::rename_credential(std::string_view credential_id, std::string_view new_name,
@@ -84,7 +84,7 @@ CredentialResult LoginIdManagement::rename_credential(std::string_view credentia
   detail::add_user_ref(body, user);
   auto answer =
       state().call_scoped("POST", "/credentials/rename", std::move(body), "credentials.rename", Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_credential_result);
+  return detail::parse_answer(std::move(answer), detail::parse_credential_result);
 }
 
 CredentialResult LoginIdManagement::revoke_credential(std::string_view credential_id, const UserRef& user) const {
@@ -93,7 +93,7 @@ CredentialResult LoginIdManagement::revoke_credential(std::string_view credentia
   detail::add_user_ref(body, user);
   auto answer =
       state().call_scoped("POST", "/credentials/revoke", std::move(body), "credentials.revoke", Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_credential_result);
+  return detail::parse_answer(std::move(answer), detail::parse_credential_result);
 }
 
 AuthResult LoginIdManagement::add_publickey_credential(std::string_view public_key_pem, const UserRef& user,
@@ -106,7 +106,7 @@ AuthResult LoginIdManagement::add_publickey_credential(std::string_view public_k
   if (credential_name) body["options"] = json{{"credential_name", *credential_name}};
   auto answer = state().call_scoped("POST", "/credentials/publickey", std::move(body), "credentials.force_add",
                                     Idempotency::creates);
-  return state().verified_auth_result(answer, detail::username_of(user));
+  return state().verified_auth_result(std::move(answer), detail::username_of(user));
 }
 
 // ---- users ------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ User LoginIdManagement::get_user(std::string_view username) const {
   detail::require_text(username, "username");
   auto answer = state().call_scoped("POST", "/manage/users/retrieve", json{{"username", username}}, "users.retrieve",
                                     Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_user);
+  return detail::parse_answer(std::move(answer), detail::parse_user);
 }
 
 std::string LoginIdManagement::get_user_id(std::string_view username) const { return get_user(username).id; }
@@ -124,19 +124,19 @@ User LoginIdManagement::add_user_without_credentials(std::string_view username) 
   detail::require_text(username, "username");
   auto answer = state().call_scoped("POST", "/manage/users", json{{"username", username}}, "users.create",
                                     Idempotency::creates);
-  return detail::parse_answer(answer, detail::parse_user);
+  return detail::parse_answer(std::move(answer), detail::parse_user);
 }
 
 User LoginIdManagement::deactivate_user(std::string_view user_id) const {
   auto answer = state().call_scoped("PUT", detail::user_path(user_id, "/deactivate"), std::nullopt,
                                     "users.deactivate", Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_user);
+  return detail::parse_answer(std::move(answer), detail::parse_user);
 }
 
 User LoginIdManagement::activate_user(std::string_view user_id) const {
   auto answer = state().call_scoped("PUT", detail::user_path(user_id, "/activate"), std::nullopt, "users.activate",
                                     Idempotency::safe);
-  return detail::parse_answer(answer, detail::parse_user);
+  return detail::parse_answer(std::move(answer), detail::parse_user);
 }
 
 void LoginIdManagement::delete_by_user_id(std::string_view user_id) const {

@@ -9,14 +9,40 @@ namespace loginid::detail {
 namespace {
 
 // nlohmann::json refuses to serialize invalid UTF-8 (it would throw deep inside the request
-// pipeline); asking it up front turns that into a clear error naming the argument.
-bool is_valid_utf8(std::string_view value) {
-  try {
-    (void)nlohmann::json(std::string(value)).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
+// pipeline), so arguments are checked up front and the error names the argument. RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (byte >= 0xC2 && byte <= 0xDF) {
+      length = 2;
+    } else if (byte >= 0xE0 && byte <= 0xEF) {
+      length = 3;
+      if (byte == 0xE0) low = 0xA0;   // overlong
+      if (byte == 0xED) high = 0x9F;  // surrogates
+    } else if (byte >= 0xF0 && byte <= 0xF4) {
+      length = 4;
+      if (byte == 0xF0) low = 0x90;   // overlong
+      if (byte == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) return false;
+    }
+    i += length;
   }
+  return true;
 }
 
 bool present(const std::optional<std::string>& value) { return value.has_value() && !value->empty(); }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -37,12 +38,12 @@ std::string user_path(std::string_view user_id, std::string_view suffix = {});
 /// The credential statuses a list may be filtered by. Throws InvalidArgument naming `status`.
 void require_credential_status(std::string_view status);
 
-/// Runs `parser` on the answer's JSON; a wrong shape becomes Error `bad_response` carrying the
-/// answer's status and request id.
+/// Runs `parser` on the answer's JSON (moved out of `answer`); a wrong shape becomes Error
+/// `bad_response` carrying the answer's status and request id.
 template <typename Parser>
-auto parse_answer(const ApiResponse& answer, Parser parser) -> decltype(parser(answer.json)) {
+auto parse_answer(ApiResponse&& answer, Parser parser) -> decltype(parser(nlohmann::json())) {
   try {
-    return parser(answer.json);
+    return parser(std::move(answer.json));
   } catch (const BadShape& e) {
     throw Error(answer.status, "bad_response", e.what(), answer.request_id);
   }

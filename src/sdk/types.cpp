@@ -162,7 +162,7 @@ Credential parse_credential_at(const json& object, const std::string& where) {
 
 }  // namespace
 
-User parse_user(const json& object) {
+User parse_user(json object) {
   ObjectReader r(object, "user");
   User u;
   u.id = r.non_empty("id");
@@ -171,13 +171,13 @@ User parse_user(const json& object) {
   u.namespace_id = r.string("namespace_id");
   u.created_at = r.string("created_at");
   u.updated_at = r.string("updated_at");
-  u.raw = object;
+  u.raw = std::move(object);
   return u;
 }
 
-Credential parse_credential(const json& object, const std::string& where) { return parse_credential_at(object, where); }
+Credential parse_credential(json object, const std::string& where) { return parse_credential_at(object, where); }
 
-CredentialList parse_credential_list(const json& object) {
+CredentialList parse_credential_list(json object) {
   ObjectReader r(object, "response");
   CredentialList list;
   list.user_id = r.non_empty("user_id");
@@ -186,47 +186,47 @@ CredentialList parse_credential_list(const json& object) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     list.credentials.push_back(parse_credential_at(items[i], "response.credentials[" + std::to_string(i) + "]"));
   }
-  list.raw = object;
+  list.raw = std::move(object);
   return list;
 }
 
-CredentialResult parse_credential_result(const json& object) {
+CredentialResult parse_credential_result(json object) {
   ObjectReader r(object, "response");
   CredentialResult result;
   result.user_id = r.non_empty("user_id");
   result.credential = parse_credential_at(r.required("credential"), "response.credential");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-CodeResult parse_code_result(const json& object) {
+CodeResult parse_code_result(json object) {
   ObjectReader r(object, "response");
   CodeResult result;
   result.code = r.non_empty("code");
   result.expires_at = r.non_empty("expires_at");
   result.is_authorized = r.boolean("is_authorized");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-AuthorizeResult parse_authorize_result(const json& object) {
+AuthorizeResult parse_authorize_result(json object) {
   ObjectReader r(object, "response");
   AuthorizeResult result;
   result.expires_at = r.non_empty("expires_at");
   result.is_authorized = r.boolean("is_authorized");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-InvalidateResult parse_invalidate_result(const json& object) {
+InvalidateResult parse_invalidate_result(json object) {
   ObjectReader r(object, "response");
   InvalidateResult result;
   result.deleted_at = r.non_empty("deleted_at");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-AuthResult parse_auth_result(const json& object) {
+AuthResult parse_auth_result(json object) {
   ObjectReader r(object, "response");
   AuthResult result;
   result.is_authenticated = r.boolean("is_authenticated");
@@ -246,25 +246,25 @@ AuthResult parse_auth_result(const json& object) {
   ObjectReader client(r.required("client"), "response.client");
   result.client.id = client.non_empty("id");
   result.client.type = client.non_empty("type");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-TxResult parse_tx_result(const json& object) {
+TxResult parse_tx_result(json object) {
   ObjectReader r(object, "response");
   TxResult result;
   result.id = r.non_empty("id");
   result.url = r.optional_string("url");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 
-PublicKeyChallenge parse_publickey_challenge(const json& object) {
+PublicKeyChallenge parse_publickey_challenge(json object) {
   ObjectReader r(object, "response");
   PublicKeyChallenge result;
   result.challenge_id = r.non_empty("challenge_id");
   result.challenge = r.non_empty("challenge");
-  result.raw = object;
+  result.raw = std::move(object);
   return result;
 }
 

@@ -19,16 +19,16 @@ class BadShape : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-User parse_user(const nlohmann::json& json);
-Credential parse_credential(const nlohmann::json& json, const std::string& where = "credential");
-CredentialList parse_credential_list(const nlohmann::json& json);
-CredentialResult parse_credential_result(const nlohmann::json& json);
-CodeResult parse_code_result(const nlohmann::json& json);
-AuthorizeResult parse_authorize_result(const nlohmann::json& json);
-InvalidateResult parse_invalidate_result(const nlohmann::json& json);
+User parse_user(nlohmann::json json);
+Credential parse_credential(nlohmann::json json, const std::string& where = "credential");
+CredentialList parse_credential_list(nlohmann::json json);
+CredentialResult parse_credential_result(nlohmann::json json);
+CodeResult parse_code_result(nlohmann::json json);
+AuthorizeResult parse_authorize_result(nlohmann::json json);
+InvalidateResult parse_invalidate_result(nlohmann::json json);
 /// Parses the shape only; verifying `jwt` is the caller's job.
-AuthResult parse_auth_result(const nlohmann::json& json);
-TxResult parse_tx_result(const nlohmann::json& json);
-PublicKeyChallenge parse_publickey_challenge(const nlohmann::json& json);
+AuthResult parse_auth_result(nlohmann::json json);
+TxResult parse_tx_result(nlohmann::json json);
+PublicKeyChallenge parse_publickey_challenge(nlohmann::json json);
 
 }  // namespace loginid::detail
