@@ -47,7 +47,8 @@ Status status_of(Errc code) {
 
 void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Replace (never throw on) invalid UTF-8, should any reach a message: an answer must always go out.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void write_error(httplib::Response& res, Errc code, const std::string& message) {
