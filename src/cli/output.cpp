@@ -47,7 +47,7 @@ std::string render_rows(const std::vector<std::pair<std::string, std::string>>& 
 
 /// Identifying columns first (a human scans for the id and name), the rest in key order.
 std::vector<std::string> table_columns(const Json& array) {
-  static const std::vector<std::string> kLeading = {"id", "uuid", "name", "username", "type", "status"};
+  static const std::vector<std::string> kLeading = {"id", "uuid", "name", "username", "setting", "value", "type", "status"};
   std::vector<std::string> keys;
   for (const auto& item : array) {
     for (const auto& [key, value] : item.items()) {

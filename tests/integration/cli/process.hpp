@@ -50,6 +50,7 @@ class Cli {
   RunResult run(const std::vector<std::string>& args, const std::string& input = {}) const;
   std::map<std::string, std::string> env;  ///< edit freely before run()
   [[nodiscard]] const std::filesystem::path& home() const { return home_.path(); }
+  [[nodiscard]] const std::string& bin() const { return bin_; }
 
  private:
   std::string bin_;

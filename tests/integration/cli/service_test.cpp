@@ -155,6 +155,24 @@ TEST_F(ServiceCli, BadAndInvalidatedCodesAreRefused) {
   EXPECT_EQ(run({"codes", "generate", "--type", "short"}).exit_code, 2) << "no user named";
 }
 
+TEST_F(ServiceCli, CodesWaitShowsProgressOnlyOnATerminal) {
+  if (!fs::exists("/usr/bin/script")) GTEST_SKIP() << "/usr/bin/script (util-linux) is needed to give the CLI a terminal";
+  const std::string user = "tty@example.com";
+  create_user(user);
+  // Never authorized, so the wait lasts its whole 1 s budget: long enough for the spinner to draw.
+  const Json code = run_json({"codes", "generate", "--type", "short", "--username", user});
+  // script(1) runs the command on a pseudo-terminal; stdout goes to a file so only stderr reaches the terminal.
+  const fs::path out = cli.home() / "wait.json";
+  const std::string command = "'" + cli.bin() + "' --emulator --emulator-credentials '" +
+                              emulator_->credentials_file().string() + "' codes wait --timeout 1 --username " + user +
+                              " --code " + code.at("code").get<std::string>() + " --type short > '" + out.string() + "'";
+  const auto r = run_process({"/usr/bin/script", "-qec", command, "/dev/null"}, cli.env);
+  EXPECT_NE(r.exit_code, 0) << "the code was never authorized";
+  EXPECT_NE(r.out.find("waiting for the code to be authorized"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error: "), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(out), "");
+}
+
 TEST_F(ServiceCli, WaitForAPreAuthorizedCodeWithoutJwt) {
   const std::string user = "nojwt@example.com";
   create_user(user);
