@@ -166,8 +166,8 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
   request.method = call.method;
   request.url = state_->base_url + call.path;
   request.body = serialize_body(call.body);
-  if (call.bearer) {
-    request.headers.emplace_back("Authorization", "Bearer " + *call.bearer);
+  if (call.bearer || call.make_bearer) {
+    request.headers.emplace_back("Authorization", call.bearer ? "Bearer " + *call.bearer : std::string());
   }
   request.headers.emplace_back("X-Client-ID", state_->client_id);
   if (call.body) {
@@ -187,6 +187,11 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
     }
     request.timeout = remaining;
     request.connect_timeout = std::min(state_->options.connect_timeout, remaining);
+    if (call.make_bearer) {
+      auto token = call.make_bearer();
+      require(!has_line_break(token), "ApiCall::make_bearer: the token must not contain line breaks");
+      request.headers.front().second = "Bearer " + token;  // Authorization is the first header
+    }
 
     AttemptOutcome outcome;
     outcome.attempt = attempt;

@@ -30,6 +30,9 @@ struct ApiCall {
   std::string path;                     ///< starts with '/', already percent-encoded, may carry a query
   std::optional<nlohmann::json> body;   ///< sent as application/json when present
   std::optional<std::string> bearer;    ///< service token for `Authorization: Bearer`
+  /// When set, called before every attempt for the bearer token (overrides `bearer`): a service
+  /// token's nonce is single use at the service, so a retry must carry a fresh token.
+  std::function<std::string()> make_bearer;
   Idempotency idempotency = Idempotency::safe;
   /// Overrides Options::timeout (wait_code uses Options::wait_timeout).
   std::optional<std::chrono::milliseconds> timeout;

@@ -165,6 +165,23 @@ TEST(ServiceClient, SafeCallGivesUpAfterMaxAttemptsWithTheLastError) {
   EXPECT_EQ(h.transport->count(), 3U);
 }
 
+TEST(ServiceClient, FreshBearerForEveryAttempt) {
+  Harness h;
+  h.transport->set_handler([](const HttpRequest&, int i) {
+    return i < 2 ? answer(503, R"({"code":"unavailable","message":"m"})") : answer(200, "{}");
+  });
+  auto call = post("/credentials/list");
+  call.bearer.reset();
+  int minted = 0;
+  call.make_bearer = [&minted] { return "token-" + std::to_string(++minted); };
+  h.client->call(call);
+  const auto sent = h.transport->requests();
+  ASSERT_EQ(sent.size(), 3U);
+  EXPECT_EQ(header_of(sent[0], "Authorization"), "Bearer token-1");
+  EXPECT_EQ(header_of(sent[1], "Authorization"), "Bearer token-2");  // a single-use nonce is never replayed
+  EXPECT_EQ(header_of(sent[2], "Authorization"), "Bearer token-3");
+}
+
 TEST(ServiceClient, CreateNeverSentTwiceOnceItMayHaveReachedTheServer) {
   for (Kind kind : {Kind::timeout, Kind::io_failed}) {
     Harness h;
