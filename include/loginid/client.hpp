@@ -23,8 +23,8 @@ struct ClientState;  // see src/sdk/client_state.hpp
 
 /// Who a service token is for (API.md: `username` is sent if given, else `user_id` if given).
 struct ServiceTokenOptions final {
-  std::optional<std::string> username{};
-  std::optional<std::string> user_id{};
+  std::optional<std::string> username{};  ///< sent as `username` when set
+  std::optional<std::string> user_id{};   ///< sent as `user_id` when set and no username is
   /// 16 random alphanumerics when absent. A nonce is single use at the service.
   std::optional<std::string> nonce{};
 };
@@ -58,10 +58,12 @@ class LoginID {
   /// Same with an already parsed key.
   LoginID(std::string client_id, PrivateKey private_key, Options options = {});
 
+  /// Copies and moves share the immutable state (key, connections, key cache): cheap.
   LoginID(const LoginID&) = default;
   LoginID(LoginID&&) noexcept = default;
   LoginID& operator=(const LoginID&) = default;
   LoginID& operator=(LoginID&&) noexcept = default;
+  /// The shared state goes when the last copy does.
   ~LoginID();
 
   /// The client id given at construction.

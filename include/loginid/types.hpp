@@ -55,8 +55,8 @@ enum class CodePurpose {
 /// mgmt.revoke_credential(cred_id, loginid::UserRef::by_id(user_id));
 /// @endcode
 struct UserRef final {
-  std::optional<std::string> user_id{};
-  std::optional<std::string> username{};
+  std::optional<std::string> user_id{};  ///< the user's id (a UUID at LoginID)
+  std::optional<std::string> username{};  ///< the username
 
   /// A reference by username.
   [[nodiscard]] static UserRef by_username(std::string name) { return UserRef{std::nullopt, std::move(name)}; }
@@ -70,10 +70,10 @@ struct UserRef final {
 
 /// A user (API.md "user").
 struct User final {
-  std::string id{};
-  std::string username{};
+  std::string id{};  ///< the id (a UUID)
+  std::string username{};  ///< the username
   std::string status{};        ///< "active" or "inactive"
-  std::string namespace_id{};
+  std::string namespace_id{};  ///< the namespace the user lives in
   std::string created_at{};    ///< RFC 3339 UTC, e.g. 2026-11-29T01:02:03.456Z
   std::string updated_at{};    ///< RFC 3339 UTC
   nlohmann::json raw{};        ///< the whole object as received
@@ -84,68 +84,68 @@ struct User final {
 
 /// A credential of a user (API.md "credential").
 struct Credential final {
-  std::string uuid{};
+  std::string uuid{};  ///< the credential id (a UUID)
   std::string type{};          ///< "fido2", "public_key", ...
   std::string status{};        ///< "active", "inactive" or "revoked"
-  std::string name{};
+  std::string name{};  ///< the human-readable name
   std::string created_at{};    ///< RFC 3339 UTC
   std::string updated_at{};    ///< RFC 3339 UTC
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of get_credentials: `{user_id, credentials:[credential]}`.
 struct CredentialList final {
-  std::string user_id{};
-  std::vector<Credential> credentials{};
-  nlohmann::json raw{};
+  std::string user_id{};  ///< the user's id (a UUID at LoginID)
+  std::vector<Credential> credentials{};  ///< the credentials, in the service's order
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of rename_credential / revoke_credential: `{user_id, credential}`.
 struct CredentialResult final {
-  std::string user_id{};
-  Credential credential{};
-  nlohmann::json raw{};
+  std::string user_id{};  ///< the user's id (a UUID at LoginID)
+  Credential credential{};  ///< the credential acted on
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of generate_code: `{code, expires_at, is_authorized}`.
 struct CodeResult final {
-  std::string code{};
+  std::string code{};  ///< the code to show to the user
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of authorize_code: `{expires_at, is_authorized}`.
 struct AuthorizeResult final {
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of invalidate_all_codes: `{deleted_at}`.
 struct InvalidateResult final {
   std::string deleted_at{};    ///< RFC 3339 UTC
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// The authenticated user inside an AuthResult: `{id, username, namespace_id}`.
 struct AuthUser final {
-  std::string id{};
-  std::string username{};
-  std::string namespace_id{};
+  std::string id{};  ///< the id (a UUID)
+  std::string username{};  ///< the username
+  std::string namespace_id{};  ///< the namespace the user lives in
 };
 
 /// The credential used, inside an AuthResult: `{uuid, type, name}`.
 struct AuthCredential final {
-  std::string uuid{};
-  std::string type{};
-  std::string name{};
+  std::string uuid{};  ///< the credential id (a UUID)
+  std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
+  std::string name{};  ///< the human-readable name
 };
 
 /// The application inside an AuthResult: `{id, type}`.
 struct AuthClient final {
-  std::string id{};
-  std::string type{};
+  std::string id{};  ///< the id (a UUID)
+  std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
 };
 
 /// An authentication response (API.md): `{is_authenticated, jwt?, user, credential?, client}`.
@@ -156,10 +156,10 @@ struct AuthResult final {
   bool is_authenticated = false;
   std::optional<std::string> jwt{};      ///< the user token; absent when no_jwt was requested
   std::optional<Claims> claims{};        ///< the verified payload of `jwt`
-  AuthUser user{};
-  std::optional<AuthCredential> credential{};
-  AuthClient client{};
-  nlohmann::json raw{};
+  AuthUser user{};  ///< the authenticated user
+  std::optional<AuthCredential> credential{};  ///< the credential acted on
+  AuthClient client{};  ///< the application the user authenticated to
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Optional fields of a transaction (API.md, POST /tx).
@@ -169,22 +169,22 @@ struct TxOptions final {
   /// Sent as `tx_type` when set.
   std::optional<std::string> tx_type{};
   /// Sent as `username` when set.
-  std::optional<std::string> username{};
+  std::optional<std::string> username{};  ///< the username
 };
 
 /// Answer of create_transaction: `{id, url?}` plus the nonce that was sent.
 struct TxResult final {
-  std::string id{};
-  std::optional<std::string> url{};
+  std::string id{};  ///< the id (a UUID)
+  std::optional<std::string> url{};  ///< a URL for the user to confirm at, when the service gives one
   std::string nonce{};                   ///< the nonce sent in the request (given or generated)
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 /// Answer of authenticate_publickey_init: `{challenge_id, challenge}`.
 struct PublicKeyChallenge final {
-  std::string challenge_id{};
+  std::string challenge_id{};  ///< names the challenge in authenticate_publickey_complete
   std::string challenge{};               ///< sign it with make_publickey_assertion()
-  nlohmann::json raw{};
+  nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
 }  // namespace loginid
