@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
@@ -39,6 +40,14 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
            return std::tolower(x) == std::tolower(y);
          });
 }
+
+// Lets the maps be searched with a string_view: a cache hit allocates nothing.
+struct KidHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view kid) const noexcept { return std::hash<std::string_view>{}(kid); }
+};
+template <class Value>
+using KidMap = std::unordered_map<std::string, Value, KidHash, std::equal_to<>>;
 
 // What one GET /certs gave.
 struct Fetched {
@@ -90,13 +99,13 @@ struct KeyCache::Impl {
   std::shared_ptr<const ServiceClient> service;
   KeyCacheOptions options;
   mutable std::shared_mutex mutex;
-  mutable std::unordered_map<std::string, Entry> keys;
-  mutable std::unordered_map<std::string, TimePoint> unknown;  // negative cache: kid -> until
-  mutable std::unordered_map<std::string, std::shared_future<KeyLookup>> in_flight;
+  mutable KidMap<Entry> keys;
+  mutable KidMap<TimePoint> unknown;  // negative cache: kid -> until
+  mutable KidMap<std::shared_future<KeyLookup>> in_flight;
   mutable std::deque<TimePoint> unknown_fetches;  // rate limiter: when kids never seen were fetched
 
   // Answers from the cache alone, or nullopt when a fetch (or waiting for one) is needed.
-  std::optional<KeyLookup> cached(const std::string& kid, TimePoint now) const {
+  std::optional<KeyLookup> cached(std::string_view kid, TimePoint now) const {
     if (const auto it = keys.find(kid); it != keys.end()) {
       if (now < it->second.expires_at || now < it->second.next_refresh) {
         return KeyLookup{it->second.key, TokenErrc::ok};
@@ -216,21 +225,22 @@ struct KeyCache::Impl {
     return result;
   }
 
-  KeyLookup find(const std::string& kid) const {
+  KeyLookup find(std::string_view kid_view) const {
     const auto now = service->now();
     std::shared_future<KeyLookup> pending;
     {
       const std::shared_lock lock(mutex);
-      if (auto hit = cached(kid, now)) {
+      if (auto hit = cached(kid_view, now)) {
         return *hit;
       }
-      if (const auto it = in_flight.find(kid); it != in_flight.end()) {
-        if (const auto stale = keys.find(kid); stale != keys.end()) {
+      if (const auto it = in_flight.find(kid_view); it != in_flight.end()) {
+        if (const auto stale = keys.find(kid_view); stale != keys.end()) {
           return KeyLookup{stale->second.key, TokenErrc::ok};  // one thread refreshes, the others go on
         }
         pending = it->second;
       }
     }
+    const std::string kid(kid_view);
     if (pending.valid()) {
       return pending.get();
     }
@@ -275,7 +285,7 @@ KeyLookup KeyCache::find(std::string_view kid) const noexcept {
     return KeyLookup{std::nullopt, TokenErrc::bad_kid};
   }
   try {
-    return impl_->find(std::string(kid));
+    return impl_->find(kid);
   } catch (...) {
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }
