@@ -54,6 +54,7 @@ void run_show(Context& ctx) {
 void add_config_commands(CLI::App& root, Commands& commands) {
   auto* config = root.add_subcommand("config", "Inspect the CLI's configuration");
   config->require_subcommand(1);
+  config->footer(examples({"loginid config show"}));
   auto* show = config->add_subcommand(
       "show",
       "Print the resolved client id, base URL and private key source, and where each came from (flags > "

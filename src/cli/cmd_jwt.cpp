@@ -93,6 +93,7 @@ void run_verify(const VerifyOptions& opts, Context& ctx) {
 void add_jwt_commands(CLI::App& root, Commands& commands) {
   auto* jwt = root.add_subcommand("jwt", "Decode, sign and verify ES256 JWTs offline (no service call)");
   jwt->require_subcommand(1);
+  jwt->footer(examples({"loginid jwt decode \"$TOKEN\"", "loginid jwt verify --public-key key.pub.pem \"$TOKEN\""}));
 
   auto token = std::make_shared<std::string>();
   auto* decode = jwt->add_subcommand("decode", "Print a token's header and payload as JSON. Nothing is verified.");

@@ -98,6 +98,7 @@ std::string user_id_of(const LoginIdManagement& mgmt, const UserFlags& user) {
 void add_users(CLI::App& root, Commands& commands) {
   auto* users = root.add_subcommand("users", "Look up, create, activate, deactivate and delete users");
   users->require_subcommand(1);
+  users->footer(examples({"loginid --emulator users create --username alice@example.com", "loginid users id alice@example.com"}));
 
   auto get_flags = std::make_shared<UserFlags>();
   auto* get = users->add_subcommand("get", "Print a user's profile (looked up by username)");
@@ -208,6 +209,8 @@ void run_wait(const WaitFlags& flags, Context& ctx) {
 void add_codes(CLI::App& root, Commands& commands) {
   auto* codes = root.add_subcommand("codes", "Generate, authorize, invalidate and wait for authentication codes");
   codes->require_subcommand(1);
+  codes->footer(examples({"loginid codes generate --type short --username alice@example.com",
+                          "loginid codes wait --type short --code 123456 --username alice@example.com"}));
 
   auto gen = std::make_shared<CodeFlags>();
   auto* generate = codes->add_subcommand("generate", "Generate a code for a user; prints {code, expires_at, is_authorized}");
@@ -268,6 +271,7 @@ struct CredentialFlags {
 void add_credentials(CLI::App& root, Commands& commands) {
   auto* creds = root.add_subcommand("credentials", "List, rename, revoke and add a user's credentials");
   creds->require_subcommand(1);
+  creds->footer(examples({"loginid credentials list --username alice@example.com --format text"}));
 
   auto list_flags = std::make_shared<CredentialFlags>();
   auto* list = creds->add_subcommand("list", "List a user's credentials; prints {user_id, credentials}");
@@ -310,7 +314,11 @@ void add_credentials(CLI::App& root, Commands& commands) {
     const auto mgmt = management_client(ctx);
     const std::string pem = read_file(add_flags->public_key_file, "public key file");
     const auto name = add_flags->name.empty() ? std::nullopt : std::optional<std::string_view>(add_flags->name);
-    print(ctx, mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw);
+    // Only the credential is this command's business: the session token the service also returns
+    // is not printed (tokens appear only where a command exists to output one).
+    Json doc = mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw;
+    doc.erase("jwt");
+    print(ctx, doc);
   });
 }
 
@@ -326,6 +334,7 @@ struct TxFlags {
 void add_tx(CLI::App& root, Commands& commands) {
   auto* tx = root.add_subcommand("tx", "Create and verify transactions (a payload the user confirms)");
   tx->require_subcommand(1);
+  tx->footer(examples({"TX_ID=$(loginid tx create 'Pay 10 EUR to Bob')", "loginid tx verify --payload 'Pay 10 EUR to Bob' \"$TX_TOKEN\""}));
 
   auto create_flags = std::make_shared<TxFlags>();
   auto* create = tx->add_subcommand("create", "Create a transaction for PAYLOAD and print its id");
@@ -361,6 +370,7 @@ void add_tx(CLI::App& root, Commands& commands) {
 void add_token(CLI::App& root, Commands& commands) {
   auto* token = root.add_subcommand("token", "Make service tokens and verify user tokens online");
   token->require_subcommand(1);
+  token->footer(examples({"loginid token verify --username alice@example.com \"$USER_TOKEN\""}));
 
   auto scope = std::make_shared<std::string>();
   auto service_user = std::make_shared<UserFlags>();

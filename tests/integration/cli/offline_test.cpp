@@ -70,7 +70,7 @@ TEST_F(OfflineCli, VersionAndTopLevelHelp) {
 
 TEST_F(OfflineCli, EveryCommandHasHelpWithAnExample) {
   const std::vector<std::vector<std::string>> commands = {
-      {"keygen"}, {"jwt", "decode"}, {"jwt", "sign"}, {"jwt", "verify"}, {"config", "show"}, {"completion"},
+      {"jwt"}, {"users"}, {"codes"}, {"credentials"}, {"tx"}, {"token"}, {"config"}, {"keygen"}, {"jwt", "decode"}, {"jwt", "sign"}, {"jwt", "verify"}, {"config", "show"}, {"completion"},
       {"users", "get"}, {"users", "id"}, {"users", "create"}, {"users", "activate"}, {"users", "deactivate"},
       {"users", "delete"}, {"codes", "generate"}, {"codes", "authorize"}, {"codes", "invalidate"}, {"codes", "wait"},
       {"credentials", "list"}, {"credentials", "rename"}, {"credentials", "revoke"}, {"credentials", "add-publickey"},
@@ -79,7 +79,7 @@ TEST_F(OfflineCli, EveryCommandHasHelpWithAnExample) {
     args.push_back("--help");
     const auto r = cli.run(args);
     EXPECT_EQ(r.exit_code, 0) << args[0];
-    EXPECT_NE(r.out.find("Example"), std::string::npos) << args[0] << " " << args[1] << ":\n" << r.out;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << args[0] << ":\n" << r.out;
     EXPECT_NE(r.out.find("loginid " + args[0]), std::string::npos) << r.out;
   }
 }

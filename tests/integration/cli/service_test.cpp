@@ -207,6 +207,7 @@ TEST_F(ServiceCli, CredentialsListRenameRevokeAndAddPublicKey) {
   ASSERT_EQ(cli.run({"keygen", "--private-key-out", (cli.home() / "user.key.pem").string(), "--public-key-out", pub.string()}).exit_code, 0);
   const Json added = run_json({"credentials", "add-publickey", "--public-key", pub.string(), "--name", "yubi", "--username", user});
   EXPECT_EQ(added.at("is_authenticated"), true);
+  EXPECT_FALSE(added.contains("jwt")) << "no token from a command whose job is not to print one";
   list = run_json({"credentials", "list", "--username", user, "--status", "active"});
   ASSERT_EQ(list.at("credentials").size(), 1u);
   EXPECT_EQ(list.at("credentials")[0].at("name"), "yubi");
