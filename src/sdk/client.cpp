@@ -36,6 +36,7 @@ ApiResponse ClientState::call_scoped(std::string method, std::string path, std::
   call.method = std::move(method);
   call.path = std::move(path);
   call.body = std::move(body);
+  (void)require_key("a call with scope " + std::string(scope));  // refused before anything is sent
   // A fresh service token per attempt: its nonce is single use, so a retry must not replay it.
   call.make_bearer = [this, scope = std::string(scope)] { return service_token(scope); };
   call.idempotency = idempotency;

@@ -286,6 +286,8 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
   EXPECT_EQ(bearer_claims(requests[1])["type"], "auth.login");
 
   EXPECT_THROW((void)client.authenticate_publickey_init("alice", "garbage"), KeyError);
+  const LoginID no_key(kClientId, std::string{}, fx.options());
+  EXPECT_THROW((void)no_key.authenticate_publickey_init("alice", user_pem), InvalidArgument);
   EXPECT_THROW((void)client.authenticate_publickey_complete("alice", "", assertion), InvalidArgument);
   EXPECT_EQ(fx.transport->requests().size(), 2U);
 }
