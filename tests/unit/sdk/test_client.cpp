@@ -292,6 +292,29 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
   EXPECT_EQ(fx.transport->requests().size(), 2U);
 }
 
+TEST_F(Client, TransportFailuresSurfaceAsErrorsWithoutAStatus) {
+  fx.transport->answer_with([](const HttpRequest&) -> HttpResponse {
+    throw TransportError(TransportError::Kind::connect_failed, "connection refused");
+  });
+  try {
+    (void)client.create_tx("p");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_EQ(e.code(), "connection_failed");
+  }
+  // A verification that needs a key it cannot fetch is a reason, not an exception.
+  const LoginID cold(kClientId, std::string{}, [this] {
+    Options o = fx.options();
+    o.transport = std::make_shared<RecordingTransport>(fx.loginid_key.public_key());
+    o.base_url = "http://127.0.0.1:2";  // the fake serves certs only for kBaseUrl
+    return o;
+  }());
+  std::error_code ec;
+  EXPECT_FALSE(cold.verify_token_claims(fx.user_token(), std::nullopt, ec));
+  EXPECT_TRUE(ec == TokenErrc::key_unavailable || ec == TokenErrc::key_not_found) << ec.message();
+}
+
 TEST_F(Client, CopiesShareStateAndWorkIndependently) {
   const LoginID copy = client;  // NOLINT(performance-unnecessary-copy-initialization): copying is the point
   EXPECT_TRUE(copy.verify_token(fx.user_token()));
