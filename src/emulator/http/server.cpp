@@ -114,7 +114,7 @@ Server::Server(Service& service, ServerOptions options)
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.set_payload_max_length(kMaxBody);
   // Slow or idle clients must not keep a worker: bounded reads, writes and keep-alive.
-  s.set_read_timeout(5, 0);
+  s.set_read_timeout(2, 0);
   s.set_write_timeout(5, 0);
   s.set_keep_alive_timeout(2);
   s.set_keep_alive_max_count(100000);

@@ -2,6 +2,7 @@
 #include "emulator/service/service.hpp"
 
 #include <mutex>
+#include <thread>
 
 #include "emulator/service/util.hpp"
 #include "jose/tokens.hpp"
@@ -43,9 +44,25 @@ std::optional<std::string> bearer_token(const std::string& header) {
 Service::Service(store::Store& store, ServiceConfig config)
     : store_(store), config_(config), waiters_(config.max_waiters) {
   nonces_.preload(store_.load_nonces(now_ms()));
+  if (store_.get_setting("running") == "1") fence_replays_after_unclean_stop();
+  store_.set_setting("running", "1");
 }
 
-Service::~Service() = default;
+Service::~Service() {
+  try {
+    flush();
+    store_.set_setting("running", "0");
+  } catch (const std::exception&) {
+    // The next start treats this run as unclean: safe, only stricter.
+  }
+}
+
+void Service::fence_replays_after_unclean_stop() {
+  replay_fence_s_ = now_ms() / 1000;
+  // Tokens are stamped in whole seconds: wait for the next second so that every token signed after
+  // this start (the only ones a client can have made for this run) is above the fence.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000 - now_ms() % 1000));
+}
 
 DefaultCredentials Service::ensure_defaults() {
   if (!store_.get_setting("default_namespace")) {
@@ -155,6 +172,9 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
   // Last, so a refused token never burns its nonce (failures change no state).
   const auto iat_seconds = static_cast<std::int64_t>(claims->at("iat").get<double>());
   const auto expires = (iat_seconds + config_.iat_window.count() + 1) * 1000;
+  if (iat_seconds <= replay_fence_s_ && now_ms() < expires) {
+    unauthorized("service token was issued before the emulator restarted after an unclean stop; sign a new one");
+  }
   if (!nonces_.remember(app->app.client_id, *nonce, expires, now_ms())) {
     unauthorized("service token nonce was already used (replay)");
   }

@@ -159,6 +159,7 @@ class Service {
   [[nodiscard]] std::size_t parked_waiters() const { return waiters_.parked(); }
 
  private:
+  void fence_replays_after_unclean_stop();
   struct AppEntry {
     store::Application app;
     PublicKey key;
@@ -196,6 +197,10 @@ class Service {
   std::vector<std::shared_ptr<const KeyEntry>> keys_;  // every key; the active one is active_
   std::shared_ptr<const KeyEntry> active_;
   std::atomic<bool> shutting_down_{false};
+  // Seen nonces reach the database in batches (flush()), so a run that was killed may have lost the
+  // last batch. After such a start, tokens issued at or before this second are refused until the iat
+  // window has passed: their nonces cannot be proven unused. -1: the last run shut down cleanly.
+  std::int64_t replay_fence_s_ = -1;
   std::int64_t last_prune_ms_ = 0;  // flush() runs on one thread at a time (the maintenance loop, then shutdown)
 };
 
