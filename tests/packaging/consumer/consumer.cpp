@@ -1,20 +1,22 @@
-// An outside program using only the installed headers and library: signs a token and verifies it.
-#include <loginid/jwt.hpp>
-#include <loginid/keys.hpp>
+// An outside program using only the installed headers and library: builds a management client
+// (no network needed), signs a service token with it and verifies that token with the public key.
+#include <loginid/loginid.hpp>
 
 #include <cstdio>
+#include <string>
 
 int main() {
   const auto key = loginid::PrivateKey::generate();
-  const auto token = loginid::sign_jwt({{"sub", "consumer"}, {"aud", "pkg"}}, key);
-  loginid::VerifyPolicy policy;
-  policy.audience = "pkg";
+  std::string pem{key.to_pem().view()};
+  const loginid::LoginIdManagement client{"consumer-client", std::move(pem),
+                                          loginid::Options{.base_url = "http://127.0.0.1:9"}};
+  const auto token = client.generate_service_token("users.retrieve", {.username = "alice"});
   std::error_code ec;
-  const auto claims = loginid::verify_jwt(token, key.public_key(), policy, ec);
-  if (!claims || (*claims)["sub"] != "consumer") {
-    std::fprintf(stderr, "consumer: verification failed: %s\n", ec.message().c_str());
+  const auto claims = loginid::verify_jwt(token, key.public_key(), {}, ec);
+  if (!claims || (*claims)["type"] != "users.retrieve" || (*claims)["client_id"] != "consumer-client") {
+    std::fprintf(stderr, "consumer: the service token did not verify: %s\n", ec.message().c_str());
     return 1;
   }
-  std::puts("consumer: signed and verified with the installed loginid");
+  std::puts("consumer: signed and verified a service token with the installed loginid");
   return 0;
 }
