@@ -29,25 +29,25 @@ inline constexpr std::size_t kMaxTokenSize = 16 * 1024;
 /// What a verification checks besides the signature.
 struct VerifyPolicy final {
   /// When set, `aud` (a string or an array of strings) must contain it.
-  std::optional<std::string> audience;
+  std::optional<std::string> audience{};
   /// When set, `iss` must equal it.
-  std::optional<std::string> issuer;
+  std::optional<std::string> issuer{};
   /// Tolerance for `exp`, `nbf` and `iat`.
   std::chrono::seconds leeway{60};
   /// When set, `iat` is required and the token must be younger than this (plus leeway).
-  std::optional<std::chrono::seconds> max_age;
+  std::optional<std::chrono::seconds> max_age{};
   /// When true, a token without `exp` is rejected (missing_claim).
   bool require_exp = false;
   /// Empty means std::chrono::system_clock::now.
-  Clock clock;
+  Clock clock{};
 };
 
 /// A token split and parsed, nothing verified.
 struct DecodedJwt final {
-  Claims header;
-  Claims payload;
-  std::string signing_input;  ///< "<header b64>.<payload b64>": the bytes that were signed
-  std::string signature;      ///< raw signature bytes (base64url-decoded)
+  Claims header{};
+  Claims payload{};
+  std::string signing_input{};  ///< "<header b64>.<payload b64>": the bytes that were signed
+  std::string signature{};      ///< raw signature bytes (base64url-decoded)
 };
 
 /// Splits and parses `token`, checking size, structure, base64url, JSON objects, duplicate keys,

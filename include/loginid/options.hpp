@@ -59,28 +59,28 @@ struct TokenCacheOptions final {
 struct Options final {
   /// Service base URL; a trailing '/' is dropped. When unset: http://$LOGINID_EMULATOR_HOST if
   /// that variable is set, else kDefaultBaseUrl.
-  std::optional<std::string> base_url;
+  std::optional<std::string> base_url{};
   /// Each call ends within this (retries included).
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
   /// Budget of wait_code's long poll (the server may answer code_timeout earlier).
   std::chrono::milliseconds wait_timeout{120'000};
-  RetryOptions retry;
+  RetryOptions retry{};
   /// Tolerance for exp/nbf/iat when verifying LoginID's tokens.
   std::chrono::seconds leeway{60};
   /// When set, tokens older than this (from `iat`) are rejected.
-  std::optional<std::chrono::seconds> max_token_age;
+  std::optional<std::chrono::seconds> max_token_age{};
   /// Null: the libcurl transport, with `ca_bundle`.
-  std::shared_ptr<HttpTransport> transport;
+  std::shared_ptr<HttpTransport> transport{};
   /// Empty: system clock.
-  Clock clock;
-  LogCallback log;
+  Clock clock{};
+  LogCallback log{};
   /// Allow plain http:// to a non-loopback host (never do this in production).
   bool allow_insecure_http = false;
   /// PEM CA bundle for https instead of the system store.
-  std::optional<std::string> ca_bundle;
-  KeyCacheOptions key_cache;
-  TokenCacheOptions token_cache;
+  std::optional<std::string> ca_bundle{};
+  KeyCacheOptions key_cache{};
+  TokenCacheOptions token_cache{};
 };
 
 }  // namespace loginid

@@ -21,10 +21,10 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 /// One HTTP request, fully resolved (absolute URL).
 struct HttpRequest final {
-  std::string method;  ///< "GET", "POST", "PUT", "DELETE"
-  std::string url;
-  HttpHeaders headers;
-  std::string body;
+  std::string method{};  ///< "GET", "POST", "PUT", "DELETE"
+  std::string url{};
+  HttpHeaders headers{};
+  std::string body{};
   /// The whole exchange must end by then (connect + send + receive).
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
@@ -33,8 +33,8 @@ struct HttpRequest final {
 /// One HTTP answer (any status: non-2xx is not an exception at this level).
 struct HttpResponse final {
   int status = 0;
-  HttpHeaders headers;
-  std::string body;
+  HttpHeaders headers{};
+  std::string body{};
   /// First header with this name (case-insensitive), or nullopt.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
@@ -71,7 +71,7 @@ class HttpTransport {
 struct CurlTransportOptions final {
   /// PEM bundle of CAs to trust instead of the system store (https only). Peer and host
   /// verification are always on.
-  std::optional<std::string> ca_bundle;
+  std::optional<std::string> ca_bundle{};
   /// Connections kept alive for reuse across calls and threads.
   std::size_t max_idle_connections = 16;
   std::string user_agent = "loginid-cpp";

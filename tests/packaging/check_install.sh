@@ -19,6 +19,6 @@ LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer"
 echo "-- consumer with pkg-config"
 flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs loginid)
 # shellcheck disable=SC2086
-"$cxx" -o "$work/pc-consumer" "$consumer/consumer.cpp" $flags
+"$cxx" -Wall -Wextra -Wpedantic -Werror -o "$work/pc-consumer" "$consumer/consumer.cpp" $flags
 LD_LIBRARY_PATH="$libdir" "$work/pc-consumer"
 echo "packaging ok"
