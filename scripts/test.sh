@@ -42,4 +42,10 @@ if [ ${#concurrency_tests[@]} -gt 0 ]; then
     ctest --test-dir build-tsan --output-on-failure -j"$jobs" --timeout 900 -L concurrency
 fi
 
+# Every libFuzzer target, briefly, so CI exercises each one (scripts/fuzz.sh SECONDS for a real run).
+if command -v clang++ >/dev/null 2>&1; then
+  stage "fuzzing (${LOGINID_FUZZ_SECONDS:-15} s per target)"
+  scripts/fuzz.sh "${LOGINID_FUZZ_SECONDS:-15}"
+fi
+
 stage "all passed"
