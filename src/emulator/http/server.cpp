@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "emulator/http/json_input.hpp"
 #include "emulator/http/shapes.hpp"
@@ -139,9 +140,20 @@ int Server::bind(const std::string& host, int port) {
   return bound;
 }
 
-void Server::run() { server_->listen_after_bind(); }
+void Server::run() {
+  if (!stop_requested_) server_->listen_after_bind();
+  run_finished_ = true;
+}
 
-void Server::stop() { server_->stop(); }
+void Server::stop() {
+  stop_requested_ = true;
+  // httplib ignores stop() until its accept loop is running, so a stop that arrives between bind and
+  // run (a SIGINT right after start-up) would be lost: wait, bounded, for the loop or for run() to end.
+  for (int i = 0; i < 500 && !server_->is_running() && !run_finished_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  server_->stop();
+}
 
 void Server::on_error(const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty()) return;  // a handler already wrote its JSON error

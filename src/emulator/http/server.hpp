@@ -2,6 +2,7 @@
 // The HTTP face of the emulator: routes (at the root and under /api/native), request parsing,
 // the mapping of ApiError to status + {"code","message"}, X-Request-ID, limits and timeouts.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -39,6 +40,7 @@ class Server {
   int bind(const std::string& host, int port);
   /// Serves until stop(); returns once in-flight requests are done.
   void run();
+  /// Safe from any thread, also before run() has started (a signal right after start-up).
   void stop();
 
  private:
@@ -53,6 +55,8 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::vector<std::regex> known_paths_;  // to tell 405 (known path, other method) from 404
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> run_finished_{false};
 };
 
 }  // namespace loginid::detail::emulator::http
