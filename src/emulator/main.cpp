@@ -31,7 +31,7 @@ struct Flags {
   int token_ttl = 3600;
   int iat_window = 300;
   int max_waiters = 32;
-  int workers = 32;  // idle and slow connections each hold one until their 2 s read timeout
+  int workers = 64;  // each connection holds one while it is open (cpp-httplib is thread-per-connection)
   double wait_timeout = 30;
   std::string admin_token;
   std::string log_level = "info";

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdio>
@@ -135,8 +136,16 @@ Server::Server(Service& service, ServerOptions options)
 Server::~Server() = default;
 
 int Server::bind(const std::string& host, int port) {
+  int listen_socket = -1;
+  server_->set_socket_options([&listen_socket](socket_t sock) {
+    httplib::default_socket_options(sock);  // SO_REUSEADDR, as without this hook
+    listen_socket = sock;
+  });
   int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
   if (bound < 0) throw std::runtime_error("cannot bind " + host + ":" + std::to_string(port));
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients (a waiter flood, a load test)
+  // would see dropped SYNs and connects delayed by seconds. Listening again raises the backlog.
+  if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);
   return bound;
 }
 

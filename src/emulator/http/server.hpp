@@ -23,7 +23,7 @@ namespace loginid::detail::emulator::http {
 enum class LogLevel { off, error, info, debug };
 
 struct ServerOptions {
-  std::size_t workers = 32;     ///< threads for everything but parked waiters
+  std::size_t workers = 64;     ///< threads for everything but parked waiters
   std::size_t max_waiters = 32;  ///< extra threads, one per parked wait_code
   std::optional<std::string> admin_token;
   LogLevel log_level = LogLevel::info;
