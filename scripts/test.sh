@@ -38,7 +38,7 @@ if [ ${#concurrency_tests[@]} -gt 0 ]; then
   configure build-tsan -DCMAKE_BUILD_TYPE=Debug -DLOGINID_SANITIZE=thread \
     -DLOGINID_BUILD_BENCH=OFF -DLOGINID_BUILD_EXAMPLES=OFF
   cmake --build build-tsan -j"$jobs" --target loginid-emulator "${concurrency_tests[@]}"
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp" \
     ctest --test-dir build-tsan --output-on-failure -j"$jobs" --timeout 900 -L concurrency
 fi
 
