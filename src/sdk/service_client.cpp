@@ -58,11 +58,15 @@ std::string request_id_of(const HttpResponse& response) {
 
 Error http_error(const HttpResponse& response) {
   const auto body = nlohmann::json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("code") && body["code"].is_string()) {
-    const auto& message = body.contains("message") && body["message"].is_string()
-                              ? body["message"].get_ref<const std::string&>()
+  // An error body without a usable code is not the service's error shape: it is reported as
+  // unknown_error with the text, so a caller never sees an empty code or message (found by fuzzing).
+  if (body.is_object() && body.contains("code") && body["code"].is_string() &&
+      !body["code"].get_ref<const std::string&>().empty()) {
+    std::string message = body.contains("message") && body["message"].is_string()
+                              ? body["message"].get<std::string>()
                               : std::string();
-    return Error(response.status, body["code"].get<std::string>(), message, request_id_of(response));
+    if (message.empty()) message = "HTTP " + std::to_string(response.status) + " without a message";
+    return Error(response.status, quote_body(body["code"].get<std::string>()), message, request_id_of(response));
   }
   const std::string text = response.body.empty()
                                ? "HTTP " + std::to_string(response.status) + " with an empty body"
