@@ -56,6 +56,23 @@ struct TokenCacheOptions final {
   std::size_t max_entries = 10'000;
 };
 
+/// Service tokens signed ahead of need. Each call to the service needs a fresh service token (its
+/// nonce is single use) and its ECDSA signature is the largest client-side cost of a call to a
+/// nearby service. With this on, one background thread (started by the first call that needs a
+/// token) signs the next token for a scope while the current call waits for its answer. A token is
+/// used once, only within `max_age` of being signed, and never in a forked child; with no token
+/// ready the call signs inline, as with this off.
+struct PresignOptions final {
+  bool enabled = true;
+  /// Tokens kept ready per scope.
+  std::size_t per_scope = 2;
+  /// A ready token older than this is wiped instead of used (the service accepts `iat` within
+  /// minutes; this keeps tokens far inside that window).
+  std::chrono::seconds max_age{5};
+  /// Scopes given a stock (API.md has about fifteen); others always sign inline.
+  std::size_t max_scopes = 32;
+};
+
 struct Options final {
   /// Service base URL; a trailing '/' is dropped. When unset: http://$LOGINID_EMULATOR_HOST if
   /// that variable is set, else kDefaultBaseUrl.
@@ -72,7 +89,7 @@ struct Options final {
   std::optional<std::chrono::seconds> max_token_age{};
   /// Null: the libcurl transport, with `ca_bundle`.
   std::shared_ptr<HttpTransport> transport{};
-  /// Empty: system clock.
+  /// Empty: system clock. Called from the calling threads and from the pre-signing thread.
   Clock clock{};
   LogCallback log{};
   /// Allow plain http:// to a non-loopback host (never do this in production).
@@ -81,6 +98,7 @@ struct Options final {
   std::optional<std::string> ca_bundle{};
   KeyCacheOptions key_cache{};
   TokenCacheOptions token_cache{};
+  PresignOptions presign{};
 };
 
 }  // namespace loginid

@@ -40,6 +40,7 @@ LoginIdManagement management_client(Context& ctx, Options extra = {}) {
   SecretString pem = load_private_key(config, warnings);
   ctx.warn(warnings);
   extra.base_url = s.options.base_url;
+  extra.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
   return LoginIdManagement(s.client_id, std::string(pem.view()), std::move(extra));
 }
 
@@ -48,6 +49,7 @@ LoginID application_client(Context& ctx, bool key_required, Options extra = {}) 
   const ResolvedConfig config = ctx.resolve();
   ClientSettings s = client_settings(config);
   extra.base_url = s.options.base_url;
+  extra.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
   if (!config.private_key && !key_required) return LoginID(s.client_id, std::string(), std::move(extra));
   std::vector<std::string> warnings;
   SecretString pem = load_private_key(config, warnings);

@@ -30,6 +30,10 @@ std::string ClientState::service_token(std::string_view scope) const {
   return make_service_token(require_key("a call with scope " + std::string(scope)), request);
 }
 
+std::string ClientState::request_token(std::string_view scope) const {
+  return minter ? minter->take(scope) : service_token(scope);
+}
+
 ApiResponse ClientState::call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
                                      std::string_view scope, Idempotency idempotency) const {
   ApiCall call;
@@ -38,7 +42,7 @@ ApiResponse ClientState::call_scoped(std::string method, std::string path, std::
   call.body = std::move(body);
   (void)require_key("a call with scope " + std::string(scope));  // refused before anything is sent
   // A fresh service token per attempt: its nonce is single use, so a retry must not replay it.
-  call.make_bearer = [this, scope = std::string(scope)] { return service_token(scope); };
+  call.make_bearer = [this, scope = std::string(scope)] { return request_token(scope); };
   call.idempotency = idempotency;
   return service->call(call);
 }
@@ -67,6 +71,13 @@ std::shared_ptr<const ClientState> make_client_state(std::string client_id, std:
   state->key = std::move(key);
   state->service = std::make_shared<const ServiceClient>(std::move(options), std::move(client_id));
   state->verifier = std::make_unique<const TokenVerifier>(state->service);
+  const PresignOptions& presign = state->service->options().presign;
+  validate_presign(presign);
+  if (state->key && presign.enabled) {
+    const ClientState* self = state.get();  // the minter is a member: it never outlives the state
+    state->minter = std::make_unique<TokenMinter>([self](std::string_view scope) { return self->service_token(scope); },
+                                                  [self] { return self->service->now(); }, presign);
+  }
   return state;
 }
 

@@ -14,6 +14,7 @@
 #include "loginid/options.hpp"
 #include "loginid/types.hpp"
 #include "service_client.hpp"
+#include "token_minter.hpp"
 #include "token_verifier.hpp"
 
 namespace loginid::detail {
@@ -23,12 +24,17 @@ struct ClientState {
   std::optional<PrivateKey> key;
   std::shared_ptr<const ServiceClient> service;
   std::unique_ptr<const TokenVerifier> verifier;
+  /// Signs service tokens ahead of need (null when Options::presign is off or there is no key).
+  /// Declared last: destroyed first, so its thread stops before the key and pipeline go away.
+  std::unique_ptr<TokenMinter> minter;
 
   /// The private key, or InvalidArgument saying that `operation` needs one.
   [[nodiscard]] const PrivateKey& require_key(std::string_view operation) const;
 
-  /// A fresh service token for `scope` (random nonce, iat = now).
+  /// A fresh service token for `scope` (random nonce, iat = now), signed now.
   [[nodiscard]] std::string service_token(std::string_view scope) const;
+  /// A service token for `scope` for one request: from the minter's stock when it has one ready.
+  [[nodiscard]] std::string request_token(std::string_view scope) const;
 
   /// Sends a call authorized by a service token for `scope`.
   ApiResponse call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,

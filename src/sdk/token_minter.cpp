@@ -1,0 +1,170 @@
+#include "token_minter.hpp"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <system_error>
+#include <utility>
+
+#include "loginid/error.hpp"
+#include "loginid/secret.hpp"
+
+namespace loginid::detail {
+namespace {
+
+// Counts fork()s: a child inherits its parent's stocked tokens (same nonces) and memory, but
+// neither its threads nor a usable lock that one of them held at the fork.
+std::atomic<std::uint64_t> g_fork_generation{0};
+
+std::uint64_t current_fork_generation() {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
+  });
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void validate_presign(const PresignOptions& options) {
+  if (options.per_scope > 64) {
+    throw InvalidArgument("Options::presign.per_scope: at most 64 tokens per scope");
+  }
+  if (options.max_age.count() <= 0) {
+    throw InvalidArgument("Options::presign.max_age: must be positive");
+  }
+}
+
+TokenMinter::TokenMinter(Mint mint, Clock clock, PresignOptions options)
+    : mint_(std::move(mint)),
+      clock_(std::move(clock)),
+      options_(options),
+      fork_generation_(current_fork_generation()) {}
+
+TokenMinter::~TokenMinter() {
+  if (forked_since_start()) {
+    // The thread does not exist in this process and the lock may be held forever: leave both.
+    (void)worker_.release();
+    for (auto& [scope, stock] : stock_) {
+      for (auto& stocked : stock) cleanse(stocked.token);
+    }
+    return;
+  }
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_) worker_->join();
+  for (auto& [scope, stock] : stock_) {
+    for (auto& stocked : stock) cleanse(stocked.token);
+  }
+}
+
+bool TokenMinter::forked_since_start() const noexcept {
+  return g_fork_generation.load(std::memory_order_relaxed) != fork_generation_;
+}
+
+std::string TokenMinter::take(std::string_view scope) {
+  if (forked_since_start()) {
+    return mint_(scope);  // no stock, no worker, no lock in a child
+  }
+  auto token = take_stocked(scope, clock_());
+  if (!token) {
+    token = mint_(scope);  // the caller's own signature first: the refill must not compete with it
+  }
+  request_refill();
+  return std::move(*token);
+}
+
+// Pops the oldest fresh token of `scope` (stale ones are wiped) and counts the take. A scope seen
+// for the first time gets a stock, while fewer than max_scopes have one.
+std::optional<std::string> TokenMinter::take_stocked(std::string_view scope,
+                                                     std::chrono::system_clock::time_point now) {
+  std::optional<std::string> token;
+  const std::lock_guard lock(mutex_);
+  auto it = stock_.find(scope);
+  if (it == stock_.end() && stock_.size() < options_.max_scopes) {
+    it = stock_.emplace(std::string(scope), Stock{}).first;
+  }
+  if (it != stock_.end()) {
+    Stock& stock = it->second;
+    while (!stock.empty() && !token) {
+      Stocked& front = stock.front();
+      const auto age = now - front.minted_at;
+      if (age >= std::chrono::seconds(0) && age <= options_.max_age) {
+        token = std::move(front.token);
+      } else {
+        discard(front);
+      }
+      stock.pop_front();
+    }
+  }
+  if (token) {
+    ++stats_.from_stock;
+  } else {
+    ++stats_.minted_inline;
+  }
+  return token;
+}
+
+void TokenMinter::request_refill() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (broken_ || stock_.empty()) return;
+    start_worker_locked();
+  }
+  wake_.notify_one();
+}
+
+void TokenMinter::discard(Stocked& stocked) {
+  cleanse(stocked.token);
+  ++stats_.discarded;
+}
+
+void TokenMinter::start_worker_locked() {
+  if (worker_) return;
+  try {
+    worker_ = std::make_unique<std::thread>([this] { run_worker(); });
+  } catch (const std::system_error&) {
+    broken_ = true;  // no thread to be had: every call signs inline, as without the minter
+  }
+}
+
+// Scopes are never erased (at most max_scopes exist), so the entry stays valid outside the lock.
+TokenMinter::Entry* TokenMinter::scope_to_fill_locked() {
+  for (auto& entry : stock_) {
+    if (entry.second.size() < options_.per_scope) return &entry;
+  }
+  return nullptr;
+}
+
+void TokenMinter::run_worker() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    Entry* entry = nullptr;
+    wake_.wait(lock, [&] { return stopping_ || broken_ || (entry = scope_to_fill_locked()) != nullptr; });
+    if (stopping_ || broken_) return;
+    const std::string scope = entry->first;
+    lock.unlock();
+    Stocked fresh;
+    try {
+      fresh.minted_at = clock_();
+      fresh.token = mint_(scope);
+    } catch (...) {
+      lock.lock();
+      broken_ = true;  // the callers' inline signing reports the error; no retry loop here
+      return;
+    }
+    lock.lock();
+    entry->second.push_back(std::move(fresh));
+    ++stats_.minted_ahead;
+  }
+}
+
+TokenMinter::Stats TokenMinter::stats() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+}  // namespace loginid::detail
