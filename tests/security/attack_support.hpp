@@ -1,53 +1,33 @@
 #pragma once
-// Shared by the hardening tests (attack_*, faults_*, secrets_*): a recording HttpTransport whose
-// answers come from a handler, a fixed clock, and raw JWS building so a test can forge any header,
+// Shared by the hardening tests (attack_*, faults_*, secrets_*): the unit tests' recording
+// HttpTransport answered by a handler, and raw JWS building so a test can forge any header,
 // payload or signature byte by byte.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "jose/base64url.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 #include "loginid/transport.hpp"
+#include "unit/sdk/test_transport_fake.hpp"
 
 namespace loginid::security_test {
 
-/// Records every request; answers with the handler (which may throw TransportError).
-class RecordingTransport final : public HttpTransport {
- public:
-  using Handler = std::function<HttpResponse(const HttpRequest& request)>;
+using test::ScriptedTransport;
 
-  explicit RecordingTransport(Handler handler) : handler_(std::move(handler)) {}
-
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      const std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    return handler_(request);
-  }
-
-  [[nodiscard]] std::vector<HttpRequest> requests() const {
-    const std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  [[nodiscard]] std::size_t count() const {
-    const std::lock_guard lock(mutex_);
-    return requests_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  Handler handler_;
-  std::vector<HttpRequest> requests_;
-};
+/// The recording fake transport of the unit tests, answered by a handler that does not need the
+/// call index (which may throw TransportError).
+inline std::shared_ptr<ScriptedTransport> recording_transport(
+    std::function<HttpResponse(const HttpRequest& request)> handler) {
+  return std::make_shared<ScriptedTransport>(
+      [handler = std::move(handler)](const HttpRequest& request, int /*call_index*/) { return handler(request); });
+}
 
 inline std::string b64(std::string_view bytes) { return detail::base64url_encode(bytes); }
 

@@ -476,7 +476,7 @@ std::vector<AttackCase> all_cases() {
 
 // A fresh client whose fake service knows exactly one kid.
 struct Sdk {
-  std::shared_ptr<RecordingTransport> transport;
+  std::shared_ptr<ScriptedTransport> transport;
   LoginID client;
 
   static HttpResponse certs(const HttpRequest& request) {
@@ -485,7 +485,7 @@ struct Sdk {
     }
     return HttpResponse{404, {{"Content-Type", "application/json"}}, R"({"code":"not_found","message":"unknown kid"})"};
   }
-  static Options options(std::shared_ptr<RecordingTransport> transport) {
+  static Options options(std::shared_ptr<ScriptedTransport> transport) {
     Options o;
     o.base_url = kBase;
     o.transport = std::move(transport);
@@ -493,7 +493,7 @@ struct Sdk {
     o.retry.max_attempts = 1;
     return o;
   }
-  Sdk() : transport(std::make_shared<RecordingTransport>(&Sdk::certs)), client(kClient, std::string(), options(transport)) {}
+  Sdk() : transport(recording_transport(&Sdk::certs)), client(kClient, std::string(), options(transport)) {}
 };
 
 std::string describe(const std::error_code& ec) { return ec ? ec.message() : "ok"; }

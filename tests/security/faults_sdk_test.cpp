@@ -72,9 +72,9 @@ std::optional<Error> run_bounded(const std::function<void()>& call, milliseconds
 // ---- 1. fault-injecting fake transport --------------------------------------------------------
 
 struct FakeSdk {
-  std::shared_ptr<RecordingTransport> transport;
+  std::shared_ptr<ScriptedTransport> transport;
   LoginIdManagement mgmt;
-  static Options options(std::shared_ptr<RecordingTransport> transport) {
+  static Options options(std::shared_ptr<ScriptedTransport> transport) {
     Options o;
     o.base_url = "http://127.0.0.1:9";
     o.transport = std::move(transport);
@@ -84,8 +84,8 @@ struct FakeSdk {
     o.retry.max_backoff = milliseconds(20);
     return o;
   }
-  explicit FakeSdk(RecordingTransport::Handler handler)
-      : transport(std::make_shared<RecordingTransport>(std::move(handler))),
+  explicit FakeSdk(std::function<HttpResponse(const HttpRequest&)> handler)
+      : transport(recording_transport(std::move(handler))),
         mgmt("mgmt-client", app_key(), options(transport)) {}
 };
 
