@@ -7,9 +7,6 @@
 //     then "METHOD PATH\n" and the body: reaches the service rules behind the token check;
 //   - raw (first byte odd): the remaining bytes are written to the socket as they are.
 // A 5xx answer is a finding (bad input must never get one), as are crashes and sanitizer reports.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 #include "emulator/http/server.hpp"
 #include "emulator/service/service.hpp"
 #include "emulator/store/store.hpp"
+#include "integration/emulator/raw_socket.hpp"
 #include "jose/tokens.hpp"
 
 namespace {
@@ -75,39 +73,18 @@ constexpr const char* kScopes[] = {
     "credentials.revoke", "credentials.force_add", "auth.login", "tx.create", "admin",
 };
 
-int connect_loopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+// Sends `request`, half-closes, and reads the answer until the server closes (bounded). The
+// in-process server must always accept: a refused connection aborts (a finding, not an input).
+std::string exchange(std::string_view request) {
+  const int fd = loginid::testing::connect_loopback(world().port);
+  if (fd < 0) {
     std::perror("connect to the in-process emulator");
     std::abort();
   }
-  return fd;
-}
-
-// Sends `request`, half-closes, and reads the answer until the server closes (bounded).
-std::string exchange(std::string_view request) {
-  const int fd = connect_loopback(world().port);
-  std::string_view rest = request;
-  while (!rest.empty()) {
-    const auto n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may close early on a bad request: that is fine
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  // A short write is fine: the server may close early on a bad request.
+  (void)loginid::testing::send_all(fd, request);
   ::shutdown(fd, SHUT_WR);
-  std::string answer;
-  char buffer[4096];
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(4);
-  while (std::chrono::steady_clock::now() < until && answer.size() < (1 << 20)) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    answer.append(buffer, static_cast<std::size_t>(n));
-  }
+  std::string answer = loginid::testing::read_until_close(fd, std::chrono::seconds(4), 1 << 20);
   ::close(fd);
   return answer;
 }

@@ -5,9 +5,6 @@
 // as the figure (no threshold: the machine's speed is not the property under test). The attacks'
 // own answers must never be a 5xx.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,51 +22,18 @@
 
 #include "integration/emulator/emulator_client.hpp"
 #include "integration/emulator/emulator_process.hpp"
+#include "integration/emulator/raw_socket.hpp"
 
 namespace loginid::security_test {
 namespace {
 
+using loginid::testing::connect_loopback;
 using loginid::testing::EmulatorClient;
 using loginid::testing::EmulatorProcess;
+using loginid::testing::read_until_close;
+using loginid::testing::send_all;
 using std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
-
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-bool send_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const auto n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
-// Reads until the peer closes or `limit` passes; returns what came.
-std::string read_until_close(int fd, milliseconds limit) {
-  std::string data;
-  char buffer[4096];
-  const auto until = SteadyClock::now() + limit;
-  while (SteadyClock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-  }
-  return data;
-}
 
 int status_of(const std::string& answer) {
   if (answer.rfind("HTTP/1.1 ", 0) != 0 || answer.size() < 12) return 0;
@@ -83,7 +47,7 @@ struct Sample {
 };
 Sample exchange(int port, const std::string& request, milliseconds limit) {
   const auto start = SteadyClock::now();
-  const int fd = connect_to(port);
+  const int fd = connect_loopback(port);
   if (fd < 0) return {};
   send_all(fd, request);
   const auto answer = read_until_close(fd, limit);
@@ -140,7 +104,7 @@ TEST_F(AbuseEmulator, SlowlorisBodies) {
   std::vector<int> sockets;
   health_during("slowloris bodies (64 conns)", port(), [&] {
     for (int i = 0; i < 64; ++i) {
-      const int fd = connect_to(port());
+      const int fd = connect_loopback(port());
       if (fd < 0) continue;
       send_all(fd,
                "POST /manage/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -165,7 +129,7 @@ TEST_F(AbuseEmulator, SlowlorisHeaders) {
   std::vector<int> sockets;
   health_during("slowloris headers (64 conns)", port(), [&] {
     for (int i = 0; i < 64; ++i) {
-      const int fd = connect_to(port());
+      const int fd = connect_loopback(port());
       if (fd < 0) continue;
       send_all(fd, "GET /emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
       sockets.push_back(fd);
@@ -182,7 +146,7 @@ TEST_F(AbuseEmulator, ManyIdleConnections) {
   std::vector<int> sockets;
   health_during("idle connections (256)", port(), [&] {
     for (int i = 0; i < 256; ++i) {
-      const int fd = connect_to(port());
+      const int fd = connect_loopback(port());
       if (fd >= 0) sockets.push_back(fd);
     }
     std::this_thread::sleep_for(milliseconds(3000));
