@@ -1,7 +1,7 @@
 #pragma once
-// Helpers shared by the examples: read the emulator's credentials file, print each step, and
-// talk to the emulator's admin API (the part of LoginID a person would do on the dashboard or
-// on their phone). Uses only the SDK's public headers.
+// Helpers shared by the examples: read the emulator's credentials file, build the clients from it,
+// print each step, and talk to the emulator's admin API (the part of LoginID a person would do on
+// the dashboard or on their phone). Uses only the SDK's public headers.
 
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +40,16 @@ inline loginid::Options options_for(const Credentials& credentials) {
   loginid::Options options;
   if (std::getenv("LOGINID_EMULATOR_HOST") == nullptr) options.base_url = credentials.base_url;
   return options;
+}
+
+/// The backend's two clients, configured from the credentials file as quickstart.cpp spells out:
+/// the management client (users, codes, credentials) and the web application users log into.
+inline loginid::LoginIdManagement management_client(const Credentials& credentials) {
+  return loginid::LoginIdManagement(credentials.management_client_id, credentials.management_private_key,
+                                    options_for(credentials));
+}
+inline loginid::LoginID web_client(const Credentials& credentials) {
+  return loginid::LoginID(credentials.web_client_id, credentials.web_private_key, options_for(credentials));
 }
 
 /// Prints "[ok] what" or "[FAILED] what" and counts failures.

@@ -7,8 +7,7 @@
 
 int main(int argc, char** argv) try {
   const auto creds = example::load_credentials(argc, argv);
-  const loginid::LoginIdManagement mgmt(creds.management_client_id, creds.management_private_key,
-                                        example::options_for(creds));
+  const loginid::LoginIdManagement mgmt = example::management_client(creds);
   example::Steps steps;
 
   const std::string username = example::unique_username("manage");

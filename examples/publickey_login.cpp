@@ -7,9 +7,8 @@
 
 int main(int argc, char** argv) try {
   const auto creds = example::load_credentials(argc, argv);
-  const loginid::LoginIdManagement mgmt(creds.management_client_id, creds.management_private_key,
-                                        example::options_for(creds));
-  const loginid::LoginID web(creds.web_client_id, creds.web_private_key, example::options_for(creds));
+  const loginid::LoginIdManagement mgmt = example::management_client(creds);
+  const loginid::LoginID web = example::web_client(creds);
   example::Steps steps;
 
   const std::string username = example::unique_username("pubkey");

@@ -8,7 +8,7 @@
 
 int main(int argc, char** argv) try {
   const auto creds = example::load_credentials(argc, argv);
-  const loginid::LoginID web(creds.web_client_id, creds.web_private_key, example::options_for(creds));
+  const loginid::LoginID web = example::web_client(creds);
   example::Steps steps;
 
   const std::string payload = "Transfer 25.00 EUR to account DE00 1234";
