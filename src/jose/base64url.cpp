@@ -53,16 +53,22 @@ void base64url_append(std::string& out, std::string_view bytes) {
   }
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
-  const std::size_t tail = text.size() % 4;
+std::optional<std::size_t> base64url_decoded_size(std::size_t length) noexcept {
+  const std::size_t tail = length % 4;
   // A length of 1 mod 4 cannot come from any byte string.
   if (tail == 1) {
     return std::nullopt;
   }
-  std::string out;
-  out.resize(text.size() / 4 * 3 + (tail == 0 ? 0 : tail - 1));
+  return length / 4 * 3 + (tail == 0 ? 0 : tail - 1);
+}
+
+bool base64url_decode_to(std::string_view text, char* out) noexcept {
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1) {
+    return false;
+  }
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  auto* o = reinterpret_cast<unsigned char*>(out);
   const std::size_t full = text.size() - tail;
   for (std::size_t i = 0; i < full; i += 4) {
     const std::uint32_t a = kDecode[in[i]];
@@ -70,7 +76,7 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     const std::uint32_t c = kDecode[in[i + 2]];
     const std::uint32_t d = kDecode[in[i + 3]];
     if (((a | b | c | d) & 0x80) != 0) {  // kInvalid: also '=', '+', '/', whitespace and NUL
-      return std::nullopt;
+      return false;
     }
     const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
     *o++ = static_cast<unsigned char>(v >> 16);
@@ -78,23 +84,40 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     *o++ = static_cast<unsigned char>(v);
   }
   if (tail == 0) {
-    return out;
+    return true;
   }
   const std::uint32_t a = kDecode[in[full]];
   const std::uint32_t b = kDecode[in[full + 1]];
   const std::uint32_t c = tail == 3 ? kDecode[in[full + 2]] : 0;
   if (((a | b | c) & 0x80) != 0) {
-    return std::nullopt;
+    return false;
   }
   // Canonical encodings leave the unused low bits of the last character zero; anything else
   // would let two different strings decode to the same bytes.
   if (tail == 2 ? (b & 0x0F) != 0 : (c & 0x03) != 0) {
-    return std::nullopt;
+    return false;
   }
   const std::uint32_t v = (a << 18) | (b << 12) | (c << 6);
   *o++ = static_cast<unsigned char>(v >> 16);
   if (tail == 3) {
     *o = static_cast<unsigned char>(v >> 8);
+  }
+  return true;
+}
+
+bool base64url_decode_into(std::string_view text, std::string& out) {
+  const auto size = base64url_decoded_size(text.size());
+  if (!size) {
+    return false;
+  }
+  out.resize(*size);
+  return base64url_decode_to(text, out.data());
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  std::string out;
+  if (!base64url_decode_into(text, out)) {
+    return std::nullopt;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "jose/base64url.hpp"
 
@@ -76,6 +77,34 @@ TEST(Base64Url, AcceptsEmptyInput) {
   const auto decoded = base64url_decode("");
   ASSERT_TRUE(decoded);
   EXPECT_TRUE(decoded->empty());
+}
+
+// The in-place forms the verification path uses must accept and refuse exactly what
+// base64url_decode does, and give the same bytes.
+TEST(Base64Url, InPlaceFormsAgreeWithDecode) {
+  std::string bytes;
+  for (int i = 0; i < 64; ++i) {
+    bytes.push_back(static_cast<char>(i * 37));
+  }
+  std::vector<std::string> texts = {"", "Zg", "Zh", "Zm8", "Zm9", "Z", "Zm9vY", "Zg==", "+/8", "Zm 9v", "Zm9?"};
+  for (std::size_t len = 0; len <= bytes.size(); ++len) {
+    texts.push_back(base64url_encode(bytes.substr(0, len)));
+  }
+  std::string reused = "previous contents, longer than some of the outputs";
+  for (const auto& text : texts) {
+    const auto expected = base64url_decode(text);
+    const auto size = base64url_decoded_size(text.size());
+    EXPECT_EQ(size.has_value(), text.size() % 4 != 1) << text;
+    EXPECT_EQ(base64url_decode_into(text, reused), expected.has_value()) << text;
+    if (!expected) {
+      continue;
+    }
+    ASSERT_EQ(size, expected->size()) << text;
+    EXPECT_EQ(reused, *expected) << text;
+    std::string out(*size, '\0');
+    EXPECT_TRUE(base64url_decode_to(text, out.data())) << text;
+    EXPECT_EQ(out, *expected) << text;
+  }
 }
 
 }  // namespace
