@@ -1,11 +1,13 @@
 #include "loginid/jwt.hpp"
 
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
 #include "jose/jws.hpp"
+#include "jose/jwt_view.hpp"
 
 namespace loginid {
 namespace {
@@ -72,7 +74,7 @@ bool is_string_or_string_array(const Claims& v) {
   return true;
 }
 
-bool audience_contains(const Claims& aud, const std::string& want) {
+bool audience_contains(const Claims& aud, std::string_view want) {
   if (aud.is_string()) {
     return aud.get_ref<const std::string&>() == want;
   }
@@ -98,53 +100,93 @@ std::optional<double> numeric_date(const Claims& payload, const char* name, bool
   return it->get<double>();
 }
 
-TokenErrc claims_reason(const Claims& payload, const VerifyPolicy& policy) {
+/// The registered claims the rules look at, read once.
+struct RegisteredClaims {
+  std::optional<double> exp;
+  std::optional<double> nbf;
+  std::optional<double> iat;
+  const Claims* aud = nullptr;  ///< null when absent
+  const Claims* iss = nullptr;
+};
+
+/// Types first, so a mistyped claim is reported as such and never skipped as "absent".
+TokenErrc read_registered(const Claims& payload, RegisteredClaims& out) {
   if (!payload.is_object()) {
     return TokenErrc::not_object;
   }
-  // Types first, so a mistyped claim is reported as such and never skipped as "absent".
   bool types_ok = true;
-  const auto exp = numeric_date(payload, "exp", types_ok);
-  const auto nbf = numeric_date(payload, "nbf", types_ok);
-  const auto iat = numeric_date(payload, "iat", types_ok);
+  out.exp = numeric_date(payload, "exp", types_ok);
+  out.nbf = numeric_date(payload, "nbf", types_ok);
+  out.iat = numeric_date(payload, "iat", types_ok);
   const auto aud = payload.find("aud");
   const auto iss = payload.find("iss");
-  if (!types_ok || (aud != payload.end() && !is_string_or_string_array(*aud)) ||
-      (iss != payload.end() && !iss->is_string())) {
+  out.aud = aud == payload.end() ? nullptr : &*aud;
+  out.iss = iss == payload.end() ? nullptr : &*iss;
+  if (!types_ok || (out.aud != nullptr && !is_string_or_string_array(*out.aud)) ||
+      (out.iss != nullptr && !out.iss->is_string())) {
     return TokenErrc::bad_claim;
   }
+  return TokenErrc::ok;
+}
 
-  const auto now_tp = policy.clock ? policy.clock() : std::chrono::system_clock::now();
-  const double now = std::chrono::duration<double>(now_tp.time_since_epoch()).count();
-  const auto leeway = static_cast<double>(policy.leeway.count());
-
-  if (policy.require_exp && !exp) {
+TokenErrc time_reason(const RegisteredClaims& claims, const detail::ClaimRules& rules) {
+  const double now = std::chrono::duration<double>(rules.now.time_since_epoch()).count();
+  const auto leeway = static_cast<double>(rules.leeway.count());
+  if (rules.require_exp && !claims.exp) {
     return TokenErrc::missing_claim;
   }
-  if (exp && now > *exp + leeway) {
+  if (claims.exp && now > *claims.exp + leeway) {
     return TokenErrc::expired;
   }
-  if (nbf && now < *nbf - leeway) {
+  if (claims.nbf && now < *claims.nbf - leeway) {
     return TokenErrc::not_yet_valid;
   }
-  if (iat && *iat > now + leeway) {
+  if (claims.iat && *claims.iat > now + leeway) {
     return TokenErrc::issued_in_future;
   }
-  if (policy.max_age) {
-    if (!iat) {
+  if (rules.max_age) {
+    if (!claims.iat) {
       return TokenErrc::missing_claim;
     }
-    if (now > *iat + static_cast<double>(policy.max_age->count()) + leeway) {
+    if (now > *claims.iat + static_cast<double>(rules.max_age->count()) + leeway) {
       return TokenErrc::too_old;
     }
   }
-  if (policy.audience && (aud == payload.end() || !audience_contains(*aud, *policy.audience))) {
+  return TokenErrc::ok;
+}
+
+/// The value checks, on claims whose types read_registered accepted.
+TokenErrc rules_reason(const RegisteredClaims& claims, const detail::ClaimRules& rules) {
+  if (const auto why = time_reason(claims, rules); why != TokenErrc::ok) {
+    return why;
+  }
+  if (rules.audience && (claims.aud == nullptr || !audience_contains(*claims.aud, *rules.audience))) {
     return TokenErrc::audience_mismatch;
   }
-  if (policy.issuer && (iss == payload.end() || iss->get_ref<const std::string&>() != *policy.issuer)) {
+  if (rules.issuer && (claims.iss == nullptr || claims.iss->get_ref<const std::string&>() != *rules.issuer)) {
     return TokenErrc::issuer_mismatch;
   }
   return TokenErrc::ok;
+}
+
+/// check_claims: the policy's clock is read only once the types are known to be right.
+TokenErrc policy_reason(const Claims& payload, const VerifyPolicy& policy) {
+  RegisteredClaims claims;
+  if (const auto why = read_registered(payload, claims); why != TokenErrc::ok) {
+    return why;
+  }
+  detail::ClaimRules rules;
+  rules.now = policy.clock ? policy.clock() : std::chrono::system_clock::now();
+  rules.leeway = policy.leeway;
+  rules.max_age = policy.max_age;
+  rules.require_exp = policy.require_exp;
+  if (policy.audience) {
+    rules.audience = *policy.audience;
+  }
+  if (policy.issuer) {
+    rules.issuer = *policy.issuer;
+  }
+  return rules_reason(claims, rules);
 }
 
 // The header of every token we sign without a kid, encoded once.
@@ -155,48 +197,43 @@ const std::string& plain_header_b64() {
 
 /// Decodes and checks the header segment. Tokens from one issuer repeat the same header bytes,
 /// and the same bytes always decode and check the same way, so the last header each thread
-/// accepted is kept and a repeat skips the base64url and JSON work. `out` (when given) receives
-/// the parsed header; verify_jwt does not need it.
-bool accept_header(std::string_view segment, Claims* out, TokenErrc& why) {
-  struct LastAccepted {
+/// accepted is kept and a repeat skips the base64url and JSON work (and copies nothing). Null
+/// with `why` on failure.
+std::shared_ptr<const Claims> accept_header(std::string_view segment, TokenErrc& why) {
+  struct Accepted {
     std::string segment;
     Claims header;
   };
   constexpr std::size_t kMaxCachedHeader = 512;
-  thread_local LastAccepted last;
-  if (!last.segment.empty() && segment == last.segment) {
-    if (out != nullptr) {
-      *out = last.header;
-    }
-    return true;
+  thread_local std::shared_ptr<const Accepted> last;
+  if (last && segment == last->segment) {
+    return {last, &last->header};
   }
   auto header = decode_header(segment, why);
   if (!header) {
-    return false;
+    return nullptr;
   }
   if (why = check_header(*header); why != TokenErrc::ok) {
-    return false;
+    return nullptr;
   }
-  if (segment.size() <= kMaxCachedHeader) {
-    last.segment.clear();  // never leave a segment paired with the wrong header if a copy throws
-    last.header = *header;
-    last.segment.assign(segment);
+  const bool cacheable = segment.size() <= kMaxCachedHeader;
+  auto accepted = std::make_shared<const Accepted>(
+      Accepted{cacheable ? std::string(segment) : std::string(), std::move(*header)});
+  if (cacheable) {
+    last = accepted;
   }
-  if (out != nullptr) {
-    *out = std::move(*header);
-  }
-  return true;
+  return {accepted, &accepted->header};
 }
 
-/// A decoded JWS whose signing input still points into the token (no copy).
-struct JwsView {
-  Claims header;
-  std::string payload;
-  std::string_view signing_input;
-  std::string signature;
+/// The three segments of a compact token, after the size cap and the structure checks.
+struct Segments {
+  std::string_view header;
+  std::string_view payload;
+  std::string_view signature;
+  std::string_view signing_input;  ///< header.payload
 };
 
-std::optional<JwsView> decode_jws_view(std::string_view token, TokenErrc& why, bool want_header = true) noexcept {
+std::optional<Segments> split_token(std::string_view token, TokenErrc& why) noexcept {
   if (token.size() > kMaxTokenSize) {
     why = TokenErrc::too_large;
     return std::nullopt;
@@ -208,54 +245,84 @@ std::optional<JwsView> decode_jws_view(std::string_view token, TokenErrc& why, b
     why = TokenErrc::malformed;
     return std::nullopt;
   }
-  try {
-    Claims header;
-    if (!accept_header(token.substr(0, dot1), want_header ? &header : nullptr, why)) {
-      return std::nullopt;
-    }
-    auto payload = detail::base64url_decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
-    auto signature = detail::base64url_decode(token.substr(dot2 + 1));
-    if (!payload || !signature) {
-      why = TokenErrc::bad_base64;
-      return std::nullopt;
-    }
-    why = TokenErrc::ok;
-    return JwsView{std::move(header), std::move(*payload), token.substr(0, dot2), std::move(*signature)};
-  } catch (...) {  // allocation failure
-    why = TokenErrc::bad_json;
-    return std::nullopt;
-  }
+  return Segments{token.substr(0, dot1), token.substr(dot1 + 1, dot2 - dot1 - 1), token.substr(dot2 + 1),
+                  token.substr(0, dot2)};
 }
 
-/// decode_jws_view plus the payload as a strict JSON object.
-std::optional<JwsView> decode_jwt_view(std::string_view token, Claims& payload, TokenErrc& why,
-                                       bool want_header = true) noexcept {
-  auto jws = decode_jws_view(token, why, want_header);
-  if (!jws) {
-    return std::nullopt;
+/// The JWS layer of a split token: header accepted, payload bytes into `payload`, signature decoded.
+bool read_jws(const Segments& parts, std::shared_ptr<const Claims>& header, std::string& payload,
+              detail::Es256Signature& signature, TokenErrc& why) {
+  header = accept_header(parts.header, why);
+  if (!header) {
+    return false;
   }
-  JsonProblem problem{};
-  auto parsed = detail::parse_json_object_strict(jws->payload, problem);
-  if (!parsed) {
-    why = json_reason(problem);
-    return std::nullopt;
+  if (!detail::base64url_decode_into(parts.payload, payload) || !signature.decode(parts.signature)) {
+    why = TokenErrc::bad_base64;
+    return false;
   }
-  payload = std::move(*parsed);
-  return jws;
+  why = TokenErrc::ok;
+  return true;
 }
 
 }  // namespace
 
 namespace detail {
 
-std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
-  auto view = decode_jws_view(token, why);
-  if (!view) {
-    return std::nullopt;
+bool Es256Signature::decode(std::string_view segment) {
+  size_ = 0;
+  if (base64url_decoded_size(segment.size()) != kSize) {
+    return base64url_decode(segment).has_value();  // a valid one of another length never verifies
   }
+  if (!base64url_decode_to(segment, bytes_.data())) {
+    return false;
+  }
+  size_ = kSize;
+  return true;
+}
+
+bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why) noexcept {
   try {
-    return DecodedJws{std::move(view->header), std::move(view->payload), std::string(view->signing_input),
-                      std::move(view->signature)};
+    const auto parts = split_token(token, why);
+    // The payload bytes only live until they are parsed: one buffer per thread, reused.
+    thread_local std::string payload_bytes;
+    if (!parts || !read_jws(*parts, out.header, payload_bytes, out.signature, why)) {
+      return false;
+    }
+    JsonProblem problem{};
+    auto payload = parse_json_object_strict(payload_bytes, problem);
+    if (!payload) {
+      why = json_reason(problem);
+      return false;
+    }
+    out.payload = std::move(*payload);
+    out.signing_input = parts->signing_input;
+    return true;
+  } catch (...) {  // allocation failure
+    why = TokenErrc::bad_json;
+    return false;
+  }
+}
+
+TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules) {
+  RegisteredClaims claims;
+  if (const auto why = read_registered(payload, claims); why != TokenErrc::ok) {
+    return why;
+  }
+  return rules_reason(claims, rules);
+}
+
+std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
+  try {
+    const auto parts = split_token(token, why);
+    std::shared_ptr<const Claims> header;
+    std::string payload;
+    Es256Signature signature;
+    if (!parts || !read_jws(*parts, header, payload, signature, why)) {
+      return std::nullopt;
+    }
+    // The raw signature bytes whatever their length (read_jws checked the base64url).
+    return DecodedJws{*header, std::move(payload), std::string(parts->signing_input),
+                      *base64url_decode(parts->signature)};
   } catch (...) {  // allocation failure
     why = TokenErrc::bad_json;
     return std::nullopt;
@@ -286,15 +353,15 @@ std::string sign_payload_json(std::string_view payload_json, const PrivateKey& k
 
 std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
   TokenErrc why = TokenErrc::ok;
-  Claims payload;
-  auto jws = decode_jwt_view(token, payload, why);
-  if (!jws) {
+  detail::JwtView view;
+  if (!detail::decode_jwt_view(token, view, why)) {
     ec = make_error_code(why);
     return std::nullopt;
   }
   try {
-    DecodedJwt jwt{std::move(jws->header), std::move(payload), std::string(jws->signing_input),
-                   std::move(jws->signature)};
+    // The raw signature bytes whatever their length (decode_jwt_view checked the base64url).
+    DecodedJwt jwt{*view.header, std::move(view.payload), std::string(view.signing_input),
+                   *detail::base64url_decode(token.substr(token.rfind('.') + 1))};
     ec.clear();
     return jwt;
   } catch (...) {  // allocation failure
@@ -314,7 +381,7 @@ DecodedJwt decode_jwt(std::string_view token) {
 
 std::error_code check_claims(const Claims& payload, const VerifyPolicy& policy) noexcept {
   try {
-    const TokenErrc why = claims_reason(payload, policy);
+    const TokenErrc why = policy_reason(payload, policy);
     return why == TokenErrc::ok ? std::error_code{} : make_error_code(why);
   } catch (...) {  // a throwing injected clock
     return make_error_code(TokenErrc::bad_claim);
@@ -328,22 +395,21 @@ std::error_code check_signature(const DecodedJwt& jwt, const PublicKey& key) noe
 
 std::optional<Claims> verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
                                  std::error_code& ec) noexcept {
-  // decode_jwt + check_claims + check_signature, without copying the signing input.
+  // decode_jwt + check_claims + check_signature, without copying the token's parts.
   TokenErrc why = TokenErrc::ok;
-  std::optional<Claims> payload(std::in_place);
-  const auto jws = decode_jwt_view(token, *payload, why, false);
-  if (!jws) {
+  detail::JwtView jwt;
+  if (!detail::decode_jwt_view(token, jwt, why)) {
     ec = make_error_code(why);
     return std::nullopt;
   }
-  ec = check_claims(*payload, policy);
-  if (!ec && !key.verify_es256(jws->signing_input, jws->signature)) {
+  ec = check_claims(jwt.payload, policy);
+  if (!ec && !key.verify_es256(jwt.signing_input, jwt.signature.bytes())) {
     ec = make_error_code(TokenErrc::bad_signature);
   }
   if (ec) {
     return std::nullopt;
   }
-  return payload;
+  return std::move(jwt.payload);
 }
 
 Claims verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy) {

@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
+#include "jose/jwt_view.hpp"
 #include "loginid/jwt.hpp"
 #include "test_util.hpp"
 
@@ -317,6 +319,93 @@ TEST_F(Jwt, DecodeDoesNotVerify) {
   EXPECT_EQ(decoded->payload.at("sub"), "x");
   EXPECT_EQ(check_signature(*decoded, pub), TokenErrc::bad_signature);
   EXPECT_EQ(check_claims(decoded->payload, at(kNow)), TokenErrc::expired);
+}
+
+// Each thread keeps the last header it accepted; a different header must get the full checks,
+// and a repeat must give the same answer as the first time.
+TEST_F(Jwt, HeaderCacheNeverLetsADifferentHeaderThrough) {
+  const std::string good = header_with(R"({"alg":"ES256","kid":"k1"})");
+  const std::string other = header_with(R"({"alg":"ES256","kid":"k2"})");
+  const std::string none = header_with(R"({"alg":"none","kid":"k1"})");
+  const std::string crit = header_with(R"({"alg":"ES256","kid":"k1","crit":["x"]})");
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(reason(good), TokenErrc::ok);
+    EXPECT_EQ(decode_jwt(good).header.at("kid"), "k1");
+    EXPECT_EQ(reason(none), TokenErrc::alg_not_allowed);
+    EXPECT_EQ(reason(good), TokenErrc::ok);
+    EXPECT_EQ(reason(crit), TokenErrc::crit_header);
+    EXPECT_EQ(decode_jwt(other).header.at("kid"), "k2");
+    EXPECT_EQ(decode_jwt(good).header.at("kid"), "k1");
+  }
+  // Too long to be kept: checked in full every time, and still right.
+  const std::string long_kid = sign_jwt({{"a", 1}}, key, std::string(600, 'k'));
+  EXPECT_EQ(reason(long_kid), TokenErrc::ok);
+  EXPECT_EQ(decode_jwt(long_kid).header.at("kid"), std::string(600, 'k'));
+  EXPECT_EQ(reason(none), TokenErrc::alg_not_allowed);
+}
+
+TEST_F(Jwt, SignatureOfAnotherLengthDecodesAsIsAndNeverVerifies) {
+  const std::string good = token_with(R"({"sub":"a"})");
+  const auto dot2 = good.rfind('.');
+  const std::string sig = *detail::base64url_decode(good.substr(dot2 + 1));
+  for (const std::string& bad : {sig.substr(0, 63), sig + "x", std::string(1, 'x'), sig + sig}) {
+    const std::string token = good.substr(0, dot2 + 1) + b64(bad);
+    const DecodedJwt decoded = decode_jwt(token);
+    EXPECT_EQ(decoded.signature, bad);
+    EXPECT_EQ(check_signature(decoded, pub), TokenErrc::bad_signature);
+    EXPECT_EQ(reason(token), TokenErrc::bad_signature);
+  }
+}
+
+TEST_F(Jwt, ViewPointsIntoTheTokenAndSharesTheHeader) {
+  const std::string token = sign_jwt({{"sub", "u1"}}, key, "kid-1");
+  detail::JwtView first;
+  detail::JwtView second;
+  TokenErrc why = TokenErrc::ok;
+  ASSERT_TRUE(detail::decode_jwt_view(token, first, why));
+  ASSERT_TRUE(detail::decode_jwt_view(token, second, why));
+  EXPECT_EQ(first.signing_input.data(), token.data());
+  EXPECT_EQ(first.signing_input, token.substr(0, token.rfind('.')));
+  EXPECT_EQ(first.header.get(), second.header.get());  // the header was parsed once
+  EXPECT_EQ(first.header->at("kid"), "kid-1");
+  EXPECT_EQ(first.payload, Claims({{"sub", "u1"}}));
+  EXPECT_TRUE(pub.verify_es256(first.signing_input, first.signature.bytes()));
+  EXPECT_FALSE(detail::decode_jwt_view("a.b", first, why));
+  EXPECT_EQ(why, TokenErrc::malformed);
+}
+
+// The SDK checks claims through ClaimRules: every outcome must match check_claims.
+TEST_F(Jwt, ClaimRulesAgreeWithCheckClaims) {
+  const std::vector<std::string> payloads = {
+      "{}", R"({"exp":1800000000})", R"({"exp":1799999939})", R"({"nbf":1800000061})", R"({"iat":1800000061})",
+      R"({"iat":1799999000})", R"({"aud":"client-1"})", R"({"aud":["x","client-1"]})", R"({"aud":"client-2"})",
+      R"({"aud":1})", R"({"iss":"loginid.io"})", R"({"iss":"evil"})", R"({"iss":["x"]})", R"({"exp":"soon"})",
+      R"({"exp":1800000000,"aud":"client-2","iss":"evil"})"};
+  std::vector<VerifyPolicy> policies(5, at(kNow));
+  policies[1].audience = "client-1";
+  policies[2].issuer = "loginid.io";
+  policies[3].max_age = 300s;
+  policies[3].leeway = 0s;
+  policies[4].require_exp = true;
+  for (const auto& policy : policies) {
+    detail::ClaimRules rules;
+    rules.now = policy.clock();
+    rules.leeway = policy.leeway;
+    rules.max_age = policy.max_age;
+    rules.require_exp = policy.require_exp;
+    if (policy.audience) {
+      rules.audience = *policy.audience;
+    }
+    if (policy.issuer) {
+      rules.issuer = *policy.issuer;
+    }
+    for (const auto& text : payloads) {
+      const Claims payload = Claims::parse(text);
+      const std::error_code expected = check_claims(payload, policy);
+      EXPECT_EQ(detail::claims_reason(payload, rules), static_cast<TokenErrc>(expected.value())) << text;
+    }
+  }
+  EXPECT_EQ(detail::claims_reason(Claims::array(), detail::ClaimRules{}), TokenErrc::not_object);
 }
 
 }  // namespace
