@@ -225,8 +225,7 @@ struct KeyCache::Impl {
     return result;
   }
 
-  KeyLookup find(std::string_view kid_view) const {
-    const auto now = service->now();
+  KeyLookup find(std::string_view kid_view, TimePoint now) const {
     std::shared_future<KeyLookup> pending;
     {
       const std::shared_lock lock(mutex);
@@ -285,7 +284,18 @@ KeyLookup KeyCache::find(std::string_view kid) const noexcept {
     return KeyLookup{std::nullopt, TokenErrc::bad_kid};
   }
   try {
-    return impl_->find(kid);
+    return impl_->find(kid, impl_->service->now());
+  } catch (...) {
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+  }
+}
+
+KeyLookup KeyCache::find(std::string_view kid, TimePoint now) const noexcept {
+  if (!sane_kid(kid)) {
+    return KeyLookup{std::nullopt, TokenErrc::bad_kid};
+  }
+  try {
+    return impl_->find(kid, now);
   } catch (...) {
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }

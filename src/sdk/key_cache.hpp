@@ -41,6 +41,9 @@ class KeyCache {
 
   /// Thread-safe; never throws.
   KeyLookup find(std::string_view kid) const noexcept;
+  /// The same at a time the caller already read from the client's clock (one reading serves a
+  /// whole verification).
+  KeyLookup find(std::string_view kid, std::chrono::system_clock::time_point now) const noexcept;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "jose/jwt_view.hpp"
 #include "jose/tokens.hpp"
 #include "key_cache.hpp"
 #include "token_cache.hpp"
@@ -68,26 +69,34 @@ struct TokenVerifier::Impl {
     }
   }
 
-  [[nodiscard]] VerifyPolicy policy_for(const TokenExpectations& expect) const {
-    const auto& options = service->options();
-    VerifyPolicy policy;
-    policy.audience = expect.audience;
-    policy.leeway = options.leeway;
-    policy.max_age = options.max_token_age;
-    policy.clock = options.clock;
-    return policy;
+  // One reading of the client's clock serves every check of a verification. A throwing injected
+  // clock fails the claim checks, as check_claims reports it.
+  std::error_code read_clock(TimePoint& now) const noexcept {
+    try {
+      now = service->now();
+      return {};
+    } catch (...) {
+      return TokenErrc::bad_claim;
+    }
   }
 
   // Cheap checks that depend on the caller's expectations and the time: run on every token,
-  // cached or not.
-  [[nodiscard]] std::error_code check_expectations(const Claims& payload, const TokenExpectations& expect) const {
-    if (const auto ec = check_claims(payload, policy_for(expect))) {
-      return ec;
+  // cached or not. Nothing is copied: the rules borrow the options and the expectations.
+  [[nodiscard]] std::error_code check_expectations(const Claims& payload, const TokenExpectations& expect,
+                                                   TimePoint now) const {
+    const auto& options = service->options();
+    ClaimRules rules;
+    rules.now = now;
+    rules.leeway = options.leeway;
+    rules.max_age = options.max_token_age;
+    rules.audience = expect.audience;
+    if (const auto why = claims_reason(payload, rules); why != TokenErrc::ok) {
+      return why;
     }
     return check_username(payload, expect);
   }
 
-  [[nodiscard]] KeyLookup key_for(const Claims& header) const {
+  [[nodiscard]] KeyLookup key_for(const Claims& header, TimePoint now) const {
     const auto it = header.find("kid");
     if (it == header.end()) {
       return KeyLookup{std::nullopt, TokenErrc::missing_kid};
@@ -95,40 +104,55 @@ struct TokenVerifier::Impl {
     if (!it->is_string()) {
       return KeyLookup{std::nullopt, TokenErrc::bad_kid};
     }
-    return keys.find(it->get_ref<const std::string&>());
+    return keys.find(it->get_ref<const std::string&>(), now);
+  }
+
+  // The full path: decode, claims, key, signature. The claims on success.
+  std::shared_ptr<const Claims> verify_afresh(std::string_view token, const TokenExpectations& expect,
+                                              std::optional<TimePoint> now, std::error_code& ec) const {
+    JwtView jwt;
+    TokenErrc why = TokenErrc::ok;
+    if (!decode_jwt_view(token, jwt, why)) {
+      ec = why;
+      return nullptr;
+    }
+    if (!now) {
+      now.emplace();
+      if ((ec = read_clock(*now))) {
+        return nullptr;
+      }
+    }
+    if ((ec = check_expectations(jwt.payload, expect, *now))) {
+      return nullptr;
+    }
+    const auto lookup = key_for(*jwt.header, *now);
+    if (!lookup.key) {
+      ec = lookup.error;
+      return nullptr;
+    }
+    if (!lookup.key->verify_es256(jwt.signing_input, jwt.signature.bytes())) {
+      ec = TokenErrc::bad_signature;
+      return nullptr;
+    }
+    return std::make_shared<Claims>(std::move(jwt.payload));
   }
 
   // The claims of a verified token, shared with the verified-token cache when it is on.
   std::shared_ptr<const Claims> verify(std::string_view token, const TokenExpectations& expect,
                                        std::error_code& ec) const {
-    std::optional<TokenDigest> digest;
-    if (verified && token.size() <= kMaxTokenSize) {
-      digest = token_digest(token);
-      if (auto hit = verified->find(*digest, service->now())) {
-        ec = check_expectations(*hit, expect);
-        return ec ? nullptr : std::move(hit);
-      }
+    if (!verified || token.size() > kMaxTokenSize) {
+      return verify_afresh(token, expect, std::nullopt, ec);
     }
-    auto decoded = decode_jwt(token, ec);
-    if (!decoded) {
-      return nullptr;
+    const auto digest = token_digest(token);
+    const auto now = service->now();
+    if (auto hit = verified->find(digest, now)) {
+      ec = check_expectations(*hit, expect, now);
+      return ec ? nullptr : std::move(hit);
     }
-    if ((ec = check_expectations(decoded->payload, expect))) {
-      return nullptr;
-    }
-    const auto lookup = key_for(decoded->header);
-    if (!lookup.key) {
-      ec = lookup.error;
-      return nullptr;
-    }
-    if ((ec = check_signature(*decoded, *lookup.key))) {
-      return nullptr;
-    }
-    std::shared_ptr<const Claims> claims = std::make_shared<Claims>(std::move(decoded->payload));
-    if (digest) {
-      const auto now = service->now();
+    auto claims = verify_afresh(token, expect, now, ec);
+    if (claims) {
       if (const auto expiry = cache_expiry(*claims, now)) {
-        verified->insert(*digest, claims, *expiry, now);
+        verified->insert(digest, claims, *expiry, now);
       }
     }
     return claims;

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+
 #include "jose/base64url.hpp"
 #include "jose/tokens.hpp"
 #include "loginid/jwt.hpp"
@@ -186,6 +190,33 @@ TEST(TokenVerifier, MaxTokenAgeFromOptions) {
   auto claims = h.user_claims();
   claims["iat"] = unix_seconds(h.clock.now()) - 200;
   EXPECT_EQ(h.reason(h.sign(claims)), TokenErrc::too_old);
+}
+
+// One reading of the clock serves a whole verification (claims, key cache), once the key is cached.
+TEST(TokenVerifier, ReadsTheClockOncePerVerification) {
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  Harness h([calls](Options& o) {
+    o.clock = [calls, inner = o.clock] {
+      ++*calls;
+      return inner();
+    };
+  });
+  const auto token = h.sign(h.user_claims());
+  ASSERT_FALSE(h.reason(token, "alice"));  // fetches the key
+  *calls = 0;
+  EXPECT_FALSE(h.reason(token, "alice"));
+  EXPECT_EQ(calls->load(), 1);
+}
+
+// A throwing injected clock fails the claim checks (as check_claims reports it), after the
+// structural checks.
+TEST(TokenVerifier, ThrowingClockIsABadClaim) {
+  Harness h([](Options& o) {
+    o.clock = []() -> std::chrono::system_clock::time_point { throw std::runtime_error("no time"); };
+  });
+  EXPECT_EQ(h.reason(h.sign(h.user_claims())), TokenErrc::bad_claim);
+  EXPECT_EQ(h.reason("not-a-token"), TokenErrc::malformed);
+  EXPECT_EQ(h.transport->count(), 0U);
 }
 
 Claims tx_claims(const Harness& h, std::string_view payload) {
