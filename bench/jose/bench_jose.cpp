@@ -16,8 +16,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <time.h>
-
 #include <array>
 #include <chrono>
 #include <memory>
@@ -25,6 +23,7 @@
 #include <string>
 
 #include "jose/tokens.hpp"
+#include "common/alternating.hpp"
 #include "loginid/jwt.hpp"
 
 namespace {
@@ -210,54 +209,15 @@ void BM_VerifyEs256Only(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// Per-thread CPU time: time spent descheduled on a busy machine is not counted.
-double thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-
-template <class Work>
-double timed_batch(Work& work, int count) {
-  const double start = thread_cpu_ns();
-  for (int i = 0; i < count; ++i) {
-    work();
-  }
-  return thread_cpu_ns() - start;
-}
-
-/// Ours and raw in alternating batches (order flipped each round); counters: both rates and
-/// ratio = ours/raw in operations per second.
-template <class Ours, class Raw>
-void paired(benchmark::State& state, Ours ours, Raw raw) {
-  constexpr int kBatch = 16;
-  double ours_ns = 0;
-  double raw_ns = 0;
-  double items = 0;
-  bool ours_first = true;
-  for (auto _ : state) {
-    if (ours_first) {
-      ours_ns += timed_batch(ours, kBatch);
-      raw_ns += timed_batch(raw, kBatch);
-    } else {
-      raw_ns += timed_batch(raw, kBatch);
-      ours_ns += timed_batch(ours, kBatch);
-    }
-    ours_first = !ours_first;
-    items += kBatch;
-  }
-  state.counters["ours_per_s"] = items / (ours_ns * 1e-9);
-  state.counters["raw_per_s"] = items / (raw_ns * 1e-9);
-  state.counters["ratio"] = raw_ns / ours_ns;
-}
+constexpr int kBatch = 16;  // runs per alternating batch
 
 void BM_PairSign(benchmark::State& state) {
   const Fixture& f = Fixture::get();
   const auto request = f.request();
   auto ctx = ready_ctx(true);
   std::array<unsigned char, 80> sig{};
-  paired(
-      state, [&] { benchmark::DoNotOptimize(loginid::detail::make_service_token(f.key, request)); },
+  loginid::bench::paired(
+      state, kBatch, [&] { benchmark::DoNotOptimize(loginid::detail::make_service_token(f.key, request)); },
       [&] {
         std::size_t len = sig.size();
         benchmark::DoNotOptimize(EVP_PKEY_sign(ctx.get(), sig.data(), &len, kDigest.data(), kDigest.size()));
@@ -289,8 +249,8 @@ void BM_PairVerify(benchmark::State& state) {
     return;
   }
   auto ctx = ready_ctx(false);
-  paired(
-      state, [&] { benchmark::DoNotOptimize(loginid::verify_jwt(token, f.pub, policy, ec)); },
+  loginid::bench::paired(
+      state, kBatch, [&] { benchmark::DoNotOptimize(loginid::verify_jwt(token, f.pub, policy, ec)); },
       [&] { benchmark::DoNotOptimize(EVP_PKEY_verify(ctx.get(), sig.data(), sig_len, kDigest.data(), kDigest.size())); });
 }
 
@@ -303,8 +263,8 @@ void BM_DiagVerifyEs256(benchmark::State& state) {
   std::size_t sig_len = sig.size();
   (void)EVP_PKEY_sign(ready_ctx(true).get(), sig.data(), &sig_len, kDigest.data(), kDigest.size());
   auto ctx = ready_ctx(false);
-  paired(
-      state, [&] { benchmark::DoNotOptimize(f.pub.verify_es256(input, p1363)); },
+  loginid::bench::paired(
+      state, kBatch, [&] { benchmark::DoNotOptimize(f.pub.verify_es256(input, p1363)); },
       [&] { benchmark::DoNotOptimize(EVP_PKEY_verify(ctx.get(), sig.data(), sig_len, kDigest.data(), kDigest.size())); });
 }
 

@@ -9,13 +9,12 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-#include <time.h>
-
 #include <array>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "common/alternating.hpp"
 #include "loginid/client.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
@@ -93,52 +92,13 @@ struct RawEcdsa {
   RawEcdsa& operator=(const RawEcdsa&) = delete;
 };
 
-// Per-thread CPU time: time spent descheduled on a busy machine is not counted.
-double thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-
-template <class Work>
-double timed_batch(Work& work, int count) {
-  const double start = thread_cpu_ns();
-  for (int i = 0; i < count; ++i) {
-    work();
-  }
-  return thread_cpu_ns() - start;
-}
-
-// Ours and raw in alternating small batches inside one benchmark, so both see the same machine
-// state; reports both rates and their ratio (ours/raw) as counters.
-template <class Ours, class Raw>
-void paired(benchmark::State& state, Ours ours, Raw raw) {
-  constexpr int kBatch = 32;
-  double ours_ns = 0;
-  double raw_ns = 0;
-  double items = 0;
-  bool ours_first = true;
-  for (auto _ : state) {
-    if (ours_first) {
-      ours_ns += timed_batch(ours, kBatch);
-      raw_ns += timed_batch(raw, kBatch);
-    } else {
-      raw_ns += timed_batch(raw, kBatch);
-      ours_ns += timed_batch(ours, kBatch);
-    }
-    ours_first = !ours_first;
-    items += kBatch;
-  }
-  state.counters["ours_per_s"] = items / (ours_ns * 1e-9);
-  state.counters["raw_per_s"] = items / (raw_ns * 1e-9);
-  state.counters["ratio"] = raw_ns / ours_ns;
-}
+constexpr int kBatch = 32;  // runs per alternating batch
 
 void BM_PairSign(benchmark::State& state) {
   const auto client = fixture().client(false);
   RawEcdsa raw;
-  paired(
-      state,
+  loginid::bench::paired(
+      state, kBatch,
       [&] { benchmark::DoNotOptimize(client.generate_service_token("users.retrieve", {.username = "alice@example.com"})); },
       [&] {
         std::size_t size = raw.signature.size();
@@ -155,8 +115,8 @@ void BM_PairVerify(benchmark::State& state) {
     return;
   }
   RawEcdsa raw;
-  paired(
-      state, [&] { benchmark::DoNotOptimize(client.verify_token(token, "alice@example.com")); },
+  loginid::bench::paired(
+      state, kBatch, [&] { benchmark::DoNotOptimize(client.verify_token(token, "alice@example.com")); },
       [&] {
         benchmark::DoNotOptimize(
             EVP_PKEY_verify(raw.verify_ctx, raw.signature.data(), raw.signature_size, raw.digest.data(), 32));

@@ -48,6 +48,9 @@ if [ -x "$emulator" ] && [ -x "$get_user_bin" ]; then
   awk -v o="$(get_user_stat median ours_per_s)" -v r="$(get_user_stat median raw_signing_per_s)" \
     -v q="$(get_user_stat median time_ratio_vs_raw_signing)" \
     'BEGIN { printf "get_user vs raw libcurl POST signing its token per call: ours %.0f/s, raw %.0f/s, time ratio %.3f (SDK overhead beyond the ECDSA signature)\n", o, r, q }'
+  awk -v o="$(get_user_stat median ours_presign_off_per_s)" -v r="$(get_user_stat median raw_per_s)" \
+    -v q="$(get_user_stat median time_ratio_presign_off_vs_raw)" \
+    'BEGIN { printf "get_user with Options::presign off (signs inline) vs raw pre-made token: ours %.0f/s, raw %.0f/s, time ratio %.3f\n", o, r, q }'
   echo "connection reuse, new connections after the first call (mean over runs): ours $(get_user_stat mean sdk_new_connections_after_first), raw $(get_user_stat mean raw_new_connections_after_first) (CURLINFO_NUM_CONNECTS)"
 else
   echo "get_user benchmark skipped: build loginid-emulator and bench_sdk_get_user in $build" >&2
