@@ -41,6 +41,7 @@ Status status_of(Errc code) {
     case Errc::code_timeout: return {408, "code_timeout"};
     case Errc::payload_too_large: return {413, "payload_too_large"};
     case Errc::too_many_requests: return {429, "too_many_requests"};
+    case Errc::unsupported_flow: return {400, "unsupported_flow"};
     case Errc::shutting_down: return {503, "shutting_down"};
     case Errc::internal_error: return {500, "internal_error"};
   }
@@ -99,6 +100,9 @@ std::optional<std::string> query(const httplib::Request& req, const char* name) 
   if (!req.has_param(name)) return std::nullopt;
   return req.get_param_value(name);
 }
+
+constexpr const char* kNoDocScan =
+    "AuthID document scan needs a person scanning an ID document, which the emulator does not act out";
 
 template <typename T, typename ToJson>
 nlohmann::json list_json(const std::vector<T>& rows, ToJson to_json) {
@@ -278,6 +282,14 @@ void Server::add_api_routes() {
     auto [user, credentials] = service_.list_credentials(caller, user_ref(body), optional_string(body, "status"));
     write_json(res, 200, {{"user_id", user.id}, {"credentials", list_json(credentials, credential_json)}});
   });
+  // The published Node SDK (@loginid/node-sdk 0.8.3, getCredentials) lists with a GET and the user in
+  // the query; same scope, rules and answer as POST /credentials/list.
+  add_route("GET", "/credentials", [this](const auto& req, auto& res) {
+    auto caller = service_.authenticate(credentials_of(req, nlohmann::json::object()), scoped("credentials.list"));
+    auto [user, credentials] =
+        service_.list_credentials(caller, {query(req, "user_id"), query(req, "username")}, query(req, "status"));
+    write_json(res, 200, {{"user_id", user.id}, {"credentials", list_json(credentials, credential_json)}});
+  });
   add_route("POST", "/credentials/rename", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.rename"));
@@ -306,6 +318,33 @@ void Server::add_api_routes() {
                                                     required_string(body, "publickey"), name);
     write_json(res, 200, auth_json(result));
   });
+  // Real LoginID flows the emulator cannot act out (the published Node SDK calls them): they pass the same
+  // token, scope, user and namespace checks as any call, then answer 400 unsupported_flow, never a 5xx.
+  add_route("POST", "/credentials/fido2/init/force", [this](const auto& req, auto&) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
+    service_.refuse_unsupported_flow(
+        caller, user_ref(body), std::nullopt,
+        "FIDO2 registration needs a browser authenticator, which the emulator does not have; register a credential "
+        "with POST /credentials/publickey or the admin call POST /emulator/users/{user_id}/credentials");
+  });
+  add_route("POST", "/credentials/authid/init", [this](const auto& req, auto&) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
+    service_.refuse_unsupported_flow(caller, user_ref(body), std::nullopt, kNoDocScan);
+  });
+  for (const bool evaluate : {true, false}) {
+    const std::string path = evaluate ? "/credentials/authid/evaluate" : "/credentials/authid/complete";
+    const std::string scope = evaluate ? "credentials.retrieve_sensitive" : "credentials.force_add";
+    add_route("POST", path, [this, evaluate, scope](const auto& req, auto&) {
+      auto body = parse_object(req.body);
+      auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::scoped, scope, {}});
+      auto credential_uuid = required_string(body, "credential_uuid");
+      if (!is_uuid(credential_uuid)) throw ApiError(Errc::bad_request, "credential_uuid: not a UUID");
+      if (!evaluate) (void)optional_bool(body, "activate_credential");  // type-checked like any field
+      service_.refuse_unsupported_flow(caller, user_ref(body), credential_uuid, kNoDocScan);
+    });
+  }
   add_route("POST", "/authenticate/publickey/init", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));

@@ -127,6 +127,13 @@ AuthResult Service::publickey_complete(const Caller& caller, const std::string& 
   return authenticated(user, credential, caller.app, true);
 }
 
+void Service::refuse_unsupported_flow(const Caller& caller, const UserRef& ref,
+                                      const std::optional<std::string>& credential_uuid, const std::string& message) {
+  auto user = resolve_user(caller, ref);
+  if (credential_uuid) owned_credential(user, *credential_uuid);
+  throw ApiError(Errc::unsupported_flow, message);
+}
+
 store::Transaction Service::create_tx(const Caller& caller, const std::string& tx_payload, const std::string& nonce,
                                       const std::optional<std::string>& tx_type,
                                       const std::optional<std::string>& username) {

@@ -20,6 +20,7 @@ enum class Errc {
   code_timeout,
   payload_too_large,
   too_many_requests,
+  unsupported_flow,  ///< a real LoginID flow the emulator cannot act out (it needs a browser or an ID document)
   shutting_down,
   internal_error,
 };

@@ -131,6 +131,13 @@ class Service {
   AuthResult publickey_complete(const Caller& caller, const std::string& username, const std::string& challenge_id,
                                 const std::string& assertion);
 
+  /// A real LoginID flow the emulator cannot act out (FIDO2 force-add, AuthID document scan): the
+  /// user (and credential, when given) are looked up as for any call (400, 404, namespaces), then
+  /// the call is refused with unsupported_flow and `message`.
+  [[noreturn]] void refuse_unsupported_flow(const Caller& caller, const UserRef& user,
+                                            const std::optional<std::string>& credential_uuid,
+                                            const std::string& message);
+
   // transactions
   store::Transaction create_tx(const Caller& caller, const std::string& tx_payload, const std::string& nonce,
                                const std::optional<std::string>& tx_type, const std::optional<std::string>& username);
