@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that loginid-cpp builds, tests and benchmarks with (DESIGN.md,
-# "Dependencies"). Idempotent: when every package is present it prints nothing and touches nothing;
-# `apt-get update` runs only when something is missing. Works as root and, otherwise, through sudo.
+# "Dependencies"), then the pinned npm packages of the Node interop test (tests/interop/node, with
+# `npm ci --ignore-scripts` from its package-lock.json). Idempotent: when everything is present it
+# prints nothing and touches nothing; `apt-get update` runs only when something is missing. Works as
+# root and, otherwise, through sudo (for apt only; npm never runs as another user).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   build-essential cmake pkg-config ccache git
@@ -26,18 +29,39 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null 2>&1; then
-  sudo=(sudo)
-else
-  echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
-  exit 1
+# The Node interop test (published @loginid/node-sdk against the emulator) needs node and npm.
+# Checked by command, not by package: a node from elsewhere (e.g. NodeSource, which bundles npm and
+# conflicts with Debian's npm package) serves as well.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The interop test's npm packages, exactly as package-lock.json pins them (versions and integrity
+# hashes); install scripts never run. Only when node_modules is absent or older than the lock file.
+interop="$root/tests/interop/node"
+if [ ! -f "$interop/node_modules/.package-lock.json" ] ||
+   [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+  echo "install-deps: npm ci in tests/interop/node" >&2
+  if ! (cd "$interop" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
+    # Without them the interop test skips, except in CI (CI=true), where it must run.
+    echo "install-deps: npm ci failed in tests/interop/node" >&2
+    [ "${CI:-}" = "true" ] && exit 1
+  fi
+fi
+exit 0
