@@ -86,18 +86,13 @@ bool audience_contains(const Claims& aud, std::string_view want) {
   return false;
 }
 
-/// A NumericDate claim as a number of seconds; nullopt when absent. `ok` is false when present
-/// but not a finite number.
-std::optional<double> numeric_date(const Claims& payload, const char* name, bool& ok) {
-  const auto it = payload.find(name);
-  if (it == payload.end()) {
-    return std::nullopt;
+/// A NumericDate: a finite number of seconds. False when `value` is not one.
+bool numeric_date(const Claims& value, std::optional<double>& out) {
+  if (!value.is_number() || !std::isfinite(value.get<double>())) {
+    return false;
   }
-  if (!it->is_number() || !std::isfinite(it->get<double>())) {
-    ok = false;
-    return std::nullopt;
-  }
-  return it->get<double>();
+  out = value.get<double>();
+  return true;
 }
 
 /// The registered claims the rules look at, read once.
@@ -109,22 +104,41 @@ struct RegisteredClaims {
   const Claims* iss = nullptr;
 };
 
-/// Types first, so a mistyped claim is reported as such and never skipped as "absent".
+/// Records `value` when `name` is one of the registered claims; false when its type is wrong.
+bool read_member(std::string_view name, const Claims& value, RegisteredClaims& out) {
+  if (name.size() != 3) {
+    return true;
+  }
+  if (name == "exp") {
+    return numeric_date(value, out.exp);
+  }
+  if (name == "nbf") {
+    return numeric_date(value, out.nbf);
+  }
+  if (name == "iat") {
+    return numeric_date(value, out.iat);
+  }
+  if (name == "aud") {
+    out.aud = &value;
+    return is_string_or_string_array(value);
+  }
+  if (name == "iss") {
+    out.iss = &value;
+    return value.is_string();
+  }
+  return true;
+}
+
+/// Types first, so a mistyped claim is reported as such and never skipped as "absent". One walk
+/// over the members: cheaper than a map lookup per registered claim.
 TokenErrc read_registered(const Claims& payload, RegisteredClaims& out) {
   if (!payload.is_object()) {
     return TokenErrc::not_object;
   }
-  bool types_ok = true;
-  out.exp = numeric_date(payload, "exp", types_ok);
-  out.nbf = numeric_date(payload, "nbf", types_ok);
-  out.iat = numeric_date(payload, "iat", types_ok);
-  const auto aud = payload.find("aud");
-  const auto iss = payload.find("iss");
-  out.aud = aud == payload.end() ? nullptr : &*aud;
-  out.iss = iss == payload.end() ? nullptr : &*iss;
-  if (!types_ok || (out.aud != nullptr && !is_string_or_string_array(*out.aud)) ||
-      (out.iss != nullptr && !out.iss->is_string())) {
-    return TokenErrc::bad_claim;
+  for (const auto& [name, value] : payload.get_ref<const Claims::object_t&>()) {
+    if (!read_member(name, value, out)) {
+      return TokenErrc::bad_claim;
+    }
   }
   return TokenErrc::ok;
 }
