@@ -8,6 +8,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace loginid::detail {
 namespace {
@@ -230,7 +231,7 @@ struct KeyCache::Impl {
     {
       const std::shared_lock lock(mutex);
       if (auto hit = cached(kid_view, now)) {
-        return *hit;
+        return std::move(*hit);
       }
       if (const auto it = in_flight.find(kid_view); it != in_flight.end()) {
         if (const auto stale = keys.find(kid_view); stale != keys.end()) {
@@ -248,7 +249,7 @@ struct KeyCache::Impl {
     {
       const std::unique_lock lock(mutex);
       if (auto hit = cached(kid, now)) {
-        return *hit;
+        return std::move(*hit);
       }
       if (const auto it = in_flight.find(kid); it != in_flight.end()) {
         if (const auto stale = keys.find(kid); stale != keys.end()) {
