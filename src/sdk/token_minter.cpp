@@ -1,6 +1,9 @@
 #include "token_minter.hpp"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <system_error>
@@ -22,6 +25,13 @@ std::uint64_t current_fork_generation() {
     ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
   });
   return g_fork_generation.load(std::memory_order_relaxed);
+}
+
+// Signing ahead is background work: it should use a core the caller's threads leave idle while
+// they wait, never delay them (or a service sharing the machine). Lowering one's own priority is
+// always permitted; failing to is harmless.
+void lower_own_priority() noexcept {
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
 }
 
 }  // namespace
@@ -140,6 +150,7 @@ TokenMinter::Entry* TokenMinter::scope_to_fill_locked() {
 }
 
 void TokenMinter::run_worker() {
+  lower_own_priority();
   std::unique_lock lock(mutex_);
   for (;;) {
     Entry* entry = nullptr;
