@@ -189,17 +189,7 @@ TokenErrc policy_reason(const Claims& payload, const VerifyPolicy& policy) {
   if (const auto why = read_registered(payload, claims); why != TokenErrc::ok) {
     return why;
   }
-  detail::ClaimRules rules;
-  rules.now = policy.clock ? policy.clock() : std::chrono::system_clock::now();
-  rules.leeway = policy.leeway;
-  rules.max_age = policy.max_age;
-  rules.require_exp = policy.require_exp;
-  if (policy.audience) {
-    rules.audience = *policy.audience;
-  }
-  if (policy.issuer) {
-    rules.issuer = *policy.issuer;
-  }
+  const auto rules = detail::claim_rules(policy, policy.clock ? policy.clock() : std::chrono::system_clock::now());
   return rules_reason(claims, rules);
 }
 
@@ -315,6 +305,21 @@ bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why) noexc
     why = TokenErrc::bad_json;
     return false;
   }
+}
+
+ClaimRules claim_rules(const VerifyPolicy& policy, std::chrono::system_clock::time_point now) {
+  ClaimRules rules;
+  rules.now = now;
+  rules.leeway = policy.leeway;
+  rules.max_age = policy.max_age;
+  rules.require_exp = policy.require_exp;
+  if (policy.audience) {
+    rules.audience = *policy.audience;
+  }
+  if (policy.issuer) {
+    rules.issuer = *policy.issuer;
+  }
+  return rules;
 }
 
 TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules) {

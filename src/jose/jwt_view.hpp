@@ -56,6 +56,9 @@ struct ClaimRules {
   std::optional<std::string_view> issuer{};
 };
 
+/// The rules `policy` sets, at `now`; audience and issuer point into `policy`.
+ClaimRules claim_rules(const VerifyPolicy& policy, std::chrono::system_clock::time_point now);
+
 /// check_claims against `rules`: the same checks in the same order, ok when all pass.
 TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules);
 

@@ -388,17 +388,7 @@ TEST_F(Jwt, ClaimRulesAgreeWithCheckClaims) {
   policies[3].leeway = 0s;
   policies[4].require_exp = true;
   for (const auto& policy : policies) {
-    detail::ClaimRules rules;
-    rules.now = policy.clock();
-    rules.leeway = policy.leeway;
-    rules.max_age = policy.max_age;
-    rules.require_exp = policy.require_exp;
-    if (policy.audience) {
-      rules.audience = *policy.audience;
-    }
-    if (policy.issuer) {
-      rules.issuer = *policy.issuer;
-    }
+    const detail::ClaimRules rules = detail::claim_rules(policy, policy.clock());
     for (const auto& text : payloads) {
       const Claims payload = Claims::parse(text);
       const std::error_code expected = check_claims(payload, policy);
