@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one example against a fresh loginid-emulator (port 0, temp database), then stops it.
 #   run_with_emulator.sh <loginid-emulator binary> <example binary> [extra example args...]
-# Exits with the example's status (or 2 when the emulator does not come up in 20 s).
+# Exits with the example's status (or 2 when the emulator does not come up in 20 s); prints the
+# emulator's stderr when the example fails. LOGINID_EMULATOR_ARGS: extra emulator flags.
 set -euo pipefail
 emulator_bin=$1; example_bin=$2; shift 2
 
@@ -18,8 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck disable=SC2086  # LOGINID_EMULATOR_ARGS is a list of flags
 "$emulator_bin" --host 127.0.0.1 --port 0 --db "$workdir/db" --credentials-out "$workdir/creds.json" \
-  >"$workdir/stdout.log" 2>"$workdir/stderr.log" &
+  ${LOGINID_EMULATOR_ARGS:-} >"$workdir/stdout.log" 2>"$workdir/stderr.log" &
 emulator_pid=$!
 
 for _ in $(seq 1 200); do  # 200 x 0.1 s
@@ -36,4 +38,7 @@ echo "emulator: $(head -n1 "$workdir/stdout.log")"
 
 status=0
 "$example_bin" "$workdir/creds.json" "$@" || status=$?
+if [[ $status -ne 0 && -s "$workdir/stderr.log" ]]; then
+  echo "---- emulator stderr ----" >&2; cat "$workdir/stderr.log" >&2
+fi
 exit "$status"

@@ -6,9 +6,18 @@
 # `npm ci --ignore-scripts` here). When either is missing it exits 77, which ctest reports as
 # skipped, unless CI=true: then a missing prerequisite is a failure (exit 1).
 set -euo pipefail
-emulator_bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 skip_status=77
+
+# Second stage, called back by examples/run_with_emulator.sh with the fresh emulator's credentials.
+if [[ "${2:-}" == --node-stage ]]; then
+  echo "node $(node --version); @loginid/node-sdk" \
+    "$(node -p 'require(process.argv[1]).version' "$here/node_modules/@loginid/node-sdk/package.json")"
+  # --no-deprecation: the SDK's package.json names a "main" (lib/index.js) that its tarball lacks, so
+  # Node falls back to index.js with a DEP0128 warning on every run; it is the package's, not ours.
+  LOGINID_EMULATOR_CREDENTIALS=$1 exec node --no-deprecation "$here/interop.test.js"
+fi
+emulator_bin=$1
 
 missing() {
   echo "interop (node): $*" >&2
@@ -23,42 +32,6 @@ command -v node >/dev/null 2>&1 || missing "node is not installed (apt-get insta
 [[ -f "$here/node_modules/@loginid/node-sdk/LoginIdManagement.js" ]] ||
   missing "the Node SDK is not installed in $here/node_modules (cd $here && npm ci --ignore-scripts)"
 
-workdir=$(mktemp -d "${TMPDIR:-/tmp}/loginid-interop.XXXXXX")
-emulator_pid=""
-cleanup() {
-  if [[ -n "$emulator_pid" ]]; then
-    kill -TERM "$emulator_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$emulator_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-
 # A short --wait-timeout: a wait_code that is never answered fails the test in seconds, not 30 s.
-"$emulator_bin" --host 127.0.0.1 --port 0 --db "$workdir/db" --credentials-out "$workdir/creds.json" \
-  --wait-timeout 5 --log-level error >"$workdir/stdout.log" 2>"$workdir/stderr.log" &
-emulator_pid=$!
-
-for _ in $(seq 1 200); do  # 200 x 0.1 s
-  if grep -q '^listening on http://' "$workdir/stdout.log" 2>/dev/null; then break; fi
-  if ! kill -0 "$emulator_pid" 2>/dev/null; then
-    echo "loginid-emulator exited early:" >&2; cat "$workdir/stderr.log" >&2; exit 2
-  fi
-  sleep 0.1
-done
-if ! grep -q '^listening on http://' "$workdir/stdout.log"; then
-  echo "loginid-emulator did not start within 20 s" >&2; cat "$workdir/stderr.log" >&2; exit 2
-fi
-echo "emulator: $(head -n1 "$workdir/stdout.log"); node $(node --version); @loginid/node-sdk" \
-  "$(node -p 'require(process.argv[1]).version' "$here/node_modules/@loginid/node-sdk/package.json")"
-
-status=0
-# --no-deprecation: the SDK's package.json names a "main" (lib/index.js) that its tarball lacks, so
-# Node falls back to index.js with a DEP0128 warning on every run; it is the package's, not ours.
-LOGINID_EMULATOR_CREDENTIALS="$workdir/creds.json" node --no-deprecation "$here/interop.test.js" || status=$?
-if [[ $status -ne 0 && -s "$workdir/stderr.log" ]]; then
-  echo "---- emulator stderr ----" >&2; cat "$workdir/stderr.log" >&2
-fi
-exit "$status"
+LOGINID_EMULATOR_ARGS="--wait-timeout 5 --log-level error" \
+  exec "$here/../../../examples/run_with_emulator.sh" "$emulator_bin" "$here/run_interop.sh" --node-stage
