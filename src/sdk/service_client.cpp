@@ -113,6 +113,10 @@ std::string kind_name(TransportError::Kind kind) {
   return "unknown";
 }
 
+std::string attempt_tag(int attempt, int max_attempts) {
+  return " (attempt " + std::to_string(attempt) + "/" + std::to_string(max_attempts) + ")";
+}
+
 }  // namespace
 
 struct ServiceClient::State {
@@ -209,12 +213,13 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
       failure = e;
     }
     outcome.now = now();
-    const std::string tag = " (attempt " + std::to_string(attempt) + "/" + std::to_string(max_attempts) + ")";
     if (response) {
       const auto request_id = request_id_of(*response);
-      log(response->status < 400 ? LogLevel::debug : LogLevel::warning,
-          what + " -> " + std::to_string(response->status) + tag +
-              (request_id.empty() ? "" : " request id " + request_id));
+      if (state_->options.log) {  // the line is built only for a sink: this is every call's path
+        log(response->status < 400 ? LogLevel::debug : LogLevel::warning,
+            what + " -> " + std::to_string(response->status) + attempt_tag(attempt, max_attempts) +
+                (request_id.empty() ? "" : " request id " + request_id));
+      }
       if (response->status >= 200 && response->status < 300) {
         auto json = parse_success_body(response->body);
         return ApiResponse{response->status, std::move(response->body), std::move(json), request_id,
@@ -223,7 +228,8 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
       outcome.status = response->status;
       outcome.retry_after = response->header("Retry-After");
     } else {
-      log(LogLevel::warning, what + " failed: " + kind_name(failure->kind()) + ": " + failure->what() + tag);
+      log(LogLevel::warning, what + " failed: " + kind_name(failure->kind()) + ": " + failure->what() +
+                                 attempt_tag(attempt, max_attempts));
       outcome.transport_error = failure->kind();
     }
 
