@@ -22,12 +22,17 @@ const PrivateKey& ClientState::require_key(std::string_view operation) const {
   return *key;
 }
 
+// The message is built only when it is needed: this runs on every signed call.
+const PrivateKey& ClientState::require_scoped_key(std::string_view scope) const {
+  return key ? *key : require_key("a call with scope " + std::string(scope));
+}
+
 std::string ClientState::service_token(std::string_view scope) const {
   ServiceTokenRequest request{};
   request.client_id = client_id;
   request.scope = scope;
   request.now = service->now();
-  return make_service_token(require_key("a call with scope " + std::string(scope)), request);
+  return make_service_token(require_scoped_key(scope), request);
 }
 
 std::string ClientState::request_token(std::string_view scope) const {
@@ -40,7 +45,7 @@ ApiResponse ClientState::call_scoped(std::string method, std::string path, std::
   call.method = std::move(method);
   call.path = std::move(path);
   call.body = std::move(body);
-  (void)require_key("a call with scope " + std::string(scope));  // refused before anything is sent
+  (void)require_scoped_key(scope);  // refused before anything is sent
   // A fresh service token per attempt: its nonce is single use, so a retry must not replay it.
   call.make_bearer = [this, scope = std::string(scope)] { return request_token(scope); };
   call.idempotency = idempotency;

@@ -30,6 +30,8 @@ struct ClientState {
 
   /// The private key, or InvalidArgument saying that `operation` needs one.
   [[nodiscard]] const PrivateKey& require_key(std::string_view operation) const;
+  /// require_key for a call with service-token scope `scope`.
+  [[nodiscard]] const PrivateKey& require_scoped_key(std::string_view scope) const;
 
   /// A fresh service token for `scope` (random nonce, iat = now), signed now.
   [[nodiscard]] std::string service_token(std::string_view scope) const;
