@@ -182,8 +182,10 @@ std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenE
     return std::nullopt;
   }
   try {
-    if (claims.use_count() == 1) {
-      // Nobody else holds it (no cache): made non-const by Impl::verify, so it may be moved from.
+    if (!impl_->verified) {
+      // Without the verified-token cache the claims were made for this call alone (non-const, in
+      // verify_afresh), so they may be moved from. With it they may be shared with other threads:
+      // a use_count() of 1 would not order their reads before this write (TSan found that).
       return std::move(const_cast<Claims&>(*claims));
     }
     return *claims;
