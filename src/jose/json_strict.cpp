@@ -400,4 +400,16 @@ std::optional<nlohmann::json> parse_json_object_strict(std::string_view text, Js
   return value;
 }
 
+std::string describe(JsonProblem problem) {
+  switch (problem) {
+    case JsonProblem::none: return "valid JSON";
+    case JsonProblem::syntax: return "not valid JSON (or not UTF-8)";
+    case JsonProblem::too_deep:
+      return "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (the limit)";
+    case JsonProblem::duplicate_key: return "a JSON object repeats a member name";
+    case JsonProblem::not_object: return "not a JSON object";
+  }
+  return "not valid JSON";
+}
+
 }  // namespace loginid::detail

@@ -470,7 +470,8 @@ PublicKey PublicKey::from_jwk(std::string_view jwk_json) {
   if (!jwk) {
     key_error("public key", problem == detail::JsonProblem::duplicate_key ? "JWK repeats a member name"
                             : problem == detail::JsonProblem::not_object  ? "JWK is not a JSON object"
-                                                                          : "JWK is not valid JSON");
+                            : problem == detail::JsonProblem::too_deep    ? "JWK is " + detail::describe(problem)
+                                                                          : std::string("JWK is not valid JSON"));
   }
   return from_jwk(*jwk);
 }

@@ -75,6 +75,32 @@ TEST(JsonStrict, BoundsTheNestingDepth) {
   EXPECT_EQ(problem_of(nested(100000)), JsonProblem::too_deep);
 }
 
+TEST(JsonStrict, BoundsTheDepthOfAnyTopLevelValueAndStopsAtTheFirstLevelTooMany) {
+  // Issue 15: 200,000 nested arrays (what crashed the SDK through a recursive copy) are refused
+  // while parsed, for arrays and objects alike, at the top level of parse_json_strict too.
+  JsonProblem problem{};
+  EXPECT_FALSE(parse_json_strict(std::string(200'000, '[') + std::string(200'000, ']'), problem));
+  EXPECT_EQ(problem, JsonProblem::too_deep);
+  // Unterminated: the depth is what is reported, the parse never reads to the end.
+  EXPECT_FALSE(parse_json_strict(std::string(200'000, '['), problem));
+  EXPECT_EQ(problem, JsonProblem::too_deep);
+  std::string objects;
+  for (int i = 0; i < 100'000; ++i) objects += "{\"a\":";
+  EXPECT_FALSE(parse_json_strict(objects + "1" + std::string(100'000, '}'), problem));
+  EXPECT_EQ(problem, JsonProblem::too_deep);
+  EXPECT_TRUE(parse_json_strict(std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']'), problem));
+  EXPECT_EQ(problem, JsonProblem::none);
+  EXPECT_FALSE(parse_json_strict(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'), problem));
+  EXPECT_EQ(problem, JsonProblem::too_deep);
+}
+
+TEST(JsonStrict, DescribeNamesTheLimit) {
+  EXPECT_EQ(describe(JsonProblem::too_deep), "JSON nested deeper than 64 levels (the limit)");
+  EXPECT_EQ(describe(JsonProblem::syntax), "not valid JSON (or not UTF-8)");
+  EXPECT_EQ(describe(JsonProblem::duplicate_key), "a JSON object repeats a member name");
+  EXPECT_EQ(describe(JsonProblem::not_object), "not a JSON object");
+}
+
 TEST(JsonStrict, AgreesWithNlohmannOnValidDocuments) {
   // Differential check: where both accept, both must build the same value.
   for (const char* text : {

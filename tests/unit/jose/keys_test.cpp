@@ -259,6 +259,8 @@ TEST(Keys, JwkTextMustBeStrictJson) {
   const std::string duplicated = R"({"kty":"EC","kty":"EC",)" + text.substr(1);
   expect_key_error([&] { (void)PublicKey::from_jwk(std::string_view(duplicated)); }, "JWK repeats a member name");
   expect_key_error([&] { (void)PublicKey::from_jwk(std::string_view("[1]")); }, "JWK is not a JSON object");
+  const std::string deep = R"({"kty":"EC","x5c":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  expect_key_error([&] { (void)PublicKey::from_jwk(std::string_view(deep)); }, "JWK is JSON nested deeper than 64 levels");
 }
 
 /// The private JWK of an OpenSSL key, built from its PKCS#8 by way of our own parser's public JWK
