@@ -8,6 +8,7 @@
 #include "cli/app.hpp"
 #include "cli/cli_error.hpp"
 #include "cli/io.hpp"
+#include "jose/json_strict.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 
@@ -33,10 +34,13 @@ struct SignOptions {
 
 Claims parse_claims(const std::string& arg) {
   const std::string text = arg == "-" ? read_arg_or_stdin(arg, "claims") : arg;
-  auto claims = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (claims.is_discarded()) fail_usage("--claims is not valid JSON");
-  if (!claims.is_object()) fail_usage("--claims must be a JSON object, e.g. '{\"sub\":\"alice\"}'");
-  return claims;
+  detail::JsonProblem problem{};
+  auto claims = detail::parse_json_object_strict(text, problem);
+  if (problem == detail::JsonProblem::not_object) {
+    fail_usage("--claims must be a JSON object, e.g. '{\"sub\":\"alice\"}'");
+  }
+  if (!claims) fail_usage("--claims: " + detail::describe(problem));
+  return std::move(*claims);
 }
 
 void run_sign(const SignOptions& opts, Context& ctx) {

@@ -8,6 +8,7 @@
 
 #include "cli/cli_error.hpp"
 #include "cli/io.hpp"
+#include "jose/json_strict.hpp"
 
 namespace loginid::cli {
 namespace {
@@ -114,9 +115,11 @@ Credentials load_credentials(const ConfigFlags& flags, const EnvLookup& env, std
 
   std::string text = read_file(path, "emulator credentials file");
   if (auto w = permission_warning(path, "emulator credentials file")) warnings.push_back(*w);
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  detail::JsonProblem problem{};
+  auto parsed = detail::parse_json_object_strict(text, problem);
   cleanse(text);
-  if (!doc.is_object()) fail_usage("emulator credentials file " + path + " is not a JSON object");
+  if (!parsed) fail_usage("emulator credentials file " + path + ": " + detail::describe(problem));
+  auto& doc = *parsed;
   if (!doc.contains(app) || !doc.at(app).is_object())
     fail_usage("emulator credentials file " + path + " has no \"" + app + "\" object");
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "config.hpp"
+#include "jose/json_strict.hpp"
 #include "retry_policy.hpp"
 
 namespace loginid::detail {
@@ -57,11 +58,18 @@ std::string request_id_of(const HttpResponse& response) {
 }
 
 Error http_error(const HttpResponse& response) {
-  const auto body = nlohmann::json::parse(response.body, nullptr, false);
+  JsonProblem problem{};
+  const auto parsed = parse_json_strict(response.body, problem);
+  if (problem == JsonProblem::too_deep) {
+    return Error(response.status, "bad_response",
+                 "HTTP " + std::to_string(response.status) + ": the body is " + describe(problem),
+                 request_id_of(response));
+  }
   // An error body without a usable code is not the service's error shape: it is reported as
   // unknown_error with the text, so a caller never sees an empty code or message (found by fuzzing).
-  if (body.is_object() && body.contains("code") && body["code"].is_string() &&
-      !body["code"].get_ref<const std::string&>().empty()) {
+  if (parsed && parsed->is_object() && parsed->contains("code") && (*parsed)["code"].is_string() &&
+      !(*parsed)["code"].get_ref<const std::string&>().empty()) {
+    const auto& body = *parsed;
     std::string message = body.contains("message") && body["message"].is_string()
                               ? body["message"].get<std::string>()
                               : std::string();
@@ -95,12 +103,22 @@ std::string serialize_body(const std::optional<nlohmann::json>& body) {
   }
 }
 
-nlohmann::json parse_success_body(const std::string& body) {
-  if (body.empty()) {
+// A 2xx body that is not JSON at all (a PEM key from /certs, an empty 204) is null: the caller's
+// shape check names what it expected. JSON nested too deep or repeating a member is refused here,
+// while it is parsed, before anything recursive (a copy into the result, a dump) can touch it.
+nlohmann::json parse_success_body(const HttpResponse& response, const std::string& request_id) {
+  if (response.body.empty()) {
     return nullptr;
   }
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  return json.is_discarded() ? nlohmann::json(nullptr) : json;
+  JsonProblem problem{};
+  auto json = parse_json_strict(response.body, problem);
+  if (json) {
+    return std::move(*json);
+  }
+  if (problem == JsonProblem::syntax) {
+    return nullptr;
+  }
+  throw Error(response.status, "bad_response", "response: " + describe(problem), request_id);
 }
 
 std::string kind_name(TransportError::Kind kind) {
@@ -221,7 +239,7 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
                 (request_id.empty() ? "" : " request id " + request_id));
       }
       if (response->status >= 200 && response->status < 300) {
-        auto json = parse_success_body(response->body);
+        auto json = parse_success_body(*response, request_id);
         return ApiResponse{response->status, std::move(response->body), std::move(json), request_id,
                            std::move(response->headers)};
       }

@@ -1,6 +1,7 @@
 #include "emulator/http/json_input.hpp"
 
 #include "emulator/service/errors.hpp"
+#include "jose/json_strict.hpp"
 
 namespace loginid::detail::emulator::http {
 namespace {
@@ -20,10 +21,11 @@ nlohmann::json parse_object(const std::string& body, bool empty_ok) {
     if (empty_ok) return nlohmann::json::object();
     bad("request body: missing (a JSON object is required)");
   }
-  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) bad("request body: not valid JSON (or not UTF-8)");
-  if (!parsed.is_object()) bad("request body: must be a JSON object");
-  return parsed;
+  JsonProblem problem{};
+  auto parsed = parse_json_object_strict(body, problem);
+  if (problem == JsonProblem::not_object) bad("request body: must be a JSON object");
+  if (!parsed) bad("request body: " + describe(problem));
+  return std::move(*parsed);
 }
 
 std::string required_string(const nlohmann::json& object, const char* name, const std::string& prefix) {

@@ -8,7 +8,9 @@
 
 namespace loginid::detail::emulator::http {
 
-/// The body as a JSON object. Malformed JSON, invalid UTF-8 or a non-object -> 400 bad_request.
+/// The body as a JSON object, read by the JOSE core's strict reader (depth-bounded while parsing).
+/// Malformed JSON, invalid UTF-8, nesting deeper than kMaxJsonDepth, a repeated member name or a
+/// non-object -> 400 bad_request.
 /// An empty body is an empty object when `empty_ok`.
 nlohmann::json parse_object(const std::string& body, bool empty_ok = false);
 

@@ -50,6 +50,17 @@ std::vector<BadInput> cases() {
       {"empty_body", "POST", "/manage/users", "", "users.create", 400, "bad_request", "body"},
       {"invalid_utf8", "POST", "/manage/users", "{\"username\":\"a\xff\xfe\"}", "users.create", 400, "bad_request",
        "UTF-8"},
+      // Issue 15: nesting is bounded while the body is parsed (64 levels), here 10,000 levels of
+      // arrays and of objects inside the 64 KiB body cap; a repeated member is refused, not "last wins".
+      {"nested_arrays_10000", "POST", "/manage/users", "{\"username\":" + std::string(10'000, '[') +
+       std::string(10'000, ']') + "}", "users.create", 400, "bad_request", "nested deeper than 64 levels"},
+      {"nested_objects_10000", "POST", "/manage/users", [] {
+         std::string body;
+         for (int i = 0; i < 10'000; ++i) body += "{\"a\":";
+         return body + "1" + std::string(10'000, '}');
+       }(), "users.create", 400, "bad_request", "nested deeper than 64 levels"},
+      {"duplicate_member", "POST", "/manage/users", R"({"username":"bob","username":"eve"})", "users.create", 400,
+       "bad_request", "repeats a member name"},
       {"username_missing", "POST", "/manage/users", "{}", "users.create", 400, "bad_request", "username"},
       {"username_wrong_type", "POST", "/manage/users", R"({"username":42})", "users.create", 400, "bad_request",
        "username"},
