@@ -41,6 +41,11 @@ Status status_of(Errc code) {
     case Errc::code_timeout: return {408, "code_timeout"};
     case Errc::payload_too_large: return {413, "payload_too_large"};
     case Errc::too_many_requests: return {429, "too_many_requests"};
+    case Errc::password_mismatch: return {400, "password_mismatch"};
+    case Errc::password_too_weak: return {400, "password_too_weak"};
+    case Errc::credential_invalid: return {401, "credential_invalid"};
+    case Errc::challenge_invalid: return {400, "challenge_invalid"};
+    case Errc::not_implemented: return {501, "not_implemented"};
     case Errc::unsupported_flow: return {400, "unsupported_flow"};
     case Errc::shutting_down: return {503, "shutting_down"};
     case Errc::internal_error: return {500, "internal_error"};
@@ -85,6 +90,9 @@ CallerCredentials credentials_of(const httplib::Request& req, const nlohmann::js
 }
 
 ScopeRule scoped(const char* scope) { return {ScopeRule::Kind::scoped, scope, {}}; }
+
+/// A complete call (API.md "complete calls"): no service token; an Authorization header is ignored.
+ScopeRule no_token() { return {ScopeRule::Kind::none, {}, {}}; }
 
 UserRef user_ref(const nlohmann::json& body) {
   return {optional_string(body, "user_id"), optional_string(body, "username")};
@@ -351,11 +359,11 @@ void Server::add_api_routes() {
     auto challenge = service_.publickey_init(caller, required_string(body, "username"),
                                              required_string(body, "publickey"),
                                              required_string(body, "publickey_alg"));
-    write_json(res, 200, {{"challenge_id", challenge.id}, {"challenge", challenge.challenge}});
+    write_json(res, 200, {{"challenge_id", challenge.id}, {"server_nonce", challenge.challenge}});
   });
   add_route("POST", "/authenticate/publickey/complete", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
-    auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
     auto result = service_.publickey_complete(caller, required_string(body, "username"),
                                               required_string(body, "challenge_id"),
                                               required_string(body, "assertion"));

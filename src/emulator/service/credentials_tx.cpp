@@ -104,26 +104,34 @@ AuthResult Service::publickey_complete(const Caller& caller, const std::string& 
   if (!is_uuid(challenge_id)) throw ApiError(Errc::bad_request, "challenge_id: not a UUID");
   auto challenge = store_.find_challenge(lowercase_ascii(challenge_id));
   if (!challenge || challenge->client_id != caller.app.client_id) {
-    throw ApiError(Errc::not_found, "challenge not found");
+    throw ApiError(Errc::challenge_invalid, "challenge_id: unknown or already used challenge");
   }
   auto user = user_by_username(caller.app.namespace_id, username);
-  if (user.id != challenge->user_id) throw ApiError(Errc::not_found, "challenge not found");
-  if (now_ms() > challenge->expires_at) throw ApiError(Errc::code_expired, "challenge has expired");
+  if (user.id != challenge->user_id) {
+    throw ApiError(Errc::challenge_invalid, "challenge_id: unknown or already used challenge");
+  }
+  if (now_ms() > challenge->expires_at) throw ApiError(Errc::challenge_invalid, "challenge_id: the challenge has expired");
   require_active(user);
   auto credential = store_.find_credential(challenge->credential_uuid);
-  if (!credential || credential->status != "active" || !credential->public_key_pem) credential_not_found();
+  if (!credential || credential->status != "active" || !credential->public_key_pem) {
+    throw ApiError(Errc::credential_invalid, "the challenge's credential is no longer active");
+  }
 
   std::error_code ec;
   auto decoded = decode_jwt(assertion, ec);
-  if (!decoded) throw ApiError(Errc::unauthorized, "assertion rejected: " + ec.message());
+  if (!decoded) throw ApiError(Errc::credential_invalid, "assertion rejected: " + ec.message());
   if (check_signature(*decoded, PublicKey::from_pem(*credential->public_key_pem))) {
-    throw ApiError(Errc::unauthorized, "assertion signature does not verify with the credential's key");
+    throw ApiError(Errc::credential_invalid, "assertion signature does not verify with the credential's key");
   }
-  auto signed_challenge = decoded->payload.find("challenge");
-  if (signed_challenge == decoded->payload.end() || *signed_challenge != challenge->challenge) {
-    throw ApiError(Errc::unauthorized, "assertion does not sign this challenge");
+  // API.md: the server nonce is signed as `server_nonce` (published SDKs); `challenge` is accepted too.
+  auto signed_nonce = decoded->payload.find("server_nonce");
+  if (signed_nonce == decoded->payload.end()) signed_nonce = decoded->payload.find("challenge");
+  if (signed_nonce == decoded->payload.end() || *signed_nonce != challenge->challenge) {
+    throw ApiError(Errc::credential_invalid, "assertion does not sign this challenge's server_nonce");
   }
-  if (!store_.delete_challenge(challenge->id)) throw ApiError(Errc::not_found, "challenge not found");
+  if (!store_.delete_challenge(challenge->id)) {
+    throw ApiError(Errc::challenge_invalid, "challenge_id: unknown or already used challenge");
+  }
   return authenticated(user, credential, caller.app, true);
 }
 

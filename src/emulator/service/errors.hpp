@@ -20,6 +20,11 @@ enum class Errc {
   code_timeout,
   payload_too_large,
   too_many_requests,
+  password_mismatch,   ///< register_password: the confirmation differs
+  password_too_weak,   ///< register_password: under the policy (the message names the rule)
+  credential_invalid,  ///< a wrong password, or an assertion that does not verify (the message says which check)
+  challenge_invalid,   ///< an unknown, used or expired challenge / challenge id
+  not_implemented,     ///< a real-service feature the emulator does not emulate (document scan)
   unsupported_flow,  ///< a real LoginID flow the emulator cannot act out (it needs a browser or an ID document)
   shutting_down,
   internal_error,

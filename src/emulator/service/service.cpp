@@ -112,8 +112,9 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
     unauthorized("X-Client-ID header and body client_id name different applications");
   }
   const auto client_id = credentials.client_id_header ? credentials.client_id_header : credentials.body_client_id;
-  if (!credentials.authorization) {
-    if (rule.kind != ScopeRule::Kind::optional) {
+  const bool token_ignored = rule.kind == ScopeRule::Kind::none;
+  if (!credentials.authorization || token_ignored) {
+    if (!token_ignored && rule.kind != ScopeRule::Kind::optional) {
       unauthorized("missing Authorization header (a Bearer service token is required)");
     }
     if (!client_id) throw ApiError(Errc::bad_request, "client_id: missing");
@@ -166,6 +167,7 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
       break;
     }
     case ScopeRule::Kind::optional:
+    case ScopeRule::Kind::none:  // returned above, before the header is read
       break;
   }
 

@@ -36,6 +36,11 @@ struct ScopeRule {
   enum class Kind {
     scoped,     ///< a token with `type` == scope is required
     optional,   ///< no token is fine; a token, when sent, must be valid (any scope)
+    /// No token is needed and the Authorization header is ignored entirely (API.md "complete
+    /// calls"): the single-use challenge binds the call, and published SDKs send none there, or a
+    /// token whose `type` is null, or a stale one. Only the application (X-Client-ID or the body's
+    /// client_id) is looked up.
+    none,
     tx_create,  ///< a tx auth token (`type` or `scope` == "tx.create") whose payload_hash matches
   };
   Kind kind = Kind::scoped;

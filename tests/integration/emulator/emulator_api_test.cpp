@@ -293,24 +293,40 @@ TEST_F(EmulatorApi, PublicKeyCredentialAndAuthentication) {
                             {{"username", "heidi"}, {"publickey", pem}, {"publickey_alg", "ES256"}}, client.web(),
                             "auth.login");
   ASSERT_EQ(init.status, 200) << init.body;
-  EXPECT_EQ(keys_of(init.json), (std::set<std::string>{"challenge_id", "challenge"}));
+  EXPECT_EQ(keys_of(init.json), (std::set<std::string>{"challenge_id", "server_nonce"}));
   const auto challenge_id = init.json["challenge_id"].get<std::string>();
-  const auto challenge = init.json["challenge"].get<std::string>();
+  const auto server_nonce = init.json["server_nonce"].get<std::string>();
 
-  auto complete = [&](const PrivateKey& signer) {
-    return client.scoped("POST", "/authenticate/publickey/complete",
-                         {{"username", "heidi"},
-                          {"challenge_id", challenge_id},
-                          {"assertion", sign_jwt({{"challenge", challenge}}, signer)}},
-                         client.web(), "auth.login");
+  auto complete = [&](const PrivateKey& signer, const std::string& claim = "server_nonce",
+                      const std::string& signed_nonce = {}) {
+    return client.send("POST", "/authenticate/publickey/complete",
+                       nlohmann::json{{"client_id", client.web().client_id},
+                                      {"username", "heidi"},
+                                      {"challenge_id", challenge_id},
+                                      {"assertion", sign_jwt({{claim, signed_nonce.empty() ? server_nonce : signed_nonce}},
+                                                             signer)}});
   };
-  expect_error(complete(PrivateKey::generate()), 401, "unauthorized");  // not the credential's key
+  expect_error(complete(PrivateKey::generate()), 401, "credential_invalid");  // not the credential's key
+  expect_error(complete(key, "server_nonce", server_nonce + "x"), 401, "credential_invalid");  // another nonce
+  expect_error(complete(key, "nonce"), 401, "credential_invalid");  // the nonce under no known claim
   auto done = complete(key);
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.json["credential"]["uuid"], added.json["credential"]["uuid"]);
   auto claims = verify_with_certs(client, done.json.at("jwt").get<std::string>(), client.web().client_id);
   EXPECT_EQ(claims["udata"], "heidi");
-  expect_error(complete(key), 404, "not_found");  // a challenge is single use
+  expect_error(complete(key), 400, "challenge_invalid");  // a challenge is single use
+
+  // The assertion may carry the nonce as `challenge` too (older SDKs).
+  auto again = client.scoped("POST", "/authenticate/publickey/init",
+                             {{"username", "heidi"}, {"publickey", pem}, {"publickey_alg", "ES256"}}, client.web(),
+                             "auth.login");
+  ASSERT_EQ(again.status, 200) << again.body;
+  auto older = client.send("POST", "/authenticate/publickey/complete",
+                           nlohmann::json{{"client_id", client.web().client_id},
+                                          {"username", "heidi"},
+                                          {"challenge_id", again.json["challenge_id"]},
+                                          {"assertion", sign_jwt({{"challenge", again.json["server_nonce"]}}, key)}});
+  EXPECT_EQ(older.status, 200) << older.body;
 }
 
 TEST_F(EmulatorApi, AdminApiManagesNamespacesApplicationsAndKeys) {

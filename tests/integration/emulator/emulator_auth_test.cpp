@@ -124,6 +124,59 @@ TEST_F(EmulatorAuth, WaitAcceptsNoTokenOrAnyValidTokenButNotABadOne) {
   EXPECT_EQ(client.send("POST", "/authenticate/code/wait", wait_body(code2)).status, 200);
 }
 
+TEST_F(EmulatorAuth, CompleteCallsIgnoreTheAuthorizationHeader) {
+  // API.md "complete calls": published SDKs send no token there, or one whose type is null, or a
+  // stale one. Whatever the header holds, the single-use challenge alone decides.
+  const auto web = client.web();
+  client.create_user("pat");
+  const auto key = PrivateKey::generate();
+  const auto pem = key.public_key().to_pem();
+  ASSERT_EQ(client.scoped("POST", "/credentials/publickey", {{"username", "pat"}, {"publickey_alg", "ES256"}, {"publickey", pem}},
+                          client.management(), "credentials.force_add")
+                .status,
+            200);
+  auto complete_body = [&] {
+    auto init = client.scoped("POST", "/authenticate/publickey/init",
+                              {{"username", "pat"}, {"publickey", pem}, {"publickey_alg", "ES256"}}, web, "auth.login");
+    EXPECT_EQ(init.status, 200) << init.body;
+    return nlohmann::json{{"client_id", web.client_id},
+                          {"username", "pat"},
+                          {"challenge_id", init.json.value("challenge_id", "")},
+                          {"assertion", sign_jwt({{"server_nonce", init.json.value("server_nonce", "")}}, key)}};
+  };
+  auto null_type = detail::service_token_claims(
+      {.client_id = web.client_id, .scope = "auth.login", .now = std::chrono::system_clock::now()});
+  null_type["type"] = nullptr;
+  const auto used = EmulatorClient::token(web, "auth.login");
+  ASSERT_EQ(client.with_token("POST", "/authenticate/publickey/init",
+                              {{"username", "pat"}, {"publickey", pem}, {"publickey_alg", "ES256"}}, web, used)
+                .status,
+            200);  // its nonce is now spent
+  const std::vector<httplib::Headers> headers = {
+      {},
+      {{"X-Client-ID", web.client_id}},
+      {{"Authorization", "Bearer garbage.token.here"}},
+      {{"Authorization", "Basic abc"}},
+      {{"Authorization", "Bearer " + sign_jwt(null_type, web.key)}, {"X-Client-ID", web.client_id}},
+      {{"Authorization", "Bearer " + EmulatorClient::token(web, "auth.login", std::nullopt, std::chrono::hours(-2))}},
+      {{"Authorization", "Bearer " + used}},
+      {{"Authorization", "Bearer " + EmulatorClient::token(App{web.client_id, PrivateKey::generate()}, "auth.login")}},
+      {{"Authorization", "Bearer " + EmulatorClient::token(client.management(), "users.delete")}},
+  };
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    auto done = client.send("POST", "/authenticate/publickey/complete", complete_body(), headers[i]);
+    ASSERT_EQ(done.status, 200) << "header set " << i << ": " << done.body;
+    verify_with_certs(client, done.json.at("jwt").get<std::string>(), web.client_id);
+  }
+  // The application is still looked up: unknown or missing client ids are refused.
+  auto unknown = complete_body();
+  unknown["client_id"] = "no-such-client";
+  expect_error(client.send("POST", "/authenticate/publickey/complete", unknown), 401, "unauthorized");
+  auto anonymous = complete_body();
+  anonymous.erase("client_id");
+  expect_error(client.send("POST", "/authenticate/publickey/complete", anonymous), 400, "bad_request");
+}
+
 TEST_F(EmulatorAuth, TxCreateChecksTheTxTokenAndPayloadHash) {
   const auto web = client.web();
   auto body = nlohmann::json{{"client_id", web.client_id}, {"tx_payload", "pay 1"}, {"nonce", "n1"}};
