@@ -22,7 +22,7 @@ int main(int argc, char** argv) try {
   steps.check(!cred_id.empty(), "add_publickey_credential -> credential " + cred_id);
 
   const loginid::PublicKeyChallenge challenge = web.authenticate_publickey_init(username, device_pem);
-  const std::string assertion = loginid::LoginID::make_publickey_assertion(device_key, challenge.challenge);
+  const std::string assertion = loginid::LoginID::make_publickey_assertion(device_key, challenge.server_nonce);
   const loginid::AuthResult auth = web.authenticate_publickey_complete(username, challenge.challenge_id, assertion);
   steps.check(auth.jwt.has_value() && web.verify_token(*auth.jwt, username), "logged in with the signed challenge");
 

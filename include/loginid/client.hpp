@@ -141,24 +141,50 @@ class LoginID {
   [[nodiscard]] AuthResult wait_code(std::string_view username, std::string_view code, CodeType code_type,
                                      bool no_jwt = false) const;
 
+  /// Registers a new user with a password (POST /register/password, scope `auth.register`) and
+  /// returns the authentication response; its JWT is verified like wait_code's. The password goes
+  /// to the service as `password` and, unless `password_confirmation` is given, also as
+  /// `password_confirmation` (as the published Python SDK does); pass what the user typed twice
+  /// to let the service check it. The password is never logged or put in an error message, and
+  /// the SDK's serialized copy of the request is wiped after the call.
+  /// @code
+  /// auto auth = web.register_password("alice", password);
+  /// @endcode
+  /// @throws InvalidArgument (empty username or password, invalid UTF-8, no private key),
+  ///         Error (`password_too_weak` 400 naming the rule, `password_mismatch` 400,
+  ///         `user_already_exists` 409, ...), TokenError when the returned JWT does not verify.
+  AuthResult register_password(std::string_view username, std::string_view password,
+                               std::optional<std::string_view> password_confirmation = std::nullopt) const;
+
+  /// Logs a user in with a password (POST /authenticate/password, scope `auth.login`); the
+  /// returned JWT is verified like wait_code's. Not repeated once sent (a retry would count as
+  /// another failed attempt at the service).
+  /// @code
+  /// auto auth = web.authenticate_password("alice", password);
+  /// @endcode
+  /// @throws InvalidArgument, Error (`credential_invalid` 401 for a wrong password or an unknown
+  ///         user alike, `user_inactive` 403, `too_many_requests` 429 while locked out), TokenError.
+  [[nodiscard]] AuthResult authenticate_password(std::string_view username, std::string_view password) const;
+
   /// Starts a public-key login (scope `auth.login`): returns the challenge to sign.
   /// @param public_key_pem  the user's registered public key (PEM SPKI; checked locally).
   /// @throws InvalidArgument (empty username, bad key: KeyError), Error.
   [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(std::string_view username,
                                                                std::string_view public_key_pem) const;
   /// Completes a public-key login with `assertion` (see make_publickey_assertion()); the returned
-  /// JWT is verified like wait_code's.
+  /// JWT is verified like wait_code's. Sends no service token (a complete call needs none: the
+  /// single-use challenge binds it), so a client without a private key can make this call.
   /// @code
   /// auto challenge = client.authenticate_publickey_init("alice", user_key.public_key().to_pem());
   /// auto auth = client.authenticate_publickey_complete(
-  ///     "alice", challenge.challenge_id, loginid::LoginID::make_publickey_assertion(user_key, challenge.challenge));
+  ///     "alice", challenge.challenge_id, loginid::LoginID::make_publickey_assertion(user_key, challenge.server_nonce));
   /// @endcode
   [[nodiscard]] AuthResult authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
                                                            std::string_view assertion) const;
   /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
-  /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"challenge": <challenge>, "iat": <now>}`,
+  /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"server_nonce": <server_nonce>, "iat": <now>}`,
   /// signed with the user's private key.
-  [[nodiscard]] static std::string make_publickey_assertion(const PrivateKey& user_key, std::string_view challenge);
+  [[nodiscard]] static std::string make_publickey_assertion(const PrivateKey& user_key, std::string_view server_nonce);
 
  protected:
   /// The shared, immutable state (key, request pipeline, token verifier).

@@ -82,6 +82,14 @@ class LoginIdManagement : public LoginID {
   AuthResult add_publickey_credential(std::string_view public_key_pem, const UserRef& user,
                                       std::optional<std::string_view> credential_name = std::nullopt) const;
 
+  /// Generates a recovery code for the user (POST /credentials/recovery-code, scope
+  /// `credentials.add_recovery`): words the user writes down. The service stores only a hash, so
+  /// this answer is the only time the code is seen.
+  /// @code
+  /// loginid::RecoveryCode rc = mgmt.generate_recovery_code(loginid::UserRef::by_username("alice"));
+  /// @endcode
+  RecoveryCode generate_recovery_code(const UserRef& user) const;
+
   // ---- users -------------------------------------------------------------------------------
 
   /// The user with this username (POST /manage/users/retrieve, scope `users.retrieve`).

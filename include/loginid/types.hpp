@@ -68,12 +68,14 @@ struct UserRef final {
   }
 };
 
-/// A user (API.md "user").
+/// A user (API.md "user"). Its `contacts` array is in `raw`.
 struct User final {
   std::string id{};  ///< the id (a UUID)
   std::string username{};  ///< the username
   std::string status{};        ///< "active" or "inactive"
-  std::string namespace_id{};  ///< the namespace the user lives in
+  std::string namespace_id{};  ///< the namespace the user lives in (16 hex digits at LoginID)
+  std::string client_id{};     ///< the application the user belongs to; empty when the service sent none
+  std::string type{};          ///< "user"; empty when the service sent none
   std::string created_at{};    ///< RFC 3339 UTC, e.g. 2026-11-29T01:02:03.456Z
   std::string updated_at{};    ///< RFC 3339 UTC
   nlohmann::json raw{};        ///< the whole object as received
@@ -180,11 +182,19 @@ struct TxResult final {
   nlohmann::json raw{};  ///< the whole JSON object as received
 };
 
-/// Answer of authenticate_publickey_init: `{challenge_id, challenge}`.
+/// Answer of authenticate_publickey_init: `{challenge_id, server_nonce}`.
 struct PublicKeyChallenge final {
   std::string challenge_id{};  ///< names the challenge in authenticate_publickey_complete
-  std::string challenge{};               ///< sign it with make_publickey_assertion()
+  std::string server_nonce{};  ///< sign it with make_publickey_assertion()
   nlohmann::json raw{};  ///< the whole JSON object as received
+};
+
+/// Answer of generate_recovery_code: `{code, created_at}`. The code (words) is shown to the user
+/// once: the service keeps only a hash of it.
+struct RecoveryCode final {
+  std::string code{};        ///< the recovery code, words separated by spaces or dashes
+  std::string created_at{};  ///< RFC 3339 UTC
+  nlohmann::json raw{};      ///< the whole JSON object as received
 };
 
 }  // namespace loginid

@@ -322,6 +322,80 @@ void add_credentials(CLI::App& root, Commands& commands) {
     doc.erase("jwt");
     print(ctx, doc);
   });
+
+  auto recovery_flags = std::make_shared<UserFlags>();
+  auto* recovery = creds->add_subcommand(
+      "add-recovery",
+      "Generate a recovery code for a user; prints {code, created_at}. The code is shown only this once: the service "
+      "keeps a hash of it");
+  add_user_flags(recovery, *recovery_flags);
+  recovery->footer(examples({"loginid credentials add-recovery --username alice@example.com"}));
+  commands.on(recovery, [recovery_flags](Context& ctx) {
+    print(ctx, management_client(ctx).generate_recovery_code(recovery_flags->ref()).raw);
+  });
+}
+
+// ---- passwords ------------------------------------------------------------------------------
+
+struct PasswordFlags {
+  std::string username;
+  std::string password_file;
+  std::string refused_password;  // --password VALUE is refused: see add_password_source
+};
+
+/// The password never comes from argv (ps and shell history show it): --password-file FILE, else a
+/// prompt with echo off on a terminal, else stdin. A `--password` option exists only to refuse it
+/// with a message that does not repeat the value.
+void add_password_source(CLI::App* cmd, PasswordFlags& flags) {
+  cmd->add_option("--password-file", flags.password_file,
+                  "Read the password from FILE ('-' = stdin); without it: a prompt with echo off on a terminal, "
+                  "else stdin. One trailing newline is dropped");
+  cmd->add_option("--password", flags.refused_password)->group("");  // hidden
+}
+
+PasswordInput password_of(const PasswordFlags& flags, bool confirm) {
+  if (!flags.refused_password.empty()) {
+    fail_usage("--password is not accepted: a password on the command line is visible to other users (ps) and kept "
+               "in shell history; type it at the prompt, pipe it on stdin, or use --password-file FILE");
+  }
+  return read_password(flags.password_file, confirm);
+}
+
+void add_passwords(CLI::App& root, Commands& commands) {
+  auto* password = root.add_subcommand("password", "Register and log in users with a password");
+  password->require_subcommand(1);
+  password->footer(examples({"loginid password register --username alice@example.com",
+                             "loginid password login --username alice@example.com --password-file pw.txt"}));
+
+  auto reg = std::make_shared<PasswordFlags>();
+  auto* register_cmd = password->add_subcommand(
+      "register",
+      "Register a new user with a password; prints the authentication response (with the user token). On a "
+      "terminal the password is asked twice, with echo off");
+  register_cmd->add_option("--username", reg->username, "The new user's username")->required();
+  add_password_source(register_cmd, *reg);
+  register_cmd->footer(examples({"loginid password register --username alice@example.com",
+                                 "printf '%s' \"$PW\" | loginid password register --username alice@example.com"}));
+  commands.on(register_cmd, [reg](Context& ctx) {
+    const PasswordInput input = password_of(*reg, /*confirm=*/true);
+    const LoginID client = application_client(ctx, /*key_required=*/true);
+    const auto confirmation =
+        input.confirmation.empty() ? std::nullopt : std::optional<std::string_view>(input.confirmation.view());
+    print(ctx, client.register_password(reg->username, input.password.view(), confirmation).raw);
+  });
+
+  auto login = std::make_shared<PasswordFlags>();
+  auto* login_cmd = password->add_subcommand(
+      "login", "Log a user in with a password; prints the authentication response (with the user token)");
+  login_cmd->add_option("--username", login->username, "The user's username")->required();
+  add_password_source(login_cmd, *login);
+  login_cmd->footer(examples({"loginid password login --username alice@example.com",
+                              "loginid password login --username alice@example.com --password-file pw.txt"}));
+  commands.on(login_cmd, [login](Context& ctx) {
+    const PasswordInput input = password_of(*login, /*confirm=*/false);
+    const LoginID client = application_client(ctx, /*key_required=*/true);
+    print(ctx, client.authenticate_password(login->username, input.password.view()).raw);
+  });
 }
 
 // ---- transactions ---------------------------------------------------------------------------
@@ -411,6 +485,7 @@ void add_service_commands(CLI::App& root, Commands& commands) {
   add_users(root, commands);
   add_codes(root, commands);
   add_credentials(root, commands);
+  add_passwords(root, commands);
   add_tx(root, commands);
   add_token(root, commands);
 }

@@ -1,7 +1,9 @@
 #include "cli/io.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <array>
@@ -164,5 +166,113 @@ std::optional<std::string> permission_warning(const std::filesystem::path& path,
 }
 
 bool stderr_is_tty() noexcept { return ::isatty(STDERR_FILENO) == 1; }
+
+namespace {
+
+// The terminal settings to restore, shared with the signal handler (which may only read them).
+struct termios g_saved_termios {};
+volatile sig_atomic_t g_echo_off = 0;
+
+extern "C" void restore_echo_and_reraise(int signo) {
+  if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+  ::signal(signo, SIG_DFL);
+  ::raise(signo);
+}
+
+/// Turns terminal echo off for its lifetime; restores it on scope exit and on SIGINT/SIGTERM/SIGHUP,
+/// so an interrupted prompt never leaves the user's terminal silent.
+class EchoOff {
+ public:
+  EchoOff() {
+    if (::tcgetattr(STDIN_FILENO, &g_saved_termios) != 0) fail_usage("cannot read the terminal settings: " + errno_text(errno));
+    struct sigaction action {};
+    action.sa_handler = restore_echo_and_reraise;
+    ::sigemptyset(&action.sa_mask);
+    for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &action, &previous_[i]);
+    struct termios quiet = g_saved_termios;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ECHONL;  // the Enter still moves to the next line
+    g_echo_off = 1;
+    if (::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0) {
+      restore();
+      fail_usage("cannot turn terminal echo off: " + errno_text(errno));
+    }
+  }
+  EchoOff(const EchoOff&) = delete;
+  EchoOff& operator=(const EchoOff&) = delete;
+  ~EchoOff() { restore(); }
+
+ private:
+  void restore() noexcept {
+    if (g_echo_off != 0) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_termios);
+    g_echo_off = 0;
+    for (std::size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &previous_[i], nullptr);
+  }
+  static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+  std::array<struct sigaction, 3> previous_{};
+};
+
+/// Drops one trailing "\n" or "\r\n": what `echo`, here-strings and editors add to a file.
+void drop_final_newline(std::string& text) {
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+}
+
+SecretString read_password_stream(int fd, const std::string& what) {
+  std::string text;
+  if (!read_all(fd, text, what)) {
+    const int err = errno;
+    cleanse(text);
+    fail_usage("cannot read " + what + ": " + errno_text(err));
+  }
+  drop_final_newline(text);
+  if (text.empty()) fail_usage(what + " is empty");
+  return SecretString(std::move(text));
+}
+
+/// One line typed at the terminal with echo off, after `prompt` on stderr.
+SecretString prompt_password(const char* prompt) {
+  std::fputs(prompt, stderr);
+  std::fflush(stderr);
+  std::string line;
+  {
+    EchoOff quiet;
+    char c = 0;
+    for (;;) {
+      const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || c == '\n') break;
+      if (line.size() >= kMaxInputBytes) {
+        cleanse(line);
+        fail_usage("the password is longer than " + std::to_string(kMaxInputBytes) + " bytes");
+      }
+      line.push_back(c);
+    }
+    c = 0;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) fail_usage("no password was typed");
+  return SecretString(std::move(line));
+}
+
+}  // namespace
+
+PasswordInput read_password(const std::string& file, bool confirm) {
+  PasswordInput input;
+  if (file == "-") {
+    input.password = read_password_stream(STDIN_FILENO, "the password on stdin");
+  } else if (!file.empty()) {
+    std::string text = read_file(file, "password file");
+    drop_final_newline(text);
+    if (text.empty()) fail_usage("password file " + file + " is empty");
+    input.password = SecretString(std::move(text));
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    input.password = prompt_password("Password: ");
+    if (confirm) input.confirmation = prompt_password("Confirm password: ");
+  } else {
+    input.password = read_password_stream(STDIN_FILENO, "the password on stdin");
+  }
+  return input;
+}
 
 }  // namespace loginid::cli

@@ -43,4 +43,19 @@ std::optional<std::string> permission_warning(const std::filesystem::path& path,
 /// True when stderr is a terminal (progress output is shown only then).
 bool stderr_is_tty() noexcept;
 
+/// A password as the user gave it (never on the command line: argv is visible to every user of
+/// the machine through ps and lands in shell history).
+struct PasswordInput {
+  SecretString password;
+  /// What was typed at the second prompt; empty unless the password was typed at a terminal and
+  /// a confirmation was asked for.
+  SecretString confirmation;
+};
+
+/// Reads a password: from `file` when given ("-" = stdin), else at a prompt on the terminal with
+/// echo off when stdin is one (asking twice with `confirm`), else from stdin. One trailing newline
+/// (LF or CRLF) is dropped from a file or stdin; nothing else is trimmed. An empty password is a
+/// usage error. Echo is restored also when the command is interrupted (SIGINT, SIGTERM, SIGHUP).
+PasswordInput read_password(const std::string& file, bool confirm);
+
 }  // namespace loginid::cli

@@ -39,12 +39,32 @@ std::string ClientState::request_token(std::string_view scope) const {
   return minter ? minter->take(scope) : service_token(scope);
 }
 
+namespace {
+
+// Overwrites every string of a JSON document (the request body of a call that carries a secret).
+void cleanse_strings(nlohmann::json& value) noexcept {
+  if (value.is_string()) {
+    cleanse(value.get_ref<std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) cleanse_strings(item);
+  }
+}
+
+}  // namespace
+
 ApiResponse ClientState::call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
-                                     std::string_view scope, Idempotency idempotency) const {
+                                     std::string_view scope, Idempotency idempotency, BodySecrecy secrecy) const {
   ApiCall call;
   call.method = std::move(method);
   call.path = std::move(path);
   call.body = std::move(body);
+  call.secret_body = secrecy == BodySecrecy::secret;
+  struct WipeBody {
+    ApiCall& call;
+    ~WipeBody() {
+      if (call.secret_body && call.body) cleanse_strings(*call.body);
+    }
+  } wipe{call};
   (void)require_scoped_key(scope);  // refused before anything is sent
   // A fresh service token per attempt: its nonce is single use, so a retry must not replay it.
   call.make_bearer = [this, scope = std::string(scope)] { return request_token(scope); };
@@ -240,6 +260,31 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
   return state_->verified_auth_result(state_->service->call(call), username, /*require_jwt=*/!no_jwt);
 }
 
+AuthResult LoginID::register_password(std::string_view username, std::string_view password,
+                                      std::optional<std::string_view> password_confirmation) const {
+  detail::require_text(username, "username");
+  detail::require_text(password, "password");
+  detail::require_optional_text(password_confirmation, "password_confirmation");
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"password", password},
+                      {"password_confirmation", password_confirmation.value_or(password)}};
+  // Not repeated once sent: the user may have been created.
+  auto answer = state_->call_scoped("POST", "/register/password", std::move(body), "auth.register",
+                                    detail::Idempotency::creates, detail::BodySecrecy::secret);
+  return state_->verified_auth_result(std::move(answer), username, /*require_jwt=*/true);
+}
+
+AuthResult LoginID::authenticate_password(std::string_view username, std::string_view password) const {
+  detail::require_text(username, "username");
+  detail::require_text(password, "password");
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}, {"password", password}};
+  // Not repeated once sent: each attempt counts towards the service's lockout.
+  auto answer = state_->call_scoped("POST", "/authenticate/password", std::move(body), "auth.login",
+                                    detail::Idempotency::creates, detail::BodySecrecy::secret);
+  return state_->verified_auth_result(std::move(answer), username, /*require_jwt=*/true);
+}
+
 PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view username,
                                                         std::string_view public_key_pem) const {
   detail::require_text(username, "username");
@@ -263,16 +308,21 @@ AuthResult LoginID::authenticate_publickey_complete(std::string_view username, s
                       {"username", username},
                       {"challenge_id", challenge_id},
                       {"assertion", assertion}};
-  auto answer = state_->call_scoped("POST", "/authenticate/publickey/complete", std::move(body), "auth.login",
-                                    detail::Idempotency::creates);
-  return state_->verified_auth_result(std::move(answer), username);
+  // A complete call carries no service token (API.md "complete calls"): the single-use challenge
+  // binds it, and the service ignores an Authorization header there.
+  detail::ApiCall call;
+  call.method = "POST";
+  call.path = "/authenticate/publickey/complete";
+  call.body = std::move(body);
+  call.idempotency = detail::Idempotency::creates;
+  return state_->verified_auth_result(state_->service->call(call), username);
 }
 
-std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::string_view challenge) {
-  detail::require_text(challenge, "challenge");
+std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::string_view server_nonce) {
+  detail::require_text(server_nonce, "server_nonce");
   const auto now = std::chrono::system_clock::now();
   const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  return sign_jwt(Claims{{"challenge", challenge}, {"iat", iat}}, user_key);
+  return sign_jwt(Claims{{"server_nonce", server_nonce}, {"iat", iat}}, user_key);
 }
 
 }  // namespace loginid

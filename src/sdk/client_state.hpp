@@ -19,6 +19,9 @@
 
 namespace loginid::detail {
 
+/// Whether a request body holds a secret (a password) that must not outlive the call.
+enum class BodySecrecy { plain, secret };
+
 struct ClientState {
   std::string client_id;
   std::optional<PrivateKey> key;
@@ -38,9 +41,11 @@ struct ClientState {
   /// A service token for `scope` for one request: from the minter's stock when it has one ready.
   [[nodiscard]] std::string request_token(std::string_view scope) const;
 
-  /// Sends a call authorized by a service token for `scope`.
+  /// Sends a call authorized by a service token for `scope`. With BodySecrecy::secret every
+  /// string of the body, and its serialized copy, is wiped once the call is over.
   ApiResponse call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
-                          std::string_view scope, Idempotency idempotency) const;
+                          std::string_view scope, Idempotency idempotency,
+                          BodySecrecy secrecy = BodySecrecy::plain) const;
 
   /// Parses an authentication response and, when it carries a JWT, verifies it (audience = the
   /// client id, `udata` == username when given); TokenError when it does not verify. With

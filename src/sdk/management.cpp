@@ -109,6 +109,14 @@ AuthResult LoginIdManagement::add_publickey_credential(std::string_view public_k
   return state().verified_auth_result(std::move(answer), detail::username_of(user));
 }
 
+RecoveryCode LoginIdManagement::generate_recovery_code(const UserRef& user) const {
+  json body{{"client_id", client_id()}};
+  detail::add_user_ref(body, user);
+  auto answer = state().call_scoped("POST", "/credentials/recovery-code", std::move(body), "credentials.add_recovery",
+                                    Idempotency::creates);
+  return detail::parse_answer(std::move(answer), detail::parse_recovery_code);
+}
+
 // ---- users ------------------------------------------------------------------------------------
 
 User LoginIdManagement::get_user(std::string_view username) const {

@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "jose/json_strict.hpp"
+#include "loginid/secret.hpp"
 #include "retry_policy.hpp"
 
 namespace loginid::detail {
@@ -192,6 +193,13 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
   request.method = call.method;
   request.url = state_->base_url + call.path;
   request.body = serialize_body(call.body);
+  struct WipeSecretBody {
+    std::string& body;
+    bool secret;
+    ~WipeSecretBody() {
+      if (secret) cleanse(body);
+    }
+  } wipe_body{request.body, call.secret_body};
   if (call.bearer || call.make_bearer) {
     request.headers.emplace_back("Authorization", call.bearer ? "Bearer " + *call.bearer : std::string());
   }

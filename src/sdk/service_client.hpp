@@ -36,6 +36,8 @@ struct ApiCall {
   Idempotency idempotency = Idempotency::safe;
   /// Overrides Options::timeout (wait_code uses Options::wait_timeout).
   std::optional<std::chrono::milliseconds> timeout;
+  /// The body holds a secret (a password): its serialized copy is wiped once the call is over.
+  bool secret_body = false;
 };
 
 struct ApiResponse {

@@ -169,6 +169,12 @@ User parse_user(json object) {
   u.username = r.non_empty("username");
   u.status = r.one_of("status", {"active", "inactive"});
   u.namespace_id = r.string("namespace_id");
+  // Newer members (API.md correction 5): checked when present, absent from older services.
+  u.client_id = r.optional_string("client_id").value_or("");
+  u.type = r.optional_string("type").value_or("");
+  if (const json* contacts = r.find("contacts"); contacts != nullptr && !contacts->is_null() && !contacts->is_array()) {
+    throw BadShape(r.path("contacts") + ": expected an array, got " + std::string(type_name(*contacts)));
+  }
   u.created_at = r.string("created_at");
   u.updated_at = r.string("updated_at");
   u.raw = std::move(object);
@@ -263,7 +269,16 @@ PublicKeyChallenge parse_publickey_challenge(json object) {
   ObjectReader r(object, "response");
   PublicKeyChallenge result;
   result.challenge_id = r.non_empty("challenge_id");
-  result.challenge = r.non_empty("challenge");
+  result.server_nonce = r.non_empty("server_nonce");
+  result.raw = std::move(object);
+  return result;
+}
+
+RecoveryCode parse_recovery_code(json object) {
+  ObjectReader r(object, "response");
+  RecoveryCode result;
+  result.code = r.non_empty("code");
+  result.created_at = r.non_empty("created_at");
   result.raw = std::move(object);
   return result;
 }

@@ -30,5 +30,6 @@ InvalidateResult parse_invalidate_result(nlohmann::json json);
 AuthResult parse_auth_result(nlohmann::json json);
 TxResult parse_tx_result(nlohmann::json json);
 PublicKeyChallenge parse_publickey_challenge(nlohmann::json json);
+RecoveryCode parse_recovery_code(nlohmann::json json);
 
 }  // namespace loginid::detail

@@ -246,7 +246,7 @@ TEST_F(SdkAgainstEmulator, PublicKeyCredentialAuthenticatesUntilRevoked) {
   const std::string cred_id = added.credential->uuid;
 
   const PublicKeyChallenge challenge = web.authenticate_publickey_init(user.username, user_pem);
-  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.challenge);
+  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.server_nonce);
   const AuthResult auth = web.authenticate_publickey_complete(user.username, challenge.challenge_id, assertion);
   EXPECT_TRUE(auth.is_authenticated);
   ASSERT_TRUE(auth.jwt.has_value());
@@ -254,9 +254,9 @@ TEST_F(SdkAgainstEmulator, PublicKeyCredentialAuthenticatesUntilRevoked) {
 
   // An assertion signed by another key is refused.
   const PublicKeyChallenge again = web.authenticate_publickey_init(user.username, user_pem);
-  const std::string forged = LoginID::make_publickey_assertion(PrivateKey::generate(), again.challenge);
+  const std::string forged = LoginID::make_publickey_assertion(PrivateKey::generate(), again.server_nonce);
   EXPECT_EQ(error_of([&] { (void)web.authenticate_publickey_complete(user.username, again.challenge_id, forged); }).second,
-            "unauthorized");
+            "credential_invalid");
 
   // Revoked: the key no longer starts a login.
   (void)mgmt.revoke_credential(cred_id, UserRef::by_id(user.id));

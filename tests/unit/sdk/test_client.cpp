@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "jose/tokens.hpp"
 #include "loginid/client.hpp"
@@ -258,14 +260,14 @@ TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
 TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
   const PrivateKey user_key = PrivateKey::generate();
   const std::string user_pem = user_key.public_key().to_pem();
-  fx.transport->answer(json_response(200, {{"challenge_id", "ch-1"}, {"challenge", "random-challenge"}}));
+  fx.transport->answer(json_response(200, {{"challenge_id", "ch-1"}, {"server_nonce", "random-challenge"}}));
   const PublicKeyChallenge challenge = client.authenticate_publickey_init("alice", user_pem);
   EXPECT_EQ(challenge.challenge_id, "ch-1");
-  EXPECT_EQ(challenge.challenge, "random-challenge");
+  EXPECT_EQ(challenge.server_nonce, "random-challenge");
 
-  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.challenge);
+  const std::string assertion = LoginID::make_publickey_assertion(user_key, challenge.server_nonce);
   const DecodedJwt signed_challenge = decode_jwt(assertion);
-  EXPECT_EQ(signed_challenge.payload["challenge"], "random-challenge");
+  EXPECT_EQ(signed_challenge.payload["server_nonce"], "random-challenge");
   EXPECT_FALSE(check_signature(signed_challenge, user_key.public_key()));
 
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
@@ -283,13 +285,107 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
                                         {"username", "alice"},
                                         {"challenge_id", "ch-1"},
                                         {"assertion", assertion}}));
-  EXPECT_EQ(bearer_claims(requests[1])["type"], "auth.login");
+  EXPECT_EQ(header_of(requests[1], "Authorization"), "") << "a complete call carries no service token";
 
   EXPECT_THROW((void)client.authenticate_publickey_init("alice", "garbage"), KeyError);
   const LoginID no_key(kClientId, std::string{}, fx.options());
   EXPECT_THROW((void)no_key.authenticate_publickey_init("alice", user_pem), InvalidArgument);
   EXPECT_THROW((void)client.authenticate_publickey_complete("alice", "", assertion), InvalidArgument);
   EXPECT_EQ(fx.transport->requests().size(), 2U);
+  // Needing no service token, a complete call works from a client that holds no private key.
+  EXPECT_TRUE(no_key.authenticate_publickey_complete("alice", "ch-1", assertion).claims.has_value());
+  EXPECT_EQ(header_of(fx.transport->requests().back(), "Authorization"), "");
+}
+
+TEST_F(Client, RegisterPasswordSendsTheConfirmationAndVerifiesTheJwt) {
+  fx.transport->answer(json_response(200, auth_json(fx.user_token())));
+  const AuthResult auth = client.register_password("alice", "correct horse battery");
+  EXPECT_TRUE(auth.claims.has_value());
+  // What the user typed twice goes to the service, which answers password_mismatch itself.
+  (void)client.register_password("alice", "correct horse battery", "correct horse batery");
+  // A password with a NUL byte is sent whole (JSON \u0000), not cut at the NUL.
+  const std::string with_nul("pass\0word", 9);
+  (void)client.register_password("alice", with_nul);
+
+  const auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 3U);
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/register/password");
+  EXPECT_EQ(body_of(requests[0]), (json{{"client_id", kClientId},
+                                        {"username", "alice"},
+                                        {"password", "correct horse battery"},
+                                        {"password_confirmation", "correct horse battery"}}));
+  EXPECT_EQ(bearer_claims(requests[0])["type"], "auth.register");
+  EXPECT_EQ(body_of(requests[1])["password_confirmation"], "correct horse batery");
+  EXPECT_EQ(body_of(requests[2])["password"].get<std::string>(), with_nul);
+
+  // The JWT is checked like every authentication response's: another user's token is refused.
+  fx.transport->answer(json_response(200, auth_json(fx.user_token(kClientId, "mallory"), "alice")));
+  EXPECT_THROW((void)client.register_password("alice", "correct horse battery"), TokenError);
+  fx.transport->answer(json_response(200, auth_json(std::nullopt)));
+  try {
+    (void)client.register_password("alice", "correct horse battery");
+    FAIL() << "an answer without a JWT was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "bad_response");
+  }
+}
+
+TEST_F(Client, AuthenticatePasswordIsSentOnceAndSurfacesTheServiceRefusal) {
+  std::vector<std::string> log_lines;
+  Options options = fx.options(/*max_attempts=*/3);
+  options.log = [&log_lines](LogLevel, std::string_view line) { log_lines.emplace_back(line); };
+  const LoginID logged(kClientId, fx.app_pem(), options);
+  const std::string password = "Tr0ub4dor&3-secret";
+
+  fx.transport->answer(json_response(200, auth_json(fx.user_token())));
+  EXPECT_TRUE(logged.authenticate_password("alice", password).claims.has_value());
+  auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/authenticate/password");
+  EXPECT_EQ(body_of(requests[0]), (json{{"client_id", kClientId}, {"username", "alice"}, {"password", password}}));
+  EXPECT_EQ(bearer_claims(requests[0])["type"], "auth.login");
+
+  fx.transport->answer(json_response(401, {{"code", "credential_invalid"}, {"message", "wrong username or password"}}));
+  try {
+    (void)logged.authenticate_password("alice", password);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 401);
+    EXPECT_EQ(e.code(), "credential_invalid");
+  }
+  // A 503 is not repeated: each attempt counts towards the service's lockout.
+  fx.transport->answer(json_response(503, {{"code", "internal_error"}, {"message", "down"}}));
+  EXPECT_THROW((void)logged.authenticate_password("alice", password), Error);
+  EXPECT_THROW((void)logged.register_password("alice", password), Error);
+  EXPECT_EQ(fx.transport->requests().size(), 4U);
+
+  ASSERT_FALSE(log_lines.empty());
+  for (const auto& line : log_lines) EXPECT_EQ(line.find(password), std::string::npos) << line;
+}
+
+TEST_F(Client, PasswordArgumentsAreCheckedLocallyWithoutEchoingThem) {
+  auto expect_refused = [](const std::function<void()>& call, const std::string& names, const std::string& secret) {
+    try {
+      call();
+      ADD_FAILURE() << "accepted; expected a complaint about " << names;
+    } catch (const InvalidArgument& e) {
+      EXPECT_EQ(std::string(e.what()).find(names + ":"), 0U) << e.what();
+      if (!secret.empty()) {
+        EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+      }
+    }
+  };
+  const std::string bad_utf8 = "secret\xff\xfe-pass";
+  expect_refused([&] { (void)client.register_password("alice", ""); }, "password", "");
+  expect_refused([&] { (void)client.register_password("alice", bad_utf8); }, "password", "secret");
+  expect_refused([&] { (void)client.register_password("alice", "ok-password", bad_utf8); }, "password_confirmation",
+                 "secret");
+  expect_refused([&] { (void)client.register_password("", "ok-password"); }, "username", "ok-password");
+  expect_refused([&] { (void)client.authenticate_password("alice", ""); }, "password", "");
+  expect_refused([&] { (void)client.authenticate_password("alice", bad_utf8); }, "password", "secret");
+  const LoginID no_key(kClientId, std::string{}, fx.options());
+  expect_refused([&] { (void)no_key.authenticate_password("alice", "ok-password"); }, "private_key_pem", "ok-password");
+  EXPECT_TRUE(fx.transport->requests().empty());
 }
 
 TEST_F(Client, TransportFailuresSurfaceAsErrorsWithoutAStatus) {

@@ -23,7 +23,10 @@ json user_json(const std::string& status = "active") {
   return {{"id", kUserId},
           {"username", "alice"},
           {"status", status},
-          {"namespace_id", "ns-1"},
+          {"namespace_id", "401c4beeb7925852"},
+          {"client_id", kClientId},
+          {"type", "user"},
+          {"contacts", json::array()},
           {"created_at", "2026-11-29T01:02:03.456Z"},
           {"updated_at", "2026-11-29T01:02:03.456Z"}};
 }
@@ -133,12 +136,24 @@ class ManagementRequests : public ::testing::Test {
          json{{"client_id", kClientId}, {"publickey_alg", "ES256"}, {"publickey", user_pem}, {"username", "alice"},
               {"options", {{"credential_name", "ci key"}}}},
          200, auth_json(token), true},
+        {"generate_recovery_code",
+         [](const LoginIdManagement& m) {
+           auto r = m.generate_recovery_code(UserRef::by_username("alice"));
+           EXPECT_EQ(r.code, "apple-arrow-badge-baker-beach-berry");
+           EXPECT_EQ(r.created_at, "2026-11-29T00:00:00.000Z");
+         },
+         "POST", "/credentials/recovery-code", "credentials.add_recovery",
+         json{{"client_id", kClientId}, {"username", "alice"}}, 200,
+         json{{"code", "apple-arrow-badge-baker-beach-berry"}, {"created_at", "2026-11-29T00:00:00.000Z"}}, true},
         {"get_user",
          [](const LoginIdManagement& m) {
            auto u = m.get_user("alice");
            EXPECT_EQ(u.id, kUserId);
            EXPECT_TRUE(u.is_active());
-           EXPECT_EQ(u.raw["namespace_id"], "ns-1");
+           EXPECT_EQ(u.namespace_id, "401c4beeb7925852");
+           EXPECT_EQ(u.client_id, kClientId);
+           EXPECT_EQ(u.type, "user");
+           EXPECT_EQ(u.raw["contacts"], json::array());
          },
          "POST", "/manage/users/retrieve", "users.retrieve", json{{"username", "alice"}}, 200, user_json(), false},
         {"get_user_id", [](const LoginIdManagement& m) { EXPECT_EQ(m.get_user_id("alice"), kUserId); },
@@ -289,6 +304,8 @@ TEST_F(ManagementRequests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
   expect_refused([&] { (void)mgmt.activate_user(""); }, "user_id");
   expect_refused([&] { mgmt.delete_by_user_id(""); }, "user_id");
   expect_refused([&] { mgmt.delete_by_username(""); }, "username");
+  expect_refused([&] { (void)mgmt.generate_recovery_code(nobody); }, "user");
+  expect_refused([&] { (void)mgmt.generate_recovery_code(empty_name); }, "user");
   EXPECT_THROW((void)mgmt.add_publickey_credential("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
                                                    UserRef::by_username("a")),
                KeyError);

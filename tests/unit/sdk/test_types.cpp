@@ -81,8 +81,47 @@ TEST(Types, TxAndChallengeShapes) {
   EXPECT_EQ(detail::parse_tx_result({{"id", "t"}}).url, std::nullopt);
   EXPECT_THROW((void)detail::parse_tx_result({{"id", ""}}), detail::BadShape);
   EXPECT_THROW((void)detail::parse_tx_result({{"id", "t"}, {"url", 3}}), detail::BadShape);
-  EXPECT_EQ(detail::parse_publickey_challenge({{"challenge_id", "i"}, {"challenge", "c"}}).challenge, "c");
+  EXPECT_EQ(detail::parse_publickey_challenge({{"challenge_id", "i"}, {"server_nonce", "c"}}).server_nonce, "c");
   EXPECT_THROW((void)detail::parse_publickey_challenge({{"challenge_id", "i"}}), detail::BadShape);
+  // The older name `challenge` is not the contract's: it does not stand in for `server_nonce`.
+  EXPECT_THROW((void)detail::parse_publickey_challenge({{"challenge_id", "i"}, {"challenge", "c"}}), detail::BadShape);
+}
+
+TEST(Types, UserCarriesClientIdTypeAndContacts) {
+  nlohmann::json body{{"id", "u"},           {"username", "a"},        {"status", "active"},
+                      {"namespace_id", "401c4beeb7925852"},          {"client_id", "c"},
+                      {"type", "user"},      {"contacts", nlohmann::json::array()},
+                      {"created_at", "t"},   {"updated_at", "t"}};
+  User u = detail::parse_user(body);
+  EXPECT_EQ(u.client_id, "c");
+  EXPECT_EQ(u.type, "user");
+  EXPECT_EQ(u.raw["contacts"], nlohmann::json::array());
+  // Older services sent none of the three: still a user.
+  for (const char* member : {"client_id", "type", "contacts"}) body.erase(member);
+  u = detail::parse_user(body);
+  EXPECT_EQ(u.client_id, "");
+  EXPECT_EQ(u.type, "");
+  // Present with the wrong type: refused, naming the member.
+  for (const auto& [member, bad] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"client_id", 5}, {"type", false}, {"contacts", "none"}}) {
+    nlohmann::json wrong = body;
+    wrong[member] = bad;
+    try {
+      (void)detail::parse_user(wrong);
+      ADD_FAILURE() << member << " accepted";
+    } catch (const detail::BadShape& e) {
+      EXPECT_NE(std::string(e.what()).find("user." + member), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Types, RecoveryCodeShape) {
+  const RecoveryCode rc = detail::parse_recovery_code({{"code", "apple-arrow"}, {"created_at", "t"}});
+  EXPECT_EQ(rc.code, "apple-arrow");
+  EXPECT_EQ(rc.created_at, "t");
+  EXPECT_THROW((void)detail::parse_recovery_code({{"code", ""}, {"created_at", "t"}}), detail::BadShape);
+  EXPECT_THROW((void)detail::parse_recovery_code({{"code", "a"}}), detail::BadShape);
+  EXPECT_THROW((void)detail::parse_recovery_code({{"code", 1}, {"created_at", "t"}}), detail::BadShape);
 }
 
 }  // namespace
