@@ -232,11 +232,11 @@ SecretString read_password_stream(int fd, const std::string& what) {
 
 /// One line typed at the terminal with echo off, after `prompt` on stderr.
 SecretString prompt_password(const char* prompt) {
-  std::fputs(prompt, stderr);
-  std::fflush(stderr);
   std::string line;
   {
-    EchoOff quiet;
+    EchoOff quiet;  // before the prompt shows, so that nothing typed after it is ever echoed
+    std::fputs(prompt, stderr);
+    std::fflush(stderr);
     char c = 0;
     for (;;) {
       const ssize_t n = ::read(STDIN_FILENO, &c, 1);

@@ -1,7 +1,9 @@
 // The CLI's offline commands (issue 2, "CLI"): keygen, jwt decode/sign/verify, --version, --help,
 // config show. Runs the real `loginid` binary; no service needed.
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -64,7 +66,8 @@ TEST_F(OfflineCli, VersionAndTopLevelHelp) {
   EXPECT_EQ(v.out.rfind("loginid 0.", 0), 0u) << v.out;
   const auto h = cli.run({"--help"});
   EXPECT_EQ(h.exit_code, 0);
-  for (const char* cmd : {"keygen", "jwt", "users", "codes", "credentials", "tx", "token", "config", "completion"})
+  for (const char* cmd :
+       {"keygen", "jwt", "users", "codes", "credentials", "password", "tx", "token", "config", "completion"})
     EXPECT_NE(h.out.find(cmd), std::string::npos) << cmd;
 }
 
@@ -74,6 +77,7 @@ TEST_F(OfflineCli, EveryCommandHasHelpWithAnExample) {
       {"users", "get"}, {"users", "id"}, {"users", "create"}, {"users", "activate"}, {"users", "deactivate"},
       {"users", "delete"}, {"codes", "generate"}, {"codes", "authorize"}, {"codes", "invalidate"}, {"codes", "wait"},
       {"credentials", "list"}, {"credentials", "rename"}, {"credentials", "revoke"}, {"credentials", "add-publickey"},
+      {"credentials", "add-recovery"}, {"password"}, {"password", "register"}, {"password", "login"},
       {"tx", "create"}, {"tx", "verify"}, {"token", "service"}, {"token", "verify"}};
   for (auto args : commands) {
     args.push_back("--help");
@@ -347,6 +351,94 @@ TEST_F(OfflineCli, ConfigProblemsAreUsageErrors) {
   r = cli.run({"users", "get", "--username", "alice"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("client id"), std::string::npos) << r.err;
+}
+
+// The password commands read the password before any network use; pointed at a closed port they
+// get as far as "unreachable" (exit 3) once the password was read, which is what these tests need.
+class PasswordCli : public OfflineCli {
+ protected:
+  void SetUp() override { keygen(); }
+  std::vector<std::string> args(const std::string& command, std::vector<std::string> extra = {}) {
+    std::vector<std::string> all{"--client-id", "app", "--private-key-file", key.string(), "--base-url",
+                                 "http://127.0.0.1:1", "password", command, "--username", "alice"};
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  }
+  static constexpr const char* kSecret = "hunter2-Secret-pw";
+  static void expect_no_secret(const std::string& text) {
+    EXPECT_EQ(text.find(kSecret), std::string::npos) << "the password leaked: " << text;
+  }
+};
+
+TEST_F(PasswordCli, APasswordOnTheCommandLineIsRefusedWithoutRepeatingIt) {
+  for (const char* command : {"register", "login"}) {
+    for (const auto& form : {std::vector<std::string>{"--password", kSecret},
+                             std::vector<std::string>{std::string("--password=") + kSecret}}) {
+      const auto r = cli.run(args(command, form));
+      EXPECT_EQ(r.exit_code, 2) << r.err;
+      EXPECT_NE(r.err.find("--password is not accepted"), std::string::npos) << r.err;
+      expect_no_secret(r.out + r.err);
+    }
+  }
+  // Not advertised either.
+  EXPECT_EQ(cli.run({"password", "login", "--help"}).out.find("--password "), std::string::npos);
+}
+
+TEST_F(PasswordCli, FileAndStdinAreRead) {
+  const fs::path file = cli.home() / "pw.txt";
+  write_text(file, std::string(kSecret) + "\n");
+  for (const char* command : {"register", "login"}) {
+    auto r = cli.run(args(command, {"--password-file", file.string()}));
+    EXPECT_EQ(r.exit_code, 3) << "read the file, then tried the service: " << r.err;
+    expect_no_secret(r.out + r.err);
+    r = cli.run(args(command), std::string(kSecret) + "\n");  // stdin is not a terminal: read it
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    expect_no_secret(r.out + r.err);
+    r = cli.run(args(command, {"--password-file", "-"}), kSecret);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+  }
+  write_text(file, "\n");
+  auto r = cli.run(args("login", {"--password-file", file.string()}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is empty"), std::string::npos) << r.err;
+  r = cli.run(args("login"), "");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the password on stdin is empty"), std::string::npos) << r.err;
+  r = cli.run(args("login", {"--password-file", (cli.home() / "absent").string()}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("absent"), std::string::npos) << r.err;
+}
+
+TEST_F(PasswordCli, ATerminalPromptsWithEchoOff) {
+  auto echo_is_off = [](int master) {
+    struct termios t {};
+    ASSERT_EQ(::tcgetattr(master, &t), 0);
+    EXPECT_EQ(t.c_lflag & ECHO, 0U) << "echo is on while the password is typed";
+  };
+  const std::string typed = std::string(kSecret) + "\n";
+  const auto r = cli.run_in_terminal(args("register"), {{"Password: ", typed, echo_is_off},
+                                                        {"Confirm password: ", typed, echo_is_off}});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.exit_code, 3) << "both prompts answered, then the service was tried: " << r.output;
+  expect_no_secret(r.output);
+  EXPECT_TRUE(r.echo_on_after);
+
+  // login asks once.
+  const auto login = cli.run_in_terminal(args("login"), {{"Password: ", typed, echo_is_off}});
+  EXPECT_EQ(login.exit_code, 3) << login.output;
+  EXPECT_EQ(login.output.find("Confirm"), std::string::npos) << login.output;
+  expect_no_secret(login.output);
+}
+
+TEST_F(PasswordCli, CtrlCAtThePromptRestoresEcho) {
+  const auto r = cli.run_in_terminal(args("login"), {{"Password: ", "hunt\x03", [](int master) {
+                                                       struct termios t {};
+                                                       ASSERT_EQ(::tcgetattr(master, &t), 0);
+                                                       EXPECT_EQ(t.c_lflag & ECHO, 0U);
+                                                     }}});
+  ASSERT_FALSE(r.timed_out) << r.output;
+  EXPECT_EQ(r.signal, SIGINT) << r.output;
+  EXPECT_TRUE(r.echo_on_after) << "the terminal was left without echo";
 }
 
 TEST_F(OfflineCli, CompletionScriptsNameTheCommands) {

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -117,6 +119,67 @@ RunResult run_process(const std::vector<std::string>& argv, const std::map<std::
   return result;
 }
 
+TerminalResult run_in_terminal(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                               const std::vector<TerminalStep>& steps, std::chrono::seconds timeout) {
+  std::vector<std::string> args = argv;
+  std::vector<std::string> envs;
+  for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+  auto c_args = c_strings(args);
+  auto c_env = c_strings(envs);
+
+  int master = -1;
+  const int pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    ::execve(c_args[0], c_args.data(), c_env.data());
+    ::_exit(127);
+  }
+  TerminalResult result;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t step = 0;
+  std::size_t searched_from = 0;
+  std::array<char, 4096> buf{};
+  bool child_done = false;
+  for (;;) {
+    while (step < steps.size()) {
+      const auto at = result.output.find(steps[step].expect, searched_from);
+      if (at == std::string::npos) break;
+      searched_from = at + steps[step].expect.size();
+      if (steps[step].check) steps[step].check(master);
+      const std::string& reply = steps[step].reply;
+      [[maybe_unused]] auto n = ::write(master, reply.data(), reply.size());
+      ++step;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    pollfd fd{master, POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(std::min<long long>(left.count(), 100))) < 0 && errno != EINTR) break;
+    if ((fd.revents & POLLIN) != 0) {
+      const ssize_t n = ::read(master, buf.data(), buf.size());
+      if (n > 0) {
+        result.output.append(buf.data(), static_cast<std::size_t>(n));
+        continue;
+      }
+    }
+    // EIO on the master once the child and every holder of the slave are gone.
+    if ((fd.revents & (POLLHUP | POLLERR)) != 0) {
+      child_done = true;
+      break;
+    }
+  }
+  const int status = reap(pid, child_done ? std::chrono::seconds(10) : std::chrono::seconds(1));
+  struct termios now {};
+  result.echo_on_after = ::tcgetattr(master, &now) == 0 && (now.c_lflag & ECHO) != 0;
+  ::close(master);
+  if (status >= 0 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (status >= 0 && WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  return result;
+}
+
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "loginid-cli-test-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -153,6 +216,12 @@ RunResult Cli::run(const std::vector<std::string>& args, const std::string& inpu
   argv.insert(argv.end(), args.begin(), args.end());
   // Relative paths in a test resolve against HOME: run there.
   return run_process(argv, env, input, std::chrono::seconds(60), home_.path());
+}
+
+TerminalResult Cli::run_in_terminal(const std::vector<std::string>& args, const std::vector<TerminalStep>& steps) const {
+  std::vector<std::string> argv{bin_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return loginid::test::run_in_terminal(argv, env, steps);
 }
 
 Emulator::Emulator(const std::vector<std::string>& extra_args) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,28 @@ struct RunResult {
 RunResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                       const std::string& input = {}, std::chrono::seconds timeout = std::chrono::seconds(60),
                       const std::filesystem::path& cwd = {});
+
+/// One step of a terminal conversation: wait until the output so far contains `expect`, then
+/// (when `check` is set) call it with the terminal's master side, then type `reply`.
+struct TerminalStep {
+  std::string expect;
+  std::string reply;
+  std::function<void(int master_fd)> check{};
+};
+
+struct TerminalResult {
+  int exit_code = -1;  ///< -1 when killed by a signal or the timeout
+  int signal = 0;      ///< the signal that ended it, if one did
+  std::string output;  ///< everything the terminal showed (stdout and stderr together)
+  bool echo_on_after = false;  ///< the terminal's ECHO flag once the process had ended
+  bool timed_out = false;
+};
+
+/// Runs `argv` on a fresh pseudo-terminal (its stdin, stdout and stderr), playing `steps`;
+/// kills it after `timeout`. A step whose `expect` never shows up ends the run as timed out.
+TerminalResult run_in_terminal(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                               const std::vector<TerminalStep>& steps,
+                               std::chrono::seconds timeout = std::chrono::seconds(30));
 
 /// A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {
@@ -48,6 +71,8 @@ class Cli {
   Cli();
   /// Runs `loginid args...` in the temp dir as the working directory.
   RunResult run(const std::vector<std::string>& args, const std::string& input = {}) const;
+  /// Runs `loginid args...` on a pseudo-terminal (see run_in_terminal).
+  TerminalResult run_in_terminal(const std::vector<std::string>& args, const std::vector<TerminalStep>& steps) const;
   std::map<std::string, std::string> env;  ///< edit freely before run()
   [[nodiscard]] const std::filesystem::path& home() const { return home_.path(); }
   [[nodiscard]] const std::string& bin() const { return bin_; }
