@@ -35,7 +35,21 @@ struct Flags {
   double wait_timeout = 30;
   std::string admin_token;
   std::string log_level = "info";
+  // Web settings of the default applications; unset flags leave the stored settings alone.
+  std::string rp_id;
+  std::string rp_name;
+  std::vector<std::string> allowed_origins;
+  std::string public_init;
 };
+
+WebSettingsChange web_settings_of(const Flags& flags) {
+  WebSettingsChange change;
+  if (!flags.rp_id.empty()) change.rp_id = flags.rp_id;
+  if (!flags.rp_name.empty()) change.rp_name = flags.rp_name;
+  if (!flags.allowed_origins.empty()) change.allowed_origins = flags.allowed_origins;
+  if (!flags.public_init.empty()) change.public_init = flags.public_init == "on" || flags.public_init == "true";
+  return change;
+}
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
@@ -126,6 +140,12 @@ int serve(const Flags& flags) {
   config.max_waiters = static_cast<std::size_t>(flags.max_waiters);
   Service service(store, config);
   auto defaults = service.ensure_defaults();
+  try {
+    service.configure_default_applications(web_settings_of(flags));
+  } catch (const ApiError& e) {
+    std::fprintf(stderr, "loginid-emulator: %s\n", e.what());
+    return 2;
+  }
 
   http::ServerOptions options;
   options.workers = static_cast<std::size_t>(flags.workers);
@@ -189,6 +209,16 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   app.add_option("--admin-token", flags.admin_token, "bearer token the /emulator admin API requires");
+  app.add_option("--rp-id", flags.rp_id,
+                 "WebAuthn relying-party id of the default applications (stored; default on a new database: localhost)");
+  app.add_option("--rp-name", flags.rp_name, "relying-party name shown by authenticators (stored)");
+  app.add_option("--allowed-origin", flags.allowed_origins,
+                 "a page origin the default applications accept, scheme://host[:port], port may be *; repeat the "
+                 "flag for each (the list replaces the stored one; default: http://localhost:*)");
+  app.add_option("--public-init", flags.public_init,
+                 "whether pages may start browser flows on the default web application without a service token "
+                 "(stored; default on)")
+      ->check(CLI::IsMember({"on", "off", "true", "false"}));
   app.add_option("--log-level", flags.log_level, "off, error, info or debug")
       ->check(CLI::IsMember({"off", "error", "info", "debug"}))
       ->capture_default_str();

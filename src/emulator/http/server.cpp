@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "emulator/http/cors.hpp"
 #include "emulator/http/json_input.hpp"
 #include "emulator/http/shapes.hpp"
 #include "emulator/service/util.hpp"
@@ -32,6 +33,7 @@ Status status_of(Errc code) {
     case Errc::invalid_code_type: return {400, "invalid_code_type"};
     case Errc::unauthorized: return {401, "unauthorized"};
     case Errc::forbidden: return {403, "forbidden"};
+    case Errc::origin_not_allowed: return {403, "origin_not_allowed"};
     case Errc::not_found: return {404, "not_found"};
     case Errc::method_not_allowed: return {405, "method_not_allowed"};
     case Errc::user_already_exists: return {409, "user_already_exists"};
@@ -75,6 +77,13 @@ std::string request_id_for(const httplib::Request& req) {
   return sane ? sent : new_uuid();
 }
 
+/// One whole line on stderr (lines of concurrent requests never interleave).
+void log_line(const std::string& line) {
+  static std::mutex log_mutex;
+  std::lock_guard lock(log_mutex);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 /// Constant-time comparison, so the admin token cannot be guessed byte by byte from timings.
 bool same_secret(const std::string& given, const std::string& expected) {
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
@@ -109,6 +118,44 @@ std::optional<std::string> query(const httplib::Request& req, const char* name) 
   return req.get_param_value(name);
 }
 
+std::string client_id_param(const httplib::Request& req, std::size_t index) {
+  auto value = req.matches[static_cast<int>(index)].str();
+  bool sane = !value.empty() && value.size() <= 128;
+  for (char c : value) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '=')) sane = false;
+  }
+  if (!sane) throw ApiError(Errc::bad_request, "client_id: not a client id");
+  return value;
+}
+
+/// The web settings of an admin request body (`prefix` names the enclosing object). Unknown
+/// fields are refused, so a misspelt setting is never silently ignored.
+WebSettingsChange web_settings_change(const nlohmann::json& object, const std::string& prefix) {
+  for (const auto& item : object.items()) {
+    const auto& key = item.key();
+    if (key != "rp_id" && key != "rp_name" && key != "allowed_origins" && key != "public_init") {
+      throw ApiError(Errc::bad_request, prefix + key +
+                                            ": unknown web setting (the settings are rp_id, rp_name, allowed_origins, "
+                                            "public_init)");
+    }
+  }
+  WebSettingsChange change;
+  change.rp_id = optional_string(object, "rp_id", prefix);
+  change.rp_name = optional_string(object, "rp_name", prefix);
+  change.public_init = optional_bool(object, "public_init", prefix);
+  if (auto it = object.find("allowed_origins"); it != object.end() && !it->is_null()) {
+    if (!it->is_array()) throw ApiError(Errc::bad_request, prefix + "allowed_origins: must be an array of strings");
+    change.allowed_origins.emplace();
+    for (const auto& origin : *it) {
+      if (!origin.is_string()) {
+        throw ApiError(Errc::bad_request, prefix + "allowed_origins: must be an array of strings");
+      }
+      change.allowed_origins->push_back(origin.get<std::string>());
+    }
+  }
+  return change;
+}
+
 constexpr const char* kNoDocScan =
     "AuthID document scan needs a person scanning an ID document, which the emulator does not act out";
 
@@ -136,6 +183,19 @@ Server::Server(Service& service, ServerOptions options)
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { on_error(req, res); });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     write_error(res, Errc::internal_error, "internal error");
+  });
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method != "OPTIONS" || !req.has_header("Origin")) {
+      add_cors_headers(req, res);
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (is_admin_path(req.path)) {
+      write_error(res, Errc::forbidden, "the admin API does not answer browser pages; call it from a shell, a test or a backend");
+    } else {
+      add_cors_headers(req, res);
+      answer_preflight(res);
+    }
+    return httplib::Server::HandlerResponse::Handled;
   });
   s.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.has_header("X-Request-ID")) res.set_header("X-Request-ID", request_id_for(req));
@@ -177,6 +237,7 @@ void Server::stop() {
 }
 
 void Server::on_error(const httplib::Request& req, httplib::Response& res) {
+  add_cors_headers(req, res);     // also for answers no handler saw (413, 404): the page must read them
   if (!res.body.empty()) return;  // a handler already wrote its JSON error
   if (res.status == 413) return write_error(res, Errc::payload_too_large, "request body is over 64 KiB");
   if (res.status == 404) {
@@ -191,23 +252,47 @@ void Server::on_error(const httplib::Request& req, httplib::Response& res) {
   write_json(res, res.status, {{"code", "bad_request"}, {"message", "malformed HTTP request"}});
 }
 
+void Server::check_origin(const httplib::Request& req) {
+  const auto origin = req.get_header_value("Origin");
+  auto client_id = named_client_id(req);
+  if (!client_id) return;  // the handler refuses it for the missing client_id
+  auto app = service_.find_application(*client_id);
+  if (!app || origin_allowed(app->web_settings.allowed_origins, origin)) return;
+  std::string allowed;
+  for (const auto& pattern : app->web_settings.allowed_origins) allowed += (allowed.empty() ? "" : ", ") + pattern;
+  const auto shown = printable_origin(origin);
+  if (options_.log_level >= LogLevel::error) {
+    log_line(format_rfc3339(now_ms()) + " CORS: refused origin " + shown + " for application " + *client_id + " (" +
+             req.method + " " + req.path + "); allowed: " + (allowed.empty() ? "none" : allowed) + "; " +
+             how_to_allow_origin(*client_id, origin));
+  }
+  throw ApiError(Errc::origin_not_allowed, "origin " + shown + " is not allowed for application " + *client_id +
+                                               " (allowed: " + (allowed.empty() ? "none" : allowed) + "); " +
+                                               how_to_allow_origin(*client_id, origin));
+}
+
 void Server::log_request(const httplib::Request& req, const httplib::Response& res) {
   if (options_.log_level < LogLevel::info && !(options_.log_level >= LogLevel::error && res.status >= 500)) return;
   // Method, path (no query), status and request id only: never bodies, tokens or codes.
-  static std::mutex log_mutex;
-  std::lock_guard lock(log_mutex);
-  std::fprintf(stderr, "%s %s %s %d %s\n", format_rfc3339(now_ms()).c_str(), req.method.c_str(), req.path.c_str(),
-               res.status, res.get_header_value("X-Request-ID").c_str());
+  log_line(format_rfc3339(now_ms()) + " " + req.method + " " + req.path + " " + std::to_string(res.status) + " " +
+           res.get_header_value("X-Request-ID"));
 }
 
 void Server::add_route(const char* method, const std::string& pattern, Handler handler, bool admin) {
   auto wrapped = [this, handler = std::move(handler), admin](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Request-ID", request_id_for(req));
     try {
+      if (admin && req.has_header("Origin")) {
+        // A page the developer happens to visit must not drive the admin API (it has no CORS, but a
+        // form post or a no-cors fetch still arrives): browsers always send Origin on those.
+        throw ApiError(Errc::forbidden,
+                       "the admin API does not answer browser pages; call it from a shell, a test or a backend");
+      }
       if (admin && options_.admin_token && !same_secret(req.get_header_value("Authorization"),
                                                         "Bearer " + *options_.admin_token)) {
         throw ApiError(Errc::unauthorized, "admin API needs Authorization: Bearer <admin token>");
       }
+      if (!admin && req.has_header("Origin")) check_origin(req);
       handler(req, res);
     } catch (const ApiError& e) {
       write_error(res, e.code(), e.what());
@@ -443,9 +528,13 @@ void Server::add_admin_routes() {
       "POST", "/emulator/applications",
       [this](const auto& req, auto& res) {
         auto body = parse_object(req.body);
+        WebSettingsChange settings;
+        if (const auto* object = optional_object(body, "web_settings")) {
+          settings = web_settings_change(*object, "web_settings.");
+        }
         auto created = service_.create_application(optional_string(body, "namespace_id"),
                                                    required_string(body, "type"), optional_string(body, "name"),
-                                                   optional_string(body, "public_key"));
+                                                   optional_string(body, "public_key"), settings);
         auto out = application_json(created.app);
         if (created.private_key_pem) out["private_key"] = *created.private_key_pem;
         write_json(res, 200, out);
@@ -458,6 +547,31 @@ void Server::add_admin_routes() {
         write_json(res, 200, {{"applications", list_json(apps, application_json)}});
       },
       kAdmin);
+  add_route(
+      "GET", R"(/emulator/applications/([^/]+))",
+      [this](const auto& req, auto& res) {
+        auto app = service_.find_application(client_id_param(req, 1));
+        if (!app) throw ApiError(Errc::not_found, "application not found");
+        write_json(res, 200, application_json(*app));
+      },
+      kAdmin);
+  for (const char* method : {"GET", "PUT"}) {
+    const bool change = std::string_view(method) == "PUT";
+    add_route(
+        method, R"(/emulator/applications/([^/]+)/web-settings)",
+        [this, change](const auto& req, auto& res) {
+          const auto client_id = client_id_param(req, 1);
+          std::optional<store::Application> app;
+          if (change) {
+            app = service_.update_web_settings(client_id, web_settings_change(parse_object(req.body), ""));
+          } else {
+            app = service_.find_application(client_id);
+            if (!app) throw ApiError(Errc::not_found, "application not found");
+          }
+          write_json(res, 200, web_settings_json(app->web_settings));
+        },
+        kAdmin);
+  }
   add_route(
       "POST", "/emulator/keys/rotate",
       [this](const auto&, auto& res) { write_json(res, 200, {{"kid", service_.rotate_key()}}); }, kAdmin);

@@ -49,6 +49,9 @@ class Server {
   void add_api_routes();
   void add_admin_routes();
   void on_error(const httplib::Request& req, httplib::Response& res);
+  /// A browser request (it has an Origin) whose application does not allow that origin: logged and
+  /// refused with 403 origin_not_allowed.
+  void check_origin(const httplib::Request& req);
   void log_request(const httplib::Request& req, const httplib::Response& res);
 
   Service& service_;

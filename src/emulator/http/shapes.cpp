@@ -36,10 +36,21 @@ nlohmann::json auth_json(const AuthResult& result) {
   return out;
 }
 
+nlohmann::json web_settings_json(const store::WebSettings& settings) {
+  return {{"rp_id", settings.rp_id},
+          {"rp_name", settings.rp_name},
+          {"allowed_origins", settings.allowed_origins},
+          {"public_init", settings.public_init}};
+}
+
 nlohmann::json application_json(const store::Application& app) {
-  return {{"client_id", app.client_id},   {"type", app.type},
-          {"namespace_id", app.namespace_id}, {"name", app.name},
-          {"public_key", app.public_key_pem}, {"created_at", format_rfc3339(app.created_at)}};
+  return {{"client_id", app.client_id},
+          {"type", app.type},
+          {"namespace_id", app.namespace_id},
+          {"name", app.name},
+          {"public_key", app.public_key_pem},
+          {"created_at", format_rfc3339(app.created_at)},
+          {"web_settings", web_settings_json(app.web_settings)}};
 }
 
 nlohmann::json namespace_json(const store::Namespace& ns) {

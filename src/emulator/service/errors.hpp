@@ -11,6 +11,7 @@ enum class Errc {
   invalid_code_type,
   unauthorized,
   forbidden,
+  origin_not_allowed,  ///< a browser page whose origin is not among the application's allowed origins
   not_found,
   method_not_allowed,
   user_already_exists,

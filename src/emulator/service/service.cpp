@@ -73,6 +73,7 @@ DefaultCredentials Service::ensure_defaults() {
       return store::Application{new_client_id(), ns.id, type, name, key.public_key().to_pem(), private_pem(key), now};
     };
     auto web = make_app("web", "Default web application");
+    web.web_settings.public_init = true;  // a page on a laptop can start browser flows at once
     auto management = make_app("management", "Default management application");
     auto signing = PrivateKey::generate();
     store::SigningKey key{new_uuid(), private_pem(signing), signing.public_key().to_pem(), true, now};
@@ -100,7 +101,8 @@ std::shared_ptr<const Service::AppEntry> Service::find_app(const std::string& cl
   }
   auto app = store_.find_application(client_id);
   if (!app) return nullptr;
-  // Applications never change once created, so the parsed key can be cached for good.
+  // An application's key never changes once created, so the parsed key can be cached for good; its
+  // web settings change only through update_web_settings, which replaces the entry.
   auto entry = std::make_shared<const AppEntry>(AppEntry{*app, PublicKey::from_pem(app->public_key_pem)});
   std::unique_lock lock(apps_mutex_);
   return apps_.try_emplace(client_id, entry).first->second;
@@ -261,8 +263,10 @@ std::vector<store::Namespace> Service::list_namespaces() { return store_.list_na
 
 CreatedApplication Service::create_application(const std::optional<std::string>& namespace_id,
                                                const std::string& type, const std::optional<std::string>& name,
-                                               const std::optional<std::string>& public_key) {
+                                               const std::optional<std::string>& public_key,
+                                               const WebSettingsChange& web_settings) {
   if (type != "web" && type != "management") throw ApiError(Errc::bad_request, "type: must be 'web' or 'management'");
+  auto settings = apply_web_settings(store::WebSettings{}, web_settings, type);
   if (name && (name->empty() || name->size() > 128)) {
     throw ApiError(Errc::bad_request, "name: must be 1 to 128 characters");
   }
@@ -289,13 +293,45 @@ CreatedApplication Service::create_application(const std::optional<std::string>&
     created.private_key_pem = private_pem(key);  // returned once, never stored
   }
   created.app = store::Application{new_client_id(), ns_id, type, name.value_or(type + " application"),
-                                   public_pem, std::nullopt, now_ms()};
+                                   public_pem, std::nullopt, now_ms(), settings};
   store_.insert_application(created.app);
   return created;
 }
 
 std::vector<store::Application> Service::list_applications(const std::optional<std::string>& namespace_id) {
   return store_.list_applications(namespace_id);
+}
+
+std::optional<store::Application> Service::find_application(const std::string& client_id) {
+  auto entry = find_app(client_id);
+  if (!entry) return std::nullopt;
+  return entry->app;
+}
+
+store::Application Service::update_web_settings(const std::string& client_id, const WebSettingsChange& change) {
+  // One writer at a time, so two concurrent changes cannot each start from the old settings.
+  static std::mutex update_mutex;
+  std::lock_guard update_lock(update_mutex);
+  auto entry = find_app(client_id);
+  if (!entry) throw ApiError(Errc::not_found, "application not found");
+  auto app = entry->app;
+  app.web_settings = apply_web_settings(app.web_settings, change, app.type);
+  if (!store_.update_web_settings(client_id, app.web_settings)) throw ApiError(Errc::not_found, "application not found");
+  auto updated = std::make_shared<const AppEntry>(AppEntry{app, entry->key});
+  std::unique_lock lock(apps_mutex_);
+  apps_[client_id] = std::move(updated);
+  return app;
+}
+
+void Service::configure_default_applications(const WebSettingsChange& change) {
+  auto web_change = change;
+  auto management_change = change;
+  management_change.public_init.reset();
+  for (const auto& [setting, app_change] : {std::pair{"default_web_client", &web_change},
+                                            std::pair{"default_management_client", &management_change}}) {
+    auto client_id = store_.get_setting(setting);
+    if (client_id) update_web_settings(*client_id, *app_change);
+  }
 }
 
 void Service::flush() {

@@ -18,6 +18,7 @@
 #include "emulator/service/errors.hpp"
 #include "emulator/service/nonce_cache.hpp"
 #include "emulator/service/wait_hub.hpp"
+#include "emulator/service/web_settings.hpp"
 #include "emulator/store/store.hpp"
 #include "loginid/keys.hpp"
 
@@ -155,8 +156,16 @@ class Service {
   std::vector<store::Namespace> list_namespaces();
   CreatedApplication create_application(const std::optional<std::string>& namespace_id, const std::string& type,
                                         const std::optional<std::string>& name,
-                                        const std::optional<std::string>& public_key);
+                                        const std::optional<std::string>& public_key,
+                                        const WebSettingsChange& web_settings = {});
   std::vector<store::Application> list_applications(const std::optional<std::string>& namespace_id);
+  /// The application, web settings included (cached like the keys).
+  std::optional<store::Application> find_application(const std::string& client_id);
+  /// Throws ApiError bad_request (naming the field) or not_found.
+  store::Application update_web_settings(const std::string& client_id, const WebSettingsChange& change);
+  /// The command line's web settings, applied to both default applications (public_init to the web
+  /// one only), as a dashboard change would be: stored. Throws ApiError for a bad value.
+  void configure_default_applications(const WebSettingsChange& change);
   std::string rotate_key();
   std::vector<store::SigningKey> list_keys();
   std::vector<store::User> list_users(const std::optional<std::string>& namespace_id);

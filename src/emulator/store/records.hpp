@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace loginid::detail::store {
 
@@ -11,6 +12,17 @@ struct Namespace {
   std::string id;
   std::string name;
   std::int64_t created_at = 0;
+};
+
+/// An application's settings for browser flows: the WebAuthn relying party its ceremonies run for,
+/// the page origins that may call it (CORS and clientDataJSON.origin), and whether a page may start
+/// a browser flow without a service token. The defaults are what a page on a laptop needs.
+struct WebSettings {
+  std::string rp_id = "localhost";
+  std::string rp_name = "LoginID emulator";
+  /// `scheme://host[:port]`; the port may be `*` (any port, or none).
+  std::vector<std::string> allowed_origins = {"http://localhost:*"};
+  bool public_init = false;
 };
 
 struct Application {
@@ -22,6 +34,7 @@ struct Application {
   /// Kept only for the default applications, whose keys go to the credentials file on every start.
   std::optional<std::string> private_key_pem;
   std::int64_t created_at = 0;
+  WebSettings web_settings{};
 };
 
 struct SigningKey {

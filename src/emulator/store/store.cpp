@@ -1,6 +1,8 @@
 #include "emulator/store/store.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <mutex>
 
 namespace loginid::detail::store {
@@ -81,12 +83,52 @@ CREATE TABLE seen_nonces (
   expires_at INTEGER NOT NULL,
   PRIMARY KEY (client_id, nonce));
 )sql",
+    // 2: per-application web settings (WebAuthn relying party, allowed origins, public browser-flow
+    // init). Existing applications get the laptop defaults; the default web application may start
+    // browser flows without a service token, as on a fresh database.
+    R"sql(
+ALTER TABLE applications ADD COLUMN rp_id TEXT NOT NULL DEFAULT 'localhost';
+ALTER TABLE applications ADD COLUMN rp_name TEXT NOT NULL DEFAULT 'LoginID emulator';
+ALTER TABLE applications ADD COLUMN allowed_origins TEXT NOT NULL DEFAULT 'http://localhost:*';
+ALTER TABLE applications ADD COLUMN public_init INTEGER NOT NULL DEFAULT 0;
+UPDATE applications SET public_init = 1
+  WHERE client_id = (SELECT value FROM settings WHERE key = 'default_web_client');
+)sql",
 };
+
+// Allowed origins are stored one per line (an origin never holds a newline).
+std::string join_origins(const std::vector<std::string>& origins) {
+  std::string out;
+  for (const auto& origin : origins) {
+    if (!out.empty()) out.push_back('\n');
+    out += origin;
+  }
+  return out;
+}
+
+std::vector<std::string> split_origins(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 Namespace read_namespace(Statement& s) { return {s.text(0), s.text(1), s.int64(2)}; }
 
 Application read_application(Statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.optional_text(5), s.int64(6)};
+  return {s.text(0),
+          s.text(1),
+          s.text(2),
+          s.text(3),
+          s.text(4),
+          s.optional_text(5),
+          s.int64(6),
+          WebSettings{s.text(7), s.text(8), split_origins(s.text(9)), s.int64(10) != 0}};
 }
 
 User read_user(Statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)}; }
@@ -105,7 +147,8 @@ Transaction read_transaction(Statement& s) {
 }
 
 constexpr const char* kAppColumns =
-    "SELECT client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at FROM applications";
+    "SELECT client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at, rp_id, rp_name, "
+    "allowed_origins, public_init FROM applications";
 constexpr const char* kUserColumns =
     "SELECT id, namespace_id, username, status, created_at, updated_at FROM users";
 constexpr const char* kCredentialColumns =
@@ -136,8 +179,8 @@ void insert_namespace_row(Database& db, const Namespace& ns) {
 
 void insert_application_row(Database& db, const Application& app) {
   auto s = db.use(
-      "INSERT INTO applications (client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO applications (client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at, "
+      "rp_id, rp_name, allowed_origins, public_init) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   s->bind(1, app.client_id);
   s->bind(2, app.namespace_id);
   s->bind(3, app.type);
@@ -145,6 +188,10 @@ void insert_application_row(Database& db, const Application& app) {
   s->bind(5, app.public_key_pem);
   s->bind_optional(6, app.private_key_pem);
   s->bind(7, app.created_at);
+  s->bind(8, app.web_settings.rp_id);
+  s->bind(9, app.web_settings.rp_name);
+  s->bind(10, join_origins(app.web_settings.allowed_origins));
+  s->bind(11, std::int64_t{app.web_settings.public_init ? 1 : 0});
   s->step();
 }
 
@@ -168,15 +215,15 @@ void set_setting_row(Database& db, std::string_view key, std::string_view value)
 
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path) {
-  migrate();
+Store::Store(const std::string& path, std::optional<int> up_to_version) : db_(path) {
+  migrate(up_to_version);
   // ":memory:" (and "") name a private database per connection, so those keep one connection.
   if (!path.empty() && path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
     nonce_db_ = std::make_unique<Database>(path);
   }
 }
 
-void Store::migrate() {
+void Store::migrate(std::optional<int> up_to_version) {
   Lock lock(db_.mutex());
   db_.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
   Database::Transaction tx(db_);
@@ -193,14 +240,17 @@ void Store::migrate() {
     throw StoreError("database schema version " + std::to_string(version) +
                      " is newer than this emulator understands (" + std::to_string(kMigrations.size()) + ")");
   }
-  for (auto i = static_cast<std::size_t>(version); i < kMigrations.size(); ++i) {
+  const auto target = std::min(kMigrations.size(), static_cast<std::size_t>(up_to_version.value_or(INT32_MAX)));
+  for (auto i = static_cast<std::size_t>(version); i < target; ++i) {
     db_.exec(kMigrations[i]);
   }
   auto s = db_.use("UPDATE schema_version SET version = ?1");
-  s->bind(1, static_cast<std::int64_t>(kMigrations.size()));
+  s->bind(1, static_cast<std::int64_t>(std::max(target, static_cast<std::size_t>(version))));
   s->step();
   tx.commit();
 }
+
+int Store::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 int Store::schema_version() {
   Lock lock(db_.mutex());
@@ -272,6 +322,19 @@ std::vector<Application> Store::list_applications(const std::optional<std::strin
   auto s = db_.use(sql.c_str());
   s->bind_optional(1, namespace_id);
   return all_rows<Application>(s, read_application);
+}
+
+bool Store::update_web_settings(std::string_view client_id, const WebSettings& settings) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "UPDATE applications SET rp_id = ?2, rp_name = ?3, allowed_origins = ?4, public_init = ?5 WHERE client_id = ?1");
+  s->bind(1, client_id);
+  s->bind(2, settings.rp_id);
+  s->bind(3, settings.rp_name);
+  s->bind(4, join_origins(settings.allowed_origins));
+  s->bind(5, std::int64_t{settings.public_init ? 1 : 0});
+  s->step();
+  return s->changes() == 1;
 }
 
 void Store::insert_active_signing_key(const SigningKey& key) {

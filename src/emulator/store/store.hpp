@@ -15,10 +15,13 @@ namespace loginid::detail::store {
 
 class Store {
  public:
-  /// Opens the database and applies every pending forward migration.
-  explicit Store(const std::string& path);
+  /// Opens the database and applies every pending forward migration (up to `up_to_version` when
+  /// given: tests build the database an older emulator would have left).
+  explicit Store(const std::string& path, std::optional<int> up_to_version = std::nullopt);
 
   [[nodiscard]] int schema_version();
+  /// The version this emulator migrates every database to.
+  [[nodiscard]] static int latest_schema_version();
 
   std::optional<std::string> get_setting(std::string_view key);
   void set_setting(std::string_view key, std::string_view value);
@@ -35,6 +38,8 @@ class Store {
   void insert_application(const Application& app);
   std::optional<Application> find_application(std::string_view client_id);
   std::vector<Application> list_applications(const std::optional<std::string>& namespace_id);
+  /// false when there is no such application.
+  bool update_web_settings(std::string_view client_id, const WebSettings& settings);
 
   /// Inserts `key` as the only active key (the previous ones stay, retired).
   void insert_active_signing_key(const SigningKey& key);
@@ -80,7 +85,7 @@ class Store {
   std::vector<SeenNonce> load_nonces(std::int64_t now);
 
  private:
-  void migrate();
+  void migrate(std::optional<int> up_to_version);
   /// The connection for seen nonces: a second one on file databases, so a batch commit (and its
   /// fsync) never blocks the main connection's readers (WAL lets them proceed).
   Database& nonce_db() { return nonce_db_ ? *nonce_db_ : db_; }

@@ -341,7 +341,7 @@ TEST_F(EmulatorApi, AdminApiManagesNamespacesApplicationsAndKeys) {
                                 nlohmann::json{{"type", "management"}, {"namespace_id", ns.json["id"]}, {"name", "ops"}});
   ASSERT_EQ(generated.status, 200) << generated.body;
   EXPECT_EQ(keys_of(generated.json), (std::set<std::string>{"client_id", "type", "namespace_id", "name", "public_key",
-                                                            "private_key", "created_at"}));
+                                                            "private_key", "created_at", "web_settings"}));
   EXPECT_TRUE(PrivateKey::from_pem(generated.json["private_key"].get<std::string>()).public_key() ==
               PublicKey::from_pem(generated.json["public_key"].get<std::string>()));
 

@@ -58,6 +58,7 @@ Reply EmulatorClient::send_raw(const std::string& method, const std::string& pat
   if (method == "PUT") return to_reply(client_.Put(path.c_str(), headers, body, type));
   if (method == "DELETE") return to_reply(client_.Delete(path.c_str(), headers, body, type));
   if (method == "PATCH") return to_reply(client_.Patch(path.c_str(), headers, body, type));
+  if (method == "OPTIONS") return to_reply(client_.Options(path.c_str(), headers));
   throw std::invalid_argument("unsupported method " + method);
 }
 

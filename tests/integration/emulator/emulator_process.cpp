@@ -1,5 +1,6 @@
 #include "integration/emulator/emulator_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -66,6 +67,11 @@ EmulatorProcess::EmulatorProcess(Options options) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    if (!options.stderr_path.empty()) {
+      int err = ::open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (err < 0) ::_exit(126);
+      ::dup2(err, STDERR_FILENO);
+    }
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);

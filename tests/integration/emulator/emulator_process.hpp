@@ -17,6 +17,7 @@ class EmulatorProcess {
     std::vector<std::string> args;  ///< extra flags, e.g. {"--code-ttl", "1"}
     std::string db;                 ///< empty: a fresh temp database in work_dir()
     std::string work_dir;           ///< empty: a fresh temp directory, removed on destruction
+    std::string stderr_path{};      ///< empty: the emulator's stderr is the test's; else it goes to this file
   };
   explicit EmulatorProcess(Options options);
   EmulatorProcess() : EmulatorProcess(Options{}) {}

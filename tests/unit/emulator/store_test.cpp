@@ -32,12 +32,12 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, MigratesToTheCurrentSchemaAndKeepsDataAcrossReopen) {
   {
     Store store(db_path());
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), Store::latest_schema_version());
     seed(store);
     ASSERT_TRUE(store.insert_user({"u-1", "ns-1", "Alice", "active", 1, 1}, "alice"));
   }
   Store reopened(db_path());
-  EXPECT_EQ(reopened.schema_version(), 1);
+  EXPECT_EQ(reopened.schema_version(), Store::latest_schema_version());
   EXPECT_EQ(reopened.get_setting("default_management_client"), "mgmt-1");
   auto user = reopened.find_user_by_username("ns-1", "alice");
   ASSERT_TRUE(user.has_value());
@@ -101,6 +101,56 @@ TEST_F(StoreTest, NoncesPersistOnTheirOwnConnectionAndExpire) {
   auto live = reopened.load_nonces(500);
   ASSERT_EQ(live.size(), 1u);
   EXPECT_EQ(live[0].nonce, "n2");
+}
+
+// A database left by an emulator of schema version 1 (before web settings): its rows, written with
+// that version's columns, upgrade in place; the default web application may start browser flows.
+TEST_F(StoreTest, UpgradesAVersion1DatabaseWithTheWebSettingsDefaults) {
+  {
+    Store old(db_path(), 1);
+    EXPECT_EQ(old.schema_version(), 1);
+  }
+  {
+    Database db(db_path());
+    db.exec(R"sql(
+INSERT INTO namespaces (id, name, created_at) VALUES ('ns-1', 'default', 1);
+INSERT INTO applications (client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at) VALUES
+  ('web-1', 'ns-1', 'web', 'Default web application', 'pem', 'private', 1),
+  ('mgmt-1', 'ns-1', 'management', 'Default management application', 'pem', 'private', 1),
+  ('web-2', 'ns-1', 'web', 'second', 'pem', NULL, 2);
+INSERT INTO settings (key, value) VALUES ('default_namespace', 'ns-1'), ('default_web_client', 'web-1'),
+  ('default_management_client', 'mgmt-1');
+)sql");
+  }
+  Store store(db_path());
+  EXPECT_EQ(store.schema_version(), Store::latest_schema_version());
+  const std::vector<std::string> laptop = {"http://localhost:*"};
+  for (const char* id : {"web-1", "mgmt-1", "web-2"}) {
+    auto app = store.find_application(id);
+    ASSERT_TRUE(app.has_value()) << id;
+    EXPECT_EQ(app->web_settings.rp_id, "localhost") << id;
+    EXPECT_EQ(app->web_settings.allowed_origins, laptop) << id;
+    EXPECT_FALSE(app->web_settings.rp_name.empty()) << id;
+    EXPECT_EQ(app->web_settings.public_init, std::string(id) == "web-1") << id;
+  }
+  EXPECT_EQ(store.find_application("mgmt-1")->private_key_pem, "private");
+}
+
+TEST_F(StoreTest, WebSettingsRoundTrip) {
+  Store store(":memory:");
+  seed(store);
+  WebSettings settings{"example.com", "Example", {"https://example.com", "http://localhost:*"}, true};
+  ASSERT_TRUE(store.update_web_settings("web-1", settings));
+  EXPECT_FALSE(store.update_web_settings("nope", settings));
+  auto app = store.find_application("web-1");
+  ASSERT_TRUE(app.has_value());
+  EXPECT_EQ(app->web_settings.rp_id, "example.com");
+  EXPECT_EQ(app->web_settings.rp_name, "Example");
+  EXPECT_EQ(app->web_settings.allowed_origins, settings.allowed_origins);
+  EXPECT_TRUE(app->web_settings.public_init);
+  settings.allowed_origins.clear();
+  ASSERT_TRUE(store.update_web_settings("web-1", settings));
+  EXPECT_TRUE(store.find_application("web-1")->web_settings.allowed_origins.empty());
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerEmulator) {
