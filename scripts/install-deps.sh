@@ -15,6 +15,7 @@ packages=(
   libcpp-httplib-dev        # emulator HTTP server
   libsqlite3-dev            # emulator store
   libcli11-dev              # CLI parsing
+  libcbor-dev               # CBOR for WebAuthn (src/webauthn)
   libgtest-dev libgmock-dev # tests
   libbenchmark-dev          # benchmarks
   clang libclang-rt-14-dev  # libFuzzer targets and sanitizers runtime
