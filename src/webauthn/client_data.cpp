@@ -15,17 +15,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 Failure malformed(std::string_view what) { return fail(Errc::malformed_client_data, what); }
 
-std::string json_problem_text(loginid::detail::JsonProblem p) {
-  switch (p) {
-    case loginid::detail::JsonProblem::syntax: return "is not valid UTF-8 JSON";
-    case loginid::detail::JsonProblem::too_deep: return "nests JSON too deeply";
-    case loginid::detail::JsonProblem::duplicate_key: return "repeats a member name";
-    case loginid::detail::JsonProblem::not_object: return "is not a JSON object";
-    case loginid::detail::JsonProblem::none: break;
-  }
-  return "is not valid JSON";
-}
-
 /// A string member: nullopt when absent, a failure when present with another JSON type.
 std::optional<Failure> string_member(const json& object, const char* name, std::optional<std::string>& out) {
   const auto it = object.find(name);
@@ -73,7 +62,7 @@ Result<ClientData> parse_client_data(std::string_view client_data_json) {
   loginid::detail::JsonProblem problem{};
   const auto object = loginid::detail::parse_json_object_strict(client_data_json, problem);
   if (!object) {
-    return malformed("clientDataJSON " + json_problem_text(problem));
+    return malformed("clientDataJSON: " + loginid::detail::describe(problem));
   }
   ClientData c;
   if (auto failure = read_members(*object, c)) {
