@@ -93,10 +93,18 @@ class CurlShare final {
 
 using HeaderList = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
 
+// Response header bytes kept per exchange (all header lines, interim responses and redirects
+// included). libcurl bounds each line (100 KiB) but, before 8.14, not how many lines a server may
+// send, and every line becomes a pair of strings here: a server streaming headers could grow a
+// call's memory without end. Real answers carry 1-2 KiB.
+constexpr std::size_t kMaxResponseHeaderBytes = 64 * 1024;
+
 // What the callbacks of one exchange write into.
 struct Exchange {
   std::size_t max_body = 0;
   bool body_too_large = false;
+  std::size_t header_bytes = 0;
+  bool headers_too_large = false;
   std::string body;
   HttpHeaders headers;
   std::array<char, CURL_ERROR_SIZE> error{};
@@ -126,6 +134,11 @@ std::string_view trim(std::string_view text) {
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* exchange = static_cast<Exchange*>(user);
   const std::string_view line(data, size * count);
+  exchange->header_bytes += line.size();
+  if (exchange->header_bytes > kMaxResponseHeaderBytes) {
+    exchange->headers_too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
   if (line.starts_with("HTTP/")) {
     exchange->headers.clear();  // a new response begins (e.g. after 100 Continue)
   } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
@@ -325,6 +338,10 @@ class CurlTransport final : public HttpTransport {
     if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
       return TransportError(Kind::io_failed, request.method + " " + request.url + ": response body larger than " +
                                                  std::to_string(options_.max_response_bytes) + " bytes");
+    }
+    if (exchange.headers_too_large) {
+      return TransportError(Kind::io_failed, request.method + " " + request.url + ": response headers larger than " +
+                                                 std::to_string(kMaxResponseHeaderBytes) + " bytes");
     }
     const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
     std::string text = request.method + " " + request.url + ": " + detail;

@@ -141,6 +141,31 @@ TEST(DeepInputSdk, CertsAnsweredWith200000NestedArraysMakesTheKeyUnavailable) {
   EXPECT_TRUE(mentions(logged, kLimitText)) << logged;
 }
 
+// ---- other sizes from outside (issue 15's sweep) -------------------------------------------------
+
+TEST(OutsideSizesSdk, AServerStreamingHeadersIsCutOffAt64KiB) {
+  // 100,000 header lines (about 3 MB) before a valid user: libcurl 7.88 bounds each line, not
+  // their number, and every line used to be kept.
+  std::string headers;
+  for (int i = 0; i < 100'000; ++i) headers += "X-Pad-" + std::to_string(i) + ": padding\r\n";
+  const std::string user = user_nested(2);
+  BadServer server([&](int) { return respond(200, user, headers); });
+  const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
+  try {
+    (void)mgmt.get_user("alice");
+    ADD_FAILURE() << "3 MB of headers were accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_EQ(e.code(), "connection_failed");
+    EXPECT_TRUE(mentions(e.what(), "response headers larger than 65536 bytes")) << e.what();
+  }
+  // 1,000 lines (about 20 KiB) are fine.
+  headers.clear();
+  for (int i = 0; i < 1'000; ++i) headers += "X-Pad-" + std::to_string(i) + ": padding\r\n";
+  BadServer modest([&](int) { return respond(200, user, headers); });
+  EXPECT_EQ(LoginIdManagement(kClientId, app_key(), options_for(modest)).get_user("alice").username, "alice");
+}
+
 // ---- the real CLI ------------------------------------------------------------------------------
 
 class DeepInputCli : public ::testing::Test {
