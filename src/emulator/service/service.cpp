@@ -12,6 +12,10 @@ namespace loginid::detail::emulator {
 namespace {
 
 constexpr std::size_t kMaxNonceLength = 256;
+// Signing keys kept (the active one and the newest retired ones): every one is served by the JWKS
+// and searched by /certs, so rotating in a loop must not grow them without end. Ten rotations back
+// is far beyond any token's lifetime.
+constexpr std::size_t kMaxSigningKeys = 10;
 
 std::string private_pem(const PrivateKey& key) { return std::string(key.to_pem().view()); }
 
@@ -245,7 +249,7 @@ nlohmann::json Service::jwks() {
 std::string Service::rotate_key() {
   auto signing = PrivateKey::generate();
   store::SigningKey key{new_uuid(), private_pem(signing), signing.public_key().to_pem(), true, now_ms()};
-  store_.insert_active_signing_key(key);
+  store_.insert_active_signing_key(key, kMaxSigningKeys);
   load_keys();
   return key.kid;
 }

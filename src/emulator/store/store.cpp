@@ -337,10 +337,15 @@ bool Store::update_web_settings(std::string_view client_id, const WebSettings& s
   return s->changes() == 1;
 }
 
-void Store::insert_active_signing_key(const SigningKey& key) {
+void Store::insert_active_signing_key(const SigningKey& key, std::size_t keep) {
   Lock lock(db_.mutex());
   Database::Transaction tx(db_);
   insert_active_key_rows(db_, key);
+  auto prune = db_.use(
+      "DELETE FROM signing_keys WHERE active = 0 AND kid NOT IN "
+      "(SELECT kid FROM signing_keys ORDER BY active DESC, created_at DESC, rowid DESC LIMIT ?1)");
+  prune->bind(1, static_cast<std::int64_t>(std::max<std::size_t>(keep, 1)));
+  prune->step();
   tx.commit();
 }
 

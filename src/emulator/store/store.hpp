@@ -41,8 +41,9 @@ class Store {
   /// false when there is no such application.
   bool update_web_settings(std::string_view client_id, const WebSettings& settings);
 
-  /// Inserts `key` as the only active key (the previous ones stay, retired).
-  void insert_active_signing_key(const SigningKey& key);
+  /// Inserts `key` as the only active key; the previous ones stay, retired, up to `keep` keys in
+  /// all (the newest; older retired keys are deleted in the same transaction).
+  void insert_active_signing_key(const SigningKey& key, std::size_t keep);
   std::vector<SigningKey> list_signing_keys();
 
   /// false when the lowercased username is taken in the namespace.

@@ -84,12 +84,29 @@ TEST_F(StoreTest, CodesAreConsumedOnce) {
 TEST_F(StoreTest, KeyRotationLeavesExactlyOneActiveKey) {
   Store store(":memory:");
   seed(store);
-  store.insert_active_signing_key({"kid-2", "priv2", "pub2", true, 2});
+  store.insert_active_signing_key({"kid-2", "priv2", "pub2", true, 2}, 10);
   auto keys = store.list_signing_keys();
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_FALSE(keys[0].active);
   EXPECT_TRUE(keys[1].active);
   EXPECT_EQ(keys[1].kid, "kid-2");
+}
+
+TEST_F(StoreTest, KeyRotationKeepsOnlyTheNewestKeys) {
+  // Issue 15: the JWKS serves every kept key, so rotating in a loop must not grow it without end.
+  Store store(":memory:");
+  seed(store);
+  for (int i = 2; i <= 25; ++i) {
+    const std::string n = std::to_string(i);
+    store.insert_active_signing_key({"kid-" + n, "priv" + n, "pub" + n, true, i}, 3);
+  }
+  auto keys = store.list_signing_keys();
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_EQ(keys[0].kid, "kid-23");
+  EXPECT_EQ(keys[1].kid, "kid-24");
+  EXPECT_EQ(keys[2].kid, "kid-25");
+  EXPECT_TRUE(keys[2].active);
+  EXPECT_FALSE(keys[0].active || keys[1].active);
 }
 
 TEST_F(StoreTest, NoncesPersistOnTheirOwnConnectionAndExpire) {
