@@ -27,7 +27,7 @@ fi
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGINID_BUILD_FUZZERS=ON \
   -DLOGINID_BUILD_TESTS=OFF -DLOGINID_BUILD_BENCH=OFF -DLOGINID_BUILD_EXAMPLES=OFF -DLOGINID_BUILD_CLI=OFF >/dev/null
 
-all_targets=(fuzz_base64url fuzz_keys fuzz_jwt fuzz_sdk_responses fuzz_emulator_requests)
+all_targets=(fuzz_base64url fuzz_keys fuzz_jwt fuzz_sdk_responses fuzz_emulator_requests fuzz_webauthn)
 targets=()
 for t in ${FUZZ_TARGETS:-${all_targets[*]}}; do
   if [[ -f tests/fuzz/$t.cpp ]]; then targets+=("$t"); else echo "fuzz.sh: no tests/fuzz/$t.cpp, skipped" >&2; fi
@@ -42,6 +42,7 @@ max_len_of() {
     fuzz_keys) echo 66000 ;;                 # past the 64 KiB PEM cap
     fuzz_sdk_responses) echo 1048579 ;;      # 3 selector bytes + the transport's 1 MiB body cap
     fuzz_emulator_requests) echo 70000 ;;    # a request with a body at the emulator's 64 KiB cap
+    fuzz_webauthn) echo 70000 ;;             # mode byte + an attestation object past its 64 KiB cap
     *) echo 4096 ;;
   esac
 }
@@ -63,6 +64,10 @@ generate_seeds() {
       { cat tests/fuzz/corpus/fuzz_keys/spki.pem; repeat '\n' $((65536 - $(wc -c <tests/fuzz/corpus/fuzz_keys/spki.pem))); } \
         >"$dir/gen_pem_65536"
       { printf '{"kty":"EC","x":'; repeat '[' 30000; repeat ']' 30000; printf '}'; } >"$dir/gen_jwk_30000_arrays" ;;
+    fuzz_webauthn)  # raw CBOR nesting 60,000 arrays (mode 5), and an attestation object of 65,536 bytes (mode 0)
+      { printf '\x05'; repeat '\201' 60000; printf '\x00'; } >"$dir/gen_cbor_60000_arrays"
+      { printf '\x00\xa3\x63fmt\x64none\x67attStmt\xa0\x68authData\x59\xff\xe1'; repeat '\001' 65505; } \
+        >"$dir/gen_attestation_object_65536" ;;
   esac
 }
 
