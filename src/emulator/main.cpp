@@ -28,6 +28,7 @@ struct Flags {
   std::string db = "./loginid-emulator.db";
   std::string credentials_out;
   int code_ttl = 300;
+  int challenge_ttl = 300;
   int token_ttl = 3600;
   int iat_window = 300;
   int max_waiters = 32;
@@ -134,6 +135,7 @@ int serve(const Flags& flags) {
   loginid::detail::store::Store store(flags.db);
   ServiceConfig config;
   config.code_ttl = std::chrono::seconds(flags.code_ttl);
+  config.challenge_ttl = std::chrono::seconds(flags.challenge_ttl);
   config.token_ttl = std::chrono::seconds(flags.token_ttl);
   config.iat_window = std::chrono::seconds(flags.iat_window);
   config.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(flags.wait_timeout * 1000));
@@ -193,6 +195,10 @@ int main(int argc, char** argv) {
   app.add_option("--credentials-out", flags.credentials_out,
                  "where to write the default applications' credentials (default: <db>.credentials.json)");
   app.add_option("--code-ttl", flags.code_ttl, "code lifetime, seconds")->check(CLI::Range(1, 86400))->capture_default_str();
+  app.add_option("--challenge-ttl", flags.challenge_ttl,
+                 "lifetime of FIDO2 challenges, seconds (also the WebAuthn timeout sent to pages)")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   app.add_option("--token-ttl", flags.token_ttl, "user token lifetime, seconds")
       ->check(CLI::Range(1, 31536000))
       ->capture_default_str();

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "emulator/http/cors.hpp"
+#include "emulator/http/fido2_input.hpp"
 #include "emulator/http/json_input.hpp"
 #include "emulator/http/shapes.hpp"
 #include "emulator/service/util.hpp"
@@ -47,6 +49,7 @@ Status status_of(Errc code) {
     case Errc::password_too_weak: return {400, "password_too_weak"};
     case Errc::credential_invalid: return {401, "credential_invalid"};
     case Errc::challenge_invalid: return {400, "challenge_invalid"};
+    case Errc::credential_exists: return {409, "credential_exists"};
     case Errc::not_implemented: return {501, "not_implemented"};
     case Errc::unsupported_flow: return {400, "unsupported_flow"};
     case Errc::shutting_down: return {503, "shutting_down"};
@@ -202,6 +205,7 @@ Server::Server(Service& service, ServerOptions options)
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
   add_api_routes();
+  add_fido2_routes();
   add_admin_routes();
 }
 
@@ -326,14 +330,18 @@ void Server::add_api_routes() {
     write_json(res, 200, service_.jwks());
   });
 
-  add_route("POST", "/tx", [this](const auto& req, auto& res) {
-    auto body = parse_object(req.body);
-    auto payload = required_string(body, "tx_payload");
-    auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::tx_create, "tx.create", payload});
-    auto tx = service_.create_tx(caller, payload, required_string(body, "nonce"), optional_string(body, "tx_type"),
-                                 optional_string(body, "username"));
-    write_json(res, 200, {{"id", tx.id}});
-  });
+  // /api/tx: the published browser SDK's path for the same call (createAndConfirmTransaction).
+  for (const char* path : {"/tx", "/api/tx"}) {
+    add_route("POST", path, [this](const auto& req, auto& res) {
+      auto body = parse_object(req.body);
+      auto payload = required_string(body, "tx_payload");
+      auto caller =
+          service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::tx_create, "tx.create", payload});
+      auto tx = service_.create_tx(caller, payload, required_string(body, "nonce"), optional_string(body, "tx_type"),
+                                   optional_string(body, "username"));
+      write_json(res, 200, {{"id", tx.id}});
+    });
+  }
 
   add_route("POST", R"(/codes/([^/]+)/generate)", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
@@ -411,16 +419,8 @@ void Server::add_api_routes() {
                                                     required_string(body, "publickey"), name);
     write_json(res, 200, auth_json(result));
   });
-  // Real LoginID flows the emulator cannot act out (the published Node SDK calls them): they pass the same
-  // token, scope, user and namespace checks as any call, then answer 400 unsupported_flow, never a 5xx.
-  add_route("POST", "/credentials/fido2/init/force", [this](const auto& req, auto&) {
-    auto body = parse_object(req.body);
-    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
-    service_.refuse_unsupported_flow(
-        caller, user_ref(body), std::nullopt,
-        "FIDO2 registration needs a browser authenticator, which the emulator does not have; register a credential "
-        "with POST /credentials/publickey or the admin call POST /emulator/users/{user_id}/credentials");
-  });
+  // A real LoginID flow the emulator cannot act out (the published Node SDK calls it): it passes the same
+  // token, scope, user and namespace checks as any call, then answers 400 unsupported_flow, never a 5xx.
   add_route("POST", "/credentials/authid/init", [this](const auto& req, auto&) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
@@ -487,6 +487,95 @@ void Server::add_api_routes() {
     auto caller = service_.authenticate(credentials_of(req, body), scoped("users.delete"));
     service_.delete_user_by_id(caller, user_id);
     res.status = 204;
+  });
+}
+
+void Server::add_fido2_routes() {
+  // Browser-flow inits: no token needed when the application lets pages start them (web setting
+  // public_init), else a token of the scope. Completes need none: the single-use challenge binds them.
+  auto public_init = [](const char* scope) { return ScopeRule{ScopeRule::Kind::public_init, scope, {}}; };
+  add_route("POST", "/register/fido2/init", [this, public_init](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), public_init("auth.register"));
+    auto options = service_.register_fido2_init(caller, required_string(body, "username"), create_request_of(body));
+    // Always a register_session: the browser SDK stores whatever comes back, "undefined" included.
+    write_json(res, 200, {{"register_session", new_uuid()}, {"attestation_payload", attestation_payload_json(options)}});
+  });
+  add_route("POST", "/register/fido2/complete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
+    auto result = service_.register_fido2_complete(caller, required_string(body, "username"), attestation_of(body),
+                                                   credential_name_of(body),
+                                                   optional_bool(body, "no_jwt").value_or(false));
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", "/credentials/fido2/init/code", [this, public_init](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), public_init("credentials.add"));
+    const auto& code = required_object(body, "authentication_code");
+    auto options = service_.add_fido2_credential_with_code_init(
+        caller, required_string(body, "username"), required_string(code, "code", "authentication_code."),
+        required_string(code, "type", "authentication_code."), create_request_of(body));
+    write_json(res, 200, {{"attestation_payload", attestation_payload_json(options)}});
+  });
+  add_route("POST", "/credentials/fido2/init/force", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
+    auto options = service_.force_fido2_credential_init(caller, user_ref(body), create_request_of(body));
+    write_json(res, 200, {{"attestation_payload", attestation_payload_json(options)}});
+  });
+  add_route("POST", "/credentials/fido2/complete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
+    auto result = service_.add_fido2_credential_complete(caller, required_string(body, "username"),
+                                                         attestation_of(body), credential_name_of(body),
+                                                         optional_bool(body, "no_jwt").value_or(false));
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", "/authenticate/fido2/init", [this, public_init](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), public_init("auth.login"));
+    auto options = service_.authenticate_fido2_init(caller, required_string(body, "username"));
+    write_json(res, 200, {{"assertion_payload", assertion_payload_json(options)}});
+  });
+  add_route("POST", "/authenticate/fido2/complete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
+    auto result = service_.authenticate_fido2_complete(caller, required_string(body, "username"), assertion_of(body),
+                                                       optional_bool(body, "no_jwt").value_or(false));
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", R"(/codes/([^/]+)/generate/fido2/init)", [this, public_init](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), public_init("auth.login"));
+    auto options = service_.generate_code_fido2_init(caller, req.matches[1].str(), required_string(body, "username"),
+                                                     required_string(body, "purpose"));
+    write_json(res, 200, {{"assertion_payload", assertion_payload_json(options)}});
+  });
+  add_route("POST", R"(/codes/([^/]+)/generate/fido2/complete)", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
+    auto [result, code] = service_.generate_code_fido2_complete(caller, req.matches[1].str(),
+                                                                required_string(body, "username"), assertion_of(body),
+                                                                optional_bool(body, "no_jwt").value_or(false));
+    auto out = auth_json(result);
+    // `expire_at`, as the published browser SDK's SelfGenerateCodeResult names it.
+    out["code_data"] = {{"code", code.code}, {"expire_at", format_rfc3339(code.expires_at)}, {"is_authorized", true}};
+    write_json(res, 200, out);
+  });
+  add_route("POST", "/api/tx/init", [this, public_init](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), public_init("auth.login"));
+    auto options =
+        service_.tx_fido2_init(caller, required_string(body, "username"), required_string(body, "tx_id"));
+    write_json(res, 200, {{"assertion_options", assertion_payload_json(options)}});
+  });
+  add_route("POST", "/api/tx/complete", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), no_token());
+    auto jwt = service_.tx_fido2_complete(caller, required_string(body, "username"), required_string(body, "tx_id"),
+                                          tx_assertion_of(body));
+    write_json(res, 200, {{"jwt", jwt}, {"success", true}});
   });
 }
 
@@ -589,10 +678,15 @@ void Server::add_admin_routes() {
       "GET", "/emulator/credentials",
       [this](const auto& req, auto& res) {
         auto rows = service_.admin_list_credentials(query(req, "user_id"));
+        std::map<std::string, store::Fido2Key> fido2;
+        for (auto& [credential, key] : service_.admin_list_fido2_credentials(query(req, "user_id"))) {
+          fido2.emplace(credential.uuid, std::move(key));
+        }
         auto out = nlohmann::json::array();
         for (const auto& row : rows) {
           auto item = credential_json(row);
           item["user_id"] = row.user_id;
+          if (auto key = fido2.find(row.uuid); key != fido2.end()) item["fido2"] = fido2_key_json(key->second);
           out.push_back(std::move(item));
         }
         write_json(res, 200, {{"credentials", out}});

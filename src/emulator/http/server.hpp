@@ -47,6 +47,7 @@ class Server {
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);
   void add_api_routes();
+  void add_fido2_routes();
   void add_admin_routes();
   void on_error(const httplib::Request& req, httplib::Response& res);
   /// A browser request (it has an Origin) whose application does not allow that origin: logged and

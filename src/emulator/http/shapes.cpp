@@ -87,4 +87,59 @@ nlohmann::json key_json(const store::SigningKey& key) {
           {"created_at", format_rfc3339(key.created_at)}};
 }
 
+namespace {
+
+nlohmann::json descriptors_json(const std::vector<store::Fido2Key>& keys) {
+  auto out = nlohmann::json::array();
+  for (const auto& key : keys) {
+    nlohmann::json descriptor = {{"id", key.credential_id}, {"type", "public-key"}};
+    if (!key.transports.empty()) descriptor["transports"] = key.transports;
+    out.push_back(std::move(descriptor));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json attestation_payload_json(const Fido2Options& options) {
+  auto params = nlohmann::json::array();
+  for (int alg : options.algorithms) params.push_back({{"type", "public-key"}, {"alg", alg}});
+  nlohmann::json selection = {{"residentKey", "preferred"},
+                              {"requireResidentKey", false},
+                              {"userVerification", options.user_verification}};
+  if (options.authenticator_attachment) selection["authenticatorAttachment"] = *options.authenticator_attachment;
+  return {{"credential_uuid", options.credential_uuid.value_or("")},
+          {"challenge", options.challenge},
+          {"rp", {{"id", options.rp_id}, {"name", options.rp_name}}},
+          {"user", {{"id", options.user_handle}, {"name", options.user_name}, {"displayName", options.user_display_name}}},
+          {"pubKeyCredParams", params},
+          {"timeout", options.timeout_ms},
+          {"attestation", "none"},
+          {"authenticatorSelection", selection},
+          {"excludeCredentials", descriptors_json(options.credentials)}};
+}
+
+nlohmann::json assertion_payload_json(const Fido2Options& options) {
+  return {{"challenge", options.challenge},
+          {"rpId", options.rp_id},
+          {"allowCredentials", descriptors_json(options.credentials)},
+          {"timeout", options.timeout_ms},
+          {"userVerification", options.user_verification}};
+}
+
+nlohmann::json fido2_key_json(const store::Fido2Key& key) {
+  nlohmann::json out = {{"credential_id", key.credential_id},
+                        {"rp_id", key.rp_id},
+                        {"aaguid", key.aaguid},
+                        {"alg", key.alg},
+                        {"sign_count", key.sign_count},
+                        {"transports", key.transports},
+                        {"attestation_fmt", key.attestation_fmt},
+                        {"backup_eligible", key.backup_eligible},
+                        {"backup_state", key.backup_state},
+                        {"last_used_at", nullptr}};
+  if (key.last_used_at) out["last_used_at"] = format_rfc3339(*key.last_used_at);
+  return out;
+}
+
 }  // namespace loginid::detail::emulator::http

@@ -17,4 +17,13 @@ nlohmann::json code_json(const store::Code& code);
 nlohmann::json transaction_json(const store::Transaction& tx);
 nlohmann::json key_json(const store::SigningKey& key);
 
+/// A create init's `attestation_payload` (API.md): WebAuthn's PublicKeyCredentialCreationOptions,
+/// binary values base64url, plus `credential_uuid`.
+nlohmann::json attestation_payload_json(const Fido2Options& options);
+/// A get init's options (`assertion_payload`, or `assertion_options` of /api/tx/init):
+/// PublicKeyCredentialRequestOptions, binary values base64url.
+nlohmann::json assertion_payload_json(const Fido2Options& options);
+/// The FIDO2 details the admin API shows beside a credential.
+nlohmann::json fido2_key_json(const store::Fido2Key& key);
+
 }  // namespace loginid::detail::emulator::http

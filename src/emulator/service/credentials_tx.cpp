@@ -165,24 +165,29 @@ std::string Service::confirm_tx(const std::string& tx_id) {
   // A second confirm re-signs with the same server nonce, so tx_hash stays stable.
   const auto server_nonce = tx->server_nonce.value_or(random_alphanumeric(16));
   store_.confirm_transaction(tx->id, server_nonce);
+  std::optional<store::User> user;
+  if (tx->username) user = store_.find_user_by_username(tx->namespace_id, lowercase_ascii(*tx->username));
+  return transaction_token(*tx, server_nonce, user);
+}
+
+std::string Service::transaction_token(const store::Transaction& tx, const std::string& server_nonce,
+                                       const std::optional<store::User>& user) {
   const auto iat = now_ms() / 1000;
   nlohmann::json claims = {
       {"iss", "loginid.io"},
       {"sid", new_uuid()},
-      {"nid", tx->namespace_id},
-      {"aud", tx->client_id},
+      {"nid", tx.namespace_id},
+      {"aud", tx.client_id},
       {"action", "tx.confirm"},
       {"iat", iat},
       {"exp", iat + config_.token_ttl.count()},
-      {"nonce", tx->nonce},
+      {"nonce", tx.nonce},
       {"server_nonce", server_nonce},
-      {"tx_hash", tx_hash(tx->tx_payload, tx->nonce, server_nonce)},
+      {"tx_hash", tx_hash(tx.tx_payload, tx.nonce, server_nonce)},
   };
-  if (tx->username) {
-    if (auto user = store_.find_user_by_username(tx->namespace_id, lowercase_ascii(*tx->username))) {
-      claims["sub"] = user->id;
-      claims["udata"] = user->username;
-    }
+  if (user) {
+    claims["sub"] = user->id;
+    claims["udata"] = user->username;
   }
   return sign(claims);
 }

@@ -25,6 +25,7 @@ enum class Errc {
   password_too_weak,   ///< register_password: under the policy (the message names the rule)
   credential_invalid,  ///< a wrong password, or an assertion that does not verify (the message says which check)
   challenge_invalid,   ///< an unknown, used or expired challenge / challenge id
+  credential_exists,   ///< registering an authenticator whose credential id is already registered
   not_implemented,     ///< a real-service feature the emulator does not emulate (document scan)
   unsupported_flow,  ///< a real LoginID flow the emulator cannot act out (it needs a browser or an ID document)
   shutting_down,

@@ -20,6 +20,9 @@ constexpr std::size_t kMaxSigningKeys = 10;
 std::string private_pem(const PrivateKey& key) { return std::string(key.to_pem().view()); }
 
 bool is_management_scope(const std::string& scope) {
+  // credentials.add is the one credentials scope of a web application: the published Python SDK's
+  // LoginID class (a web application's credential) signs init_add_fido2_credential_with_code with it.
+  if (scope == "credentials.add") return false;
   return scope.starts_with("users.") || scope.starts_with("codes.") || scope.starts_with("credentials.");
 }
 
@@ -118,6 +121,15 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
     unauthorized("X-Client-ID header and body client_id name different applications");
   }
   const auto client_id = credentials.client_id_header ? credentials.client_id_header : credentials.body_client_id;
+  if (rule.kind == ScopeRule::Kind::public_init) {
+    auto app = client_id ? find_app(*client_id) : nullptr;
+    if (app && app->app.web_settings.public_init) return Caller{app->app};
+    if (app && !credentials.authorization) {
+      unauthorized("missing Authorization header: this application does not let pages start browser flows without "
+                   "a service token (web setting public_init is off), so a '" + rule.scope + "' token is required");
+    }
+    return authenticate(credentials, ScopeRule{ScopeRule::Kind::scoped, rule.scope, {}});
+  }
   const bool token_ignored = rule.kind == ScopeRule::Kind::none;
   if (!credentials.authorization || token_ignored) {
     if (!token_ignored && rule.kind != ScopeRule::Kind::optional) {
@@ -174,6 +186,7 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
     }
     case ScopeRule::Kind::optional:
     case ScopeRule::Kind::none:  // returned above, before the header is read
+    case ScopeRule::Kind::public_init:
       break;
   }
 
@@ -215,11 +228,12 @@ std::string Service::sign(const nlohmann::json& claims) {
   return sign_jwt(claims, *key->private_key, key->kid);
 }
 
-std::string Service::user_token(const store::User& user, const store::Application& client) {
+std::string Service::user_token(const store::User& user, const store::Application& client,
+                                const std::string& action) {
   const auto iat = now_ms() / 1000;
   nlohmann::json claims = {
       {"iss", "loginid.io"}, {"sub", user.id},      {"sid", new_uuid()},
-      {"nid", user.namespace_id}, {"aud", client.client_id}, {"action", "login"},
+      {"nid", user.namespace_id}, {"aud", client.client_id}, {"action", action},
       {"iat", iat},          {"exp", iat + config_.token_ttl.count()}, {"udata", user.username},
   };
   return sign(claims);
@@ -347,6 +361,7 @@ void Service::flush() {
   if (now - last_prune_ms_ >= 60 * 1000) {
     last_prune_ms_ = now;
     store_.prune_codes(now - 3600 * 1000);
+    store_.prune_fido2_challenges(now - 3600 * 1000);
   }
 }
 

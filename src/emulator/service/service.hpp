@@ -30,7 +30,11 @@ struct ServiceConfig {
   std::chrono::seconds iat_window{300};
   std::chrono::milliseconds wait_timeout{30000};
   std::size_t max_waiters = 32;
+  std::chrono::seconds challenge_ttl{300};  ///< FIDO2 challenges (also the WebAuthn `timeout` sent)
 };
+
+/// 400 bad_request unless 1 to 256 bytes.
+void check_username(const std::string& username);
 
 /// What a scoped endpoint demands of the caller's service token.
 struct ScopeRule {
@@ -43,6 +47,10 @@ struct ScopeRule {
     /// client_id) is looked up.
     none,
     tx_create,  ///< a tx auth token (`type` or `scope` == "tx.create") whose payload_hash matches
+    /// A browser-flow init (API.md footnote 1): as `none` when the application's web setting
+    /// public_init is on (the browser SDK resends its last token on every call, so a stale or used
+    /// one must not be refused there), else as `scoped`.
+    public_init,
   };
   Kind kind = Kind::scoped;
   std::string scope;
@@ -72,6 +80,58 @@ struct AuthResult {
   std::optional<store::Credential> credential;
   store::Application client;
   std::optional<std::string> jwt;
+};
+
+/// The options of a FIDO2 init, for navigator.credentials.create (a `credential_uuid`) or .get.
+struct Fido2Options {
+  std::string challenge;  ///< base64url
+  std::string rp_id;
+  std::string rp_name;
+  std::string user_handle;  ///< base64url (create)
+  std::string user_name;
+  std::string user_display_name;
+  std::string user_verification;
+  std::int64_t timeout_ms = 0;
+  std::optional<std::string> credential_uuid;         ///< create: announced now, created by the complete
+  std::optional<std::string> authenticator_attachment;  ///< create: platform or cross-platform
+  std::vector<int> algorithms;                        ///< create: pubKeyCredParams, preferred first
+  std::vector<store::Fido2Key> credentials;           ///< create: excludeCredentials; get: allowCredentials
+};
+
+/// Init options a page or backend may send (`options` of the init bodies).
+struct Fido2CreateRequest {
+  std::optional<std::string> display_name;   ///< user.displayName (default: the username)
+  std::optional<std::string> override_name;  ///< user.name (default: the username)
+  bool roaming_authenticator = false;        ///< a security key rather than the device's own authenticator
+};
+
+/// Where a complete's fields came from, for messages that name them.
+struct Fido2FieldNames {
+  std::string client_data;
+  std::string authenticator_data;  ///< assertion: authenticator data; registration: the attestation object
+  std::string signature;
+  std::string credential_id;
+};
+
+/// A registration's answer from the page (raw bytes, decoded from base64url).
+struct Fido2Attestation {
+  std::string challenge;  ///< the challenge string the init sent
+  std::string credential_uuid;
+  std::string credential_id;
+  std::string client_data_json;
+  std::string attestation_object;
+  std::vector<std::string> transports;
+  Fido2FieldNames names;
+};
+
+/// An authentication's answer from the page (raw bytes, decoded from base64url).
+struct Fido2Assertion {
+  std::string challenge;
+  std::string credential_id;
+  std::string client_data_json;
+  std::string authenticator_data;
+  std::string signature;
+  Fido2FieldNames names;
 };
 
 struct CreatedApplication {
@@ -144,6 +204,34 @@ class Service {
                                             const std::optional<std::string>& credential_uuid,
                                             const std::string& message);
 
+  // FIDO2 / WebAuthn (API.md, "FIDO2 / WebAuthn (passkeys)"; service/fido2.cpp). Inits issue a
+  // single-use, expiring challenge bound to the user, the application and the ceremony; completes
+  // verify the page's answer with src/webauthn against the relying party the challenge was issued for.
+  Fido2Options register_fido2_init(const Caller& caller, const std::string& username, const Fido2CreateRequest& request);
+  AuthResult register_fido2_complete(const Caller& caller, const std::string& username,
+                                     const Fido2Attestation& attestation,
+                                     const std::optional<std::string>& credential_name, bool no_jwt);
+  Fido2Options add_fido2_credential_with_code_init(const Caller& caller, const std::string& username,
+                                                   const std::string& code, const std::string& code_type,
+                                                   const Fido2CreateRequest& request);
+  Fido2Options force_fido2_credential_init(const Caller& caller, const UserRef& user,
+                                           const Fido2CreateRequest& request);
+  AuthResult add_fido2_credential_complete(const Caller& caller, const std::string& username,
+                                           const Fido2Attestation& attestation,
+                                           const std::optional<std::string>& credential_name, bool no_jwt);
+  Fido2Options authenticate_fido2_init(const Caller& caller, const std::string& username);
+  AuthResult authenticate_fido2_complete(const Caller& caller, const std::string& username,
+                                         const Fido2Assertion& assertion, bool no_jwt);
+  Fido2Options generate_code_fido2_init(const Caller& caller, const std::string& code_type,
+                                        const std::string& username, const std::string& purpose);
+  std::pair<AuthResult, store::Code> generate_code_fido2_complete(const Caller& caller, const std::string& code_type,
+                                                                  const std::string& username,
+                                                                  const Fido2Assertion& assertion, bool no_jwt);
+  Fido2Options tx_fido2_init(const Caller& caller, const std::string& username, const std::string& tx_id);
+  /// Returns the transaction token.
+  std::string tx_fido2_complete(const Caller& caller, const std::string& username, const std::string& tx_id,
+                                const Fido2Assertion& assertion);
+
   // transactions
   store::Transaction create_tx(const Caller& caller, const std::string& tx_payload, const std::string& nonce,
                                const std::optional<std::string>& tx_type, const std::optional<std::string>& username);
@@ -170,6 +258,8 @@ class Service {
   std::vector<store::SigningKey> list_keys();
   std::vector<store::User> list_users(const std::optional<std::string>& namespace_id);
   std::vector<store::Credential> admin_list_credentials(const std::optional<std::string>& user_id);
+  std::vector<std::pair<store::Credential, store::Fido2Key>> admin_list_fido2_credentials(
+      const std::optional<std::string>& user_id);
   std::vector<store::Code> list_codes(const std::optional<std::string>& user_id);
   std::vector<store::Transaction> list_transactions(const std::optional<std::string>& client_id);
 
@@ -196,13 +286,39 @@ class Service {
   void load_keys();
   std::shared_ptr<const KeyEntry> active_key();
   std::string sign(const nlohmann::json& claims);
-  std::string user_token(const store::User& user, const store::Application& client);
+  std::string user_token(const store::User& user, const store::Application& client, const std::string& action);
+  std::string transaction_token(const store::Transaction& tx, const std::string& server_nonce,
+                                const std::optional<store::User>& user);
 
   store::User resolve_user(const Caller& caller, const UserRef& ref);
   store::User user_by_username(const std::string& namespace_id, const std::string& username);
   store::Credential owned_credential(const store::User& user, const std::string& uuid);
   AuthResult authenticated(const store::User& user, const std::optional<store::Credential>& credential,
-                           const store::Application& client, bool with_jwt);
+                           const store::Application& client, bool with_jwt, const std::string& action = "login");
+
+  // FIDO2 steps shared by the flows (service/fido2.cpp)
+  /// Fills in what every challenge carries (a fresh challenge unless one is set, the issuer, its
+  /// relying party, user verification, expiry); the caller stores it once its options are ready.
+  store::Fido2Challenge prepare_fido2_challenge(store::Fido2Challenge challenge, const store::Application& issuer);
+  /// A challenge for adding a credential to an existing user (with a code, or forced), stored.
+  Fido2Options issue_fido2_credential_add(const char* ceremony, const Caller& caller, const store::User& user,
+                                          const Fido2CreateRequest& request);
+  Fido2Options fido2_create_options(const store::Fido2Challenge& challenge, const store::Application& issuer,
+                                    const store::User& user, const Fido2CreateRequest& request);
+  /// The assertion options for the user's active credentials of the challenge's relying party, once
+  /// the challenge is stored; 404 when the user has none.
+  Fido2Options issue_fido2_assertion(const store::Fido2Challenge& challenge, const store::User& user);
+  store::Fido2Challenge fido2_challenge_for(const Caller& caller, const std::string& challenge,
+                                            std::initializer_list<const char*> ceremonies);
+  store::User fido2_user_for(const Caller& caller, const store::Fido2Challenge& challenge,
+                             const std::string& username);
+  AuthResult finish_fido2_registration(const Caller& caller, const store::Fido2Challenge& challenge,
+                                       const std::optional<store::User>& existing_user,
+                                       const Fido2Attestation& attestation,
+                                       const std::optional<std::string>& credential_name, bool no_jwt);
+  std::pair<store::Credential, store::Fido2Key> verify_fido2_assertion(const store::Fido2Challenge& challenge,
+                                                                      const store::User& user,
+                                                                      const Fido2Assertion& assertion);
   std::optional<AuthResult> try_finish_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
                                             bool no_jwt);
 

@@ -10,12 +10,6 @@ namespace {
 
 constexpr std::size_t kMaxUsernameLength = 256;
 
-void check_username(const std::string& username) {
-  if (username.empty() || username.size() > kMaxUsernameLength) {
-    throw ApiError(Errc::bad_request, "username: must be 1 to 256 characters");
-  }
-}
-
 void check_code_type(const std::string& code_type) {
   if (code_type != "short" && code_type != "long" && code_type != "phrase") {
     throw ApiError(Errc::invalid_code_type, "code type must be short, long or phrase");
@@ -37,6 +31,12 @@ std::string make_code(const std::string& code_type) {
 [[noreturn]] void user_not_found() { throw ApiError(Errc::not_found, "user not found"); }
 
 }  // namespace
+
+void check_username(const std::string& username) {
+  if (username.empty() || username.size() > kMaxUsernameLength) {
+    throw ApiError(Errc::bad_request, "username: must be 1 to 256 characters");
+  }
+}
 
 store::User Service::user_by_username(const std::string& namespace_id, const std::string& username) {
   check_username(username);
@@ -142,9 +142,9 @@ std::vector<store::Code> Service::list_codes(const std::optional<std::string>& u
 }
 
 AuthResult Service::authenticated(const store::User& user, const std::optional<store::Credential>& credential,
-                                  const store::Application& client, bool with_jwt) {
+                                  const store::Application& client, bool with_jwt, const std::string& action) {
   AuthResult result{user, credential, client, std::nullopt};
-  if (with_jwt) result.jwt = user_token(user, client);
+  if (with_jwt) result.jwt = user_token(user, client, action);
   return result;
 }
 

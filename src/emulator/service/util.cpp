@@ -76,6 +76,12 @@ bool is_uuid(std::string_view text) {
   return true;
 }
 
+std::string random_byte_string(std::size_t n) {
+  std::string out(n, '\0');
+  random_bytes(reinterpret_cast<unsigned char*>(out.data()), n);
+  return out;
+}
+
 std::string new_client_id() { return random_alphanumeric(32); }
 
 std::string random_digits(std::size_t digits) {

@@ -14,6 +14,8 @@ bool is_uuid(std::string_view text);
 /// A client id like LoginID's: random and URL-safe.
 std::string new_client_id();
 
+/// `n` bytes from the OpenSSL CSPRNG.
+std::string random_byte_string(std::size_t n);
 /// `digits` random decimal digits, uniformly drawn.
 std::string random_digits(std::size_t digits);
 /// `words` dictionary words joined by '-'.

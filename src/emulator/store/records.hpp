@@ -65,6 +65,41 @@ struct Credential {
   std::int64_t updated_at = 0;
 };
 
+/// What a FIDO2 credential keeps beside its credentials row (WebAuthn §6.5 credential record).
+struct Fido2Key {
+  std::string credential_uuid;
+  std::string namespace_id;
+  std::string credential_id;  ///< base64url of the raw credential id (unique in the namespace)
+  std::string cose_key;       ///< base64url of the COSE_Key bytes exactly as registered
+  std::int64_t alg = 0;       ///< COSE algorithm
+  std::int64_t sign_count = 0;
+  std::vector<std::string> transports;  ///< as the registration reported them (often none)
+  std::string aaguid;                   ///< 8-4-4-4-12 hex (all zero for most `none` attestations)
+  std::string rp_id;                    ///< the relying party it was registered for
+  std::string attestation_fmt;          ///< none, packed, ...
+  bool backup_eligible = false;
+  bool backup_state = false;
+  std::optional<std::int64_t> last_used_at;
+};
+
+/// A challenge a FIDO2 init issued; its complete consumes it (single use) before it expires.
+struct Fido2Challenge {
+  std::string challenge;     ///< base64url of 32 random bytes, as sent to the page: the key
+  std::string ceremony;      ///< register, add_credential, force_add, authenticate, generate_code, tx
+  std::string user_id;       ///< for register: the id the new user gets
+  std::string username;      ///< for register: the username to create
+  std::string client_id;     ///< the application that issued it
+  std::string namespace_id;
+  std::string rp_id;         ///< the relying party the page's authenticator was told
+  std::string user_verification;  ///< required, preferred or discouraged
+  std::optional<std::string> credential_uuid;  ///< create ceremonies: the uuid announced at init
+  std::optional<std::string> code_type;        ///< generate_code
+  std::optional<std::string> code_purpose;     ///< generate_code
+  std::optional<std::string> tx_id;            ///< tx
+  std::optional<std::string> server_nonce;     ///< tx: the nonce the challenge (the tx hash) was made with
+  std::int64_t expires_at = 0;
+};
+
 struct Code {
   std::int64_t id = 0;
   std::string user_id;

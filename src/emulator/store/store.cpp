@@ -94,19 +94,54 @@ ALTER TABLE applications ADD COLUMN public_init INTEGER NOT NULL DEFAULT 0;
 UPDATE applications SET public_init = 1
   WHERE client_id = (SELECT value FROM settings WHERE key = 'default_web_client');
 )sql",
+    // 3: FIDO2 (WebAuthn) credentials keep their key, counter and authenticator details beside the
+    // credentials row; FIDO2 inits leave a single-use challenge for their complete.
+    R"sql(
+CREATE TABLE fido2_keys (
+  credential_uuid TEXT PRIMARY KEY REFERENCES credentials(uuid) ON DELETE CASCADE,
+  namespace_id TEXT NOT NULL,
+  credential_id TEXT NOT NULL,
+  cose_key TEXT NOT NULL,
+  alg INTEGER NOT NULL,
+  sign_count INTEGER NOT NULL,
+  transports TEXT NOT NULL,
+  aaguid TEXT NOT NULL,
+  rp_id TEXT NOT NULL,
+  attestation_fmt TEXT NOT NULL,
+  backup_eligible INTEGER NOT NULL,
+  backup_state INTEGER NOT NULL,
+  last_used_at INTEGER,
+  UNIQUE (namespace_id, credential_id));
+CREATE TABLE fido2_challenges (
+  challenge TEXT PRIMARY KEY,
+  ceremony TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  username TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  namespace_id TEXT NOT NULL,
+  rp_id TEXT NOT NULL,
+  user_verification TEXT NOT NULL,
+  credential_uuid TEXT,
+  code_type TEXT,
+  code_purpose TEXT,
+  tx_id TEXT,
+  server_nonce TEXT,
+  expires_at INTEGER NOT NULL);
+CREATE INDEX fido2_challenges_expiry ON fido2_challenges(expires_at);
+)sql",
 };
 
-// Allowed origins are stored one per line (an origin never holds a newline).
-std::string join_origins(const std::vector<std::string>& origins) {
+// Short lists (allowed origins, transports) are stored one item per line; no item holds a newline.
+std::string join_lines(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& origin : origins) {
+  for (const auto& item : items) {
     if (!out.empty()) out.push_back('\n');
-    out += origin;
+    out += item;
   }
   return out;
 }
 
-std::vector<std::string> split_origins(const std::string& text) {
+std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -128,7 +163,7 @@ Application read_application(Statement& s) {
           s.text(4),
           s.optional_text(5),
           s.int64(6),
-          WebSettings{s.text(7), s.text(8), split_origins(s.text(9)), s.int64(10) != 0}};
+          WebSettings{s.text(7), s.text(8), split_lines(s.text(9)), s.int64(10) != 0}};
 }
 
 User read_user(Statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)}; }
@@ -190,7 +225,7 @@ void insert_application_row(Database& db, const Application& app) {
   s->bind(7, app.created_at);
   s->bind(8, app.web_settings.rp_id);
   s->bind(9, app.web_settings.rp_name);
-  s->bind(10, join_origins(app.web_settings.allowed_origins));
+  s->bind(10, join_lines(app.web_settings.allowed_origins));
   s->bind(11, std::int64_t{app.web_settings.public_init ? 1 : 0});
   s->step();
 }
@@ -331,7 +366,7 @@ bool Store::update_web_settings(std::string_view client_id, const WebSettings& s
   s->bind(1, client_id);
   s->bind(2, settings.rp_id);
   s->bind(3, settings.rp_name);
-  s->bind(4, join_origins(settings.allowed_origins));
+  s->bind(4, join_lines(settings.allowed_origins));
   s->bind(5, std::int64_t{settings.public_init ? 1 : 0});
   s->step();
   return s->changes() == 1;
@@ -358,9 +393,10 @@ std::vector<SigningKey> Store::list_signing_keys() {
   });
 }
 
-bool Store::insert_user(const User& user, std::string_view username_key) {
-  Lock lock(db_.mutex());
-  auto s = db_.use(
+namespace {
+
+bool insert_user_row(Database& db, const User& user, std::string_view username_key) {
+  auto s = db.use(
       "INSERT INTO users (id, namespace_id, username, username_key, status, created_at, updated_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (namespace_id, username_key) DO NOTHING");
   s->bind(1, user.id);
@@ -372,6 +408,28 @@ bool Store::insert_user(const User& user, std::string_view username_key) {
   s->bind(7, user.updated_at);
   s->step();
   return s->changes() == 1;
+}
+
+void insert_credential_row(Database& db, const Credential& c) {
+  auto s = db.use(
+      "INSERT INTO credentials (uuid, user_id, type, status, name, public_key_pem, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  s->bind(1, c.uuid);
+  s->bind(2, c.user_id);
+  s->bind(3, c.type);
+  s->bind(4, c.status);
+  s->bind(5, c.name);
+  s->bind_optional(6, c.public_key_pem);
+  s->bind(7, c.created_at);
+  s->bind(8, c.updated_at);
+  s->step();
+}
+
+}  // namespace
+
+bool Store::insert_user(const User& user, std::string_view username_key) {
+  Lock lock(db_.mutex());
+  return insert_user_row(db_, user, username_key);
 }
 
 std::optional<User> Store::find_user(std::string_view namespace_id, std::string_view user_id) {
@@ -429,18 +487,7 @@ std::vector<User> Store::list_users(const std::optional<std::string>& namespace_
 
 void Store::insert_credential(const Credential& c) {
   Lock lock(db_.mutex());
-  auto s = db_.use(
-      "INSERT INTO credentials (uuid, user_id, type, status, name, public_key_pem, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  s->bind(1, c.uuid);
-  s->bind(2, c.user_id);
-  s->bind(3, c.type);
-  s->bind(4, c.status);
-  s->bind(5, c.name);
-  s->bind_optional(6, c.public_key_pem);
-  s->bind(7, c.created_at);
-  s->bind(8, c.updated_at);
-  s->step();
+  insert_credential_row(db_, c);
 }
 
 std::optional<Credential> Store::find_credential(std::string_view uuid) {
@@ -620,6 +667,157 @@ bool Store::delete_challenge(std::string_view id) {
   s->bind(1, id);
   s->step();
   return s->changes() == 1;
+}
+
+namespace {
+
+constexpr const char* kFido2ChallengeColumns =
+    "SELECT challenge, ceremony, user_id, username, client_id, namespace_id, rp_id, user_verification, "
+    "credential_uuid, code_type, code_purpose, tx_id, server_nonce, expires_at FROM fido2_challenges";
+
+Fido2Challenge read_fido2_challenge(Statement& s) {
+  return {s.text(0),          s.text(1),          s.text(2),           s.text(3),          s.text(4),
+          s.text(5),          s.text(6),          s.text(7),           s.optional_text(8), s.optional_text(9),
+          s.optional_text(10), s.optional_text(11), s.optional_text(12), s.int64(13)};
+}
+
+// A credentials row (columns 0-7) joined with its fido2_keys row (columns 8-20).
+constexpr const char* kFido2CredentialColumns =
+    "SELECT c.uuid, c.user_id, c.type, c.status, c.name, c.public_key_pem, c.created_at, c.updated_at, "
+    "k.credential_uuid, k.namespace_id, k.credential_id, k.cose_key, k.alg, k.sign_count, k.transports, k.aaguid, "
+    "k.rp_id, k.attestation_fmt, k.backup_eligible, k.backup_state, k.last_used_at "
+    "FROM fido2_keys k JOIN credentials c ON c.uuid = k.credential_uuid";
+
+std::pair<Credential, Fido2Key> read_fido2_credential(Statement& s) {
+  std::optional<std::int64_t> last_used;
+  if (s.optional_text(20)) last_used = s.int64(20);
+  return {read_credential(s),
+          Fido2Key{s.text(8), s.text(9), s.text(10), s.text(11), s.int64(12), s.int64(13), split_lines(s.text(14)),
+                   s.text(15), s.text(16), s.text(17), s.int64(18) != 0, s.int64(19) != 0, last_used}};
+}
+
+/// Deletes the challenge; false when it was not there (used, pruned or never issued).
+bool consume_fido2_challenge(Database& db, std::string_view challenge) {
+  auto s = db.use("DELETE FROM fido2_challenges WHERE challenge = ?1");
+  s->bind(1, challenge);
+  s->step();
+  return s->changes() == 1;
+}
+
+}  // namespace
+
+void Store::insert_fido2_challenge(const Fido2Challenge& c) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "INSERT INTO fido2_challenges (challenge, ceremony, user_id, username, client_id, namespace_id, rp_id, "
+      "user_verification, credential_uuid, code_type, code_purpose, tx_id, server_nonce, expires_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  s->bind(1, c.challenge);
+  s->bind(2, c.ceremony);
+  s->bind(3, c.user_id);
+  s->bind(4, c.username);
+  s->bind(5, c.client_id);
+  s->bind(6, c.namespace_id);
+  s->bind(7, c.rp_id);
+  s->bind(8, c.user_verification);
+  s->bind_optional(9, c.credential_uuid);
+  s->bind_optional(10, c.code_type);
+  s->bind_optional(11, c.code_purpose);
+  s->bind_optional(12, c.tx_id);
+  s->bind_optional(13, c.server_nonce);
+  s->bind(14, c.expires_at);
+  s->step();
+}
+
+std::optional<Fido2Challenge> Store::find_fido2_challenge(std::string_view challenge) {
+  Lock lock(db_.mutex());
+  static const std::string sql = std::string(kFido2ChallengeColumns) + " WHERE challenge = ?1";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, challenge);
+  return first_row<Fido2Challenge>(s, read_fido2_challenge);
+}
+
+int Store::prune_fido2_challenges(std::int64_t before) {
+  Lock lock(db_.mutex());
+  auto s = db_.use("DELETE FROM fido2_challenges WHERE expires_at < ?1");
+  s->bind(1, before);
+  s->step();
+  return s->changes();
+}
+
+std::optional<std::pair<Credential, Fido2Key>> Store::find_fido2_credential(std::string_view namespace_id,
+                                                                            std::string_view credential_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kFido2CredentialColumns) + " WHERE k.namespace_id = ?1 AND k.credential_id = ?2";
+  auto s = db_.use(sql.c_str());
+  s->bind(1, namespace_id);
+  s->bind(2, credential_id);
+  return first_row<std::pair<Credential, Fido2Key>>(s, read_fido2_credential);
+}
+
+std::vector<std::pair<Credential, Fido2Key>> Store::list_fido2_credentials(const std::optional<std::string>& user_id) {
+  Lock lock(db_.mutex());
+  static const std::string sql =
+      std::string(kFido2CredentialColumns) + " WHERE ?1 IS NULL OR c.user_id = ?1 ORDER BY c.created_at, c.uuid";
+  auto s = db_.use(sql.c_str());
+  s->bind_optional(1, user_id);
+  return all_rows<std::pair<Credential, Fido2Key>>(s, read_fido2_credential);
+}
+
+Store::Fido2Outcome Store::add_fido2_credential(std::string_view challenge,
+                                                const std::optional<std::pair<User, std::string>>& new_user,
+                                                const Credential& credential, const Fido2Key& key) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  if (!consume_fido2_challenge(db_, challenge)) return Fido2Outcome::challenge_used;
+  if (new_user && !insert_user_row(db_, new_user->first, new_user->second)) return Fido2Outcome::username_taken;
+  {
+    auto taken = db_.use("SELECT 1 FROM fido2_keys WHERE namespace_id = ?1 AND credential_id = ?2");
+    taken->bind(1, key.namespace_id);
+    taken->bind(2, key.credential_id);
+    if (taken->step()) return Fido2Outcome::credential_exists;
+  }
+  insert_credential_row(db_, credential);
+  auto s = db_.use(
+      "INSERT INTO fido2_keys (credential_uuid, namespace_id, credential_id, cose_key, alg, sign_count, transports, "
+      "aaguid, rp_id, attestation_fmt, backup_eligible, backup_state, last_used_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)");
+  s->bind(1, key.credential_uuid);
+  s->bind(2, key.namespace_id);
+  s->bind(3, key.credential_id);
+  s->bind(4, key.cose_key);
+  s->bind(5, key.alg);
+  s->bind(6, key.sign_count);
+  s->bind(7, join_lines(key.transports));
+  s->bind(8, key.aaguid);
+  s->bind(9, key.rp_id);
+  s->bind(10, key.attestation_fmt);
+  s->bind(11, std::int64_t{key.backup_eligible ? 1 : 0});
+  s->bind(12, std::int64_t{key.backup_state ? 1 : 0});
+  s->step();
+  tx.commit();
+  return Fido2Outcome::done;
+}
+
+Store::Fido2Outcome Store::record_fido2_assertion(std::string_view challenge, std::string_view credential_uuid,
+                                                  std::int64_t stored_count, std::int64_t new_count,
+                                                  bool backup_state, std::int64_t now) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  if (!consume_fido2_challenge(db_, challenge)) return Fido2Outcome::challenge_used;
+  auto s = db_.use(
+      "UPDATE fido2_keys SET sign_count = ?3, backup_state = ?4, last_used_at = ?5 "
+      "WHERE credential_uuid = ?1 AND sign_count = ?2");
+  s->bind(1, credential_uuid);
+  s->bind(2, stored_count);
+  s->bind(3, new_count);
+  s->bind(4, std::int64_t{backup_state ? 1 : 0});
+  s->bind(5, now);
+  s->step();
+  if (s->changes() != 1) return Fido2Outcome::counter_moved;
+  tx.commit();
+  return Fido2Outcome::done;
 }
 
 void Store::save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now) {

@@ -81,6 +81,35 @@ class Store {
   std::optional<Challenge> find_challenge(std::string_view id);
   bool delete_challenge(std::string_view id);
 
+  // FIDO2 (WebAuthn)
+  void insert_fido2_challenge(const Fido2Challenge& challenge);
+  std::optional<Fido2Challenge> find_fido2_challenge(std::string_view challenge);
+  /// Drops the challenges that expired before `before`; returns how many.
+  int prune_fido2_challenges(std::int64_t before);
+  /// The FIDO2 credential with that (base64url) credential id in the namespace, whoever owns it.
+  std::optional<std::pair<Credential, Fido2Key>> find_fido2_credential(std::string_view namespace_id,
+                                                                       std::string_view credential_id);
+  /// A user's FIDO2 credentials (every user's when nullopt), oldest first, whatever their status.
+  std::vector<std::pair<Credential, Fido2Key>> list_fido2_credentials(const std::optional<std::string>& user_id);
+
+  enum class Fido2Outcome {
+    done,
+    challenge_used,     ///< the challenge was consumed by another complete (or never existed)
+    username_taken,     ///< registration: the username was taken since the init
+    credential_exists,  ///< the credential id is already registered in the namespace
+    counter_moved,      ///< another assertion of the credential was recorded since it was read
+  };
+  /// One transaction: consumes the challenge, creates `new_user` (a registration: the user and its
+  /// username key) when given, and stores the credential with its key. Nothing changes unless done.
+  Fido2Outcome add_fido2_credential(std::string_view challenge,
+                                    const std::optional<std::pair<User, std::string>>& new_user,
+                                    const Credential& credential, const Fido2Key& key);
+  /// One transaction: consumes the challenge and records an assertion (counter, backup state, time)
+  /// when the stored counter is still `stored_count`. Nothing changes unless done.
+  Fido2Outcome record_fido2_assertion(std::string_view challenge, std::string_view credential_uuid,
+                                      std::int64_t stored_count, std::int64_t new_count, bool backup_state,
+                                      std::int64_t now);
+
   /// Persists a batch of seen nonces in one transaction and drops the expired ones.
   void save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now);
   std::vector<SeenNonce> load_nonces(std::int64_t now);

@@ -183,7 +183,6 @@ struct Flow {
 };
 
 const Flow kFlows[] = {
-    {"/credentials/fido2/init/force", "credentials.force_add", false, "FIDO2"},
     {"/credentials/authid/init", "credentials.force_add", false, "document"},
     {"/credentials/authid/evaluate", "credentials.retrieve_sensitive", true, "document"},
     {"/credentials/authid/complete", "credentials.force_add", true, "document"},

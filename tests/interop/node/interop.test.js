@@ -438,19 +438,26 @@ test("namespaces: a management application of another namespace sees none of the
   assert.equal((await mgmt.activateUserById(id)).status, "active");  // untouched; X-Client-ID back to mgmt
 });
 
-// Flows the emulator cannot act out. Each is answered after the usual token, scope, user and
-// namespace checks with 400 {"code":"unsupported_flow"} and a message saying why and what to use
-// instead; never a 5xx, never a hang.
-test("initAddCredentialWithoutCode: unsupported_flow (FIDO2 registration needs a browser authenticator)", async () => {
+// initAddCredentialWithoutCode: the FIDO2 force init. The answer is the WebAuthn creation options a
+// page hands to navigator.credentials.create (API.md "FIDO2 / WebAuthn"); the credential exists only
+// once a page completes it, so nothing is created here.
+test("initAddCredentialWithoutCode: creation options for the user's new passkey", async () => {
   const { id } = await mgmt.addUserWithoutCredentials(uniqueName("fido"));
-  // POST /credentials/fido2/init/force would return WebAuthn creation options that only a browser
-  // authenticator can complete; the emulator registers credentials through POST /credentials/publickey
-  // or its admin API instead.
-  await rejectsWith(mgmt.initAddCredentialWithoutCode(id), "unsupported_flow", /FIDO2.*browser/);
+  const { attestation_payload: options } = await mgmt.initAddCredentialWithoutCode(id);
+  assert.match(options.credential_uuid, UUID);
+  assert.equal(Buffer.from(options.challenge, "base64url").length, 32);
+  assert.equal(options.rp.id, "localhost");
+  assert.equal(Buffer.from(options.user.id, "base64url").toString(), id);  // the user handle is the user id
+  assert.equal(options.pubKeyCredParams[0].alg, -7);
+  assert.equal(options.authenticatorSelection.userVerification, "required");
+  assert.deepEqual(options.excludeCredentials, []);
   await rejectsWith(mgmt.initAddCredentialWithoutCode(crypto.randomUUID()), "not_found", /user not found/);
   assert.deepEqual((await mgmt.getCredentials(id)).credentials, []);  // nothing was half-created
 });
 
+// Flows the emulator cannot act out. Each is answered after the usual token, scope, user and
+// namespace checks with 400 {"code":"unsupported_flow"} and a message saying why and what to use
+// instead; never a 5xx, never a hang.
 test("initDocScan / evaluateDocScan / completeDocScan: unsupported_flow (AuthID needs an ID document)", async () => {
   const username = uniqueName("docscan");
   const { id } = await mgmt.addUserWithoutCredentials(username);
