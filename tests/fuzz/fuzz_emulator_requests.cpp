@@ -71,6 +71,7 @@ constexpr const char* kScopes[] = {
     "users.create", "users.retrieve", "users.delete", "users.activate", "users.deactivate",
     "codes.generate", "codes.authorize", "codes.invalidate", "credentials.list", "credentials.rename",
     "credentials.revoke", "credentials.force_add", "auth.login", "tx.create", "admin",
+    "auth.register", "credentials.add",  // the FIDO2 inits' scopes (the management application has no public init)
 };
 
 // Sends `request`, half-closes, and reads the answer until the server closes (bounded). The
