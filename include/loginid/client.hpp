@@ -129,15 +129,17 @@ class LoginID {
   [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const;
 
   /// Waits (long poll, up to Options::wait_timeout) until `code` of `code_type` is authorized for
-  /// `username`, then returns the authentication response. Unless `no_jwt`, the returned JWT is
-  /// verified (audience, signature, `udata` == username) before returning.
+  /// `username`, then returns the authentication response. When the service ends its own long poll
+  /// sooner (`408 code_timeout`), the SDK asks again until Options::wait_timeout is spent. Unless
+  /// `no_jwt`, the returned JWT is verified (audience, signature, `udata` == username) before returning.
   /// @code
   /// auto auth = client.wait_code("alice", code, loginid::CodeType::short_code);
   /// std::string user_token = *auth.jwt;
   /// @endcode
-  /// @throws InvalidArgument (empty username or code), Error (`code_timeout` 408, `code_expired`
-  ///         410, `code_invalid` 400, `user_inactive` 403, `not_found` 404, ...), TokenError when
-  ///         the returned JWT does not verify.
+  /// @throws InvalidArgument (empty username or code), Error (`code_timeout` when the code was not
+  ///         authorized within Options::wait_timeout: status 408 from the service, or 0 when the
+  ///         SDK's own deadline ended the wait; `code_expired` 410, `code_invalid` 400,
+  ///         `user_inactive` 403, `not_found` 404, ...), TokenError when the returned JWT does not verify.
   [[nodiscard]] AuthResult wait_code(std::string_view username, std::string_view code, CodeType code_type,
                                      bool no_jwt = false) const;
 

@@ -80,7 +80,9 @@ struct Options final {
   /// Each call ends within this (retries included).
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};
-  /// Budget of wait_code's long poll (the server may answer code_timeout earlier).
+  /// How long wait_code waits for the code to be authorized. The service holds one long poll for
+  /// less (the emulator's --wait-timeout, 30 s by default); wait_code then asks again, so this is
+  /// the whole wait. Past it: Error `code_timeout`.
   std::chrono::milliseconds wait_timeout{120'000};
   RetryOptions retry{};
   /// Tolerance for exp/nbf/iat when verifying LoginID's tokens.

@@ -3,6 +3,8 @@
 
 #include "loginid/client.hpp"
 
+#include <chrono>
+#include <string>
 #include <utility>
 
 #include "../jose/tokens.hpp"
@@ -116,6 +118,33 @@ std::optional<PrivateKey> parse_key_and_cleanse(std::string& pem) {
   } wipe{pem};
   if (pem.empty()) return std::nullopt;
   return PrivateKey::from_pem(pem);
+}
+
+// wait_code is one wait as the caller sees it, up to Options::wait_timeout, whatever the service's
+// own hold of a long poll (the emulator's --wait-timeout, 30 s by default). A service that gives up
+// first answers 408 code_timeout with the code still valid, so asking again is safe; an answer that
+// came back at once was no long poll, and asking again would spin.
+constexpr std::chrono::seconds kMinLongPoll{1};
+
+bool should_ask_again(const Error& e, std::chrono::system_clock::time_point asked_at,
+                      std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point deadline) {
+  return e.status() == 408 && e.code() == "code_timeout" && now - asked_at >= kMinLongPoll &&
+         deadline - now >= kMinLongPoll;
+}
+
+// Our own deadline ran out while the service was still holding the wait (status 0: no answer).
+// A connection failure stays connection_failed: that is a service out of reach, not a slow user.
+bool is_own_deadline(const Error& e) { return e.status() == 0 && e.code() == "timeout"; }
+
+std::string describe_duration(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
+
+// The same code as the service's own timeout, so a caller handles one outcome, not two.
+Error wait_deadline_error(std::chrono::milliseconds budget) {
+  return Error(0, "code_timeout",
+               "the code was not authorized within " + describe_duration(budget) + " (Options::wait_timeout)");
 }
 
 }  // namespace
@@ -250,14 +279,27 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
                       {"authentication_code", {{"code", code}, {"type", to_string(code_type)}}}};
   if (no_jwt) body["no_jwt"] = true;
 
-  detail::ApiCall call;
-  call.method = "POST";
-  call.path = "/authenticate/code/wait";
-  call.body = std::move(body);
-  // Not repeated once sent: an answer lost after the code was consumed would turn into code_invalid.
-  call.idempotency = detail::Idempotency::creates;
-  call.timeout = state_->service->options().wait_timeout;
-  return state_->verified_auth_result(state_->service->call(call), username, /*require_jwt=*/!no_jwt);
+  const detail::ServiceClient& service = *state_->service;
+  const auto budget = service.options().wait_timeout;
+  const auto deadline = service.now() + budget;
+  for (;;) {
+    detail::ApiCall call;
+    call.method = "POST";
+    call.path = "/authenticate/code/wait";
+    call.body = body;
+    // Not repeated by the retry policy once sent: an answer lost after the code was consumed
+    // would turn into code_invalid.
+    call.idempotency = detail::Idempotency::creates;
+    call.timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - service.now());
+    const auto asked_at = service.now();
+    try {
+      return state_->verified_auth_result(service.call(call), username, /*require_jwt=*/!no_jwt);
+    } catch (const Error& e) {
+      if (detail::should_ask_again(e, asked_at, service.now(), deadline)) continue;
+      if (detail::is_own_deadline(e)) throw detail::wait_deadline_error(budget);
+      throw;
+    }
+  }
 }
 
 AuthResult LoginID::register_password(std::string_view username, std::string_view password,

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,6 +25,18 @@ json auth_json(const std::optional<std::string>& jwt, const std::string& usernam
   if (jwt) body["jwt"] = *jwt;
   return body;
 }
+
+// A clock the fake service moves forward, as if it held a long poll for that long.
+class SteppedClock {
+ public:
+  [[nodiscard]] Clock as_clock() {
+    return [this] { return kNow + std::chrono::milliseconds(elapsed_ms_.load()); };
+  }
+  void advance(std::chrono::milliseconds by) { elapsed_ms_ += by.count(); }
+
+ private:
+  std::atomic<std::int64_t> elapsed_ms_{0};
+};
 
 class Client : public ::testing::Test {
  protected:
@@ -240,6 +253,8 @@ TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
     EXPECT_NE(e.message().find("jwt"), std::string::npos);
   }
 
+  // A 408 that came back at once (the fixture's clock stands still) was no long poll: asking
+  // again would spin, so it is the answer.
   const LoginID retrying(kClientId, fx.app_pem(), fx.options(3));
   fx.transport->answer(json_response(408, {{"code", "code_timeout"}, {"message", "gave up waiting"}}));
   const auto before = fx.transport->requests().size();
@@ -250,11 +265,86 @@ TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
     EXPECT_EQ(e.status(), 408);
     EXPECT_EQ(e.code(), "code_timeout");
   }
-  EXPECT_EQ(fx.transport->requests().size(), before + 1) << "a wait is not repeated";
+  EXPECT_EQ(fx.transport->requests().size(), before + 1) << "an instant 408 is not repeated";
 
   EXPECT_THROW((void)client.wait_code("", "1", CodeType::short_code), InvalidArgument);
   EXPECT_THROW((void)client.wait_code("alice", "", CodeType::short_code), InvalidArgument);
   EXPECT_THROW((void)client.wait_code("alice", "1", static_cast<CodeType>(5)), InvalidArgument);
+}
+
+// The service holds one long poll for less than Options::wait_timeout (the emulator: 30 s): the
+// SDK asks again with what is left of its budget, so the caller's wait is the one it configured.
+TEST_F(Client, WaitCodeAsksAgainWhenTheServiceEndsItsLongPollFirst) {
+  SteppedClock clock;
+  Options options = fx.options();
+  options.clock = clock.as_clock();
+  const LoginID waiting(kClientId, fx.app_pem(), options);
+  const std::string token = fx.user_token();
+  int polls = 0;  // the transport calls the handler under its lock, one request at a time
+  fx.transport->answer_with([&](const HttpRequest&) {
+    const bool authorized = ++polls == 3;
+    clock.advance(std::chrono::seconds(authorized ? 5 : 30));  // the service held the poll
+    return authorized ? json_response(200, auth_json(token))
+                      : json_response(408, {{"code", "code_timeout"}, {"message", "the code was not authorized in time"}});
+  });
+  const AuthResult auth = waiting.wait_code("alice", "123456", CodeType::short_code);
+  EXPECT_EQ(auth.jwt, token);
+  const auto requests = fx.transport->requests();
+  ASSERT_EQ(requests.size(), 3U);
+  EXPECT_EQ(requests[0].timeout, std::chrono::seconds(120)) << "the first poll gets the whole budget";
+  EXPECT_EQ(requests[1].timeout, std::chrono::seconds(90)) << "a later poll gets what is left";
+  EXPECT_EQ(requests[2].timeout, std::chrono::seconds(60));
+  EXPECT_EQ(body_of(requests[2]), body_of(requests[0])) << "the same wait, asked again";
+}
+
+TEST_F(Client, WaitCodeEndsWithCodeTimeoutWhenItsBudgetIsSpent) {
+  SteppedClock clock;
+  Options options = fx.options();
+  options.clock = clock.as_clock();
+  options.wait_timeout = std::chrono::seconds(45);
+  const LoginID waiting(kClientId, fx.app_pem(), options);
+
+  // The service's 408 arrives with under a second of the budget left: that is the answer.
+  fx.transport->answer_with([&](const HttpRequest&) {
+    clock.advance(std::chrono::milliseconds(44'500));
+    return json_response(408, {{"code", "code_timeout"}, {"message", "the code was not authorized in time"}});
+  });
+  try {
+    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 408);
+    EXPECT_EQ(e.code(), "code_timeout");
+  }
+  EXPECT_EQ(fx.transport->requests().size(), 1U);
+
+  // Our own deadline fires while the service still holds the wait: the same code_timeout, saying
+  // which budget ran out, not a transport "timeout" that reads like an unreachable service.
+  fx.transport->answer_with([&](const HttpRequest& request) -> HttpResponse {
+    clock.advance(request.timeout);
+    throw TransportError(TransportError::Kind::timeout, "Operation timed out after 45000 milliseconds with 0 bytes received");
+  });
+  try {
+    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_EQ(e.code(), "code_timeout");
+    EXPECT_NE(e.message().find("within 45 s"), std::string::npos) << e.message();
+    EXPECT_NE(e.message().find("Options::wait_timeout"), std::string::npos) << e.message();
+  }
+
+  // A service out of reach stays connection_failed: that is not a slow user.
+  fx.transport->answer_with([&](const HttpRequest&) -> HttpResponse {
+    throw TransportError(TransportError::Kind::connect_failed, "Connection refused");
+  });
+  try {
+    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_EQ(e.code(), "connection_failed");
+  }
 }
 
 TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
