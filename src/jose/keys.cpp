@@ -398,6 +398,17 @@ std::array<unsigned char, kSigSize> jwk_public_point(const nlohmann::json& jwk, 
 
 int no_password(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return -1; }
 
+/// The label of the PEM block `begin_line` starts ("-----BEGIN <label>-----"), or "" when it is not
+/// a short line of capitals and spaces: it goes into an error message, so never arbitrary input.
+std::string pem_label(std::string_view begin_line) {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  const auto end = begin_line.find("-----", kBegin.size());
+  if (end == std::string_view::npos || end - kBegin.size() > 40) return {};
+  const auto label = begin_line.substr(kBegin.size(), end - kBegin.size());
+  const bool plain = std::all_of(label.begin(), label.end(), [](char c) { return (c >= 'A' && c <= 'Z') || c == ' '; });
+  return plain ? std::string(label) : std::string();
+}
+
 /// Reads one PEM key from `pem` without copying it. `is_private` picks the reader.
 PkeyPtr read_pem(std::string_view pem, bool is_private, std::string_view what) {
   const auto begin = pem.find("-----BEGIN ");
@@ -413,11 +424,16 @@ PkeyPtr read_pem(std::string_view pem, bool is_private, std::string_view what) {
                                       label.starts_with("-----BEGIN EC PRIVATE KEY-----"))
                                    : label.starts_with("-----BEGIN PUBLIC KEY-----");
   if (!label_ok) {
-    if (!is_private && (label.find("PRIVATE KEY-----") != std::string_view::npos)) {
-      key_error(what, "got a private key, want -----BEGIN PUBLIC KEY-----");
+    const std::string found = pem_label(label);
+    if (!is_private && found.find("PRIVATE KEY") != std::string::npos) {
+      key_error(what, "got a private key (" + found + "), want -----BEGIN PUBLIC KEY-----");
     }
-    key_error(what, is_private ? "PEM label is not PRIVATE KEY or EC PRIVATE KEY"
-                               : "PEM label is not PUBLIC KEY");
+    if (is_private && found == "PUBLIC KEY") {
+      key_error(what, "got a public key (-----BEGIN PUBLIC KEY-----), want the private key (-----BEGIN PRIVATE KEY----- "
+                      "or -----BEGIN EC PRIVATE KEY-----); the public key is the half registered with LoginID");
+    }
+    key_error(what, "PEM label is " + (found.empty() ? std::string("unreadable") : "'" + found + "'") +
+                        (is_private ? ", want PRIVATE KEY or EC PRIVATE KEY" : ", want PUBLIC KEY"));
   }
   if (pem.size() > 64 * 1024) {
     key_error(what, "PEM text is larger than 64 KiB");

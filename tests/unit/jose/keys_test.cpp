@@ -163,7 +163,14 @@ TEST(Keys, GarbageAndWrongPemKindsAreRefused) {
   const std::string priv_pem(key.to_pem().view());
   const std::string pub_pem = key.public_key().to_pem();
   expect_key_error([&] { (void)PublicKey::from_pem(priv_pem); }, "got a private key", {pem_body_fragment(priv_pem)});
-  expect_key_error([&] { (void)PrivateKey::from_pem(pub_pem); }, "PEM label is not PRIVATE KEY");
+  // A public key given where the private key belongs: say what was found and what to pass instead.
+  expect_key_error([&] { (void)PrivateKey::from_pem(pub_pem); },
+                   "got a public key (-----BEGIN PUBLIC KEY-----), want the private key (-----BEGIN PRIVATE KEY-----");
+  expect_key_error([] { (void)PrivateKey::from_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"); },
+                   "PEM label is 'CERTIFICATE', want PRIVATE KEY or EC PRIVATE KEY");
+  // A label that is not plain capitals is not echoed (the input is not trusted text).
+  expect_key_error([] { (void)PublicKey::from_pem("-----BEGIN x\x1b[31mevil-----\nAAAA\n"); },
+                   "PEM label is unreadable, want PUBLIC KEY", {"evil"});
 
   std::string corrupt = priv_pem;
   corrupt[40] = corrupt[40] == 'A' ? 'B' : 'A';
