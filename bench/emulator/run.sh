@@ -63,14 +63,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 
 emu_url=$(start emulator "$emulator" --port 0 --db "$work/bench.db" --log-level off --workers "$connections")
 base_url=$(start baseline "$baseline" 40)
-read -r kid client_id < <("$tool" setup "$emu_url" "$work/bench.db.credentials.json")
+read -r kid client_id < <("$tool" setup "$emu_url" "$work/bench.credentials.json")
 
 base_rps=$(requests_per_second "$base_url/certs?kid=$kid")
 certs_rps=$(requests_per_second "$emu_url/certs?kid=$kid")
 echo "GET /certs: ours ${certs_rps}/s, baseline ${base_rps}/s, ratio $(ratio "$certs_rps" "$base_rps") (goal >= 0.5)"
 
 # Tokens for the retrieve run, made before the clock starts: more than the run can use.
-"$tool" tokens "$work/bench.db.credentials.json" users.retrieve $((seconds * 30000)) "$threads" "$work/tokens"
+"$tool" tokens "$work/bench.credentials.json" users.retrieve $((seconds * 30000)) "$threads" "$work/tokens"
 export BENCH_TOKENS="$work/tokens" BENCH_CLIENT_ID="$client_id"
 base_post_rps=$(requests_per_second "$base_url/manage/users/retrieve" -s bench/emulator/retrieve.lua)
 retrieve_rps=$(requests_per_second "$emu_url/manage/users/retrieve" -s bench/emulator/retrieve.lua)
@@ -81,7 +81,7 @@ echo "POST /manage/users/retrieve vs ECDSA limit: ours ${retrieve_rps}/s, 2 core
 
 # The authorize commits with synchronous=FULL (an fsync) before it wakes the waiter, so the first
 # pair includes the disk's sync time; the second is the wake-up itself, after the authorize answered.
-read -r wake_p50 wake_p99 woke_after_p50 woke_after_p99 < <("$tool" wake "$emu_url" "$work/bench.db.credentials.json" 200)
+read -r wake_p50 wake_p99 woke_after_p50 woke_after_p99 < <("$tool" wake "$emu_url" "$work/bench.credentials.json" 200)
 read -r rtt_p50 rtt_p99 < <("$tool" rtt "$base_url" 200)
 echo "authorize sent -> wait answered p50: ours ${wake_p50} us, baseline round trip ${rtt_p50} us, ratio $(ratio "$wake_p50" "$rtt_p50")"
 echo "authorize sent -> wait answered p99: ours ${wake_p99} us, baseline round trip ${rtt_p99} us, ratio $(ratio "$wake_p99" "$rtt_p99")"

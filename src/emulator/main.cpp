@@ -12,10 +12,13 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
 #include "emulator/http/server.hpp"
 #include "emulator/service/service.hpp"
+#include "emulator/store/file_lock.hpp"
 #include "emulator/store/store.hpp"
 
 namespace {
@@ -56,10 +59,14 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+/// The database's name with ".db" replaced by ".credentials.json": for the default database that is
+/// ./loginid-emulator.credentials.json, the file `loginid --emulator` reads by default.
 std::string credentials_path(const Flags& flags) {
   if (!flags.credentials_out.empty()) return flags.credentials_out;
   if (flags.db == ":memory:") return "./loginid-emulator.credentials.json";
-  return flags.db + ".credentials.json";
+  const std::string_view db = flags.db;
+  const auto stem = db.ends_with(".db") ? db.substr(0, db.size() - 3) : db;
+  return std::string(stem) + ".credentials.json";
 }
 
 /// Written whole to a 0600 temp file, then renamed over the old one (never a half-written file).
@@ -132,6 +139,13 @@ int serve(const Flags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // One emulator per database and per credentials file: a second one would split the state and
+  // overwrite the credentials file with its own port. Taken before anything is touched.
+  std::optional<loginid::detail::store::FileLock> db_lock;
+  if (flags.db != ":memory:") db_lock.emplace(flags.db, "database", "give this one another --db");
+  const std::string credentials_file = credentials_path(flags);
+  loginid::detail::store::FileLock credentials_lock(credentials_file, "credentials file",
+                                                    "give this one another --credentials-out");
   loginid::detail::store::Store store(flags.db);
   ServiceConfig config;
   config.code_ttl = std::chrono::seconds(flags.code_ttl);
@@ -159,7 +173,9 @@ int serve(const Flags& flags) {
   const auto host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
   const auto base_url = "http://" + host + ":" + std::to_string(port);
 
-  write_credentials(credentials_path(flags),
+  if (db_lock) db_lock->publish(base_url);
+  credentials_lock.publish(base_url);
+  write_credentials(credentials_file,
                     {{"base_url", base_url},
                      {"web", {{"client_id", defaults.web_client_id}, {"private_key", defaults.web_private_key}}},
                      {"management",
@@ -193,7 +209,8 @@ int main(int argc, char** argv) {
   app.add_option("--port", flags.port, "port; 0 picks a free one")->check(CLI::Range(0, 65535))->capture_default_str();
   app.add_option("--db", flags.db, "SQLite database file, or :memory:")->capture_default_str();
   app.add_option("--credentials-out", flags.credentials_out,
-                 "where to write the default applications' credentials (default: <db>.credentials.json)");
+                 "where to write the default applications' credentials (default: the --db path with .db replaced by "
+                 ".credentials.json)");
   app.add_option("--code-ttl", flags.code_ttl, "code lifetime, seconds")->check(CLI::Range(1, 86400))->capture_default_str();
   app.add_option("--challenge-ttl", flags.challenge_ttl,
                  "lifetime of FIDO2 challenges, seconds (also the WebAuthn timeout sent to pages)")

@@ -2,10 +2,14 @@
 
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -22,6 +26,57 @@ namespace loginid::detail::emulator::http {
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
+
+// SO_REUSEADDR lets a restarted emulator bind while the old one's connections sit in TIME_WAIT;
+// without SO_REUSEPORT, a port another process listens on stays an error.
+void reuse_address_only(int sock) {
+  const int yes = 1;
+  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
+
+std::string bind_error_text(const std::string& host, int port, int error) {
+  const std::string where = host + ":" + std::to_string(port);
+  switch (error) {
+    case EADDRINUSE:
+      return "port " + std::to_string(port) + " on " + host +
+             " is already in use (another loginid-emulator?): stop that process, or pick another port with --port "
+             "(--port 0 picks a free one)";
+    case EACCES:
+      return "cannot bind " + where + ": permission denied (ports below 1024 need privileges; use --port 8080)";
+    case EADDRNOTAVAIL:
+      return "cannot bind " + where + ": " + host + " is not an address of this machine (see --host)";
+    default:
+      return "cannot bind " + where + ": " + std::strerror(error);
+  }
+}
+
+// httplib reports only that binding failed; a bind of our own to the same address tells why.
+std::string why_bind_fails(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(port);
+  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
+    return "cannot bind " + host + ":" + service + ": " + ::gai_strerror(rc);
+  }
+  int error = 0;
+  for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {  // as httplib: the first that works
+    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      error = errno;
+      continue;
+    }
+    reuse_address_only(fd);
+    error = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 1) == 0 ? 0 : errno;
+    ::close(fd);
+    if (error == 0 || error == EADDRINUSE) break;
+  }
+  ::freeaddrinfo(found);
+  if (error == 0) return "cannot bind " + host + ":" + service + " (it is free now: try again)";
+  return bind_error_text(host, port, error);
+}
 const char* const kPrefixes[] = {"", "/api/native"};
 
 struct Status {
@@ -214,11 +269,13 @@ Server::~Server() = default;
 int Server::bind(const std::string& host, int port) {
   int listen_socket = -1;
   server_->set_socket_options([&listen_socket](socket_t sock) {
-    httplib::default_socket_options(sock);  // SO_REUSEADDR, as without this hook
+    // Not httplib::default_socket_options: on Linux that sets SO_REUSEPORT, which lets a second
+    // emulator bind the same port and the kernel split requests between the two.
+    reuse_address_only(sock);
     listen_socket = sock;
   });
   int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound < 0) throw std::runtime_error("cannot bind " + host + ":" + std::to_string(port));
+  if (bound < 0) throw std::runtime_error(why_bind_fails(host, port));
   // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients (a waiter flood, a load test)
   // would see dropped SYNs and connects delayed by seconds. Listening again raises the backlog.
   if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace loginid::testing {
@@ -105,9 +106,14 @@ EmulatorProcess::~EmulatorProcess() {
   }
 }
 
+std::string EmulatorProcess::credentials_path() const {
+  const std::string_view db = db_;
+  return std::string(db.ends_with(".db") ? db.substr(0, db.size() - 3) : db) + ".credentials.json";
+}
+
 nlohmann::json EmulatorProcess::credentials() const {
-  std::ifstream in(db_ + ".credentials.json");
-  if (!in) throw std::runtime_error("no credentials file next to " + db_);
+  std::ifstream in(credentials_path());
+  if (!in) throw std::runtime_error("no credentials file " + credentials_path());
   return nlohmann::json::parse(in);
 }
 

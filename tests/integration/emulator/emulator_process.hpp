@@ -30,8 +30,11 @@ class EmulatorProcess {
   [[nodiscard]] const std::string& base_url() const { return base_url_; }
   [[nodiscard]] const std::string& db_path() const { return db_; }
   [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
-  /// The credentials file the emulator wrote (<db>.credentials.json).
+  /// Where the emulator writes its credentials by default: the db path, ".db" replaced by ".credentials.json".
+  [[nodiscard]] std::string credentials_path() const;
+  /// The credentials file the emulator wrote.
   [[nodiscard]] nlohmann::json credentials() const;
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
   /// Sends `signal` and waits (bounded) for exit; returns the exit status (-1 when it had to be killed).
   int stop(int signal_number = 15);

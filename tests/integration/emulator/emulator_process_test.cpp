@@ -47,7 +47,7 @@ TEST(EmulatorProcessTest, CredentialsFileIsPrivateAndRestartKeepsEverything) {
     first_credentials = emulator.credentials();
     EXPECT_EQ(first_credentials.at("base_url"), emulator.base_url());
     struct stat info {};
-    ASSERT_EQ(::stat((emulator.db_path() + ".credentials.json").c_str(), &info), 0);
+    ASSERT_EQ(::stat(emulator.credentials_path().c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0777, 0600u);
     EmulatorClient client(emulator);
     user_id = client.create_user("persisted")["id"].get<std::string>();

@@ -1,7 +1,7 @@
 // Drives every function of the published LoginID Node server SDK (@loginid/node-sdk 0.8.3, classes
 // LoginId and LoginIdManagement) against a live loginid-emulator and checks the values it gets back.
 //
-//   LOGINID_EMULATOR_CREDENTIALS=<db>.credentials.json node --test interop.test.js
+//   LOGINID_EMULATOR_CREDENTIALS=<the emulator credentials file> node --test interop.test.js
 //
 // The credentials file is the one the emulator writes on first start (docs/emulator.md): base_url and
 // the default web and management applications' client ids and private keys. run_interop.sh starts a
