@@ -22,6 +22,8 @@ packages=(
   curl                      # scripts talk to the emulator
   python3                   # test helpers
   wrk                       # emulator load benchmark
+  dpkg-dev file             # Debian packages: dpkg-shlibdeps computes dependencies, CPack reads ELF types with file
+  lintian man-db            # the packaging test: lintian checks the packages, man -l renders the man pages
 )
 
 missing=()

@@ -5,6 +5,7 @@
 
 #include "cli/cli_error.hpp"
 #include "loginid/error.hpp"
+#include "command_docs/command_docs.hpp"
 
 #ifndef LOGINID_CLI_VERSION
 #define LOGINID_CLI_VERSION "0.0.0"
@@ -113,6 +114,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     add_config_commands(app, commands);
     add_service_commands(app, commands);
     add_completion_command(app, commands);
+
+    // The build writes the man page and completion files with these (packaging/CMakeLists.txt).
+    if (auto document = command_docs::requested_document(
+            app, {.program = "loginid", .version = LOGINID_CLI_VERSION, .see_also = {"loginid-emulator(1)"}}, argc,
+            argv)) {
+      out << *document;
+      return static_cast<int>(Exit::ok);
+    }
 
     try {
       app.parse(argc, argv);

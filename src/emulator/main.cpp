@@ -20,6 +20,7 @@
 #include "emulator/service/service.hpp"
 #include "emulator/store/file_lock.hpp"
 #include "emulator/store/store.hpp"
+#include "command_docs/command_docs.hpp"
 
 namespace {
 
@@ -204,7 +205,8 @@ int serve(const Flags& flags) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  CLI::App app{"loginid-emulator: a local, persistent, LoginID-compatible server"};
+  CLI::App app{"loginid-emulator: a local, persistent, LoginID-compatible server", "loginid-emulator"};
+  app.set_version_flag("--version", std::string("loginid-emulator ") + LOGINID_EMULATOR_VERSION);
   app.add_option("--host", flags.host, "address to bind (non-loopback needs --admin-token)")->capture_default_str();
   app.add_option("--port", flags.port, "port; 0 picks a free one")->check(CLI::Range(0, 65535))->capture_default_str();
   app.add_option("--db", flags.db, "SQLite database file, or :memory:")->capture_default_str();
@@ -245,6 +247,13 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.log_level, "off, error, info or debug")
       ->check(CLI::IsMember({"off", "error", "info", "debug"}))
       ->capture_default_str();
+  // The build writes the man page and completion files with these (packaging/CMakeLists.txt).
+  if (auto document = loginid::command_docs::requested_document(
+          app, {.program = "loginid-emulator", .version = LOGINID_EMULATOR_VERSION, .see_also = {"loginid(1)"}},
+          argc, argv)) {
+    std::cout << *document;
+    return 0;
+  }
   CLI11_PARSE(app, argc, argv);
   try {
     return serve(flags);

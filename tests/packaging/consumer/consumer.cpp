@@ -1,11 +1,45 @@
 // An outside program using only the installed headers and library: builds a management client
 // (no network needed), signs a service token with it and verifies that token with the public key.
+// With arguments (tests/packaging/check_deb.sh) it works against a running emulator instead:
+//   consumer BASE_URL CLIENT_ID PRIVATE_KEY_FILE USERNAME
+// creates USERNAME with the management API, reads it back and prints its id.
 #include <loginid/loginid.hpp>
 
 #include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iterator>
 #include <string>
 
-int main() {
+namespace {
+
+int against_emulator(const char* base_url, const char* client_id, const char* key_file, const char* username) {
+  std::ifstream in(key_file);
+  std::string pem{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (!in) {
+    std::fprintf(stderr, "consumer: cannot read %s\n", key_file);
+    return 1;
+  }
+  try {
+    const loginid::LoginIdManagement client{client_id, std::move(pem), loginid::Options{.base_url = base_url}};
+    const auto created = client.add_user_without_credentials(username);
+    const auto found = client.get_user(username);
+    if (found.id != created.id || found.username != username) {
+      std::fprintf(stderr, "consumer: get_user answered another user than the one created\n");
+      return 1;
+    }
+    std::printf("%s\n", found.id.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "consumer: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 5) return against_emulator(argv[1], argv[2], argv[3], argv[4]);
   const auto key = loginid::PrivateKey::generate();
   std::string pem{key.to_pem().view()};
   const loginid::LoginIdManagement client{"consumer-client", std::move(pem),
