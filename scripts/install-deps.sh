@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that loginid-cpp builds, tests and benchmarks with (DESIGN.md,
-# "Dependencies"), then the pinned npm packages of the Node interop test (tests/interop/node, with
-# `npm ci --ignore-scripts` from its package-lock.json). Idempotent: when everything is present it
+# "Dependencies"), then the pinned npm packages of the Node interop test (tests/interop/node), the
+# browser tests (tests/browser) and the passkey web example's page (examples/passkey_web), each with
+# `npm ci --ignore-scripts` from its package-lock.json. Idempotent: when everything is present it
 # prints nothing and touches nothing; `apt-get update` runs only when something is missing. Works as
 # root and, otherwise, through sudo (for apt only; npm never runs as another user).
 set -euo pipefail
@@ -24,6 +25,7 @@ packages=(
   wrk                       # emulator load benchmark
   dpkg-dev file             # Debian packages: dpkg-shlibdeps computes dependencies, CPack reads ELF types with file
   lintian man-db            # the packaging test: lintian checks the packages, man -l renders the man pages
+  chromium                  # browser tests and the passkey web example's test (never a downloaded browser)
 )
 
 missing=()
@@ -55,16 +57,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The interop test's npm packages, exactly as package-lock.json pins them (versions and integrity
-# hashes); install scripts never run. Only when node_modules is absent or older than the lock file.
-interop="$root/tests/interop/node"
-if [ ! -f "$interop/node_modules/.package-lock.json" ] ||
-   [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
-  echo "install-deps: npm ci in tests/interop/node" >&2
-  if ! (cd "$interop" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
-    # Without them the interop test skips, except in CI (CI=true), where it must run.
-    echo "install-deps: npm ci failed in tests/interop/node" >&2
-    [ "${CI:-}" = "true" ] && exit 1
+# npm packages exactly as each package-lock.json pins them (versions and integrity hashes); install
+# scripts never run (esbuild's native binary comes from its pinned @esbuild/<platform> optional
+# package, which needs no script). Only when node_modules is absent or older than the lock file.
+npm_ci() {  # npm_ci <folder relative to the repository>
+  local dir="$root/$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in $1" >&2
+    if ! (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
+      # Without them the tests that need them skip, except in CI (CI=true), where they must run.
+      echo "install-deps: npm ci failed in $1" >&2
+      [ "${CI:-}" = "true" ] && exit 1
+    fi
   fi
-fi
+  return 0
+}
+npm_ci tests/interop/node  # @loginid/node-sdk (interop test)
+npm_ci tests/browser       # @loginid/sdk, tslib, esbuild, playwright-core (browser tests)
+npm_ci examples/passkey_web  # @loginid/sdk, tslib, esbuild (the passkey web example's page)
 exit 0
