@@ -3,7 +3,7 @@
 # loginid-emulators; each test starts and stops its own).
 #   run_browser_test.sh <file.test.js>
 # The programs under test come from the environment (ctest sets them): LOGINID_EMULATOR_BIN, and
-# where a file needs them LOGINID_VERIFY_TOKEN_CHECK, LOGINID_PASSKEY_WEB_BIN.
+# where a file needs them LOGINID_VERIFY_TOKEN_CHECK, LOGINID_PASSKEY_WEB_BIN (and _PAGE, its bundle).
 # Needs node, Debian's chromium and this folder's node_modules (scripts/install-deps.sh). When one
 # is missing it exits 77, which ctest reports as skipped, unless CI=true: then it is a failure.
 set -euo pipefail
@@ -30,6 +30,11 @@ done
 # platform's optional package (@esbuild/linux-x64 here); make sure it does.
 (cd "$here" && node -e 'require("esbuild").transformSync("1")') 2>/dev/null ||
   missing "esbuild's native binary (@esbuild/<platform>) is missing in $here/node_modules (npm ci again)"
+
+# The passkey web example's page is bundled at build time only when its npm packages were there.
+if [[ -n "${LOGINID_PASSKEY_WEB_PAGE:-}" && ! -f "$LOGINID_PASSKEY_WEB_PAGE" ]]; then
+  missing "the passkey_web page was not bundled ($LOGINID_PASSKEY_WEB_PAGE): npm packages missing at configure time"
+fi
 
 echo "node $(node --version); $("$chromium" --version 2>/dev/null || echo chromium); @loginid/sdk" \
   "$(node -p 'require(process.argv[1]).version' "$here/node_modules/@loginid/sdk/package.json");" \

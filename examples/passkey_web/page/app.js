@@ -206,6 +206,7 @@ async function pay(event) {
 }
 
 async function logOut() {
+  notify("busy", "Signing out…");
   await backend("DELETE", "/api/session").catch(() => {});
   showSignedOut();
   notify("ok", "Signed out", "See you soon.");

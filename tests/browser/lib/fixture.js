@@ -8,6 +8,7 @@ const test = require("node:test");
 const { execFile } = require("node:child_process");
 
 const { startEmulator } = require("./emulator");
+const { startServer } = require("./processes");
 const { addAuthenticator, launchChromium, sdkCannotEcho, startPageServer } = require("./browser");
 const { Backend } = require("./loginid");
 
@@ -18,6 +19,42 @@ class Device {
     this.context = context;
     this.page = page;
     this.authenticator = authenticator;
+    this.recorded = [];
+    // Every answer of the emulator to this page, with the request that asked for it: what the SDK
+    // really sent (headers included) and what it got back, for the tests to assert on.
+    page.on("response", (response) => {
+      const request = response.request();
+      if (!request.url().startsWith(`${world.emulator.baseURL}/`) || request.method() === "OPTIONS") return;
+      this.recorded.push((async () => ({
+        method: request.method(),
+        path: new URL(request.url()).pathname,
+        headers: await request.allHeaders(),
+        body: request.postDataJSON(),
+        status: response.status(),
+        answer: await response.json().catch(() => null),
+      }))());
+    });
+  }
+
+  /** The recorded exchanges with the emulator, oldest first, optionally only those to `path`. */
+  async exchanges(path) {
+    const all = await Promise.all(this.recorded);
+    return path === undefined ? all : all.filter((exchange) => exchange.path === path);
+  }
+
+  /**
+   * Intercepts the page's requests to the emulator's `path`: `handler(route, request)` decides
+   * (route.continue / route.fetch + route.fulfill, see Playwright's Route). For tampering tests.
+   */
+  intercept(path, handler) {
+    return this.page.route((url) => url.href === this.world.emulator.baseURL + path, handler);
+  }
+
+  /** The one exchange with `path` (fails when there is not exactly one). */
+  async exchange(path) {
+    const found = await this.exchanges(path);
+    if (found.length !== 1) throw new Error(`expected one exchange with ${path}, found ${found.length}`);
+    return found[0];
   }
 
   /** Calls `new WebSDK(baseURL, clientID)[method](...args)` in the page: {result} or {error}. */
@@ -74,12 +111,14 @@ class World {
     this.cleanups.push(fn);
   }
 
+  /** `emulatorArgs`: flags, or a function of the World (its `site` is up) that returns them. */
   async start(emulatorArgs) {
-    this.emulator = await startEmulator({ args: emulatorArgs });
-    this.onCleanup(() => this.emulator.stop());
-    this.backend = new Backend(this.emulator);
     this.site = await startPageServer();
     this.onCleanup(() => this.site.stop());
+    const args = typeof emulatorArgs === "function" ? emulatorArgs(this) : emulatorArgs;
+    this.emulator = await startEmulator({ args });
+    this.onCleanup(() => this.emulator.stop());
+    this.backend = new Backend(this.emulator);
     this.browser = await launchChromium();
     this.onCleanup(() => this.browser.close());
   }
@@ -88,13 +127,29 @@ class World {
    * A new device (browser context + page + virtual authenticator with `authenticator`'s options
    * over the defaults; null: none) with the test page open at `origin`.
    */
-  async device({ origin = this.site.origin, authenticator = {} } = {}) {
-    const context = await this.browser.newContext();
+  async device({ origin = this.site.origin, url = `${origin}/`, authenticator = {} } = {}) {
+    const context = await this.browser.newContext({ viewport: { width: 1000, height: 900 } });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     const auth = authenticator === null ? null : await addAuthenticator(page, authenticator);
-    await page.goto(`${origin}/`);
+    await page.goto(url);
     return new Device(this, context, page, auth);
+  }
+
+  /** The passkey web example (examples/passkey_web) on a free port, using this World's emulator. */
+  async startExample() {
+    const bin = process.env.LOGINID_PASSKEY_WEB_BIN;
+    if (!bin) throw new Error("LOGINID_PASSKEY_WEB_BIN is not set");
+    this.example = await startServer("passkey_web", bin, [this.emulator.credsPath, "--port", "0"]);
+    this.onCleanup(() => this.example.stop());
+    return this.example;
+  }
+
+  /** Another server of the test page, on another port (another origin); stopped with the World. */
+  async otherSite() {
+    const site = await startPageServer();
+    this.onCleanup(() => site.stop());
+    return site;
   }
 
   /** The C++ SDK's verdict on a token (tests/browser/verify_token_check.cpp). */
@@ -130,6 +185,7 @@ function browserTest(name, options, body) {
       await body(world);
     } catch (error) {
       if (world.emulator) console.error(`---- emulator log ----\n${world.emulator.log()}\n----`);
+      if (world.example) console.error(`---- passkey_web log ----\n${world.example.log()}\n----`);
       throw error;
     } finally {
       await world.stop();

@@ -2,6 +2,7 @@
 // it. The tests call window.sdkCall(...) through Playwright; every SDK error comes back as data
 // ({name, code, message}) so that a test can assert on it.
 import WebSDK from "@loginid/sdk";
+import { base64ToBuffer, bufferToBase64 } from "@loginid/sdk/utils/encoding";
 
 window.WebSDK = WebSDK;
 
@@ -25,5 +26,27 @@ window.pageFetch = async (url, body, headers = {}) => {
     return { status: response.status, body: await response.text() };
   } catch (e) {
     return { fetchError: `${e.name}: ${e.message}` };
+  }
+};
+
+/**
+ * navigator.credentials.get with an assertion_payload from the service, converted and answered
+ * exactly as the SDK does (its own encoding functions), for tests that play a client other than
+ * the SDK (a relaying phishing page). Answers the complete call's assertion_payload or {error}.
+ */
+window.webauthnGet = async (options) => {
+  try {
+    const publicKey = { ...options, challenge: base64ToBuffer(options.challenge) };
+    publicKey.allowCredentials = (options.allowCredentials || []).map((c) => ({ ...c, id: base64ToBuffer(c.id) }));
+    const credential = await navigator.credentials.get({ publicKey });
+    return {
+      challenge: options.challenge,
+      credential_id: bufferToBase64(credential.rawId),
+      client_data: bufferToBase64(credential.response.clientDataJSON),
+      authenticator_data: bufferToBase64(credential.response.authenticatorData),
+      signature: bufferToBase64(credential.response.signature),
+    };
+  } catch (e) {
+    return { error: { name: e.name, message: e.message } };
   }
 };

@@ -1,0 +1,82 @@
+// The programs a browser test starts (loginid-emulator, the passkey_web example): spawned, ready
+// once they print "listening on <url>", stopped with SIGTERM (SIGKILL after 10 s). An exit hook
+// kills whatever a dying test left running, also on SIGINT/SIGTERM/SIGHUP (ctest's timeout).
+"use strict";
+
+const { spawn } = require("node:child_process");
+
+const running = new Set();
+process.on("exit", () => {
+  for (const server of running) server.killNow();
+});
+for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]]) {
+  process.once(signal, () => process.exit(128 + number));
+}
+
+class Server {
+  constructor(name, child) {
+    this.name = name;
+    this.child = child;
+    this.stdout = "";
+    this.stderr = "";
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    running.add(this);
+  }
+
+  /** What it wrote to stderr (its log), for a failing test's message. */
+  log() {
+    return this.stderr.trim();
+  }
+
+  alive() {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  killNow() {
+    if (this.alive()) this.child.kill("SIGKILL");
+  }
+
+  async stop() {
+    running.delete(this);
+    if (!this.alive()) return;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Starts `bin args` and resolves to a Server with `url` once it prints "listening on <url>". */
+async function startServer(name, bin, args) {
+  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const server = new Server(name, child);
+  child.stderr.setEncoding("utf8").on("data", (chunk) => { server.stderr += chunk; });
+  child.stdout.setEncoding("utf8");
+  try {
+    server.url = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 20 s`)), 20_000);
+      child.stdout.on("data", (chunk) => {
+        server.stdout += chunk;
+        const match = /^listening on (http:\/\/\S+)$/m.exec(server.stdout);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited early (${code ?? signal}): ${server.log()}`));
+      });
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
+}
+
+module.exports = { startServer };
