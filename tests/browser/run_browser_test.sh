@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one browser test file (LoginID's published @loginid/sdk in headless Chromium against fresh
 # loginid-emulators; each test starts and stops its own).
-#   run_browser_test.sh <file.test.js>
+#   run_browser_test.sh <file.test.js> [node options, e.g. --test-name-pattern=refused]
 # The programs under test come from the environment (ctest sets them): LOGINID_EMULATOR_BIN, and
 # where a file needs them LOGINID_VERIFY_TOKEN_CHECK, LOGINID_PASSKEY_WEB_BIN (and _PAGE, its bundle).
 # Needs node, Debian's chromium and this folder's node_modules (scripts/install-deps.sh). When one
@@ -39,4 +39,4 @@ fi
 echo "node $(node --version); $("$chromium" --version 2>/dev/null || echo chromium); @loginid/sdk" \
   "$(node -p 'require(process.argv[1]).version' "$here/node_modules/@loginid/sdk/package.json");" \
   "playwright-core $(node -p 'require(process.argv[1]).version' "$here/node_modules/playwright-core/package.json")"
-exec node "$here/$test_file"
+exec node "${@:2}" "$here/$test_file"
