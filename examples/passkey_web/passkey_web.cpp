@@ -246,7 +246,7 @@ class App {
     const std::string user_id = with_session(req, [](Session& s) { return s.user_id; });
     json list = json::array();
     for (const auto& c : management_.get_credentials(loginid::UserRef::by_id(user_id), "active").credentials) {
-      list.push_back({{"name", c.name}, {"type", c.type}, {"created_at", c.created_at}});
+      list.push_back({{"id", c.uuid}, {"name", c.name}, {"type", c.type}, {"created_at", c.created_at}});
     }
     reply(res, 200, {{"passkeys", list}});
   }

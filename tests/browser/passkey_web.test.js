@@ -112,6 +112,7 @@ browserTest("passkey_web: register, log in, pay, add a second device, errors; th
     assert.equal(added.kind, "ok", `${added.title}: ${added.text}`);
     assert.equal(added.title, "Device added");
     assert.equal((await passkeyNames(phone)).length, 2);
+    assert.equal(await phone.page.locator("#passkeys .this-device").count(), 1);
     await screenshot(phone, "6-second-device-added");
 
     // 7. Errors read like sentences: an unknown account, a used code.

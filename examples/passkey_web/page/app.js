@@ -115,6 +115,12 @@ async function showSignedIn(user, how) {
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = passkey.name || "Passkey";
+    if (passkey.id === localStorage.getItem(thisDeviceKey)) {
+      const mark = document.createElement("span");
+      mark.className = "this-device";
+      mark.textContent = "this device";
+      name.append(mark);
+    }
     const when = document.createElement("span");
     when.className = "when";
     when.textContent = `added ${formatTime(passkey.created_at)}`;
@@ -129,9 +135,14 @@ function showSignedOut() {
   $("who").hidden = true;
 }
 
+// Which of the account's passkeys this browser holds (the last one it registered or used), to
+// mark it in the list. Only a label: the session never depends on it.
+const thisDeviceKey = "passkey_web_this_device";
+
 /** The SDK's result carries the user token: the backend verifies it and starts the session. */
 async function startSession(username, result, how) {
   if (!result.jwt) throw new Error("the sign-in service returned no token");
+  if (result.credential) localStorage.setItem(thisDeviceKey, result.credential.uuid);
   const { user } = await backend("POST", "/api/session", { username, jwt: result.jwt });
   await showSignedIn(user, how);
 }
@@ -175,7 +186,8 @@ async function getCode(event) {
   await step(event.currentTarget, "Making a code…", "Could not make a code", async () => {
     const { code, expires_at: expiresAt } = await backend("POST", "/api/add-device-code", {});
     $("code").textContent = code;
-    $("code-expiry").textContent = `Type it on your other device before ${formatTime(expiresAt)}. It works once.`;
+    const until = new Date(expiresAt).toLocaleTimeString([], { timeStyle: "short" });
+    $("code-expiry").textContent = `Type it on your other device before ${until}. It works once.`;
     $("code-box").hidden = false;
     $("notice").hidden = true;
   });

@@ -30,9 +30,11 @@ async function startEmulator({ bin = process.env.LOGINID_EMULATOR_BIN, args = []
     creds: JSON.parse(fs.readFileSync(credsPath, "utf8")),
     credsPath,
     log: () => server.log(),
+    /** Resolves to a problem (see Server.stop) or null. */
     stop: async () => {
-      await server.stop();
+      const problem = await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+      return problem;
     },
   };
 }

@@ -4,6 +4,7 @@
 // emulator's log.
 "use strict";
 
+const assert = require("node:assert/strict");
 const test = require("node:test");
 const { execFile } = require("node:child_process");
 
@@ -164,14 +165,18 @@ class World {
     });
   }
 
+  /** Stops everything, newest first; answers the problems seen (a program that failed at exit...). */
   async stop() {
+    const problems = [];
     for (const fn of this.cleanups.reverse()) {
       try {
-        await fn();
+        const problem = await fn();
+        if (typeof problem === "string") problems.push(problem);
       } catch (error) {
-        console.error(`cleanup: ${error.message}`);
+        problems.push(`cleanup: ${error.message}`);
       }
     }
+    return problems;
   }
 }
 
@@ -180,16 +185,22 @@ function browserTest(name, options, body) {
   if (typeof options === "function") [options, body] = [{}, options];
   test(name, { timeout: options.timeout ?? 180_000 }, async () => {
     const world = new World();
+    let failure = null;
     try {
       await world.start(options.emulatorArgs ?? []);
       await body(world);
     } catch (error) {
+      failure = error;
+    }
+    // Stopped before the logs are printed: a sanitizer reports at exit.
+    const problems = await world.stop();
+    if (failure || problems.length > 0) {
       if (world.emulator) console.error(`---- emulator log ----\n${world.emulator.log()}\n----`);
       if (world.example) console.error(`---- passkey_web log ----\n${world.example.log()}\n----`);
-      throw error;
-    } finally {
-      await world.stop();
     }
+    if (failure) throw failure;
+    // The programs under test must also end well (exit 0 on SIGTERM, no sanitizer report).
+    assert.deepEqual(problems, [], "stopping what the test started");
   });
 }
 

@@ -36,13 +36,25 @@ class Server {
     if (this.alive()) this.child.kill("SIGKILL");
   }
 
+  /**
+   * SIGTERM, then SIGKILL after 10 s. Resolves to a problem (a string) when the program had already
+   * died, did not stop in time, or exited with a failure (e.g. a sanitizer's report at exit), else null.
+   */
   async stop() {
     running.delete(this);
-    if (!this.alive()) return;
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
-    await this.exited;
+    const wasAlive = this.alive();
+    if (wasAlive) this.child.kill("SIGTERM");
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      this.child.kill("SIGKILL");
+    }, 10_000);
+    const { code, signal } = await this.exited;
     clearTimeout(timer);
+    if (!wasAlive) return `${this.name} had already exited (${code ?? signal}) before the test ended`;
+    if (killed) return `${this.name} did not stop within 10 s of SIGTERM`;
+    if (code !== 0) return `${this.name} exited with ${code ?? signal} when stopped`;
+    return null;
   }
 }
 
