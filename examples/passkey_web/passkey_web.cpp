@@ -357,6 +357,12 @@ int main(int argc, char** argv) try {
 
   App app(creds, creds.at("base_url").get<std::string>());
   httplib::Server server;
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second copy bind the same port and share
+  // its connections (with another emulator behind it). SO_REUSEADDR only: a taken port is an error.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   app.routes(server);
   if (!server.set_mount_point("/", flags.public_dir)) {
     std::fprintf(stderr, "passkey_web: cannot serve %s\n", flags.public_dir.c_str());
@@ -364,7 +370,8 @@ int main(int argc, char** argv) try {
   }
   const int port = flags.port == 0 ? server.bind_to_any_port(flags.host) : flags.port;
   if (port <= 0 || (flags.port != 0 && !server.bind_to_port(flags.host, port))) {
-    std::fprintf(stderr, "passkey_web: cannot listen on %s:%d\n", flags.host.c_str(), flags.port);
+    std::fprintf(stderr, "passkey_web: cannot listen on %s:%d (is the port taken? --port chooses another)\n",
+                 flags.host.c_str(), flags.port);
     return 1;
   }
   std::atomic<bool> signalled{false};
