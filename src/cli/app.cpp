@@ -6,6 +6,7 @@
 #include "cli/cli_error.hpp"
 #include "loginid/error.hpp"
 #include "command_docs/command_docs.hpp"
+#include "loginid/options.hpp"
 
 #ifndef LOGINID_CLI_VERSION
 #define LOGINID_CLI_VERSION "0.0.0"
@@ -27,6 +28,18 @@ void add_global_options(CLI::App& app, Context& ctx) {
                  "Emulator credentials file (default ./loginid-emulator.credentials.json, or LOGINID_EMULATOR_CREDENTIALS)");
   app.add_option("--emulator-app", flags.emulator_app, "Which emulator application to act as: management (default) or web")
       ->check(CLI::IsMember({"management", "web"}));
+  app.add_flag("--allow-insecure-http", flags.allow_insecure_http,
+               "Allow plain http:// to a host other than this machine (an emulator on a trusted network only)");
+}
+
+/// Where an unreachable service was looked for, so the user can tell a stopped emulator from a typo.
+std::string where_it_was_looked_for(const Context& ctx) {
+  if (!ctx.base_url_used) return "";
+  if (!*ctx.base_url_used) return "\n(the service was looked for at the default " + std::string(kDefaultBaseUrl) + ")";
+  const Setting& url = **ctx.base_url_used;
+  std::string hint = "\n(the service was looked for at " + url.value + ", from " + url.source;
+  if (url.source.rfind("emulator credentials ", 0) == 0) hint += ": is that loginid-emulator still running?";
+  return hint + ")";
 }
 
 /// One line on stderr for a service error: "error: <code>: <message> (request id ...)".
@@ -51,7 +64,10 @@ int run_command(const Commands::Action& action, Context& ctx, std::ostream& err)
   } catch (const TokenError& e) {
     return report(err, Exit::refused, "invalid token: " + e.code().message());
   } catch (const Error& e) {
-    return report(err, e.status() == 0 ? Exit::unreachable : Exit::refused, describe(e));
+    if (e.status() == 0 && e.code() != "code_timeout") {
+      return report(err, Exit::unreachable, describe(e) + where_it_was_looked_for(ctx));
+    }
+    return report(err, Exit::refused, describe(e));
   } catch (const InvalidArgument& e) {  // KeyError too
     return report(err, Exit::usage, std::string("error: ") + e.what());
   } catch (const std::exception& e) {
@@ -71,6 +87,7 @@ ResolvedConfig Context::resolve() const {
   ResolvedConfig config = resolve_config(config_flags, env);
   warn(config.warnings);
   config.warnings.clear();
+  base_url_used = config.base_url;
   return config;
 }
 
@@ -102,8 +119,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     app.require_subcommand(1);
     app.fallthrough();  // global options may also follow the subcommand
     app.footer(
-        "Exit codes: 0 ok, 1 refused by the service or invalid token, 2 usage or configuration error, "
-        "3 service unreachable.\n" +
+        "Exit codes: 0 ok, 1 refused by the service, invalid token, or a code not authorized in time (codes wait), "
+        "2 usage or configuration error, 3 service unreachable.\n" +
         examples({"loginid --emulator users create --username alice@example.com",
                   "loginid jwt verify --public-key key.pub.pem TOKEN"}));
     add_global_options(app, ctx);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct Context {
   EnvLookup env = process_env();
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+
+  /// The base URL of the last resolve() (inner nullopt: the SDK's default), for the message of an
+  /// unreachable service.
+  mutable std::optional<std::optional<Setting>> base_url_used;
 
   [[nodiscard]] Format format() const { return format_name == "text" ? Format::text : Format::json; }
   /// Prints each warning on its own stderr line.

@@ -22,7 +22,9 @@ void run_decode(const std::string& token_arg, Context& ctx) {
   std::error_code ec;
   auto decoded = decode_jwt(token, ec);
   if (!decoded) fail_token(ec);
-  print_document(*ctx.out, {{"header", decoded->header}, {"payload", decoded->payload}}, ctx.format());
+  // A human reads the table: the NumericDate claims get their UTC time beside the number.
+  const nlohmann::json payload = ctx.format() == Format::text ? with_utc_times(decoded->payload) : decoded->payload;
+  print_document(*ctx.out, {{"header", decoded->header}, {"payload", payload}}, ctx.format());
   *ctx.err << "note: decoded only; nothing was verified (not the signature, not exp, not the audience)\n";
 }
 
@@ -39,6 +41,7 @@ Claims parse_claims(const std::string& arg) {
   if (problem == detail::JsonProblem::not_object) {
     fail_usage("--claims must be a JSON object, e.g. '{\"sub\":\"alice\"}'");
   }
+  if (problem == detail::JsonProblem::syntax) fail_usage("--claims is not valid JSON: " + json_syntax_error(text));
   if (!claims) fail_usage("--claims: " + detail::describe(problem));
   return std::move(*claims);
 }
@@ -46,9 +49,19 @@ Claims parse_claims(const std::string& arg) {
 void run_sign(const SignOptions& opts, Context& ctx) {
   const Claims claims = parse_claims(opts.claims);
   SecretString pem = read_secret_file(opts.private_key_file, "private key file");
-  if (auto w = permission_warning(opts.private_key_file, "private key file")) *ctx.err << *w << "\n";
-  const PrivateKey key = PrivateKey::from_pem(pem.view());
+  const PrivateKey key = [&] {
+    try {
+      return PrivateKey::from_pem(pem.view());
+    } catch (const KeyError& e) {
+      constexpr std::string_view kPrefix = "private key: ";
+      const std::string_view reason = e.what();
+      fail_usage("--private-key " + opts.private_key_file + ": " +
+                 std::string(reason.starts_with(kPrefix) ? reason.substr(kPrefix.size()) : reason));
+    }
+  }();
   pem.clear();
+  // Only now: a chmod hint for a file that holds no private key would mislead.
+  if (auto w = permission_warning(opts.private_key_file, "private key file")) *ctx.err << *w << "\n";
   const auto kid = opts.kid.empty() ? std::nullopt : std::optional<std::string_view>(opts.kid);
   *ctx.out << sign_jwt(claims, key, kid) << "\n";
   ctx.out->flush();
@@ -89,7 +102,7 @@ void run_verify(const VerifyOptions& opts, Context& ctx) {
     if (udata == payload->end() || !udata->is_string() || udata->get<std::string>() != opts.username)
       fail_token(make_error_code(TokenErrc::username_mismatch));
   }
-  print_document(*ctx.out, *payload, ctx.format());
+  print_document(*ctx.out, ctx.format() == Format::text ? with_utc_times(*payload) : *payload, ctx.format());
 }
 
 }  // namespace

@@ -19,42 +19,75 @@ using Json = nlohmann::json;
 
 // ---- clients --------------------------------------------------------------------------------
 
-struct ClientSettings {
-  std::string client_id;
-  Options options;
-};
-
-ClientSettings client_settings(const ResolvedConfig& config) {
+std::string client_id_of(const ResolvedConfig& config) {
   if (!config.client_id)
     fail_usage("no client id configured: use --client-id, LOGINID_CLIENT_ID, client_id in the config file, or --emulator");
-  ClientSettings s{config.client_id->value, {}};
-  if (config.base_url) s.options.base_url = config.base_url->value;
-  return s;
+  return config.client_id->value;
+}
+
+/// Replaces the first `from` in `text` with `to` (when there is one).
+std::string replace_first(std::string text, std::string_view from, std::string_view to) {
+  if (const auto at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+/// The SDK names its own members (`Options::base_url: ...`); the user set a flag, a variable or a
+/// file. The same refusal, said in the CLI's terms: which value, from where, and the CLI's way out.
+[[noreturn]] void fail_in_cli_terms(const std::string& sdk_message, const ResolvedConfig& config) {
+  constexpr std::string_view kBaseUrl = "Options::base_url: ";
+  constexpr std::string_view kClientId = "client_id: ";
+  std::string message = sdk_message;
+  if (message.starts_with(kBaseUrl) && config.base_url) {
+    message = "base URL '" + config.base_url->value + "' (" + config.base_url->source + "): " +
+              message.substr(kBaseUrl.size());
+  } else if (message.starts_with(kClientId) && config.client_id) {
+    message = "client id (" + config.client_id->source + "): " + message.substr(kClientId.size());
+  }
+  message = replace_first(message, "set Options::allow_insecure_http", "pass --allow-insecure-http");
+  fail_usage(message);
+}
+
+/// A key the SDK refused: name where it came from. What the key holds is never shown; the reason
+/// (e.g. a PUBLIC KEY where the private key belongs) says what to pass instead.
+[[noreturn]] void fail_key(const KeyError& e, const ResolvedConfig& config) {
+  constexpr std::string_view kPrefix = "private key: ";
+  std::string reason = e.what();
+  if (reason.starts_with(kPrefix)) reason = reason.substr(kPrefix.size());
+  const std::string from = config.private_key ? config.private_key->source : std::string("?");
+  fail_usage("private key (" + from + "): " + reason);
+}
+
+/// Builds a client from the resolved configuration. Warnings about the key file (e.g. its mode)
+/// are printed only once the key parsed: a chmod hint for a file that holds no private key misleads.
+template <typename Client>
+Client make_client(Context& ctx, const ResolvedConfig& config, bool with_key, Options options) {
+  if (config.base_url) options.base_url = config.base_url->value;
+  options.allow_insecure_http = ctx.config_flags.allow_insecure_http;
+  options.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
+  const std::string client_id = client_id_of(config);
+  std::vector<std::string> warnings;
+  std::string pem = with_key ? std::string(load_private_key(config, warnings).view()) : std::string();
+  try {
+    Client client(client_id, std::move(pem), std::move(options));  // the SDK wipes the PEM copy
+    ctx.warn(warnings);
+    return client;
+  } catch (const KeyError& e) {
+    fail_key(e, config);
+  } catch (const InvalidArgument& e) {
+    fail_in_cli_terms(e.what(), config);
+  }
 }
 
 /// A management client: every call is signed, so the private key is required.
 LoginIdManagement management_client(Context& ctx, Options extra = {}) {
-  const ResolvedConfig config = ctx.resolve();
-  ClientSettings s = client_settings(config);
-  std::vector<std::string> warnings;
-  SecretString pem = load_private_key(config, warnings);
-  ctx.warn(warnings);
-  extra.base_url = s.options.base_url;
-  extra.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
-  return LoginIdManagement(s.client_id, std::string(pem.view()), std::move(extra));
+  return make_client<LoginIdManagement>(ctx, ctx.resolve(), /*with_key=*/true, std::move(extra));
 }
 
 /// An application client; the key is loaded when configured (token verification needs none).
 LoginID application_client(Context& ctx, bool key_required, Options extra = {}) {
   const ResolvedConfig config = ctx.resolve();
-  ClientSettings s = client_settings(config);
-  extra.base_url = s.options.base_url;
-  extra.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
-  if (!config.private_key && !key_required) return LoginID(s.client_id, std::string(), std::move(extra));
-  std::vector<std::string> warnings;
-  SecretString pem = load_private_key(config, warnings);
-  ctx.warn(warnings);
-  return LoginID(s.client_id, std::string(pem.view()), std::move(extra));
+  const bool with_key = key_required || config.private_key.has_value();
+  return make_client<LoginID>(ctx, config, with_key, std::move(extra));
 }
 
 // ---- the user a command is about ------------------------------------------------------------
@@ -205,7 +238,16 @@ void run_wait(const WaitFlags& flags, Context& ctx) {
   const LoginID client = application_client(ctx, /*key_required=*/false, std::move(options));
   const CodeType type = parse_code_type(flags.type);
   auto pending = std::async(std::launch::async, [&] { return client.wait_code(flags.username, flags.code, type, flags.no_jwt); });
-  print(ctx, with_progress(pending, budget, *ctx.err).raw);
+  try {
+    print(ctx, with_progress(pending, budget, *ctx.err).raw);
+  } catch (const Error& e) {
+    // The SDK asks again whenever the service ends one long poll; code_timeout means the whole
+    // --timeout went by. That is the user not confirming in time, not an unreachable service.
+    if (e.code() != "code_timeout") throw;
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(budget).count();
+    throw CliError(Exit::refused, "error: code_timeout: the code was not authorized within " + std::to_string(seconds) +
+                                      " s (--timeout " + std::to_string(seconds) + "; pass a larger --timeout to wait longer)");
+  }
 }
 
 void add_codes(CLI::App& root, Commands& commands) {
@@ -255,7 +297,9 @@ void add_codes(CLI::App& root, Commands& commands) {
   wait->add_option("--code", wait_flags->code, "The code")->required();
   wait->add_option("--type", wait_flags->type, "Code type: short, long or phrase")->required();
   wait->add_flag("--no-jwt", wait_flags->no_jwt, "Do not ask for a user token");
-  wait->add_option("--timeout", wait_flags->timeout, "Give up after this many seconds (default 120)");
+  wait->add_option("--timeout", wait_flags->timeout,
+                   "Give up after this many seconds (default 120); then exit 1 with code_timeout. The service ends "
+                   "each long poll sooner (the emulator after --wait-timeout, 30 s) and the wait asks again");
   wait->footer(examples({"loginid codes wait --username alice@example.com --code 123456 --type short"}));
   commands.on(wait, [wait_flags](Context& ctx) { run_wait(*wait_flags, ctx); });
 }
@@ -437,7 +481,7 @@ void add_tx(CLI::App& root, Commands& commands) {
     std::error_code ec;
     auto claims = application_client(ctx, false).verify_transaction_claims(token, verify_flags->payload, ec);
     if (!claims) fail_token(ec);
-    print(ctx, *claims);
+    print(ctx, ctx.format() == Format::text ? with_utc_times(*claims) : *claims);
   });
 }
 
@@ -475,7 +519,7 @@ void add_token(CLI::App& root, Commands& commands) {
     std::error_code ec;
     auto claims = application_client(ctx, false).verify_token_claims(tok, username, ec);
     if (!claims) fail_token(ec);
-    print(ctx, *claims);
+    print(ctx, ctx.format() == Format::text ? with_utc_times(*claims) : *claims);
   });
 }
 

@@ -103,16 +103,30 @@ std::string string_member(const nlohmann::json& obj, const char* key, const std:
   return v.get<std::string>();
 }
 
+/// --emulator found no credentials file: say which file was looked for, why that one, what writes
+/// it, and how to point at another.
+[[noreturn]] void fail_no_credentials(const std::string& path, const std::string& chosen_by) {
+  fail_usage("--emulator: no emulator credentials file " + path + " (" + chosen_by +
+             "). A running loginid-emulator writes it: started in this folder with its default --db it writes " +
+             kDefaultCredentialsFile + "; with --db X.db, X.credentials.json; with --credentials-out FILE, FILE. "
+             "Point at another file with --emulator-credentials FILE or LOGINID_EMULATOR_CREDENTIALS=FILE.");
+}
+
 Credentials load_credentials(const ConfigFlags& flags, const EnvLookup& env, std::vector<std::string>& warnings) {
   std::string path = kDefaultCredentialsFile;
+  std::string chosen_by = "the default";
   if (flags.emulator_credentials) {
     path = *flags.emulator_credentials;
+    chosen_by = "from --emulator-credentials";
   } else if (auto from_env = env("LOGINID_EMULATOR_CREDENTIALS")) {
     path = *from_env;
+    chosen_by = "from LOGINID_EMULATOR_CREDENTIALS";
   }
   const std::string app = flags.emulator_app.value_or("management");
   if (app != "management" && app != "web") fail_usage("--emulator-app must be 'management' or 'web', not '" + app + "'");
 
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail_no_credentials(path, chosen_by);
   std::string text = read_file(path, "emulator credentials file");
   if (auto w = permission_warning(path, "emulator credentials file")) warnings.push_back(*w);
   detail::JsonProblem problem{};
@@ -172,6 +186,38 @@ std::optional<KeySetting> resolve_key(const ConfigFlags& flags, const EnvLookup&
     return key;
   }
   return std::nullopt;
+}
+
+/// LOGINID_EMULATOR_HOST=host:port as a base URL. The variable holds no scheme: the SDK and the
+/// Firebase-style emulator switches it copies prepend http:// themselves.
+std::optional<std::string> emulator_host_url(const std::optional<std::string>& host) {
+  if (!host) return std::nullopt;
+  const std::string what = "LOGINID_EMULATOR_HOST='" + *host + "'";
+  if (const auto scheme = host->find("://"); scheme != std::string::npos) {
+    const std::string rest = host->substr(scheme + 3);
+    fail_usage(what + ": want host:port without a scheme, e.g. LOGINID_EMULATOR_HOST=" + rest +
+               " (or give the whole URL as LOGINID_BASE_URL=" + *host + ")");
+  }
+  if (host->find('/') != std::string::npos) fail_usage(what + ": want host:port without a path, e.g. 127.0.0.1:8080");
+  if (host->find(':') == std::string::npos) fail_usage(what + ": want host:port (the port is missing), e.g. 127.0.0.1:8080");
+  return "http://" + *host;
+}
+
+std::string beaten_warning(const std::string& what, const std::string& winner, const std::string& creds_path) {
+  return "warning: --emulator: using the " + what + " from " + winner + ", not the one in " + creds_path +
+         " (it comes first; see `loginid config show`)";
+}
+
+/// True when `source` beat --emulator's credentials without being on the same command line: an
+/// environment variable or a config file, which the user may not have in mind. A flag was meant.
+bool beats_unseen(const std::string& source) {
+  return source.rfind("emulator credentials ", 0) != 0 && source.rfind("flag ", 0) != 0;
+}
+
+void warn_if_beaten(const std::optional<Setting>& chosen, bool creds_had_one, const std::string& what,
+                    const std::string& creds_path, std::vector<std::string>& warnings) {
+  if (creds_had_one && chosen && beats_unseen(chosen->source))
+    warnings.push_back(beaten_warning(what, chosen->source, creds_path));
 }
 
 }  // namespace
@@ -254,7 +300,10 @@ ResolvedConfig resolve_config(const ConfigFlags& flags, const EnvLookup& env) {
   const auto from_file = [&](const std::optional<std::string> ConfigFileValues::*member) -> std::optional<std::string> {
     return file ? (file->values.*member) : std::nullopt;
   };
-  const auto emulator_host = env("LOGINID_EMULATOR_HOST");
+  // LOGINID_EMULATOR_HOST is looked at only where it would be the base URL.
+  const bool base_url_given = flags.base_url || env("LOGINID_BASE_URL");
+  const auto emulator_url = base_url_given ? std::nullopt : emulator_host_url(env("LOGINID_EMULATOR_HOST"));
+  const bool creds_had_key = creds && !creds->private_key.empty();
 
   out.client_id = first_set({
       {flags.client_id, "flag --client-id"},
@@ -265,11 +314,19 @@ ResolvedConfig resolve_config(const ConfigFlags& flags, const EnvLookup& env) {
   out.base_url = first_set({
       {flags.base_url, "flag --base-url"},
       {env("LOGINID_BASE_URL"), "env LOGINID_BASE_URL"},
-      {emulator_host ? std::optional<std::string>("http://" + *emulator_host) : std::nullopt, "env LOGINID_EMULATOR_HOST"},
+      {emulator_url, "env LOGINID_EMULATOR_HOST"},
       {from_file(&ConfigFileValues::base_url), file_src},
       {creds ? creds->base_url : std::nullopt, creds_src},
   });
   out.private_key = resolve_key(flags, env, file, creds, out.warnings);
+  if (creds) {
+    // --emulator's credentials come last: say when the environment or a config file won, as `config
+    // show` does, since a stray LOGINID_CLIENT_ID with the emulator's key fails every call.
+    warn_if_beaten(out.client_id, creds->client_id.has_value(), "client id", creds->path, out.warnings);
+    warn_if_beaten(out.base_url, creds->base_url.has_value(), "base URL", creds->path, out.warnings);
+    if (creds_had_key && out.private_key && beats_unseen(out.private_key->source))
+      out.warnings.push_back(beaten_warning("private key", out.private_key->source, creds->path));
+  }
   return out;
 }
 

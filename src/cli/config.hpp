@@ -22,6 +22,7 @@ struct ConfigFlags {
   bool emulator = false;
   std::optional<std::string> emulator_credentials;  ///< path; default ./loginid-emulator.credentials.json
   std::optional<std::string> emulator_app;           ///< "management" (default) or "web"
+  bool allow_insecure_http = false;                  ///< --allow-insecure-http (Options::allow_insecure_http)
 };
 
 /// Reads an environment variable; injectable so tests need not touch the process environment.

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/cli_error.hpp"
 
 namespace loginid::cli {
@@ -127,6 +129,43 @@ std::string read_file(const std::filesystem::path& path, std::string_view what) 
 
 SecretString read_secret_file(const std::filesystem::path& path, std::string_view what) {
   return SecretString(read_file(path, what));
+}
+
+namespace {
+
+/// Builds nothing: it only keeps the parser's first error. nlohmann's SAX parser keeps its nesting
+/// on a heap stack, so this reads any depth without recursion.
+class SyntaxErrorOnly final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    message = e.what();
+    return false;
+  }
+  std::string message;
+};
+
+}  // namespace
+
+std::string json_syntax_error(std::string_view text) {
+  SyntaxErrorOnly sax;
+  (void)nlohmann::json::sax_parse(text, &sax);
+  // "[json.exception.parse_error.101] parse error at line 1, column 5: ..." -> "at line 1, column 5: ..."
+  constexpr std::string_view kLead = "parse error ";
+  const auto at = sax.message.find(kLead);
+  if (at != std::string::npos) return sax.message.substr(at + kLead.size());
+  return sax.message.empty() ? "not valid JSON (or not UTF-8)" : sax.message;
 }
 
 std::string trim(std::string_view text) {

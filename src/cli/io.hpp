@@ -24,6 +24,11 @@ SecretString read_secret_file(const std::filesystem::path& path, std::string_vie
 /// often piped with a trailing newline).
 std::string read_arg_or_stdin(const std::string& arg, std::string_view what);
 
+/// Where and why `text` is not JSON, for a flag's error message: "at line 1, column 5: syntax error
+/// while parsing object key - invalid literal; last read: '{sub'; expected string literal". Quotes
+/// the text near the error: only for text that is not secret (claims, payloads).
+std::string json_syntax_error(std::string_view text);
+
 /// Removes leading and trailing ASCII whitespace.
 std::string trim(std::string_view text);
 

@@ -1,6 +1,8 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <ctime>
 #include <ostream>
 #include <utility>
 #include <vector>
@@ -100,6 +102,24 @@ std::string render_text(const Json& doc) {
   for (const auto& [name, table] : tables) {
     if (!out.empty()) out += "\n";
     out += name + ":\n" + render_table(*table);
+  }
+  return out;
+}
+
+Json with_utc_times(const Json& claims) {
+  Json out = claims;
+  if (!out.is_object()) return out;
+  for (const char* name : {"iat", "exp", "nbf", "auth_time"}) {
+    const auto it = out.find(name);
+    if (it == out.end() || !it->is_number_integer()) continue;
+    const auto seconds = it->get<std::int64_t>();
+    // Years 1970..9999: beyond that a date means nothing to a reader (and gmtime may refuse it).
+    if (seconds < 0 || seconds > 253402300799) continue;
+    const std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    char text[32];
+    if (::gmtime_r(&t, &utc) == nullptr || std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) continue;
+    *it = std::to_string(seconds) + " (" + text + ")";
   }
   return out;
 }

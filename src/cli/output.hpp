@@ -19,4 +19,8 @@ std::string render_text(const nlohmann::json& doc);
 
 void print_document(std::ostream& out, const nlohmann::json& doc, Format format);
 
+/// For text output: a copy of JWT claims where the NumericDate claims (`iat`, `exp`, `nbf`,
+/// `auth_time`) read "1623267976 (2021-06-09T19:46:16Z)". Other members are left as they are.
+nlohmann::json with_utc_times(const nlohmann::json& claims);
+
 }  // namespace loginid::cli

@@ -190,6 +190,45 @@ TEST_F(OfflineCli, JwtSignRefusesBadClaimsAndBadKeys) {
   EXPECT_TRUE(r.out.empty());
 }
 
+TEST_F(OfflineCli, ClaimsThatAreNotJsonSayWhereAndWhy) {
+  keygen();
+  const auto r = cli.run({"jwt", "sign", "--private-key", key.string(), "--claims", R"({"sub":"alice",})"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("error: --claims is not valid JSON: at line 1, column 16: syntax error", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("unexpected '}'"), std::string::npos) << "the reason: " << r.err;
+}
+
+TEST_F(OfflineCli, JwtDecodeAsTextShowsTheUtcTimeBesideIatAndExp) {
+  keygen();
+  const std::string token = sign({{"sub", "alice"}, {"iat", 1623267976}, {"exp", 1900000000}});
+  const auto r = cli.run({"jwt", "decode", "--format", "text", token});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("payload.iat  1623267976 (2021-06-09T19:46:16Z)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("payload.exp  1900000000 (2030-03-17T17:46:40Z)"), std::string::npos) << r.out;
+  // JSON stays the token's own numbers (scripts read it).
+  const auto json = cli.run({"jwt", "decode", token});
+  EXPECT_EQ(Json::parse(json.out).at("payload").at("iat"), 1623267976);
+}
+
+// A public key where the private key belongs: name the PEM label found and what to pass instead,
+// and no "chmod 600" advice for a public key (it may well be world-readable).
+TEST_F(OfflineCli, APublicKeyGivenAsThePrivateKeyIsNamed) {
+  keygen();
+  ::chmod(pub.c_str(), 0644);
+  const std::string found = "got a public key (-----BEGIN PUBLIC KEY-----), want the private key (-----BEGIN PRIVATE KEY-----";
+  const auto sign_r = cli.run({"jwt", "sign", "--private-key", pub.string(), "--claims", "{}"});
+  EXPECT_EQ(sign_r.exit_code, 2);
+  EXPECT_EQ(sign_r.err.rfind("error: --private-key " + pub.string() + ": " + found, 0), 0u) << sign_r.err;
+  EXPECT_EQ(sign_r.err.find("chmod"), std::string::npos) << sign_r.err;
+
+  const auto call = cli.run({"--client-id", "x", "--private-key-file", pub.string(), "--base-url", "http://127.0.0.1:1",
+                             "users", "get", "--username", "a"});
+  EXPECT_EQ(call.exit_code, 2);
+  EXPECT_EQ(call.err.rfind("error: private key (flag --private-key-file " + pub.string() + "): " + found, 0), 0u)
+      << call.err;
+  EXPECT_EQ(call.err.find("chmod"), std::string::npos) << call.err;
+}
+
 TEST_F(OfflineCli, JwtSignWarnsAboutAGroupReadableKey) {
   keygen();
   ::chmod(key.c_str(), 0644);

@@ -256,6 +256,61 @@ TEST_F(ServiceCli, UnreachableServiceExitsThree) {
   const auto r = run({"--base-url", "http://127.0.0.1:1", "users", "get", "--username", "a@example.com"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("(the service was looked for at http://127.0.0.1:1, from flag --base-url)"), std::string::npos)
+      << r.err;
+}
+
+// The CLI's own --timeout running out is the user not confirming in time: code_timeout, exit 1
+// (as when the service gives up), never "service unreachable" (exit 3) with curl's wording.
+TEST_F(ServiceCli, CodesWaitTimeoutIsCodeTimeoutNotUnreachable) {
+  const std::string user = "slow@example.com";
+  create_user(user);
+  const Json code = run_json({"codes", "generate", "--type", "short", "--username", user});
+  const auto r = run({"codes", "wait", "--username", user, "--code", code.at("code"), "--type", "short", "--timeout", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.err, "error: code_timeout: the code was not authorized within 1 s (--timeout 1; pass a larger --timeout "
+                   "to wait longer)\n");
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+// Errors name the CLI's flags and variables, never the SDK's members (Options::...).
+TEST_F(ServiceCli, ConfigurationErrorsSpeakInTheClisTerms) {
+  const auto no_scheme = run({"--base-url", "127.0.0.1:1", "users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(no_scheme.exit_code, 2);
+  EXPECT_EQ(no_scheme.err.rfind("error: base URL '127.0.0.1:1' (flag --base-url): not an absolute URL", 0), 0u)
+      << no_scheme.err;
+
+  const auto insecure = run({"--base-url", "http://10.0.0.1:8080", "users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(insecure.exit_code, 2);
+  EXPECT_NE(insecure.err.find("base URL 'http://10.0.0.1:8080' (flag --base-url): plain http://"), std::string::npos)
+      << insecure.err;
+  EXPECT_NE(insecure.err.find("pass --allow-insecure-http"), std::string::npos) << insecure.err;
+  // The flag it names exists and lifts the refusal (the host is then simply not reached).
+  const auto allowed = run({"--allow-insecure-http", "--base-url", "http://nowhere.invalid:8080", "users", "get",
+                            "--username", "a@example.com"});
+  EXPECT_EQ(allowed.exit_code, 3) << allowed.err;
+
+  cli.env["LOGINID_EMULATOR_HOST"] = "http://127.0.0.1:1234";
+  const auto scheme = run({"users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(scheme.exit_code, 2);
+  EXPECT_NE(scheme.err.find("LOGINID_EMULATOR_HOST='http://127.0.0.1:1234': want host:port without a scheme"),
+            std::string::npos)
+      << scheme.err;
+  cli.env.erase("LOGINID_EMULATOR_HOST");
+
+  for (const auto* r : {&no_scheme, &insecure, &scheme}) {
+    EXPECT_EQ(r->err.find("Options::"), std::string::npos) << r->err;
+  }
+}
+
+TEST_F(ServiceCli, AStrayClientIdBeatingTheEmulatorsIsNamed) {
+  cli.env["LOGINID_CLIENT_ID"] = "stray-client";
+  const auto r = run({"users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(r.exit_code, 1) << "the emulator does not know that client";
+  EXPECT_NE(r.err.find("warning: --emulator: using the client id from env LOGINID_CLIENT_ID, not the one in " +
+                       emulator_->credentials_file().string()),
+            std::string::npos)
+      << r.err;
 }
 
 TEST_F(ServiceCli, MissingKeyExitsTwo) {

@@ -134,6 +134,80 @@ TEST_F(ConfigResolution, EmulatorHostIsAnEnvironmentLevelBaseUrl) {
   EXPECT_EQ(c.base_url->value, "https://env.example") << "an explicit base URL beats the emulator switch";
 }
 
+/// The message of the CliError that `call` throws ("" when it throws none).
+template <typename Call>
+std::string usage_error(Call&& call) {
+  try {
+    call();
+  } catch (const CliError& e) {
+    EXPECT_EQ(e.exit(), Exit::usage);
+    return e.what();
+  }
+  ADD_FAILURE() << "no CliError";
+  return {};
+}
+
+TEST_F(ConfigResolution, EmulatorHostWithASchemeNamesTheVariableAndTheScheme) {
+  vars_["LOGINID_EMULATOR_HOST"] = "http://127.0.0.1:1234";
+  const std::string scheme = usage_error([&] { (void)resolve_config({}, env()); });
+  EXPECT_NE(scheme.find("LOGINID_EMULATOR_HOST='http://127.0.0.1:1234'"), std::string::npos) << scheme;
+  EXPECT_NE(scheme.find("without a scheme"), std::string::npos) << scheme;
+  EXPECT_NE(scheme.find("LOGINID_EMULATOR_HOST=127.0.0.1:1234"), std::string::npos) << "the fix, spelled out: " << scheme;
+  EXPECT_EQ(scheme.find("port must be a number"), std::string::npos) << scheme;
+
+  vars_["LOGINID_EMULATOR_HOST"] = "127.0.0.1";
+  const std::string no_port = usage_error([&] { (void)resolve_config({}, env()); });
+  EXPECT_NE(no_port.find("LOGINID_EMULATOR_HOST='127.0.0.1': want host:port (the port is missing)"), std::string::npos)
+      << no_port;
+
+  // Beaten by an explicit base URL, the variable is not used, so it is not judged.
+  vars_["LOGINID_BASE_URL"] = "https://env.example";
+  EXPECT_EQ(resolve_config({}, env()).base_url->value, "https://env.example");
+}
+
+TEST_F(ConfigResolution, AMissingEmulatorCredentialsFileIsNamedWithTheWaysToPointAtAnother) {
+  ConfigFlags flags;
+  flags.emulator = true;
+  const std::string by_default = usage_error([&] { (void)resolve_config(flags, env()); });
+  EXPECT_NE(by_default.find("no emulator credentials file ./loginid-emulator.credentials.json (the default)"),
+            std::string::npos)
+      << by_default;
+  EXPECT_NE(by_default.find("--emulator-credentials FILE"), std::string::npos) << by_default;
+  EXPECT_NE(by_default.find("LOGINID_EMULATOR_CREDENTIALS"), std::string::npos) << by_default;
+
+  vars_["LOGINID_EMULATOR_CREDENTIALS"] = (dir_ / "gone.json").string();
+  const std::string from_env = usage_error([&] { (void)resolve_config(flags, env()); });
+  EXPECT_NE(from_env.find((dir_ / "gone.json").string() + " (from LOGINID_EMULATOR_CREDENTIALS)"), std::string::npos)
+      << from_env;
+}
+
+TEST_F(ConfigResolution, SaysWhenSomethingBeatsTheEmulatorsCredentials) {
+  ConfigFlags flags;
+  flags.emulator = true;
+  flags.emulator_credentials = write_credentials().string();
+  EXPECT_TRUE(resolve_config(flags, env()).warnings.empty()) << "nothing beats them: nothing to say";
+
+  vars_["LOGINID_CLIENT_ID"] = "stray-id";
+  const auto c = resolve_config(flags, env());
+  EXPECT_EQ(c.client_id->value, "stray-id") << "the documented order stands";
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("client id from env LOGINID_CLIENT_ID, not the one in " + *flags.emulator_credentials),
+            std::string::npos)
+      << c.warnings[0];
+
+  vars_.erase("LOGINID_CLIENT_ID");
+  vars_["LOGINID_PRIVATE_KEY_FILE"] = (dir_ / "other.pem").string();
+  const auto k = resolve_config(flags, env());
+  ASSERT_EQ(k.warnings.size(), 1u);
+  EXPECT_NE(k.warnings[0].find("private key from env LOGINID_PRIVATE_KEY_FILE"), std::string::npos) << k.warnings[0];
+
+  // A flag on the same command line was meant: no warning for it.
+  vars_.erase("LOGINID_PRIVATE_KEY_FILE");
+  flags.client_id = "flag-id";
+  flags.base_url = "http://127.0.0.1:9";
+  EXPECT_TRUE(resolve_config(flags, env()).warnings.empty());
+}
+
 TEST_F(ConfigResolution, ProfilesSelectASectionOverTheGlobalKeys) {
   write(".loginid/config",
         "# comment\nclient_id = global-id\nbase_url = https://global.example\n\n[default]\nclient_id = default-id\n"

@@ -47,5 +47,18 @@ TEST(Output, EmptyListsStayVisible) {
   EXPECT_EQ(render_text(Json{{"credentials", Json::array()}}), "credentials  []\n");
 }
 
+TEST(Output, TimesOfClaimsGetTheirUtcDateForAHuman) {
+  const Json claims = {{"iat", 1623267976}, {"exp", 1900000000}, {"nbf", "soon"}, {"sub", "alice"}, {"n", 5}};
+  const Json shown = with_utc_times(claims);
+  EXPECT_EQ(shown["iat"], "1623267976 (2021-06-09T19:46:16Z)");
+  EXPECT_EQ(shown["exp"], "1900000000 (2030-03-17T17:46:40Z)");
+  EXPECT_EQ(shown["nbf"], "soon") << "not a number: left as it is";
+  EXPECT_EQ(shown["sub"], "alice");
+  EXPECT_EQ(shown["n"], 5) << "only the NumericDate claims";
+  EXPECT_EQ(with_utc_times(Json{{"exp", -5}})["exp"], -5) << "no date for a negative time";
+  EXPECT_EQ(with_utc_times(Json{{"exp", 99999999999999}})["exp"], 99999999999999) << "nor past year 9999";
+  EXPECT_EQ(with_utc_times(Json::array({1, 2})), Json::array({1, 2}));
+}
+
 }  // namespace
 }  // namespace loginid::cli
