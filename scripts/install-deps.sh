@@ -3,7 +3,8 @@
 # "Dependencies"), then the pinned npm packages of the Node interop test (tests/interop/node), the
 # browser tests (tests/browser) and the passkey web example's page (examples/passkey_web), each with
 # `npm ci --ignore-scripts` from its package-lock.json. Idempotent: when everything is present it
-# prints nothing and touches nothing; `apt-get update` runs only when something is missing. Works as
+# prints nothing and touches nothing; `apt-get update` runs only when something is missing.
+# When something is missing, every step says what it is doing (a fresh machine takes minutes). Works as
 # root and, otherwise, through sudo (for apt only; npm never runs as another user).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,10 +52,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 
-  echo "install-deps: installing ${missing[*]}" >&2
+  echo "install-deps: ${#missing[@]} Debian package(s) to install: ${missing[*]}" >&2
+  echo "install-deps: apt-get update (reading the package lists)..." >&2
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: apt-get install (a few minutes on a fresh machine; one line per package set up)..." >&2
+  # apt's own "Setting up <package> ..." lines are the progress; the rest of its output is noise.
+  # With pipefail, a failing apt-get still fails the script.
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" |
+    { grep --line-buffered '^Setting up ' | sed -u 's/^Setting up /install-deps:   set up /' >&2 || true; }
+  echo "install-deps: Debian packages installed" >&2
 fi
 
 # npm packages exactly as each package-lock.json pins them (versions and integrity hashes); install
@@ -64,7 +71,7 @@ npm_ci() {  # npm_ci <folder relative to the repository>
   local dir="$root/$1"
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
      [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm ci in $1" >&2
+    echo "install-deps: npm ci in $1 (its pinned npm packages)" >&2
     if ! (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null); then
       # Without them the tests that need them skip, except in CI (CI=true), where they must run.
       echo "install-deps: npm ci failed in $1" >&2
