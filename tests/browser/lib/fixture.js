@@ -80,8 +80,9 @@ class Device {
    * (notes: ~1 in 128 of Chromium's 32-byte ids), so such a passkey could never log in through it:
    * a known limit of the SDK. `undo` removes the server side (e.g. deletes the user) before a retry.
    * Answers the SDK's {result|error} plus `credentialId` (base64url) of the usable credential.
+   * `cannotEcho(idBytes)` decides (a test passes its own to exercise the retry).
    */
-  async makePasskey(register, undo) {
+  async makePasskey(register, undo, cannotEcho = sdkCannotEcho) {
     for (let attempt = 1; ; attempt++) {
       const before = new Set((await this.authenticator.credentials()).map((c) => c.credentialId));
       const answer = await register();
@@ -89,7 +90,7 @@ class Device {
       const made = (await this.authenticator.credentials()).filter((c) => !before.has(c.credentialId));
       if (made.length !== 1) throw new Error(`expected one new credential in the authenticator, found ${made.length}`);
       const id = Buffer.from(made[0].credentialId, "base64");
-      if (!sdkCannotEcho(id) || attempt === 4) return { ...answer, credentialId: id.toString("base64url") };
+      if (!cannotEcho(id) || attempt === 4) return { ...answer, credentialId: id.toString("base64url") };
       console.log(`# credential id ...${id.subarray(-2).toString("hex")}: the SDK cannot echo it; registering again`);
       await this.authenticator.removeCredential(made[0].credentialId);
       await undo(answer);
@@ -97,9 +98,9 @@ class Device {
   }
 
   /** registerWithFido2 for a new user, with a credential id the SDK can use (see makePasskey). */
-  register(username, options) {
+  register(username, options, cannotEcho = sdkCannotEcho) {
     return this.makePasskey(() => this.sdk("registerWithFido2", username, options),
-      () => this.world.backend.deleteUser(username));
+      () => this.world.backend.deleteUser(username), cannotEcho);
   }
 }
 
