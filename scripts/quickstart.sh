@@ -31,6 +31,9 @@ Next steps (the emulator above and its database were temporary):
   3. Your own program against that emulator: the README's "Configure" section (examples/readme.cpp);
      eval "\$(examples/emulator_env.sh)" sets LOGINID_EMULATOR_HOST, LOGINID_CLIENT_ID and LOGINID_PRIVATE_KEY.
 
+  4. Passkeys in a real browser: scripts/demo.sh starts the passkey web app (examples/passkey_web) on a
+     fresh emulator and prints the URL to open.
+
   Read next: docs/cli.md (a quick tour of the CLI), docs/sdk.md (every SDK function), docs/emulator.md,
   docs/api.md (the wire contract). "sudo cmake --install $build" puts loginid and loginid-emulator on your PATH.
 NEXT
