@@ -6,3 +6,19 @@ function(loginid_warnings target)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
 endfunction()
+
+# loginid_harden(target): the hardening Debian builds its own packages with (dpkg-buildflags with
+# hardening=+all): fortified libc calls, stack protector, read-only relocations bound at load time.
+# Only for what ships (the library, the programs and what they link), never for test code, which is
+# compiled at -O0 where _FORTIFY_SOURCE only warns; and not under sanitizers, which replace these checks.
+function(loginid_harden target)
+  if(LOGINID_SANITIZE)
+    return()
+  endif()
+  get_target_property(type ${target} TYPE)
+  target_compile_options(${target} PRIVATE -fstack-protector-strong -fstack-clash-protection
+    "$<$<CONFIG:Release,RelWithDebInfo,MinSizeRel>:-D_FORTIFY_SOURCE=2>")
+  if(type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "EXECUTABLE")
+    target_link_options(${target} PRIVATE -Wl,-z,relro -Wl,-z,now)
+  endif()
+endfunction()
