@@ -74,6 +74,9 @@ triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multi
 ldconfig -p | grep -E "libloginid\.so\.${lib_package#libloginid} .* => (/usr)?/lib/$triplet/" >/dev/null ||
   fail "the ldconfig trigger did not register libloginid"
 
+step "the installed library exports the public API only (nm -D)"
+"$(dirname "$0")/check_exports.sh" "$(readlink -f "/usr/lib/$triplet/libloginid.so.${lib_package#libloginid}")"
+
 step "one version everywhere ($upstream)"
 [ "$(/usr/bin/loginid --version)" = "loginid $upstream" ] || fail "loginid --version: $(/usr/bin/loginid --version)"
 [ "$(/usr/bin/loginid-emulator --version)" = "loginid-emulator $upstream" ] ||
