@@ -16,6 +16,7 @@ packages=(
   nlohmann-json3-dev        # JSON
   libcpp-httplib-dev        # emulator HTTP server
   libsqlite3-dev            # emulator store
+  libargon2-dev             # emulator: Argon2id for passwords and recovery codes
   libcli11-dev              # CLI parsing
   libcbor-dev               # CBOR for WebAuthn (src/webauthn)
   libgtest-dev libgmock-dev # tests

@@ -33,7 +33,7 @@ struct Flags {
   std::string credentials_out;
   int code_ttl = 300;
   int challenge_ttl = 300;
-  int token_ttl = 3600;
+  int token_ttl = 0;  // no exp, as LoginID's tokens
   int iat_window = 300;
   int max_waiters = 32;
   int workers = 64;  // each connection holds one while it is open (cpp-httplib is thread-per-connection)
@@ -45,6 +45,8 @@ struct Flags {
   std::string rp_name;
   std::vector<std::string> allowed_origins;
   std::string public_init;
+  int password_max_failures = 5;
+  int password_lockout = 300;
 };
 
 WebSettingsChange web_settings_of(const Flags& flags) {
@@ -155,6 +157,9 @@ int serve(const Flags& flags) {
   config.iat_window = std::chrono::seconds(flags.iat_window);
   config.wait_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(flags.wait_timeout * 1000));
   config.max_waiters = static_cast<std::size_t>(flags.max_waiters);
+  config.lockout.max_failures = flags.password_max_failures;
+  config.lockout.lockout = std::chrono::seconds(flags.password_lockout);
+  config.max_concurrent_hashes = std::max<std::ptrdiff_t>(1, std::thread::hardware_concurrency());
   Service service(store, config);
   auto defaults = service.ensure_defaults();
   try {
@@ -218,8 +223,16 @@ int main(int argc, char** argv) {
                  "lifetime of FIDO2 challenges, seconds (also the WebAuthn timeout sent to pages)")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  app.add_option("--token-ttl", flags.token_ttl, "user token lifetime, seconds")
-      ->check(CLI::Range(1, 31536000))
+  app.add_option("--token-ttl", flags.token_ttl,
+                 "lifetime of the user and transaction tokens, seconds: adds exp; 0 = no exp, like LoginID's tokens")
+      ->check(CLI::Range(0, 31536000))
+      ->capture_default_str();
+  app.add_option("--password-max-failures", flags.password_max_failures,
+                 "failed password logins in a row that lock a username")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--password-lockout", flags.password_lockout, "how long such a lock lasts, seconds")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   app.add_option("--iat-window", flags.iat_window, "accepted service-token iat skew, seconds")
       ->check(CLI::Range(1, 86400))

@@ -44,6 +44,7 @@ struct World {
   World() {
     config.wait_timeout = std::chrono::milliseconds(100);  // parked waiters must not outlast -timeout
     config.max_waiters = 4;
+    config.argon2 = {8, 1, 1};  // the cheapest Argon2id: password paths run thousands of times a second here
     service = std::make_unique<Service>(store, config);
     const auto defaults = service->ensure_defaults();
     client_id = defaults.management_client_id;
@@ -72,6 +73,7 @@ constexpr const char* kScopes[] = {
     "codes.generate", "codes.authorize", "codes.invalidate", "credentials.list", "credentials.rename",
     "credentials.revoke", "credentials.force_add", "auth.login", "tx.create", "admin",
     "auth.register", "credentials.add",  // the FIDO2 inits' scopes (the management application has no public init)
+    "credentials.add_recovery",  // appended: earlier seeds keep their scopes
 };
 
 // Sends `request`, half-closes, and reads the answer until the server closes (bounded). The

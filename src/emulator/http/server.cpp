@@ -106,7 +106,6 @@ Status status_of(Errc code) {
     case Errc::challenge_invalid: return {400, "challenge_invalid"};
     case Errc::credential_exists: return {409, "credential_exists"};
     case Errc::not_implemented: return {501, "not_implemented"};
-    case Errc::unsupported_flow: return {400, "unsupported_flow"};
     case Errc::shutting_down: return {503, "shutting_down"};
     case Errc::internal_error: return {500, "internal_error"};
   }
@@ -119,9 +118,9 @@ void write_json(httplib::Response& res, int status, const nlohmann::json& body) 
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void write_error(httplib::Response& res, Errc code, const std::string& message) {
+void write_error(httplib::Response& res, Errc code, const std::string& message, std::int64_t retry_after_seconds = 1) {
   auto status = status_of(code);
-  if (code == Errc::too_many_requests) res.set_header("Retry-After", "1");
+  if (code == Errc::too_many_requests) res.set_header("Retry-After", std::to_string(retry_after_seconds));
   write_json(res, status.http, {{"code", status.code}, {"message", message}});
 }
 
@@ -215,7 +214,8 @@ WebSettingsChange web_settings_change(const nlohmann::json& object, const std::s
 }
 
 constexpr const char* kNoDocScan =
-    "AuthID document scan needs a person scanning an ID document, which the emulator does not act out";
+    "not implemented: document scan (AuthID) is not emulated; it needs a person scanning an ID document. The real "
+    "LoginID service offers it";
 
 template <typename T, typename ToJson>
 nlohmann::json list_json(const std::vector<T>& rows, ToJson to_json) {
@@ -356,7 +356,7 @@ void Server::add_route(const char* method, const std::string& pattern, Handler h
       if (!admin && req.has_header("Origin")) check_origin(req);
       handler(req, res);
     } catch (const ApiError& e) {
-      write_error(res, e.code(), e.what());
+      write_error(res, e.code(), e.what(), e.retry_after_seconds());
     } catch (const std::exception& e) {
       if (options_.log_level >= LogLevel::error) std::fprintf(stderr, "internal error: %s\n", e.what());
       write_error(res, Errc::internal_error, "internal error");
@@ -375,9 +375,9 @@ void Server::add_route(const char* method, const std::string& pattern, Handler h
 
 void Server::add_api_routes() {
   add_route("GET", "/certs", [this](const auto& req, auto& res) {
+    // Without a kid: the current signing key (the published Python SDK asks so for a token without one).
     auto kid = query(req, "kid");
-    if (!kid || kid->empty()) throw ApiError(Errc::bad_request, "kid: missing query parameter");
-    auto pem = service_.public_key_pem(*kid);
+    auto pem = kid && !kid->empty() ? service_.public_key_pem(*kid) : service_.active_public_key_pem();
     if (!pem) throw ApiError(Errc::not_found, "no key with this kid");
     res.set_header("Cache-Control", "public, max-age=300");
     res.set_content(*pem, "text/plain");
@@ -476,23 +476,32 @@ void Server::add_api_routes() {
                                                     required_string(body, "publickey"), name);
     write_json(res, 200, auth_json(result));
   });
-  // A real LoginID flow the emulator cannot act out (the published Node SDK calls it): it passes the same
-  // token, scope, user and namespace checks as any call, then answers 400 unsupported_flow, never a 5xx.
-  add_route("POST", "/credentials/authid/init", [this](const auto& req, auto&) {
-    auto body = parse_object(req.body);
-    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.force_add"));
-    service_.refuse_unsupported_flow(caller, user_ref(body), std::nullopt, kNoDocScan);
-  });
-  for (const bool evaluate : {true, false}) {
-    const std::string path = evaluate ? "/credentials/authid/evaluate" : "/credentials/authid/complete";
-    const std::string scope = evaluate ? "credentials.retrieve_sensitive" : "credentials.force_add";
-    add_route("POST", path, [this, evaluate, scope](const auto& req, auto&) {
+  // Document scan (AuthID) is not emulated. Each call passes every check its real counterpart makes
+  // (token and scope, the complete call needing none like every complete call; the body's fields;
+  // the user and the credential it names), then answers 501 not_implemented.
+  struct DocScanCall {
+    const char* path;
+    ScopeRule rule;
+    bool names_credential;
+  };
+  const std::vector<DocScanCall> doc_scan = {
+      {"/authenticate/authid/init", scoped("auth.login"), false},
+      {"/authenticate/authid/complete", no_token(), true},
+      {"/credentials/authid/init", scoped("credentials.force_add"), false},
+      {"/credentials/authid/complete", scoped("credentials.force_add"), true},
+      {"/credentials/authid/evaluate", scoped("credentials.retrieve_sensitive"), true},
+  };
+  for (const auto& call : doc_scan) {
+    add_route("POST", call.path, [this, call](const auto& req, auto&) {
       auto body = parse_object(req.body);
-      auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::scoped, scope, {}});
-      auto credential_uuid = required_string(body, "credential_uuid");
-      if (!is_uuid(credential_uuid)) throw ApiError(Errc::bad_request, "credential_uuid: not a UUID");
-      if (!evaluate) (void)optional_bool(body, "activate_credential");  // type-checked like any field
-      service_.refuse_unsupported_flow(caller, user_ref(body), credential_uuid, kNoDocScan);
+      auto caller = service_.authenticate(credentials_of(req, body), call.rule);
+      std::optional<std::string> credential_uuid;
+      if (call.names_credential) {
+        credential_uuid = required_string(body, "credential_uuid");
+        if (!is_uuid(*credential_uuid)) throw ApiError(Errc::bad_request, "credential_uuid: not a UUID");
+      }
+      (void)optional_bool(body, "activate_credential");  // type-checked like any field
+      service_.refuse_not_emulated(caller, user_ref(body), credential_uuid, kNoDocScan);
     });
   }
   add_route("POST", "/authenticate/publickey/init", [this](const auto& req, auto& res) {
@@ -510,6 +519,27 @@ void Server::add_api_routes() {
                                               required_string(body, "challenge_id"),
                                               required_string(body, "assertion"));
     write_json(res, 200, auth_json(result));
+  });
+
+  add_route("POST", "/register/password", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.register"));
+    auto result = service_.register_password(caller, required_string(body, "username"), required_string(body, "password"),
+                                             required_string(body, "password_confirmation"));
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", "/authenticate/password", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));
+    auto result =
+        service_.authenticate_password(caller, required_string(body, "username"), required_string(body, "password"));
+    write_json(res, 200, auth_json(result));
+  });
+  add_route("POST", "/credentials/recovery-code", [this](const auto& req, auto& res) {
+    auto body = parse_object(req.body);
+    auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.add_recovery"));
+    auto [code, created_at] = service_.generate_recovery_code(caller, user_ref(body));
+    write_json(res, 200, {{"code", code}, {"created_at", format_rfc3339(created_at)}});
   });
 
   add_route("POST", "/manage/users", [this](const auto& req, auto& res) {

@@ -9,6 +9,9 @@ nlohmann::json user_json(const store::User& user) {
           {"username", user.username},
           {"status", user.status},
           {"namespace_id", user.namespace_id},
+          {"client_id", user.client_id},
+          {"type", "user"},
+          {"contacts", nlohmann::json::array()},  // the emulator keeps no contacts (emails, phones)
           {"created_at", format_rfc3339(user.created_at)},
           {"updated_at", format_rfc3339(user.updated_at)}};
 }

@@ -135,11 +135,11 @@ AuthResult Service::publickey_complete(const Caller& caller, const std::string& 
   return authenticated(user, credential, caller.app, true);
 }
 
-void Service::refuse_unsupported_flow(const Caller& caller, const UserRef& ref,
-                                      const std::optional<std::string>& credential_uuid, const std::string& message) {
+void Service::refuse_not_emulated(const Caller& caller, const UserRef& ref,
+                                  const std::optional<std::string>& credential_uuid, const std::string& message) {
   auto user = resolve_user(caller, ref);
   if (credential_uuid) owned_credential(user, *credential_uuid);
-  throw ApiError(Errc::unsupported_flow, message);
+  throw ApiError(Errc::not_implemented, message);
 }
 
 store::Transaction Service::create_tx(const Caller& caller, const std::string& tx_payload, const std::string& nonce,
@@ -180,7 +180,6 @@ std::string Service::transaction_token(const store::Transaction& tx, const std::
       {"aud", tx.client_id},
       {"action", "tx.confirm"},
       {"iat", iat},
-      {"exp", iat + config_.token_ttl.count()},
       {"nonce", tx.nonce},
       {"server_nonce", server_nonce},
       {"tx_hash", tx_hash(tx.tx_payload, tx.nonce, server_nonce)},
@@ -189,6 +188,7 @@ std::string Service::transaction_token(const store::Transaction& tx, const std::
     claims["sub"] = user->id;
     claims["udata"] = user->username;
   }
+  add_expiry(claims, iat);
   return sign(claims);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The service's refusals. Each maps to one API.md error code and HTTP status in http/.
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -27,7 +28,6 @@ enum class Errc {
   challenge_invalid,   ///< an unknown, used or expired challenge / challenge id
   credential_exists,   ///< registering an authenticator whose credential id is already registered
   not_implemented,     ///< a real-service feature the emulator does not emulate (document scan)
-  unsupported_flow,  ///< a real LoginID flow the emulator cannot act out (it needs a browser or an ID document)
   shutting_down,
   internal_error,
 };
@@ -37,10 +37,15 @@ enum class Errc {
 class ApiError : public std::runtime_error {
  public:
   ApiError(Errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  /// A too_many_requests refusal that says when to come back (the Retry-After header).
+  ApiError(Errc code, const std::string& message, std::int64_t retry_after_seconds)
+      : std::runtime_error(message), code_(code), retry_after_seconds_(retry_after_seconds) {}
   [[nodiscard]] Errc code() const noexcept { return code_; }
+  [[nodiscard]] std::int64_t retry_after_seconds() const noexcept { return retry_after_seconds_; }
 
  private:
   Errc code_;
+  std::int64_t retry_after_seconds_ = 1;
 };
 
 }  // namespace loginid::detail::emulator

@@ -49,7 +49,11 @@ std::optional<std::string> bearer_token(const std::string& header) {
 }  // namespace
 
 Service::Service(store::Store& store, ServiceConfig config)
-    : store_(store), config_(config), waiters_(config.max_waiters) {
+    : store_(store),
+      config_(config),
+      waiters_(config.max_waiters),
+      hasher_(config.argon2, config.max_concurrent_hashes),
+      throttle_(config.lockout) {
   nonces_.preload(store_.load_nonces(now_ms()));
   if (store_.get_setting("running") == "1") fence_replays_after_unclean_stop();
   store_.set_setting("running", "1");
@@ -74,7 +78,7 @@ void Service::fence_replays_after_unclean_stop() {
 DefaultCredentials Service::ensure_defaults() {
   if (!store_.get_setting("default_namespace")) {
     const auto now = now_ms();
-    store::Namespace ns{new_uuid(), "default", now};
+    store::Namespace ns{new_namespace_id(), "default", now};
     auto make_app = [&](const char* type, const char* name) {
       auto key = PrivateKey::generate();
       return store::Application{new_client_id(), ns.id, type, name, key.public_key().to_pem(), private_pem(key), now};
@@ -228,15 +232,20 @@ std::string Service::sign(const nlohmann::json& claims) {
   return sign_jwt(claims, *key->private_key, key->kid);
 }
 
-std::string Service::user_token(const store::User& user, const store::Application& client,
-                                const std::string& action) {
+std::string Service::user_token(const store::User& user, const store::Application& client, std::string_view action) {
   const auto iat = now_ms() / 1000;
   nlohmann::json claims = {
       {"iss", "loginid.io"}, {"sub", user.id},      {"sid", new_uuid()},
       {"nid", user.namespace_id}, {"aud", client.client_id}, {"action", action},
-      {"iat", iat},          {"exp", iat + config_.token_ttl.count()}, {"udata", user.username},
+      {"iat", iat},          {"udata", user.username},
   };
+  add_expiry(claims, iat);
   return sign(claims);
+}
+
+void Service::add_expiry(nlohmann::json& claims, std::int64_t iat) const {
+  // Real user tokens carry no exp; an operator who wants to test expiry asks for a lifetime.
+  if (config_.token_ttl.count() > 0) claims["exp"] = iat + config_.token_ttl.count();
 }
 
 std::optional<std::string> Service::public_key_pem(const std::string& kid) {
@@ -246,6 +255,8 @@ std::optional<std::string> Service::public_key_pem(const std::string& kid) {
   }
   return std::nullopt;
 }
+
+std::string Service::active_public_key_pem() { return active_key()->public_pem; }
 
 nlohmann::json Service::jwks() {
   std::shared_lock lock(keys_mutex_);
@@ -272,7 +283,7 @@ std::vector<store::SigningKey> Service::list_keys() { return store_.list_signing
 
 store::Namespace Service::create_namespace(const std::string& name) {
   if (name.empty() || name.size() > 128) throw ApiError(Errc::bad_request, "name: must be 1 to 128 characters");
-  store::Namespace ns{new_uuid(), name, now_ms()};
+  store::Namespace ns{new_namespace_id(), name, now_ms()};
   store_.insert_namespace(ns);
   return ns;
 }
@@ -290,7 +301,9 @@ CreatedApplication Service::create_application(const std::optional<std::string>&
   }
   std::string ns_id;
   if (namespace_id) {
-    if (!is_uuid(*namespace_id)) throw ApiError(Errc::bad_request, "namespace_id: not a UUID");
+    if (!is_namespace_id(*namespace_id)) {
+      throw ApiError(Errc::bad_request, "namespace_id: not a namespace id (16 hex digits, or a UUID for older ones)");
+    }
     ns_id = *namespace_id;
   } else {
     ns_id = store_.get_setting("default_namespace").value_or("");

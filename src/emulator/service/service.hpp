@@ -16,7 +16,10 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/service/errors.hpp"
+#include "emulator/service/login_throttle.hpp"
 #include "emulator/service/nonce_cache.hpp"
+#include "emulator/service/password_policy.hpp"
+#include "emulator/service/secret_hasher.hpp"
 #include "emulator/service/wait_hub.hpp"
 #include "emulator/service/web_settings.hpp"
 #include "emulator/store/store.hpp"
@@ -26,11 +29,15 @@ namespace loginid::detail::emulator {
 
 struct ServiceConfig {
   std::chrono::seconds code_ttl{300};
-  std::chrono::seconds token_ttl{3600};
+  std::chrono::seconds token_ttl{0};  ///< 0: tokens carry no exp, as LoginID's
+
   std::chrono::seconds iat_window{300};
   std::chrono::milliseconds wait_timeout{30000};
   std::size_t max_waiters = 32;
   std::chrono::seconds challenge_ttl{300};  ///< FIDO2 challenges (also the WebAuthn `timeout` sent)
+  LockoutRules lockout{};           ///< password logins
+  Argon2Parameters argon2{};        ///< passwords and recovery codes
+  std::ptrdiff_t max_concurrent_hashes = 2;  ///< Argon2id computations at once (19 MiB each)
 };
 
 /// 400 bad_request unless 1 to 256 bytes.
@@ -162,6 +169,8 @@ class Service {
 
   // certs
   std::optional<std::string> public_key_pem(const std::string& kid);
+  /// The PEM of the active signing key.
+  std::string active_public_key_pem();
   nlohmann::json jwks();
 
   // users (management)
@@ -197,12 +206,19 @@ class Service {
   AuthResult publickey_complete(const Caller& caller, const std::string& username, const std::string& challenge_id,
                                 const std::string& assertion);
 
-  /// A real LoginID flow the emulator cannot act out (FIDO2 force-add, AuthID document scan): the
-  /// user (and credential, when given) are looked up as for any call (400, 404, namespaces), then
-  /// the call is refused with unsupported_flow and `message`.
-  [[noreturn]] void refuse_unsupported_flow(const Caller& caller, const UserRef& user,
-                                            const std::optional<std::string>& credential_uuid,
-                                            const std::string& message);
+  /// A real LoginID flow the emulator does not emulate (AuthID document scan): the user (and
+  /// credential, when given) are looked up as for any call (400, 404, namespaces), then the call is
+  /// refused with 501 not_implemented and `message`.
+  [[noreturn]] void refuse_not_emulated(const Caller& caller, const UserRef& user,
+                                        const std::optional<std::string>& credential_uuid, const std::string& message);
+
+  // passwords and recovery codes (passwords.cpp)
+  AuthResult register_password(const Caller& caller, const std::string& username, const std::string& password,
+                               const std::string& confirmation);
+  AuthResult authenticate_password(const Caller& caller, const std::string& username, const std::string& password);
+  /// A new recovery code (words) for the user; earlier ones are revoked. Returns the code (stored only
+  /// as a hash) and its creation time (ms).
+  std::pair<std::string, std::int64_t> generate_recovery_code(const Caller& caller, const UserRef& user);
 
   // FIDO2 / WebAuthn (API.md, "FIDO2 / WebAuthn (passkeys)"; service/fido2.cpp). Inits issue a
   // single-use, expiring challenge bound to the user, the application and the ceremony; completes
@@ -286,15 +302,18 @@ class Service {
   void load_keys();
   std::shared_ptr<const KeyEntry> active_key();
   std::string sign(const nlohmann::json& claims);
-  std::string user_token(const store::User& user, const store::Application& client, const std::string& action);
+  /// A user token for `action` (API.md: login, register, credential_add...).
+  std::string user_token(const store::User& user, const store::Application& client, std::string_view action);
   std::string transaction_token(const store::Transaction& tx, const std::string& server_nonce,
                                 const std::optional<store::User>& user);
+  /// Adds `exp` = iat + --token-ttl when a lifetime is configured.
+  void add_expiry(nlohmann::json& claims, std::int64_t iat) const;
 
   store::User resolve_user(const Caller& caller, const UserRef& ref);
   store::User user_by_username(const std::string& namespace_id, const std::string& username);
   store::Credential owned_credential(const store::User& user, const std::string& uuid);
   AuthResult authenticated(const store::User& user, const std::optional<store::Credential>& credential,
-                           const store::Application& client, bool with_jwt, const std::string& action = "login");
+                           const store::Application& client, bool with_jwt, std::string_view action = "login");
 
   // FIDO2 steps shared by the flows (service/fido2.cpp)
   /// Fills in what every challenge carries (a fresh challenge unless one is set, the issuer, its
@@ -326,6 +345,9 @@ class Service {
   ServiceConfig config_;
   NonceCache nonces_;
   WaitHub waiters_;
+  SecretHasher hasher_;
+  PasswordPolicy policy_;
+  LoginThrottle throttle_;
 
   std::shared_mutex apps_mutex_;
   std::unordered_map<std::string, std::shared_ptr<const AppEntry>> apps_;

@@ -8,8 +8,6 @@
 namespace loginid::detail::emulator {
 namespace {
 
-constexpr std::size_t kMaxUsernameLength = 256;
-
 void check_code_type(const std::string& code_type) {
   if (code_type != "short" && code_type != "long" && code_type != "phrase") {
     throw ApiError(Errc::invalid_code_type, "code type must be short, long or phrase");
@@ -29,6 +27,8 @@ std::string make_code(const std::string& code_type) {
 }
 
 [[noreturn]] void user_not_found() { throw ApiError(Errc::not_found, "user not found"); }
+
+constexpr std::size_t kMaxUsernameLength = 256;
 
 }  // namespace
 
@@ -66,7 +66,7 @@ store::User Service::resolve_user(const Caller& caller, const UserRef& ref) {
 store::User Service::create_user(const Caller& caller, const std::string& username) {
   check_username(username);
   const auto now = now_ms();
-  store::User user{new_uuid(), caller.app.namespace_id, username, "active", now, now};
+  store::User user{new_uuid(), caller.app.namespace_id, username, "active", now, now, caller.app.client_id};
   if (!store_.insert_user(user, lowercase_ascii(username))) {
     throw ApiError(Errc::user_already_exists, "username is already taken in this namespace");
   }
@@ -142,7 +142,7 @@ std::vector<store::Code> Service::list_codes(const std::optional<std::string>& u
 }
 
 AuthResult Service::authenticated(const store::User& user, const std::optional<store::Credential>& credential,
-                                  const store::Application& client, bool with_jwt, const std::string& action) {
+                                  const store::Application& client, bool with_jwt, std::string_view action) {
   AuthResult result{user, credential, client, std::nullopt};
   if (with_jwt) result.jwt = user_token(user, client, action);
   return result;

@@ -2,12 +2,14 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
 
+#include "jose/base64url.hpp"
 #include "jose/tokens.hpp"
 
 namespace loginid::detail::emulator {
@@ -82,7 +84,30 @@ std::string random_byte_string(std::size_t n) {
   return out;
 }
 
-std::string new_client_id() { return random_alphanumeric(32); }
+std::string new_client_id() {
+  std::array<unsigned char, 64> bytes{};
+  random_bytes(bytes.data(), bytes.size());
+  // Real client ids keep base64's padding; 64 bytes encode to 86 characters plus "==".
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) + "==";
+}
+
+std::string new_namespace_id() {
+  std::array<unsigned char, 8> bytes{};
+  random_bytes(bytes.data(), bytes.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0x0f]);
+  }
+  return out;
+}
+
+bool is_namespace_id(std::string_view text) {
+  if (is_uuid(text)) return true;
+  return text.size() == 16 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 std::string random_digits(std::size_t digits) {
   std::string out;

@@ -11,8 +11,13 @@ namespace loginid::detail::emulator {
 std::string new_uuid();
 /// 8-4-4-4-12 hex digits (either case).
 bool is_uuid(std::string_view text);
-/// A client id like LoginID's: random and URL-safe.
+/// A client id like LoginID's: 88 characters, base64url of 64 random bytes with its `==` tail.
 std::string new_client_id();
+/// A namespace id like LoginID's: 16 random lowercase hex digits.
+std::string new_namespace_id();
+/// A namespace id of either form: 16 lowercase hex digits (since issue 11), or a UUID (databases
+/// written before, which keep their ids).
+bool is_namespace_id(std::string_view text);
 
 /// `n` bytes from the OpenSSL CSPRNG.
 std::string random_byte_string(std::size_t n);

@@ -52,6 +52,9 @@ struct User {
   std::string status;  ///< "active" or "inactive"
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  /// The application the user was created through (users of databases older than schema 2: the
+  /// first web application of their namespace, set by the migration).
+  std::string client_id;
 };
 
 struct Credential {
@@ -98,6 +101,18 @@ struct Fido2Challenge {
   std::optional<std::string> tx_id;            ///< tx
   std::optional<std::string> server_nonce;     ///< tx: the nonce the challenge (the tx hash) was made with
   std::int64_t expires_at = 0;
+};
+
+/// The hash of a credential's secret (a password, a recovery code): Argon2id with the parameters it
+/// was made with, so stronger parameters later leave existing hashes verifiable.
+struct SecretHash {
+  std::string credential_uuid;
+  std::string algorithm;  ///< "argon2id"
+  std::int64_t memory_kib = 0;
+  std::int64_t iterations = 0;
+  std::int64_t parallelism = 0;
+  std::string salt;  ///< base64url
+  std::string hash;  ///< base64url
 };
 
 struct Code {

@@ -129,6 +129,22 @@ CREATE TABLE fido2_challenges (
   expires_at INTEGER NOT NULL);
 CREATE INDEX fido2_challenges_expiry ON fido2_challenges(expires_at);
 )sql",
+    // 4 (issue 11): users remember their application (API.md user.client_id); credentials with a secret
+    // (password, recovery code) keep its hash beside them.
+    R"sql(
+ALTER TABLE users ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
+UPDATE users SET client_id = COALESCE(
+  (SELECT a.client_id FROM applications a WHERE a.namespace_id = users.namespace_id
+   ORDER BY a.type = 'web' DESC, a.created_at, a.client_id LIMIT 1), '');
+CREATE TABLE credential_secrets (
+  credential_uuid TEXT PRIMARY KEY REFERENCES credentials(uuid) ON DELETE CASCADE,
+  algorithm TEXT NOT NULL,
+  memory_kib INTEGER NOT NULL,
+  iterations INTEGER NOT NULL,
+  parallelism INTEGER NOT NULL,
+  salt TEXT NOT NULL,
+  hash TEXT NOT NULL);
+)sql",
 };
 
 // Short lists (allowed origins, transports) are stored one item per line; no item holds a newline.
@@ -166,7 +182,14 @@ Application read_application(Statement& s) {
           WebSettings{s.text(7), s.text(8), split_lines(s.text(9)), s.int64(10) != 0}};
 }
 
-User read_user(Statement& s) { return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)}; }
+User read_user(Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5), s.text(6)};
+}
+
+SecretHash read_secret(Statement& s, int first) {
+  return {s.text(first),      s.text(first + 1), s.int64(first + 2), s.int64(first + 3),
+          s.int64(first + 4), s.text(first + 5), s.text(first + 6)};
+}
 
 Credential read_credential(Statement& s) {
   return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.optional_text(5), s.int64(6), s.int64(7)};
@@ -185,7 +208,7 @@ constexpr const char* kAppColumns =
     "SELECT client_id, namespace_id, type, name, public_key_pem, private_key_pem, created_at, rp_id, rp_name, "
     "allowed_origins, public_init FROM applications";
 constexpr const char* kUserColumns =
-    "SELECT id, namespace_id, username, status, created_at, updated_at FROM users";
+    "SELECT id, namespace_id, username, status, created_at, updated_at, client_id FROM users";
 constexpr const char* kCredentialColumns =
     "SELECT uuid, user_id, type, status, name, public_key_pem, created_at, updated_at FROM credentials";
 constexpr const char* kCodeColumns =
@@ -397,8 +420,8 @@ namespace {
 
 bool insert_user_row(Database& db, const User& user, std::string_view username_key) {
   auto s = db.use(
-      "INSERT INTO users (id, namespace_id, username, username_key, status, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (namespace_id, username_key) DO NOTHING");
+      "INSERT INTO users (id, namespace_id, username, username_key, status, created_at, updated_at, client_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (namespace_id, username_key) DO NOTHING");
   s->bind(1, user.id);
   s->bind(2, user.namespace_id);
   s->bind(3, user.username);
@@ -406,6 +429,7 @@ bool insert_user_row(Database& db, const User& user, std::string_view username_k
   s->bind(5, user.status);
   s->bind(6, user.created_at);
   s->bind(7, user.updated_at);
+  s->bind(8, user.client_id);
   s->step();
   return s->changes() == 1;
 }
@@ -425,11 +449,74 @@ void insert_credential_row(Database& db, const Credential& c) {
   s->step();
 }
 
+void insert_secret_row(Database& db, const SecretHash& h) {
+  auto s = db.use(
+      "INSERT INTO credential_secrets (credential_uuid, algorithm, memory_kib, iterations, parallelism, salt, hash) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  s->bind(1, h.credential_uuid);
+  s->bind(2, h.algorithm);
+  s->bind(3, h.memory_kib);
+  s->bind(4, h.iterations);
+  s->bind(5, h.parallelism);
+  s->bind(6, h.salt);
+  s->bind(7, h.hash);
+  s->step();
+}
+
 }  // namespace
 
 bool Store::insert_user(const User& user, std::string_view username_key) {
   Lock lock(db_.mutex());
   return insert_user_row(db_, user, username_key);
+}
+
+bool Store::insert_user_with_secret(const User& user, std::string_view username_key, const Credential& credential,
+                                    const SecretHash& secret) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  if (!insert_user_row(db_, user, username_key)) return false;  // the transaction rolls back
+  insert_credential_row(db_, credential);
+  insert_secret_row(db_, secret);
+  tx.commit();
+  return true;
+}
+
+void Store::replace_secret_credential(const Credential& credential, const SecretHash& secret, std::int64_t now) {
+  Lock lock(db_.mutex());
+  Database::Transaction tx(db_);
+  auto revoke = db_.use(
+      "UPDATE credentials SET status = 'revoked', updated_at = ?3 "
+      "WHERE user_id = ?1 AND type = ?2 AND status <> 'revoked'");
+  revoke->bind(1, credential.user_id);
+  revoke->bind(2, credential.type);
+  revoke->bind(3, now);
+  revoke->step();
+  insert_credential_row(db_, credential);
+  insert_secret_row(db_, secret);
+  tx.commit();
+}
+
+std::optional<std::pair<Credential, SecretHash>> Store::find_active_secret(std::string_view user_id,
+                                                                           std::string_view type) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT c.uuid, c.user_id, c.type, c.status, c.name, c.public_key_pem, c.created_at, c.updated_at, "
+      "s.credential_uuid, s.algorithm, s.memory_kib, s.iterations, s.parallelism, s.salt, s.hash "
+      "FROM credentials c JOIN credential_secrets s ON s.credential_uuid = c.uuid "
+      "WHERE c.user_id = ?1 AND c.type = ?2 AND c.status = 'active' ORDER BY c.created_at DESC LIMIT 1");
+  s->bind(1, user_id);
+  s->bind(2, type);
+  if (!s->step()) return std::nullopt;
+  return std::make_pair(read_credential(*s.operator->()), read_secret(*s.operator->(), 8));
+}
+
+std::optional<SecretHash> Store::find_secret(std::string_view credential_uuid) {
+  Lock lock(db_.mutex());
+  auto s = db_.use(
+      "SELECT credential_uuid, algorithm, memory_kib, iterations, parallelism, salt, hash FROM credential_secrets "
+      "WHERE credential_uuid = ?1");
+  s->bind(1, credential_uuid);
+  return first_row<SecretHash>(s, [](Statement& st) { return read_secret(st, 0); });
 }
 
 std::optional<User> Store::find_user(std::string_view namespace_id, std::string_view user_id) {

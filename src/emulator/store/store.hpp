@@ -48,6 +48,16 @@ class Store {
 
   /// false when the lowercased username is taken in the namespace.
   bool insert_user(const User& user, std::string_view username_key);
+  /// A new user with a credential holding a secret (register_password), in one transaction; false
+  /// (and nothing written) when the username is taken.
+  bool insert_user_with_secret(const User& user, std::string_view username_key, const Credential& credential,
+                               const SecretHash& secret);
+  /// Revokes the user's earlier credentials of `credential.type` and inserts this one with its secret,
+  /// in one transaction (a new recovery code replaces the old one).
+  void replace_secret_credential(const Credential& credential, const SecretHash& secret, std::int64_t now);
+  /// The user's newest active credential of `type` that has a secret, with its hash.
+  std::optional<std::pair<Credential, SecretHash>> find_active_secret(std::string_view user_id, std::string_view type);
+  std::optional<SecretHash> find_secret(std::string_view credential_uuid);
   std::optional<User> find_user(std::string_view namespace_id, std::string_view user_id);
   std::optional<User> find_user_by_username(std::string_view namespace_id, std::string_view username_key);
   std::optional<User> find_user_any_namespace(std::string_view user_id);

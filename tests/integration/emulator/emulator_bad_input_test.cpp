@@ -44,7 +44,78 @@ class EmulatorBadInput : public ::testing::Test {
 std::vector<BadInput> cases() {
   const std::string u = R"("username":"ann")";
   const std::string p = R"("purpose":"temporary_authentication")";
-  return {
+  // Password fields (issue 11): empty, 1 MB, invalid UTF-8, NUL bytes (escaped and raw), wrong types.
+  const std::string nb = R"("username":"newbie")";
+  const std::string megabyte(1024 * 1024, 'p');
+  auto reg = [&](const std::string& password, const std::string& confirmation) {
+    return "{" + nb + R"(,"password":")" + password + R"(","password_confirmation":")" + confirmation + "\"}";
+  };
+  auto login = [&](const std::string& user, const std::string& password) {
+    return R"({"username":")" + user + R"(","password":")" + password + "\"}";
+  };
+  std::vector<BadInput> password_cases = {
+      {"register_password_missing", "POST", "/register/password", "{" + nb + R"(,"password_confirmation":"x"})",
+       "auth.register", 400, "bad_request", "password"},
+      {"register_confirmation_missing", "POST", "/register/password", "{" + nb + R"(,"password":"x"})",
+       "auth.register", 400, "bad_request", "password_confirmation"},
+      {"register_password_wrong_type", "POST", "/register/password",
+       "{" + nb + R"(,"password":12345678,"password_confirmation":"12345678"})", "auth.register", 400, "bad_request",
+       "password"},
+      {"register_password_empty", "POST", "/register/password", reg("", ""), "auth.register", 400, "bad_request",
+       "password: must not be empty"},
+      {"register_password_1mb", "POST", "/register/password", reg(megabyte, megabyte), "auth.register", 413,
+       "payload_too_large", "64 KiB"},
+      {"register_password_60kib", "POST", "/register/password", reg(std::string(30'000, 'p'), std::string(30'000, 'p')),
+       "auth.register", 400, "bad_request", "longer than 1024 bytes"},
+      {"register_password_invalid_utf8", "POST", "/register/password", reg("pass\xff\xfeword", "pass\xff\xfeword"),
+       "auth.register", 400, "bad_request", "UTF-8"},
+      {"register_password_nul_escaped", "POST", "/register/password",
+       reg("correct\\u0000horse", "correct\\u0000horse"), "auth.register", 400, "bad_request", "NUL"},
+      {"register_password_nul_raw", "POST", "/register/password",
+       reg(std::string("correct\0horse", 13), std::string("correct\0horse", 13)), "auth.register", 400,
+       "bad_request", "JSON"},
+      {"register_password_mismatch", "POST", "/register/password", reg("correct horse battery", "correct horse batery"),
+       "auth.register", 400, "password_mismatch", "password_confirmation"},
+      {"register_password_too_short", "POST", "/register/password", reg("Tr0ub4!", "Tr0ub4!"), "auth.register", 400,
+       "password_too_weak", "min_length"},
+      {"register_password_common", "POST", "/register/password", reg("PassWord1", "PassWord1"), "auth.register", 400,
+       "password_too_weak", "common_password"},
+      {"register_password_is_username", "POST", "/register/password",
+       R"({"username":"Margaret-Hamilton","password":"margaret-hamilton","password_confirmation":"margaret-hamilton"})",
+       "auth.register", 400, "password_too_weak", "same_as_username"},
+      {"register_existing_user", "POST", "/register/password",
+       R"({"username":"ANN","password":"correct horse battery","password_confirmation":"correct horse battery"})",
+       "auth.register", 409, "user_already_exists", "username"},
+      {"register_wrong_scope", "POST", "/register/password", reg("correct horse battery", "correct horse battery"),
+       "auth.login", 403, "forbidden", "auth.register"},
+      {"login_password_missing", "POST", "/authenticate/password", "{" + u + "}", "auth.login", 400, "bad_request",
+       "password"},
+      {"login_password_empty", "POST", "/authenticate/password", login("ann", ""), "auth.login", 400, "bad_request",
+       "password: must not be empty"},
+      {"login_password_1mb", "POST", "/authenticate/password", login("ann", megabyte), "auth.login", 413,
+       "payload_too_large", "64 KiB"},
+      {"login_password_invalid_utf8", "POST", "/authenticate/password", login("ann", "pass\xc3\x28word"), "auth.login",
+       400, "bad_request", "UTF-8"},
+      {"login_password_nul_escaped", "POST", "/authenticate/password", login("ann", "pass\\u0000word"), "auth.login",
+       400, "bad_request", "NUL"},
+      {"login_password_nul_raw", "POST", "/authenticate/password", login("ann", std::string("pass\0word", 9)),
+       "auth.login", 400, "bad_request", "JSON"},
+      {"login_username_empty", "POST", "/authenticate/password", login("", "correct horse battery"), "auth.login", 400,
+       "bad_request", "username"},
+      {"login_user_without_password", "POST", "/authenticate/password", login("ann", "correct horse battery"),
+       "auth.login", 401, "credential_invalid", "wrong username or password"},
+      {"login_unknown_user", "POST", "/authenticate/password", login("ghost", "correct horse battery"), "auth.login",
+       401, "credential_invalid", "wrong username or password"},
+      {"recovery_code_no_user", "POST", "/credentials/recovery-code", "{}", "credentials.add_recovery", 400,
+       "bad_request", "user_id or username"},
+      {"recovery_code_unknown_user", "POST", "/credentials/recovery-code", R"({"username":"ghost"})",
+       "credentials.add_recovery", 404, "not_found", "user"},
+      {"recovery_code_wrong_scope", "POST", "/credentials/recovery-code", "{" + u + "}", "credentials.force_add", 403,
+       "forbidden", "credentials.add_recovery"},
+      {"doc_scan_auth_init", "POST", "/authenticate/authid/init", "{" + u + "}", "auth.login", 501, "not_implemented",
+       "not emulated"},
+  };
+  std::vector<BadInput> others = {
       {"malformed_json", "POST", "/manage/users", R"({"username": )", "users.create", 400, "bad_request", "JSON"},
       {"not_an_object", "POST", "/manage/users", R"(["ann"])", "users.create", 400, "bad_request", "object"},
       {"empty_body", "POST", "/manage/users", "", "users.create", 400, "bad_request", "body"},
@@ -138,7 +209,6 @@ std::vector<BadInput> cases() {
       {"tx_missing_payload", "POST", "/tx", R"({"nonce":"n"})", nullptr, 400, "bad_request", "tx_payload"},
       {"tx_payload_wrong_type", "POST", "/tx", R"({"tx_payload":{},"nonce":"n"})", nullptr, 400, "bad_request",
        "tx_payload"},
-      {"certs_missing_kid", "GET", "/certs", "", nullptr, 400, "bad_request", "kid"},
       {"certs_unknown_kid", "GET", std::string("/certs?kid=") + kUuid, "", nullptr, 404, "not_found", "kid"},
       {"unknown_path", "GET", "/no/such/endpoint", "", nullptr, 404, "not_found", "endpoint"},
       {"unknown_path_native", "POST", "/api/native/nope", "{}", nullptr, 404, "not_found", "endpoint"},
@@ -156,7 +226,11 @@ std::vector<BadInput> cases() {
       {"admin_app_unknown_namespace", "POST", "/emulator/applications",
        std::string(R"({"type":"web","namespace_id":")") + kUuid + "\"}", nullptr, 404, "not_found", "namespace"},
       {"admin_namespace_missing_name", "POST", "/emulator/namespaces", "{}", nullptr, 400, "bad_request", "name"},
+      {"admin_app_namespace_not_an_id", "POST", "/emulator/applications",
+       R"({"type":"web","namespace_id":"tenant-b"})", nullptr, 400, "bad_request", "namespace_id"},
   };
+  others.insert(others.end(), password_cases.begin(), password_cases.end());
+  return others;
 }
 
 TEST_F(EmulatorBadInput, EveryEndpointRefusesBadInputCleanly) {

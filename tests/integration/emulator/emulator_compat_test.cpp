@@ -173,22 +173,24 @@ TEST_F(EmulatorCompat, AStaleXClientIdThatContradictsTheBodyClientIdIs401) {
   EXPECT_EQ(state(), before);
 }
 
-// ---- Flows the emulator cannot act out: 400 unsupported_flow after every usual check ----
+// ---- Document scan, not emulated: 501 not_implemented (API.md) after every usual check ----
 
 struct Flow {
   const char* path;
   const char* scope;
   bool needs_credential;
   const char* mentions;
+  int status;
+  const char* code;
 };
 
 const Flow kFlows[] = {
-    {"/credentials/authid/init", "credentials.force_add", false, "document"},
-    {"/credentials/authid/evaluate", "credentials.retrieve_sensitive", true, "document"},
-    {"/credentials/authid/complete", "credentials.force_add", true, "document"},
+    {"/credentials/authid/init", "credentials.force_add", false, "not emulated", 501, "not_implemented"},
+    {"/credentials/authid/evaluate", "credentials.retrieve_sensitive", true, "not emulated", 501, "not_implemented"},
+    {"/credentials/authid/complete", "credentials.force_add", true, "not emulated", 501, "not_implemented"},
 };
 
-TEST_F(EmulatorCompat, UnsupportedFlowsAnswer400UnsupportedFlowAndChangeNothing) {
+TEST_F(EmulatorCompat, DocumentScanAnswers501AndChangesNothing) {
   auto user = client.create_user("kim");
   const auto user_id = user["id"].get<std::string>();
   auto credential = client.admin("POST", "/emulator/users/" + user_id + "/credentials", nlohmann::json::object());
@@ -205,7 +207,7 @@ TEST_F(EmulatorCompat, UnsupportedFlowsAnswer400UnsupportedFlowAndChangeNothing)
     if (std::string(flow.path) == "/credentials/authid/complete") body["activate_credential"] = true;
     for (const std::string prefix : {"", "/api/native"}) {
       auto reply = client.scoped("POST", prefix + flow.path, body, mgmt, flow.scope);
-      expect_error(reply, 400, "unsupported_flow");
+      expect_error(reply, flow.status, flow.code);
       EXPECT_NE(reply.json.value("message", "").find(flow.mentions), std::string::npos) << reply.body;
     }
   }
@@ -215,7 +217,7 @@ TEST_F(EmulatorCompat, UnsupportedFlowsAnswer400UnsupportedFlowAndChangeNothing)
   EXPECT_EQ(listed.json["credentials"][0]["status"], "active");
 }
 
-TEST_F(EmulatorCompat, UnsupportedFlowsKeepEveryTokenScopeUserAndNamespaceRule) {
+TEST_F(EmulatorCompat, DocumentScanKeepsEveryTokenScopeUserAndNamespaceRule) {
   auto user = client.create_user("lee");
   const auto user_id = user["id"].get<std::string>();
   auto credential = client.admin("POST", "/emulator/users/" + user_id + "/credentials", nlohmann::json::object());
@@ -243,7 +245,7 @@ TEST_F(EmulatorCompat, UnsupportedFlowsKeepEveryTokenScopeUserAndNamespaceRule) 
                  403, "forbidden");
     expect_error(client.scoped("POST", flow.path, body, web, flow.scope), 403, "forbidden");
     const auto token = EmulatorClient::token(mgmt, flow.scope);
-    expect_error(client.with_token("POST", flow.path, body, mgmt, token), 400, "unsupported_flow");
+    expect_error(client.with_token("POST", flow.path, body, mgmt, token), flow.status, flow.code);
     expect_error(client.with_token("POST", flow.path, body, mgmt, token), 401, "unauthorized");  // replay
 
     expect_error(client.scoped("POST", flow.path, body, other, flow.scope), 404, "not_found");
@@ -275,6 +277,31 @@ TEST_F(EmulatorCompat, UnsupportedFlowsKeepEveryTokenScopeUserAndNamespaceRule) 
   auto reply = client.scoped("POST", "/credentials/authid/complete", wrong_type, mgmt, "credentials.force_add");
   expect_error(reply, 400, "bad_request");
   EXPECT_NE(reply.json.value("message", "").find("activate_credential"), std::string::npos) << reply.body;
+  EXPECT_EQ(state(), before);
+}
+
+TEST_F(EmulatorCompat, DocumentScanLoginAnswers501NotImplemented) {
+  auto user = client.create_user("dora");
+  auto credential = client.admin("POST", "/emulator/users/" + user["id"].get<std::string>() + "/credentials",
+                                 nlohmann::json::object());
+  const auto before = state();
+  // authenticate_doc_scan_init (Python SDK 1.x): scope auth.login.
+  auto init = client.scoped("POST", "/authenticate/authid/init", {{"username", "dora"}}, client.web(), "auth.login");
+  expect_error(init, 501, "not_implemented");
+  EXPECT_NE(init.json.value("message", "").find("document scan (AuthID) is not emulated"), std::string::npos)
+      << init.body;
+  // authenticate_doc_scan_complete: a complete call, so no token is needed and a bad one is ignored.
+  const nlohmann::json complete = {
+      {"client_id", client.web().client_id}, {"username", "dora"}, {"credential_uuid", credential.json["uuid"]}};
+  expect_error(client.send("POST", "/authenticate/authid/complete", complete), 501, "not_implemented");
+  expect_error(client.send("POST", "/authenticate/authid/complete", complete, {{"Authorization", "Bearer x.y.z"}}),
+               501, "not_implemented");
+  // The usual checks still come first.
+  expect_error(client.scoped("POST", "/authenticate/authid/init", {{"username", "nobody"}}, client.web(), "auth.login"),
+               404, "not_found");
+  expect_error(client.send("POST", "/authenticate/authid/init", nlohmann::json{{"client_id", client.web().client_id},
+                                                                             {"username", "dora"}}),
+               401, "unauthorized");
   EXPECT_EQ(state(), before);
 }
 

@@ -49,7 +49,7 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-EmulatorProcess::EmulatorProcess(Options options) {
+EmulatorProcess::EmulatorProcess(Options options, Logging logging) {
   work_dir_ = options.work_dir;
   if (work_dir_.empty()) {
     work_dir_ = make_temp_dir();
@@ -57,7 +57,7 @@ EmulatorProcess::EmulatorProcess(Options options) {
   }
   db_ = options.db.empty() ? work_dir_ + "/emulator.db" : options.db;
 
-  std::vector<std::string> args = {emulator_binary(), "--port", "0", "--db", db_, "--log-level", "error"};
+  std::vector<std::string> args = {emulator_binary(), "--port", "0", "--db", db_, "--log-level", logging.level};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -76,6 +76,11 @@ EmulatorProcess::EmulatorProcess(Options options) {
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
+    if (!logging.stderr_file.empty()) {
+      const int err = ::open(logging.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (err < 0) ::_exit(126);
+      ::dup2(err, STDERR_FILENO);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -4,6 +4,7 @@
 // Reusable by any integration test that needs a live emulator.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,13 @@ class EmulatorProcess {
     std::string work_dir;           ///< empty: a fresh temp directory, removed on destruction
     std::string stderr_path{};      ///< empty: the emulator's stderr is the test's; else it goes to this file
   };
-  explicit EmulatorProcess(Options options);
+  /// Where the emulator's log goes (by default: the test's stderr, errors only).
+  struct Logging {
+    std::string stderr_file;          ///< empty: inherited; else the file receives stderr
+    std::string level = "error";      ///< --log-level
+  };
+  explicit EmulatorProcess(Options options) : EmulatorProcess(std::move(options), Logging{}) {}
+  EmulatorProcess(Options options, Logging logging);
   EmulatorProcess() : EmulatorProcess(Options{}) {}
   EmulatorProcess(const EmulatorProcess&) = delete;
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;

@@ -24,6 +24,18 @@ inline bool is_uuid_text(const nlohmann::json& value) {
   return value.is_string() && std::regex_match(value.get<std::string>(), pattern);
 }
 
+/// A namespace id as LoginID makes them: 16 lowercase hex digits (API.md correction 4).
+inline bool is_namespace_id_text(const nlohmann::json& value) {
+  static const std::regex pattern(R"(^[0-9a-f]{16}$)");
+  return value.is_string() && std::regex_match(value.get<std::string>(), pattern);
+}
+
+/// A client id as LoginID makes them: 88 base64url characters ending in "==".
+inline bool is_client_id_text(const nlohmann::json& value) {
+  static const std::regex pattern(R"(^[A-Za-z0-9_-]{86}==$)");
+  return value.is_string() && std::regex_match(value.get<std::string>(), pattern);
+}
+
 inline std::set<std::string> keys_of(const nlohmann::json& object) {
   std::set<std::string> keys;
   for (const auto& item : object.items()) keys.insert(item.key());

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "emulator/store/store.hpp"
 
@@ -34,7 +36,7 @@ TEST_F(StoreTest, MigratesToTheCurrentSchemaAndKeepsDataAcrossReopen) {
     Store store(db_path());
     EXPECT_EQ(store.schema_version(), Store::latest_schema_version());
     seed(store);
-    ASSERT_TRUE(store.insert_user({"u-1", "ns-1", "Alice", "active", 1, 1}, "alice"));
+    ASSERT_TRUE(store.insert_user({"u-1", "ns-1", "Alice", "active", 1, 1, "web-1"}, "alice"));
   }
   Store reopened(db_path());
   EXPECT_EQ(reopened.schema_version(), Store::latest_schema_version());
@@ -42,23 +44,83 @@ TEST_F(StoreTest, MigratesToTheCurrentSchemaAndKeepsDataAcrossReopen) {
   auto user = reopened.find_user_by_username("ns-1", "alice");
   ASSERT_TRUE(user.has_value());
   EXPECT_EQ(user->username, "Alice");
+  EXPECT_EQ(user->client_id, "web-1");
   EXPECT_EQ(reopened.find_application("mgmt-1")->private_key_pem, "private");
+}
+
+// A database written by the emulator before schema 2 (tests/integration/emulator/data): migrated in
+// place, its ids kept, its users given their namespace's web application as client_id.
+TEST_F(StoreTest, MigratesASchemaOneDatabaseWrittenByAnOlderEmulator) {
+  std::ifstream dump_file(std::string(LOGINID_EMULATOR_TEST_DATA) + "/schema1_main_e0058a6.sql");
+  ASSERT_TRUE(dump_file) << "missing test data";
+  const std::string dump((std::istreambuf_iterator<char>(dump_file)), std::istreambuf_iterator<char>());
+  {
+    Database raw(db_path());
+    raw.exec(dump.c_str());
+  }
+  Store store(db_path());
+  EXPECT_EQ(store.schema_version(), Store::latest_schema_version());
+  auto user = store.find_user_by_username("9b1e76b9-6936-4910-a189-f61b55c68287", "legacy@example.com");
+  ASSERT_TRUE(user.has_value());
+  EXPECT_EQ(user->id, "20de009f-746f-4238-8608-905958c5d0e4");
+  EXPECT_EQ(user->client_id, "uLDG0eVMVjr3dLR1hi06WgTcpPlnEccI");  // the default web application
+  EXPECT_EQ(store.list_credentials(user->id).size(), 1U);
+  EXPECT_FALSE(store.find_active_secret(user->id, "password").has_value());
+}
+
+TEST_F(StoreTest, SecretsLiveAndDieWithTheirCredentials) {
+  Store store(":memory:");
+  seed(store);
+  const User user{"u-1", "ns-1", "bob", "active", 1, 1, "web-1"};
+  const Credential password{"c-1", "u-1", "password", "active", "Password", std::nullopt, 1, 1};
+  const SecretHash hash{"c-1", "argon2id", 19456, 2, 1, "c2FsdA", "aGFzaA"};
+  ASSERT_TRUE(store.insert_user_with_secret(user, "bob", password, hash));
+  // A taken username writes nothing: neither the credential nor the secret.
+  const Credential other{"c-2", "u-2", "password", "active", "Password", std::nullopt, 1, 1};
+  EXPECT_FALSE(store.insert_user_with_secret({"u-2", "ns-1", "BOB", "active", 1, 1, "web-1"}, "bob", other,
+                                             SecretHash{"c-2", "argon2id", 19456, 2, 1, "x", "y"}));
+  EXPECT_FALSE(store.find_credential("c-2").has_value());
+  EXPECT_FALSE(store.find_secret("c-2").has_value());
+
+  auto found = store.find_active_secret("u-1", "password");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->first.uuid, "c-1");
+  EXPECT_EQ(found->second.memory_kib, 19456);
+  EXPECT_EQ(found->second.hash, "aGFzaA");
+
+  // A new recovery code revokes the earlier one.
+  store.replace_secret_credential({"r-1", "u-1", "recovery_code", "active", "Recovery code", std::nullopt, 2, 2},
+                                  SecretHash{"r-1", "argon2id", 19456, 2, 1, "s1", "h1"}, 2);
+  store.replace_secret_credential({"r-2", "u-1", "recovery_code", "active", "Recovery code", std::nullopt, 3, 3},
+                                  SecretHash{"r-2", "argon2id", 19456, 2, 1, "s2", "h2"}, 3);
+  EXPECT_EQ(store.find_credential("r-1")->status, "revoked");
+  EXPECT_EQ(store.find_active_secret("u-1", "recovery_code")->first.uuid, "r-2");
+  EXPECT_EQ(store.find_active_secret("u-1", "password")->first.uuid, "c-1") << "other types untouched";
+
+  // Revoked: no longer found as active. Deleted user: secrets gone with the credentials.
+  auto revoked = *store.find_credential("c-1");
+  revoked.status = "revoked";
+  store.update_credential(revoked);
+  EXPECT_FALSE(store.find_active_secret("u-1", "password").has_value());
+  ASSERT_TRUE(store.delete_user("u-1"));
+  EXPECT_FALSE(store.find_secret("c-1").has_value());
+  EXPECT_FALSE(store.find_secret("r-2").has_value());
 }
 
 TEST_F(StoreTest, UsernamesAreUniquePerNamespace) {
   Store store(":memory:");
   seed(store);
   store.insert_namespace({"ns-2", "other", 2});
-  EXPECT_TRUE(store.insert_user({"u-1", "ns-1", "Alice", "active", 1, 1}, "alice"));
-  EXPECT_FALSE(store.insert_user({"u-2", "ns-1", "ALICE", "active", 1, 1}, "alice"));
-  EXPECT_TRUE(store.insert_user({"u-3", "ns-2", "alice", "active", 1, 1}, "alice"));
+  EXPECT_TRUE(store.insert_user({"u-1", "ns-1", "Alice", "active", 1, 1, "web-1"}, "alice"));
+  EXPECT_FALSE(store.insert_user({"u-2", "ns-1", "ALICE", "active", 1, 1, "web-1"}, "alice"));
+  EXPECT_TRUE(store.insert_user({"u-3", "ns-2", "alice", "active", 1, 1, "web-1"}, "alice"));
   EXPECT_FALSE(store.find_user("ns-2", "u-1").has_value());  // lookups are namespace-scoped
 }
 
 TEST_F(StoreTest, DeletingAUserRemovesItsCredentialsCodesAndChallenges) {
   Store store(":memory:");
   seed(store);
-  store.insert_user({"u-1", "ns-1", "bob", "active", 1, 1}, "bob");
+  store.insert_user({"u-1", "ns-1", "bob", "active", 1, 1, "web-1"}, "bob");
   store.insert_credential({"c-1", "u-1", "fido2", "active", "key", std::nullopt, 1, 1});
   store.insert_code({0, "u-1", "short", "temporary_authentication", "123456", false, 10, 1});
   store.insert_challenge({"ch-1", "u-1", "c-1", "web-1", "xyz", 10});
@@ -71,7 +133,7 @@ TEST_F(StoreTest, DeletingAUserRemovesItsCredentialsCodesAndChallenges) {
 TEST_F(StoreTest, CodesAreConsumedOnce) {
   Store store(":memory:");
   seed(store);
-  store.insert_user({"u-1", "ns-1", "bob", "active", 1, 1}, "bob");
+  store.insert_user({"u-1", "ns-1", "bob", "active", 1, 1, "web-1"}, "bob");
   store.insert_code({0, "u-1", "short", "temporary_authentication", "123456", false, 10, 1});
   auto code = store.find_code("u-1", "short", "123456");
   ASSERT_TRUE(code.has_value());

@@ -37,7 +37,20 @@ TEST(EmulatorUtil, CodesHaveTheirShapes) {
     EXPECT_TRUE(std::regex_match(random_digits(6), std::regex("^[0-9]{6}$")));
     EXPECT_TRUE(std::regex_match(random_phrase(4), std::regex("^[a-z]+(-[a-z]+){3}$")));
   }
-  EXPECT_TRUE(std::regex_match(new_client_id(), std::regex("^[A-Za-z0-9]{32}$")));
+  // Like LoginID's (API.md correction 4): 88 base64url characters with a "==" tail; 16 hex digits.
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_TRUE(std::regex_match(new_client_id(), std::regex("^[A-Za-z0-9_-]{86}==$")));
+    const auto ns = new_namespace_id();
+    EXPECT_TRUE(std::regex_match(ns, std::regex("^[0-9a-f]{16}$"))) << ns;
+    EXPECT_TRUE(is_namespace_id(ns));
+  }
+  EXPECT_NE(new_client_id(), new_client_id());
+  // Ids of databases written before keep working: a UUID is still a namespace id.
+  EXPECT_TRUE(is_namespace_id("9b1e76b9-6936-4910-a189-f61b55c68287"));
+  EXPECT_FALSE(is_namespace_id("401C4BEEB7925852"));
+  EXPECT_FALSE(is_namespace_id("401c4beeb792585"));
+  EXPECT_FALSE(is_namespace_id("tenant-b"));
+  EXPECT_FALSE(is_namespace_id(""));
 }
 
 TEST(EmulatorUtil, LowercasesAsciiOnly) {
