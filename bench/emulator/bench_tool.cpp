@@ -8,6 +8,12 @@
 //                                     from sending the authorize, then from the authorize's own answer
 //                                     (negative when the waiter answers first)
 //   rtt    URL ROUNDS                 keep-alive GET round trip latency, "p50_us p99_us"
+//   password-timing URL CREDENTIALS ROUNDS
+//                                     POST /authenticate/password answer time for a wrong password of an
+//                                     existing user and for a username that does not exist, ROUNDS of
+//                                     each, alternating (the order flips every round), every name used
+//                                     once (so no lockout): "wrong_p50_us wrong_mean_us nouser_p50_us
+//                                     nouser_mean_us"
 #include <httplib.h>
 
 #include <algorithm>
@@ -169,6 +175,56 @@ int rtt(const std::string& url, int rounds) {
 
 }  // namespace
 
+int password_timing(const std::string& url, const std::string& credentials, int rounds) {
+  std::ifstream in(credentials);
+  const auto web = nlohmann::json::parse(in).at("web");
+  const App app{web.at("client_id").get<std::string>(), PrivateKey::from_pem(web.at("private_key").get<std::string>())};
+  auto client = client_for(url);
+  const std::string password = "the right passphrase, long enough";
+  for (int i = 0; i < rounds; ++i) {  // users with a password, one per round
+    post(client, "/register/password",
+         {{"client_id", app.client_id}, {"username", "timing-" + std::to_string(i)}, {"password", password},
+          {"password_confirmation", password}},
+         auth(app, "auth.register"));
+  }
+  auto attempt = [&](const std::string& username) {
+    const auto headers = auth(app, "auth.login");  // signed before the clock starts
+    const std::string body =
+        nlohmann::json{{"client_id", app.client_id}, {"username", username}, {"password", "a wrong guess here"}}.dump();
+    const auto start = Clock::now();
+    auto result = client.Post("/authenticate/password", headers, body, "application/json");
+    const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+    if (!result || result->status != 401) {
+      throw std::runtime_error("expected 401 credential_invalid, got " + (result ? result->body : std::string("none")));
+    }
+    return us;
+  };
+  std::vector<double> wrong;
+  std::vector<double> nouser;
+  for (int i = 0; i < rounds; ++i) {
+    const std::string existing = "timing-" + std::to_string(i);
+    const std::string missing = "nobody-" + std::to_string(i);
+    if (i % 2 == 0) {
+      wrong.push_back(attempt(existing));
+      nouser.push_back(attempt(missing));
+    } else {
+      nouser.push_back(attempt(missing));
+      wrong.push_back(attempt(existing));
+    }
+  }
+  auto p50 = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  auto mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum / static_cast<double>(v.size());
+  };
+  std::printf("%.0f %.0f %.0f %.0f\n", p50(wrong), mean(wrong), p50(nouser), mean(nouser));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     std::vector<std::string> a(argv + 1, argv + argc);
@@ -177,6 +233,7 @@ int main(int argc, char** argv) {
     if (a.size() == 2 && a[0] == "ecdsa") return ecdsa(std::stod(a[1]));
     if (a.size() == 4 && a[0] == "wake") return wake(a[1], a[2], std::stoi(a[3]));
     if (a.size() == 3 && a[0] == "rtt") return rtt(a[1], std::stoi(a[2]));
+    if (a.size() == 4 && a[0] == "password-timing") return password_timing(a[1], a[2], std::stoi(a[3]));
     std::cerr << "usage: see the comment at the top of bench/emulator/bench_tool.cpp\n";
     return 2;
   } catch (const std::exception& e) {

@@ -86,3 +86,6 @@ read -r rtt_p50 rtt_p99 < <("$tool" rtt "$base_url" 200)
 echo "authorize sent -> wait answered p50: ours ${wake_p50} us, baseline round trip ${rtt_p50} us, ratio $(ratio "$wake_p50" "$rtt_p50")"
 echo "authorize sent -> wait answered p99: ours ${wake_p99} us, baseline round trip ${rtt_p99} us, ratio $(ratio "$wake_p99" "$rtt_p99")"
 echo "authorize answered -> wait answered: p50 ${woke_after_p50} us, p99 ${woke_after_p99} us (goal: well under 10000 us)"
+
+# Password logins: "no such user" answered in the time "wrong password" takes (issue 11).
+BUILD_DIR="$build" bench/emulator/password_timing.sh
