@@ -19,7 +19,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -296,6 +298,80 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
   std::printf("[secrets] %zu captured outputs (%zu bytes: SDK logs, exception messages, CLI outputs) searched for "
               "%zu key fragments: %d leaks\n",
               items.size(), bytes, needles.size(), leaks);
+}
+
+// Passwords (issue 11): the same search for every password a flow used, across the SDK's log and
+// exceptions, the CLI's output (password from a file, and the refused --password), and the
+// emulator's own log at debug level.
+TEST(SecretsLeak, NoPasswordInLogsErrorsOrCliOutput) {
+  const auto dir = std::filesystem::temp_directory_path() / ("loginid-pw-secrets-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string emulator_log = (dir / "emulator.log").string();
+  std::optional<EmulatorProcess> emulator;
+  emulator.emplace(EmulatorProcess::Options{}, EmulatorProcess::Logging{emulator_log, "debug"});
+  const auto credentials = emulator->credentials();
+  const std::string web_id = credentials.at("web").at("client_id");
+  const std::string web_pem = credentials.at("web").at("private_key");
+
+  const std::vector<std::string> secrets = {
+      "Zq7-unique-secret-passphrase", "Wr0ng-guess-secret-passphrase", "Typ0-confirmation-secret",
+      "Qx9!",  // too short: refused by the policy
+      "password-is-long-" + std::string(2000, 'Y'),  // over the 1024-byte limit
+  };
+  Capture capture;
+  Options options;
+  options.base_url = emulator->base_url();
+  options.retry.max_attempts = 1;
+  options.log = capture.log_sink("sdk");
+  const LoginID web(web_id, web_pem, options);
+  capture.run("register", [&] { (void)web.register_password("pw-secret-user", secrets[0]); });
+  capture.run("login", [&] { (void)web.authenticate_password("pw-secret-user", secrets[0]); });
+  capture.run("mismatch", [&] { (void)web.register_password("pw-other", secrets[0], secrets[2]); });
+  capture.run("too weak", [&] { (void)web.register_password("pw-weak", secrets[3]); });
+  capture.run("too long", [&] { (void)web.register_password("pw-long", secrets[4]); });
+  capture.run("too long login", [&] { (void)web.authenticate_password("pw-secret-user", secrets[4]); });
+  for (int i = 0; i < 6; ++i) {  // wrong, then locked out
+    capture.run("wrong " + std::to_string(i), [&] { (void)web.authenticate_password("pw-secret-user", secrets[1]); });
+  }
+  capture.run("unknown", [&] { (void)web.authenticate_password("pw-nobody", secrets[1]); });
+  capture.run("bad utf8", [&] { (void)web.authenticate_password("pw-secret-user", secrets[1] + "\xff"); });
+
+  const auto key_file = write_temp(dir, "web.pem", web_pem);
+  const auto password_file = write_temp(dir, "pw.txt", secrets[0] + "\n");
+  const std::vector<std::string> common = {"--base-url", emulator->base_url(), "--client-id", web_id,
+                                           "--private-key-file", key_file};
+  auto cli = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = common;
+    all.insert(all.end(), args.begin(), args.end());
+    run_cli(capture, all);
+  };
+  cli({"password", "login", "--username", "pw-secret-user", "--password-file", password_file});
+  cli({"password", "register", "--username", "pw-cli", "--password-file", password_file});
+  cli({"password", "login", "--username", "pw-secret-user", "--password", secrets[1]});
+  cli({"password", "login", "--username", "pw-secret-user", "--password=" + secrets[1]});
+
+  emulator.reset();  // stopped: its log is complete
+  std::ifstream log_file(emulator_log);
+  const std::string log_text((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  ASSERT_NE(log_text.find("/authenticate/password"), std::string::npos) << "the emulator logged nothing to search";
+  capture.add("emulator log", log_text);
+  std::filesystem::remove_all(dir);
+
+  int leaks = 0;
+  const auto items = capture.items();
+  for (const auto& item : items) {
+    for (const auto& secret : secrets) {
+      // The long one is searched by a distinctive piece, so a cut-off echo is caught too.
+      const std::string needle = secret.size() > 64 ? secret.substr(0, 32) : secret;
+      if (item.text.find(needle) != std::string::npos) {
+        ++leaks;
+        ADD_FAILURE() << "a password appears in " << item.where;
+      }
+    }
+  }
+  EXPECT_GT(items.size(), 15U) << "the flows emitted too little to be a meaningful search";
+  std::printf("[secrets] %zu captured outputs searched for %zu passwords: %d leaks\n", items.size(), secrets.size(),
+              leaks);
 }
 
 }  // namespace

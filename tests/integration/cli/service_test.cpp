@@ -220,6 +220,42 @@ TEST_F(ServiceCli, CredentialsListRenameRevokeAndAddPublicKey) {
                        "not_found");
 }
 
+TEST_F(ServiceCli, PasswordRegisterLoginAndRecoveryCode) {
+  const std::string password = "Sufficiently-Long-Passphrase-42";
+  // register: the password on stdin (not a terminal), once; the service compares it with itself.
+  auto r = run({"password", "register", "--username", "pw-cli@example.com"}, password + "\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json doc = Json::parse(r.out);
+  EXPECT_EQ(doc.at("credential").at("type"), "password");
+  EXPECT_FALSE(doc.at("jwt").get<std::string>().empty());
+  EXPECT_EQ(r.out.find(password), std::string::npos);
+
+  // login: from a file, then from stdin; the token verifies for that user.
+  const fs::path file = cli.home() / "pw.txt";
+  write_text(file, password + "\n");
+  r = run({"password", "login", "--username", "pw-cli@example.com", "--password-file", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string token = Json::parse(r.out).at("jwt");
+  EXPECT_EQ(run({"token", "verify", "--username", "pw-cli@example.com", token}).exit_code, 0);
+  r = run({"password", "login", "--username", "pw-cli@example.com"}, password);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  // Refusals: wrong password and unknown user alike; a weak password names its rule.
+  r = run({"password", "login", "--username", "pw-cli@example.com"}, "wrong password here");
+  expect_service_error(r, "credential_invalid");
+  EXPECT_EQ(r.err.find("wrong password here"), std::string::npos);
+  expect_service_error(run({"password", "login", "--username", "ghost@example.com"}, password), "credential_invalid");
+  r = run({"password", "register", "--username", "weak@example.com"}, "short");
+  expect_service_error(r, "password_too_weak");
+  EXPECT_NE(r.err.find("min_length"), std::string::npos) << r.err;
+
+  // A recovery code, printed once.
+  const Json code = run_json({"credentials", "add-recovery", "--username", "pw-cli@example.com"});
+  const std::string words = code.at("code");
+  EXPECT_EQ(std::count(words.begin(), words.end(), '-'), 11) << words;
+  EXPECT_TRUE(code.contains("created_at"));
+}
+
 TEST_F(ServiceCli, TransactionCreateConfirmVerify) {
   const std::string payload = "Pay 10 EUR to Bob";
   const auto created = run({"tx", "create", payload});

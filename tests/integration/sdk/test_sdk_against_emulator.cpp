@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <string>
@@ -231,6 +232,58 @@ TEST_F(SdkAgainstEmulator, CredentialsListRenameRevoke) {
   EXPECT_EQ(error_of([&] { (void)mgmt.rename_credential("0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", "x", ref); }).second,
             "not_found");
   EXPECT_EQ(error_of([&] { (void)mgmt.get_credentials(UserRef::by_username("ghost@example.com")); }).second,
+            "not_found");
+}
+
+TEST_F(SdkAgainstEmulator, PasswordsRegisterLogInAndAreRefusedAlike) {
+  static std::atomic<int> counter{0};
+  const std::string name = "pw-" + std::to_string(++counter) + "@example.com";
+  const std::string password = "a long enough passphrase";
+  const AuthResult registered = web.register_password(name, password);
+  ASSERT_TRUE(registered.claims.has_value());
+  EXPECT_EQ((*registered.claims)["action"], "register");
+  EXPECT_EQ((*registered.claims)["udata"], name);
+  EXPECT_FALSE(registered.claims->contains("exp")) << "the emulator's tokens carry no exp by default, as LoginID's";
+  ASSERT_TRUE(registered.credential.has_value());
+  EXPECT_EQ(registered.credential->type, "password");
+
+  const AuthResult logged_in = web.authenticate_password(name, password);
+  EXPECT_TRUE(web.verify_token(*logged_in.jwt, name));
+  EXPECT_EQ(logged_in.user.id, registered.user.id);
+
+  // The user as get_user sees it now (API.md correction 5).
+  const User user = mgmt.get_user(name);
+  EXPECT_EQ(user.client_id, web.client_id());
+  EXPECT_EQ(user.type, "user");
+  EXPECT_TRUE(user.raw.at("contacts").is_array());
+  EXPECT_EQ(user.namespace_id.size(), 16U) << user.namespace_id;
+
+  EXPECT_EQ(error_of([&] { (void)web.authenticate_password(name, "not the password"); }),
+            (std::pair<int, std::string>{401, "credential_invalid"}));
+  EXPECT_EQ(error_of([&] { (void)web.authenticate_password("nobody-" + name, password); }),
+            (std::pair<int, std::string>{401, "credential_invalid"}));
+  EXPECT_EQ(error_of([&] { (void)web.register_password(name, password); }),
+            (std::pair<int, std::string>{409, "user_already_exists"}));
+  EXPECT_EQ(error_of([&] { (void)web.register_password("x" + name, password, "a long enough passphrasE"); }),
+            (std::pair<int, std::string>{400, "password_mismatch"}));
+  try {
+    (void)web.register_password("y" + name, "password1");
+    ADD_FAILURE() << "a common password was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), "password_too_weak");
+    EXPECT_NE(e.message().find("common_password"), std::string::npos) << e.message();
+  }
+}
+
+TEST_F(SdkAgainstEmulator, RecoveryCodesAreGeneratedForAUser) {
+  const User user = new_user("recovery");
+  const RecoveryCode code = mgmt.generate_recovery_code(UserRef::by_username(user.username));
+  EXPECT_EQ(std::count(code.code.begin(), code.code.end(), '-'), 11) << code.code;
+  EXPECT_FALSE(code.created_at.empty());
+  const CredentialList list = mgmt.get_credentials(UserRef::by_id(user.id), "active");
+  ASSERT_EQ(list.credentials.size(), 1U);
+  EXPECT_EQ(list.credentials[0].type, "recovery_code");
+  EXPECT_EQ(error_of([&] { (void)mgmt.generate_recovery_code(UserRef::by_username("nobody@example.com")); }).second,
             "not_found");
 }
 

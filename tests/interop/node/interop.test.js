@@ -36,6 +36,10 @@ const web = new LoginId(creds.web.client_id, creds.web.private_key, baseURL);
 const mgmt = new LoginIdManagement(creds.management.client_id, creds.management.private_key, baseURL);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// Identifiers shaped like LoginID's (API.md): namespace ids of 16 hex digits, client ids of 88
+// base64url characters ending in "==".
+const NAMESPACE_ID = /^[0-9a-f]{16}$/;
+const CLIENT_ID = /^[A-Za-z0-9_-]{86}==$/;
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const NONCE16 = /^[A-Za-z0-9]{16}$/;
 
@@ -223,9 +227,15 @@ test("generateTxAuthToken: tx.create token with payload_hash, accepted by POST /
 test("addUserWithoutCredentials / getUserId: user shape, case-insensitive lookup, 409 and 404", async () => {
   const username = uniqueName("Alice");
   const user = await mgmt.addUserWithoutCredentials(username);
-  assert.deepEqual(Object.keys(user).sort(), ["created_at", "id", "namespace_id", "status", "updated_at", "username"]);
+  assert.deepEqual(Object.keys(user).sort(), [
+    "client_id", "contacts", "created_at", "id", "namespace_id", "status", "type", "updated_at", "username",
+  ]);
   assert.match(user.id, UUID);
-  assert.match(user.namespace_id, UUID);
+  assert.match(user.namespace_id, NAMESPACE_ID);
+  assert.equal(user.client_id, creds.management.client_id);
+  assert.match(user.client_id, CLIENT_ID);
+  assert.equal(user.type, "user");
+  assert.deepEqual(user.contacts, []);
   assert.equal(user.username, username);
   assert.equal(user.status, "active");
   assert.match(user.created_at, RFC3339_MS);
@@ -321,6 +331,7 @@ test("authorizeCode + wait: a code login yields a user token that verifyToken ac
   assert.equal(payload.udata, username);
   assert.equal(payload.aud, creds.web.client_id);
   assert.equal(payload.iss, "loginid.io");
+  assert.equal(payload.exp, undefined, "LoginID's user tokens carry no exp");
 
   assert.equal(await web.verifyToken(jwt), true);
   assert.equal(await web.verifyToken(jwt, username), true);
@@ -455,22 +466,100 @@ test("initAddCredentialWithoutCode: creation options for the user's new passkey"
   assert.deepEqual((await mgmt.getCredentials(id)).credentials, []);  // nothing was half-created
 });
 
-// Flows the emulator cannot act out. Each is answered after the usual token, scope, user and
-// namespace checks with 400 {"code":"unsupported_flow"} and a message saying why and what to use
-// instead; never a 5xx, never a hang.
-test("initDocScan / evaluateDocScan / completeDocScan: unsupported_flow (AuthID needs an ID document)", async () => {
+// Document scan is not emulated: after the usual token, scope, user and namespace checks the
+// emulator answers 501 {"code":"not_implemented"}; never another 5xx, never a hang.
+test("initDocScan / evaluateDocScan / completeDocScan: 501 not_implemented (document scan is not emulated)", async () => {
   const username = uniqueName("docscan");
   const { id } = await mgmt.addUserWithoutCredentials(username);
   const credential = await admin("POST", `/emulator/users/${id}/credentials`, { name: "Key" });
   // The AuthID flow has a person scan an identity document in an iFrame of AuthID's; nothing in
-  // the emulator can stand in for that, so init, evaluate and complete are all refused.
-  await rejectsWith(mgmt.initDocScan(username), "unsupported_flow", /document/);
-  await rejectsWith(mgmt.evaluateDocScan(id, credential.uuid), "unsupported_flow", /document/);
-  await rejectsWith(mgmt.completeDocScan(id, credential.uuid, true), "unsupported_flow", /document/);
+  // the emulator can stand in for that, so init, evaluate and complete answer 501 not_implemented
+  // (after the usual checks), with a message that says so.
+  await rejectsWith(mgmt.initDocScan(username), "not_implemented", /document scan \(AuthID\) is not emulated/);
+  await rejectsWith(mgmt.evaluateDocScan(id, credential.uuid), "not_implemented", /not emulated/);
+  await rejectsWith(mgmt.completeDocScan(id, credential.uuid, true), "not_implemented", /not emulated/);
   await rejectsWith(mgmt.completeDocScan(id, crypto.randomUUID()), "not_found", /credential not found/);
   await rejectsWith(mgmt.initDocScan(uniqueName("nobody")), "not_found", /user not found/);
   const [unchanged] = (await mgmt.getCredentials(id)).credentials;
   assert.equal(unchanged.status, "active");
+});
+
+// ---- Functions the Node SDK lacks (password login, recovery codes, public-key login), called the way
+// a backend with this SDK does: a service token from generateServiceToken, the request by hand ----
+
+const withToken = (client, scope) => ({ Authorization: `Bearer ${client.generateServiceToken(scope)}` });
+
+test("register / authenticate with a password using generateServiceToken; verifyToken accepts the token", async () => {
+  const username = uniqueName("pat");
+  const password = "a passphrase long enough";
+  const body = { client_id: creds.web.client_id, username, password, password_confirmation: password };
+  const registered = await call("POST", "/register/password", body, withToken(web, "auth.register"));
+  assert.equal(registered.status, 200, registered.text);
+  assert.equal(registered.json.credential.type, "password");
+  assert.equal(await web.verifyToken(registered.json.jwt, username), true);
+
+  const login = (name, pw) =>
+    call("POST", "/authenticate/password", { client_id: creds.web.client_id, username: name, password: pw },
+         withToken(web, "auth.login"));
+  const ok = await login(username, password);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(await web.verifyToken(ok.json.jwt, username), true);
+  assert.equal(decodeJwt(ok.json.jwt).payload.action, "login");
+
+  // Wrong password and unknown user: the same answer.
+  const wrong = await login(username, "not it at all");
+  const unknown = await login(uniqueName("nobody"), "not it at all");
+  assert.equal(wrong.status, 401);
+  assert.deepEqual(wrong.json, unknown.json);
+  assert.equal(wrong.json.code, "credential_invalid");
+  assert.equal(wrong.text.includes("not it at all"), false, "the password is never echoed");
+
+  const weak = await call("POST", "/register/password",
+                          { ...body, username: uniqueName("weak"), password: "password1", password_confirmation: "password1" },
+                          withToken(web, "auth.register"));
+  assert.equal(weak.status, 400);
+  assert.equal(weak.json.code, "password_too_weak");
+  assert.match(weak.json.message, /common_password/);
+  const mismatch = await call("POST", "/register/password",
+                              { ...body, username: uniqueName("typo"), password_confirmation: password + "!" },
+                              withToken(web, "auth.register"));
+  assert.equal(mismatch.json.code, "password_mismatch");
+});
+
+test("generate a recovery code using generateServiceToken (credentials.add_recovery)", async () => {
+  const username = uniqueName("rory");
+  const { id } = await mgmt.addUserWithoutCredentials(username);
+  const reply = await call("POST", "/credentials/recovery-code", { client_id: creds.management.client_id, user_id: id },
+                           { ...withToken(mgmt, "credentials.add_recovery"), "X-Client-ID": creds.management.client_id });
+  assert.equal(reply.status, 200, reply.text);
+  assert.deepEqual(Object.keys(reply.json).sort(), ["code", "created_at"]);
+  assert.match(reply.json.code, /^[a-z]+(-[a-z]+){11}$/);
+  const [listed] = (await mgmt.getCredentials(id)).credentials;
+  assert.equal(listed.type, "recovery_code");
+});
+
+test("public-key login: the complete call ignores a token without a type, as the SDKs send", async () => {
+  const username = uniqueName("pkey");
+  const { id } = await mgmt.addUserWithoutCredentials(username);
+  const { publicKey, privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const publicPem = publicKey.export({ type: "spki", format: "pem" });
+  const added = await call("POST", "/credentials/publickey",
+                           { client_id: creds.management.client_id, user_id: id, publickey_alg: "ES256", publickey: publicPem },
+                           { ...withToken(mgmt, "credentials.force_add"), "X-Client-ID": creds.management.client_id });
+  assert.equal(added.status, 200, added.text);
+  const init = await call("POST", "/authenticate/publickey/init",
+                          { client_id: creds.web.client_id, username, publickey: publicPem, publickey_alg: "ES256" },
+                          withToken(web, "auth.login"));
+  assert.equal(init.status, 200, init.text);
+  assert.deepEqual(Object.keys(init.json).sort(), ["challenge_id", "server_nonce"]);
+  const assertion = signEs256({ alg: "ES256", typ: "JWT" }, { server_nonce: init.json.server_nonce },
+                              privateKey.export({ type: "pkcs8", format: "pem" }));
+  // generateServiceToken(undefined) signs a token with no type: the complete call does not care.
+  const done = await call("POST", "/authenticate/publickey/complete",
+                          { client_id: creds.web.client_id, username, challenge_id: init.json.challenge_id, assertion },
+                          { Authorization: `Bearer ${web.generateServiceToken(undefined)}` });
+  assert.equal(done.status, 200, done.text);
+  assert.equal(await web.verifyToken(done.json.jwt, username), true);
 });
 
 // ---- LoginId: transactions (web application) ----
@@ -483,7 +572,7 @@ test("createTx + confirm + verifyTransaction", async () => {
   // createTx signs its tx token with a random nonce and sends another random one in the body.
   const txId = await web.createTx(txPayload, username, "clientChosenNonce");
   assert.match(txId, UUID);
-  const stored = (await admin("GET", `/emulator/transactions?client_id=${creds.web.client_id}`))
+  const stored = (await admin("GET", `/emulator/transactions?client_id=${encodeURIComponent(creds.web.client_id)}`))
     .transactions.find((t) => t.id === txId);
   assert.deepEqual(
     { tx_type: stored.tx_type, tx_payload: stored.tx_payload, nonce: stored.nonce, username: stored.username,
@@ -507,7 +596,7 @@ test("createTx + confirm + verifyTransaction", async () => {
 
   // Without a nonce argument createTx makes one; the transaction and its confirmation still verify.
   const second = await web.createTx(txPayload);
-  const stored2 = (await admin("GET", `/emulator/transactions?client_id=${creds.web.client_id}`))
+  const stored2 = (await admin("GET", `/emulator/transactions?client_id=${encodeURIComponent(creds.web.client_id)}`))
     .transactions.find((t) => t.id === second);
   assert.match(stored2.nonce, NONCE16);
   assert.equal(stored2.username, undefined);
