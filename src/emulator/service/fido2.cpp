@@ -257,7 +257,8 @@ AuthResult Service::finish_fido2_registration(const Caller& caller, const store:
 
   const auto now = now_ms();
   store::User user = existing_user.value_or(
-      store::User{challenge.user_id, caller.app.namespace_id, challenge.username, "active", now, now});
+      store::User{challenge.user_id, caller.app.namespace_id, challenge.username, "active", now, now,
+                  challenge.client_id});
   store::Credential credential{*challenge.credential_uuid, user.id, "fido2", "active",
                                credential_name.value_or("Passkey"), std::nullopt, now, now};
   store::Fido2Key key{credential.uuid,
@@ -347,7 +348,7 @@ Fido2Options Service::register_fido2_init(const Caller& caller, const std::strin
   challenge = prepare_fido2_challenge(std::move(challenge), caller.app);
   store_.insert_fido2_challenge(challenge);
   const auto now = now_ms();
-  store::User future{challenge.user_id, caller.app.namespace_id, username, "active", now, now};
+  store::User future{challenge.user_id, caller.app.namespace_id, username, "active", now, now, caller.app.client_id};
   return fido2_create_options(challenge, caller.app, future, request);
 }
 
