@@ -32,7 +32,7 @@ done
 url=$(sed -n 's/^listening on //p' "$work/out" | head -1)
 [ -n "$url" ] || { echo "the emulator did not start: $(cat "$work/err")" >&2; exit 1; }
 
-read -r wrong_p50 wrong_mean nouser_p50 nouser_mean < <("$tool" password-timing "$url" "$work/timing.db.credentials.json" "$rounds")
+read -r wrong_p50 wrong_mean nouser_p50 nouser_mean < <("$tool" password-timing "$url" "$work/timing.credentials.json" "$rounds")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 echo "password login, wrong password p50 ${wrong_p50} us / no such user p50 ${nouser_p50} us: ratio $(ratio "$wrong_p50" "$nouser_p50") (goal: close to 1)"
 echo "password login, wrong password mean ${wrong_mean} us / no such user mean ${nouser_mean} us: ratio $(ratio "$wrong_mean" "$nouser_mean") (goal: close to 1)"

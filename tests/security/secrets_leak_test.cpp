@@ -308,7 +308,10 @@ TEST(SecretsLeak, NoPasswordInLogsErrorsOrCliOutput) {
   std::filesystem::create_directories(dir);
   const std::string emulator_log = (dir / "emulator.log").string();
   std::optional<EmulatorProcess> emulator;
-  emulator.emplace(EmulatorProcess::Options{}, EmulatorProcess::Logging{emulator_log, "debug"});
+  EmulatorProcess::Options logged;
+  logged.stderr_path = emulator_log;
+  logged.log_level = "debug";
+  emulator.emplace(logged);
   const auto credentials = emulator->credentials();
   const std::string web_id = credentials.at("web").at("client_id");
   const std::string web_pem = credentials.at("web").at("private_key");

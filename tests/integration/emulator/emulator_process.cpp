@@ -1,6 +1,7 @@
 #include "integration/emulator/emulator_process.hpp"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -49,7 +50,7 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-EmulatorProcess::EmulatorProcess(Options options, Logging logging) {
+EmulatorProcess::EmulatorProcess(Options options) {
   work_dir_ = options.work_dir;
   if (work_dir_.empty()) {
     work_dir_ = make_temp_dir();
@@ -57,7 +58,7 @@ EmulatorProcess::EmulatorProcess(Options options, Logging logging) {
   }
   db_ = options.db.empty() ? work_dir_ + "/emulator.db" : options.db;
 
-  std::vector<std::string> args = {emulator_binary(), "--port", "0", "--db", db_, "--log-level", logging.level};
+  std::vector<std::string> args = {emulator_binary(), "--port", "0", "--db", db_, "--log-level", options.log_level};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -65,9 +66,13 @@ EmulatorProcess::EmulatorProcess(Options options, Logging logging) {
 
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test that crashes runs no destructor: the emulator must not outlive it.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(125);  // it died before the line above took effect
     if (!options.stderr_path.empty()) {
       int err = ::open(options.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (err < 0) ::_exit(126);
@@ -76,11 +81,6 @@ EmulatorProcess::EmulatorProcess(Options options, Logging logging) {
     ::dup2(out[1], STDOUT_FILENO);
     ::close(out[0]);
     ::close(out[1]);
-    if (!logging.stderr_file.empty()) {
-      const int err = ::open(logging.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (err < 0) ::_exit(126);
-      ::dup2(err, STDERR_FILENO);
-    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

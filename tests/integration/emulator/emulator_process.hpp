@@ -19,14 +19,9 @@ class EmulatorProcess {
     std::string db;                 ///< empty: a fresh temp database in work_dir()
     std::string work_dir;           ///< empty: a fresh temp directory, removed on destruction
     std::string stderr_path{};      ///< empty: the emulator's stderr is the test's; else it goes to this file
+    std::string log_level{"error"};  ///< --log-level
   };
-  /// Where the emulator's log goes (by default: the test's stderr, errors only).
-  struct Logging {
-    std::string stderr_file;          ///< empty: inherited; else the file receives stderr
-    std::string level = "error";      ///< --log-level
-  };
-  explicit EmulatorProcess(Options options) : EmulatorProcess(std::move(options), Logging{}) {}
-  EmulatorProcess(Options options, Logging logging);
+  explicit EmulatorProcess(Options options);
   EmulatorProcess() : EmulatorProcess(Options{}) {}
   EmulatorProcess(const EmulatorProcess&) = delete;
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
