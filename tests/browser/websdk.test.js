@@ -393,3 +393,45 @@ browserTest("confirmTransaction: the user confirms a transaction the backend cre
   const init = await device.exchange("/api/tx/init");
   assert.equal(init.headers.authorization, undefined);  // nothing sticky on a fresh page
 });
+
+browserTest("registerWithPassword / authenticateWithPassword: with the backend's tokens; LoginID::verify_token accepts the result",
+  async (world) => {
+    const device = await world.device({ authenticator: null });
+    const web = world.emulator.creds.web;
+    const username = uniqueName("pw");
+    const password = "correct horse battery staple 42";
+    const registerToken = () => ({ authorization_token: serviceToken(web, "auth.register", { username }) });
+    const loginToken = () => ({ authorization_token: serviceToken(web, "auth.login", { username }) });
+
+    const mismatch = await device.sdk("registerWithPassword", username, password, `${password}!`, registerToken());
+    assert.equal(mismatch.error.code, "password_mismatch");
+    const weak = await device.sdk("registerWithPassword", username, "password", "password", registerToken());
+    assert.equal(weak.error.code, "password_too_weak");
+    assert.match((await device.exchanges("/register/password")).at(-1).answer.message, /common_password/);
+
+    const token = registerToken();
+    const registered = await device.sdk("registerWithPassword", username, password, password, { ...token });
+    assert.equal(registered.error, undefined, JSON.stringify(registered.error));
+    assert.equal(assertAuthenticated(registered.result, world, username).action, "register");
+    await assertCppAccepts(world, registered.result.jwt, username);
+    const sent = (await device.exchanges("/register/password")).at(-1);
+    assert.equal(sent.headers.authorization, `Bearer ${token.authorization_token}`);
+    assert.deepEqual(sent.body, {
+      client_id: web.client_id, username, password, password_confirmation: password, no_jwt: false,
+    });
+
+    const login = await device.sdk("authenticateWithPassword", username, password, loginToken());
+    assert.equal(login.error, undefined, JSON.stringify(login.error));
+    assert.equal(assertAuthenticated(login.result, world, username).action, "login");
+    const cpp = await assertCppAccepts(world, login.result.jwt, username);
+    assert.equal(cpp.sub, registered.result.user.id);
+
+    const wrong = await device.sdk("authenticateWithPassword", username, "not the password at all", loginToken());
+    assert.equal(wrong.error.code, "credential_invalid");
+    assert.match((await device.exchanges("/authenticate/password")).at(-1).answer.message, /wrong username or password/);
+    // The token is what allows these calls from a page: the used (sticky) one is not enough.
+    const noToken = await device.sdk("authenticateWithPassword", username, password);
+    assert.equal(noToken.error.code, "unauthorized");
+    // The emulator's log never holds a password.
+    assert.ok(!world.emulator.log().includes(password));
+  });
