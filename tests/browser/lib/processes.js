@@ -1,9 +1,14 @@
 // The programs a browser test starts (loginid-emulator, the passkey_web example): spawned, ready
 // once they print "listening on <url>", stopped with SIGTERM (SIGKILL after 10 s). An exit hook
-// kills whatever a dying test left running, also on SIGINT/SIGTERM/SIGHUP (ctest's timeout).
+// kills whatever a dying test left running, also on SIGINT/SIGTERM/SIGHUP (ctest's timeout), and
+// where util-linux's setpriv is there (Debian: always) the kernel kills them if node itself is
+// killed outright (PR_SET_PDEATHSIG), when no hook can run.
 "use strict";
 
 const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+
+const setpriv = fs.existsSync("/usr/bin/setpriv") ? "/usr/bin/setpriv" : null;
 
 const running = new Set();
 process.on("exit", () => {
@@ -60,7 +65,9 @@ class Server {
 
 /** Starts `bin args` and resolves to a Server with `url` once it prints "listening on <url>". */
 async function startServer(name, bin, args) {
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+  // setpriv sets the signal and execs the program: the pid stays the program's.
+  const [file, argv] = setpriv ? [setpriv, ["--pdeathsig", "KILL", "--", bin, ...args]] : [bin, args];
+  const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
   const server = new Server(name, child);
   child.stderr.setEncoding("utf8").on("data", (chunk) => { server.stderr += chunk; });
   child.stdout.setEncoding("utf8");
