@@ -183,6 +183,82 @@ class LoginID {
   /// @endcode
   [[nodiscard]] AuthResult authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
                                                            std::string_view assertion) const;
+  // ---- FIDO2 / WebAuthn (passkeys): a backend relays the payloads to and from its page ---------
+  //
+  // Each init returns a payload (JSON text) for the page's navigator.credentials.create / .get; the
+  // page sends back the browser's answer (JSON text), which the matching complete relays. Complete
+  // calls send no service token (the single-use challenge binds them), so a client without a
+  // private key can make them; they verify the returned JWT like wait_code (signature, audience ==
+  // this client, `udata` == username). The browser's answer is checked locally before it is sent:
+  // JSON object, every member the service needs present as a non-empty base64url string
+  // (InvalidArgument naming it, e.g. `attestation_payload.client_data: missing`).
+
+  /// Starts registering a new user with a passkey (POST /register/fido2/init, scope `auth.register`).
+  /// @code
+  /// auto init = web.register_fido2_init("alice@example.com");
+  /// send_to_page(init.attestation_payload);   // JSON text for navigator.credentials.create
+  /// @endcode
+  /// @throws InvalidArgument (empty username, empty option, no private key), Error
+  ///         (`user_already_exists` 409, ...), Error `bad_response`.
+  [[nodiscard]] Fido2AttestationInit register_fido2_init(std::string_view username,
+                                                          const Fido2RegisterOptions& options = {}) const;
+
+  /// Completes the registration with the browser's answer (POST /register/fido2/complete, no
+  /// service token): `attestation_payload` = `{challenge, credential_uuid, credential_id,
+  /// client_data, attestation_data}` as JSON text. Returns the authentication response (with the
+  /// new `credential`); its JWT is verified.
+  /// @code
+  /// auth = web.register_fido2_complete("alice@example.com", answer_from_page);
+  /// @endcode
+  /// @throws InvalidArgument (empty username, payload not JSON or missing a member), Error
+  ///         (`challenge_invalid` 400, `credential_invalid` 401 naming the failed check,
+  ///         `credential_exists` 409, ...), TokenError when the JWT does not verify, Error `bad_response`.
+  AuthResult register_fido2_complete(std::string_view username, std::string_view attestation_payload,
+                                     const Fido2CompleteOptions& options = {}) const;
+
+  /// Starts a passkey login (POST /authenticate/fido2/init, scope `auth.login`).
+  /// @code
+  /// auto init = web.authenticate_fido2_init("alice@example.com");
+  /// send_to_page(init.assertion_payload);     // JSON text for navigator.credentials.get
+  /// @endcode
+  /// @throws InvalidArgument, Error (`not_found` for an unknown user or one without a
+  ///         passkey, `user_inactive` 403, ...), Error `bad_response`.
+  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(std::string_view username) const;
+
+  /// Completes the login with the browser's answer (POST /authenticate/fido2/complete, no service
+  /// token): `assertion_payload` = `{challenge, credential_id, client_data, authenticator_data,
+  /// signature}` as JSON text. Returns the authentication response; its JWT is verified.
+  /// @code
+  /// auto auth = web.authenticate_fido2_complete("alice@example.com", answer_from_page);
+  /// @endcode
+  /// @throws InvalidArgument, Error (`credential_invalid` 401 naming the failed check, e.g. a
+  ///         signature counter that went back; `challenge_invalid` 400, `user_inactive` 403),
+  ///         TokenError, Error `bad_response`.
+  AuthResult authenticate_fido2_complete(std::string_view username, std::string_view assertion_payload,
+                                         const Fido2AuthenticateOptions& options = {}) const;
+
+  /// Starts adding a passkey to an existing user with an authorized code of purpose
+  /// `add_credential` (POST /credentials/fido2/init/code, scope `credentials.add`); the code is
+  /// used up. Complete with complete_add_fido2_credential.
+  /// @code
+  /// auto init = web.init_add_fido2_credential_with_code("alice@example.com", code, loginid::CodeType::short_code);
+  /// @endcode
+  /// @throws InvalidArgument (empty username or code, bad code type), Error (`code_invalid`
+  ///         for a wrong, used or unauthorized code; `code_expired` 410, ...), Error `bad_response`.
+  [[nodiscard]] Fido2AttestationInit init_add_fido2_credential_with_code(
+      std::string_view username, std::string_view code, CodeType code_type,
+      const Fido2CredentialOptions& options = {}) const;
+
+  /// Completes adding a passkey (POST /credentials/fido2/complete, no service token) begun by
+  /// init_add_fido2_credential_with_code or LoginIdManagement::force_fido2_credential_init, with
+  /// the browser's answer as for register_fido2_complete. The JWT is verified.
+  /// @code
+  /// auto auth = web.complete_add_fido2_credential("alice@example.com", answer_from_page, {.credential_name = "Phone"});
+  /// @endcode
+  /// @throws as register_fido2_complete.
+  AuthResult complete_add_fido2_credential(std::string_view username, std::string_view attestation_payload,
+                                           const Fido2CompleteOptions& options = {}) const;
+
   /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
   /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"server_nonce": <server_nonce>, "iat": <now>}`,
   /// signed with the user's private key.

@@ -82,6 +82,17 @@ class LoginIdManagement : public LoginID {
   AuthResult add_publickey_credential(std::string_view public_key_pem, const UserRef& user,
                                       std::optional<std::string_view> credential_name = std::nullopt) const;
 
+  /// Starts adding a passkey to a user without a code (POST /credentials/fido2/init/force, scope
+  /// `credentials.force_add`): the backend vouches for the user. The page completes it, through
+  /// complete_add_fido2_credential of this client or of the namespace's web application's LoginID.
+  /// @code
+  /// auto init = mgmt.force_fido2_credential_init(mgmt.get_user_id("alice@example.com"));
+  /// send_to_page(init.attestation_payload);
+  /// @endcode
+  /// @throws InvalidArgument (empty user id or option), Error (`not_found`, ...), Error `bad_response`.
+  [[nodiscard]] Fido2AttestationInit force_fido2_credential_init(std::string_view user_id,
+                                                                  const Fido2CredentialOptions& options = {}) const;
+
   /// Generates a recovery code for the user (POST /credentials/recovery-code, scope
   /// `credentials.add_recovery`): words the user writes down. The service stores only a hash, so
   /// this answer is the only time the code is seen.

@@ -197,4 +197,68 @@ struct RecoveryCode final {
   nlohmann::json raw{};      ///< the whole JSON object as received
 };
 
+// ---- FIDO2 / WebAuthn (passkeys) ------------------------------------------------------------
+//
+// The init calls return the payload a web page hands to navigator.credentials.create / .get; the
+// page sends back the browser's answer, which the complete calls relay to LoginID. Payloads travel
+// as JSON text (std::string), so a backend passes them on without a JSON library of its own.
+
+/// Options of register_fido2_init (API.md: the body's `options`).
+struct Fido2RegisterOptions final {
+  /// The name the authenticator shows for the account (`user.displayName`); the username when absent.
+  std::optional<std::string> display_name{};
+  /// Replaces the username as the account name (`user.name`) in the payload.
+  std::optional<std::string> override_name{};
+  /// Ask for a security key (a cross-platform authenticator) instead of the device's own.
+  bool roaming_authenticator = false;
+  /// The opaque `register_session` a previous init returned (the published browser SDK sends it back).
+  std::optional<std::string> register_session{};
+};
+
+/// Options of init_add_fido2_credential_with_code and force_fido2_credential_init.
+struct Fido2CredentialOptions final {
+  /// The name the authenticator shows for the account (`user.displayName`); the username when absent.
+  std::optional<std::string> display_name{};
+  /// Ask for a security key (a cross-platform authenticator) instead of the device's own.
+  bool roaming_authenticator = false;
+};
+
+/// Options of register_fido2_complete and complete_add_fido2_credential.
+struct Fido2CompleteOptions final {
+  /// The new credential's name (sent as `options.credential_name`); the service picks one when absent.
+  std::optional<std::string> credential_name{};
+  /// Ask for no user token (sent as `no_jwt`): the answer then has no `jwt` and nothing is verified.
+  bool no_jwt = false;
+};
+
+/// Options of authenticate_fido2_complete.
+struct Fido2AuthenticateOptions final {
+  /// Ask for no user token (sent as `no_jwt`): the answer then has no `jwt` and nothing is verified.
+  bool no_jwt = false;
+};
+
+/// Answer of the inits that make a credential (register_fido2_init,
+/// init_add_fido2_credential_with_code, force_fido2_credential_init):
+/// `{register_session?, attestation_payload}`.
+struct Fido2AttestationInit final {
+  /// The `attestation_payload` object as JSON text: hand it to the page as is. Everything but
+  /// `credential_uuid` are the options of navigator.credentials.create (WebAuthn's camelCase names,
+  /// binary values base64url).
+  std::string attestation_payload{};
+  std::string challenge{};        ///< attestation_payload.challenge (base64url), single use
+  std::string credential_uuid{};  ///< attestation_payload.credential_uuid: the credential's id once completed
+  /// The opaque session of a registration, for the page's next register init (register_fido2_init only).
+  std::optional<std::string> register_session{};
+  std::string raw_json{};  ///< the whole JSON object as received (text)
+};
+
+/// Answer of authenticate_fido2_init: `{assertion_payload}`.
+struct Fido2AssertionInit final {
+  /// The `assertion_payload` object as JSON text: hand it to the page as is; it is the options of
+  /// navigator.credentials.get (`challenge`, `rpId`, `allowCredentials`, `timeout`, `userVerification`).
+  std::string assertion_payload{};
+  std::string challenge{};  ///< assertion_payload.challenge (base64url), single use
+  std::string raw_json{};   ///< the whole JSON object as received (text)
+};
+
 }  // namespace loginid

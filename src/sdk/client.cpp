@@ -74,6 +74,15 @@ ApiResponse ClientState::call_scoped(std::string method, std::string path, std::
   return service->call(call);
 }
 
+ApiResponse ClientState::call_complete(std::string path, nlohmann::json body) const {
+  ApiCall call;
+  call.method = "POST";
+  call.path = std::move(path);
+  call.body = std::move(body);
+  call.idempotency = Idempotency::creates;
+  return service->call(call);
+}
+
 AuthResult ClientState::verified_auth_result(ApiResponse answer, std::optional<std::string_view> username,
                                              bool require_jwt) const {
   const int status = answer.status;
@@ -350,14 +359,95 @@ AuthResult LoginID::authenticate_publickey_complete(std::string_view username, s
                       {"username", username},
                       {"challenge_id", challenge_id},
                       {"assertion", assertion}};
-  // A complete call carries no service token (API.md "complete calls"): the single-use challenge
-  // binds it, and the service ignores an Authorization header there.
-  detail::ApiCall call;
-  call.method = "POST";
-  call.path = "/authenticate/publickey/complete";
-  call.body = std::move(body);
-  call.idempotency = detail::Idempotency::creates;
-  return state_->verified_auth_result(state_->service->call(call), username);
+  return state_->verified_auth_result(state_->call_complete("/authenticate/publickey/complete", std::move(body)),
+                                      username);
+}
+
+// ---- FIDO2 / WebAuthn ----------------------------------------------------------------------------
+
+namespace detail {
+namespace {
+
+// What the service needs of the browser's answers (API.md, "FIDO2 / WebAuthn"); `challenge` echoes
+// the service's string, the rest is binary, base64url.
+nlohmann::json attestation_answer(std::string_view text) {
+  return browser_answer(text, "attestation_payload", {"challenge", "credential_uuid"},
+                        {"credential_id", "client_data", "attestation_data"});
+}
+
+nlohmann::json assertion_answer(std::string_view text) {
+  return browser_answer(text, "assertion_payload", {"challenge"},
+                        {"credential_id", "client_data", "authenticator_data", "signature"});
+}
+
+// register_fido2_complete and complete_add_fido2_credential differ only in the path.
+AuthResult complete_attestation(const ClientState& state, std::string path, std::string_view username,
+                                std::string_view attestation_payload, const Fido2CompleteOptions& options) {
+  require_text(username, "username");
+  nlohmann::json body{{"client_id", state.client_id},
+                      {"username", username},
+                      {"attestation_payload", attestation_answer(attestation_payload)}};
+  add_fido2_complete_options(body, options);
+  return state.verified_auth_result(state.call_complete(std::move(path), std::move(body)), username,
+                                    /*require_jwt=*/!options.no_jwt);
+}
+
+}  // namespace
+}  // namespace detail
+
+Fido2AttestationInit LoginID::register_fido2_init(std::string_view username, const Fido2RegisterOptions& options) const {
+  detail::require_text(username, "username");
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}};
+  if (auto sent = detail::fido2_create_options(options)) body["options"] = std::move(*sent);
+  // Safe to repeat: another init only issues another challenge; nothing is created before the complete.
+  auto answer = state_->call_scoped("POST", "/register/fido2/init", std::move(body), "auth.register",
+                                    detail::Idempotency::safe);
+  return detail::parse_answer(std::move(answer), detail::parse_fido2_attestation_init);
+}
+
+AuthResult LoginID::register_fido2_complete(std::string_view username, std::string_view attestation_payload,
+                                            const Fido2CompleteOptions& options) const {
+  return detail::complete_attestation(*state_, "/register/fido2/complete", username, attestation_payload, options);
+}
+
+Fido2AssertionInit LoginID::authenticate_fido2_init(std::string_view username) const {
+  detail::require_text(username, "username");
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}};
+  // Safe to repeat: another init only issues another challenge.
+  auto answer = state_->call_scoped("POST", "/authenticate/fido2/init", std::move(body), "auth.login",
+                                    detail::Idempotency::safe);
+  return detail::parse_answer(std::move(answer), detail::parse_fido2_assertion_init);
+}
+
+AuthResult LoginID::authenticate_fido2_complete(std::string_view username, std::string_view assertion_payload,
+                                                const Fido2AuthenticateOptions& options) const {
+  detail::require_text(username, "username");
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"assertion_payload", detail::assertion_answer(assertion_payload)}};
+  if (options.no_jwt) body["no_jwt"] = true;
+  return state_->verified_auth_result(state_->call_complete("/authenticate/fido2/complete", std::move(body)),
+                                      username, /*require_jwt=*/!options.no_jwt);
+}
+
+Fido2AttestationInit LoginID::init_add_fido2_credential_with_code(std::string_view username, std::string_view code,
+                                                                 CodeType code_type,
+                                                                 const Fido2CredentialOptions& options) const {
+  detail::require_text(username, "username");
+  detail::require_text(code, "code");
+  nlohmann::json body{{"client_id", state_->client_id},
+                      {"username", username},
+                      {"authentication_code", {{"code", code}, {"type", to_string(code_type)}}}};
+  if (auto sent = detail::fido2_create_options(options)) body["options"] = std::move(*sent);
+  // Not repeated once sent: the service uses the code up.
+  auto answer = state_->call_scoped("POST", "/credentials/fido2/init/code", std::move(body), "credentials.add",
+                                    detail::Idempotency::creates);
+  return detail::parse_answer(std::move(answer), detail::parse_fido2_attestation_init);
+}
+
+AuthResult LoginID::complete_add_fido2_credential(std::string_view username, std::string_view attestation_payload,
+                                                  const Fido2CompleteOptions& options) const {
+  return detail::complete_attestation(*state_, "/credentials/fido2/complete", username, attestation_payload, options);
 }
 
 std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::string_view server_nonce) {

@@ -47,6 +47,10 @@ struct ClientState {
                           std::string_view scope, Idempotency idempotency,
                           BodySecrecy secrecy = BodySecrecy::plain) const;
 
+  /// Sends a complete call (API.md "complete calls"): POST without a service token, since the
+  /// single-use challenge binds it; not repeated once sent (the challenge is used up).
+  ApiResponse call_complete(std::string path, nlohmann::json body) const;
+
   /// Parses an authentication response and, when it carries a JWT, verifies it (audience = the
   /// client id, `udata` == username when given); TokenError when it does not verify. With
   /// `require_jwt`, an answer without one is Error `bad_response`.

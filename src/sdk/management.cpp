@@ -109,6 +109,17 @@ AuthResult LoginIdManagement::add_publickey_credential(std::string_view public_k
   return state().verified_auth_result(std::move(answer), detail::username_of(user));
 }
 
+Fido2AttestationInit LoginIdManagement::force_fido2_credential_init(std::string_view user_id,
+                                                                   const Fido2CredentialOptions& options) const {
+  detail::require_text(user_id, "user_id");
+  json body{{"client_id", client_id()}, {"user_id", user_id}};
+  if (auto sent = detail::fido2_create_options(options)) body["options"] = std::move(*sent);
+  // Safe to repeat: another init only issues another challenge; nothing is added before the complete.
+  auto answer = state().call_scoped("POST", "/credentials/fido2/init/force", std::move(body), "credentials.force_add",
+                                    Idempotency::safe);
+  return detail::parse_answer(std::move(answer), detail::parse_fido2_attestation_init);
+}
+
 RecoveryCode LoginIdManagement::generate_recovery_code(const UserRef& user) const {
   json body{{"client_id", client_id()}};
   detail::add_user_ref(body, user);

@@ -2,6 +2,7 @@
 // Local validation of arguments and building blocks of the requests of API.md. Everything here
 // runs before a request is sent, so a bad argument costs no round trip and never reaches the wire.
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,22 @@ std::string user_path(std::string_view user_id, std::string_view suffix = {});
 
 /// The credential statuses a list may be filtered by. Throws InvalidArgument naming `status`.
 void require_credential_status(std::string_view status);
+
+/// The browser's answer to a FIDO2 init, relayed to a complete call: `text` must be a JSON object
+/// whose `challenge` is a non-empty string and whose `binary_members` are non-empty base64url
+/// strings; other members pass through untouched. Throws InvalidArgument naming
+/// "<argument>.<member>" and what is wrong, never echoing the value.
+nlohmann::json browser_answer(std::string_view text, std::string_view argument,
+                              std::initializer_list<std::string_view> required_ids,
+                              std::initializer_list<std::string_view> binary_members);
+
+/// The `options` object of a FIDO2 init that makes a credential (API.md), or nullopt when every
+/// option has its default (the body then carries no `options`, as the published SDKs send it).
+std::optional<nlohmann::json> fido2_create_options(const Fido2RegisterOptions& options);
+std::optional<nlohmann::json> fido2_create_options(const Fido2CredentialOptions& options);
+
+/// Adds `no_jwt` (when asked) and `options.credential_name` (when given) to a FIDO2 complete's body.
+void add_fido2_complete_options(nlohmann::json& body, const Fido2CompleteOptions& options);
 
 /// Runs `parser` on the answer's JSON (moved out of `answer`); a wrong shape becomes Error
 /// `bad_response` carrying the answer's status and request id.

@@ -283,4 +283,36 @@ RecoveryCode parse_recovery_code(json object) {
   return result;
 }
 
+// The payloads go to a page as they came: checked for what the SDK and the browser rely on, and
+// kept whole, members this version does not know included.
+Fido2AttestationInit parse_fido2_attestation_init(json object) {
+  ObjectReader r(object, "response");
+  Fido2AttestationInit result;
+  result.register_session = r.optional_string("register_session");
+  const json& payload = r.required("attestation_payload");
+  ObjectReader p(payload, "response.attestation_payload");
+  result.challenge = p.non_empty("challenge");
+  result.credential_uuid = p.non_empty("credential_uuid");
+  (void)ObjectReader(p.required("rp"), p.path("rp"));
+  (void)ObjectReader(p.required("user"), p.path("user"));
+  (void)p.array("pubKeyCredParams");
+  result.attestation_payload = payload.dump();
+  result.raw_json = object.dump();
+  return result;
+}
+
+Fido2AssertionInit parse_fido2_assertion_init(json object) {
+  ObjectReader r(object, "response");
+  Fido2AssertionInit result;
+  const json& payload = r.required("assertion_payload");
+  ObjectReader p(payload, "response.assertion_payload");
+  result.challenge = p.non_empty("challenge");
+  if (const json* allowed = p.find("allowCredentials"); allowed != nullptr && !allowed->is_array()) {
+    throw BadShape(p.path("allowCredentials") + ": expected an array, got " + std::string(type_name(*allowed)));
+  }
+  result.assertion_payload = payload.dump();
+  result.raw_json = object.dump();
+  return result;
+}
+
 }  // namespace loginid::detail

@@ -31,5 +31,10 @@ AuthResult parse_auth_result(nlohmann::json json);
 TxResult parse_tx_result(nlohmann::json json);
 PublicKeyChallenge parse_publickey_challenge(nlohmann::json json);
 RecoveryCode parse_recovery_code(nlohmann::json json);
+/// `{register_session?, attestation_payload}`; the payload's `challenge` and `credential_uuid` must
+/// be non-empty strings and `rp`, `user`, `pubKeyCredParams` present (navigator.credentials.create needs them).
+Fido2AttestationInit parse_fido2_attestation_init(nlohmann::json json);
+/// `{assertion_payload}`; the payload's `challenge` must be a non-empty string.
+Fido2AssertionInit parse_fido2_assertion_init(nlohmann::json json);
 
 }  // namespace loginid::detail

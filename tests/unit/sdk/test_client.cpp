@@ -19,11 +19,7 @@ namespace {
 using nlohmann::json;
 
 json auth_json(const std::optional<std::string>& jwt, const std::string& username = "alice") {
-  json body{{"is_authenticated", true},
-            {"user", {{"id", "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"}, {"username", username}, {"namespace_id", "ns-1"}}},
-            {"client", {{"id", kClientId}, {"type", "web"}}}};
-  if (jwt) body["jwt"] = *jwt;
-  return body;
+  return auth_response(jwt, username);
 }
 
 // A clock the fake service moves forward, as if it held a long poll for that long.
@@ -43,13 +39,7 @@ class Client : public ::testing::Test {
   Fixture fx;
   LoginID client{kClientId, fx.app_pem(), fx.options()};
 
-  Claims bearer_claims(const HttpRequest& request) const {
-    const std::string auth = header_of(request, "Authorization");
-    EXPECT_EQ(auth.rfind("Bearer ", 0), 0U) << auth;
-    const DecodedJwt jwt = decode_jwt(auth.substr(7));
-    EXPECT_FALSE(check_signature(jwt, fx.app_key.public_key())) << "signed with the application key";
-    return jwt.payload;
-  }
+  Claims bearer_claims(const HttpRequest& request) const { return test::bearer_claims(request, fx.app_key.public_key()); }
 };
 
 TEST_F(Client, ConstructionValidatesItsArguments) {

@@ -7,10 +7,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "jose/tokens.hpp"
 
 #include "loginid/client.hpp"
 #include "loginid/jwt.hpp"
@@ -111,6 +115,16 @@ struct Fixture {
   }
 };
 
+/// An authentication response (API.md) for `username`, with `jwt` when given.
+inline nlohmann::json auth_response(const std::optional<std::string>& jwt, const std::string& username = "alice") {
+  nlohmann::json body{
+      {"is_authenticated", true},
+      {"user", {{"id", "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"}, {"username", username}, {"namespace_id", "ns-1"}}},
+      {"client", {{"id", kClientId}, {"type", "web"}}}};
+  if (jwt) body["jwt"] = *jwt;
+  return body;
+}
+
 /// The JSON body of a recorded request (null when it had none).
 inline nlohmann::json body_of(const HttpRequest& request) {
   return request.body.empty() ? nlohmann::json() : nlohmann::json::parse(request.body);
@@ -121,6 +135,17 @@ inline std::string header_of(const HttpRequest& request, std::string_view name) 
   HttpResponse view{0, request.headers, {}};
   auto value = view.header(name);
   return value ? std::string(*value) : std::string();
+}
+
+
+/// The claims of the request's `Authorization: Bearer` service token, which must be signed with `app_key`.
+inline Claims bearer_claims(const HttpRequest& request, const PublicKey& app_key) {
+  const std::string auth = header_of(request, "Authorization");
+  EXPECT_EQ(auth.rfind("Bearer ", 0), 0U) << auth;
+  if (auth.rfind("Bearer ", 0) != 0) return Claims{};
+  const DecodedJwt jwt = decode_jwt(auth.substr(7));
+  EXPECT_FALSE(check_signature(jwt, app_key)) << "signed with the application key";
+  return jwt.payload;
 }
 
 }  // namespace loginid::test
