@@ -1,5 +1,5 @@
 // The commands that call the LoginID service through the SDK (issue 5): users, codes, credentials,
-// tx, token. No HTTP or JSON-building here: every call is one SDK function, and the printed JSON is
+// passwords, passkeys (fido2), tx, token. No HTTP or JSON-building here: every call is one SDK function, and the printed JSON is
 // the SDK result's `raw` document (the service's own stable keys).
 
 #include <chrono>
@@ -109,6 +109,9 @@ void add_user_flags(CLI::App* cmd, UserFlags& flags) {
 }
 
 void print(Context& ctx, const Json& doc) { print_document(*ctx.out, doc, ctx.format()); }
+
+/// Prints an SDK result's `raw_json` (the service's own stable keys) or a token's claims.
+void print_json_text(Context& ctx, const std::string& json_text) { print(ctx, Json::parse(json_text)); }
 
 void print_line(Context& ctx, const std::string& value) {
   *ctx.out << value << "\n";
@@ -442,6 +445,170 @@ void add_passwords(CLI::App& root, Commands& commands) {
   });
 }
 
+// ---- passkeys (FIDO2 / WebAuthn) ---------------------------------------------------------------
+
+// The shell plays the backend of a passkey page: an init prints the payload the page hands to
+// navigator.credentials.create / .get, and a complete relays the browser's answer (a file or stdin).
+
+struct Fido2Flags {
+  std::string username;
+  std::string user_id;
+  std::string display_name;
+  std::string override_name;
+  std::string register_session;
+  bool roaming = false;
+  std::string code;
+  std::string type;
+  std::string answer = "-";
+  std::string name;
+  bool no_jwt = false;
+};
+
+void add_display_flags(CLI::App* cmd, Fido2Flags& flags) {
+  cmd->add_option("--display-name", flags.display_name, "The name the authenticator shows for the account");
+  cmd->add_flag("--roaming", flags.roaming, "Ask for a security key instead of the device's own authenticator");
+}
+
+void add_answer_flag(CLI::App* cmd, Fido2Flags& flags) {
+  cmd->add_option("--answer", flags.answer,
+                  "The browser's answer (JSON) from FILE, or '-' for stdin (the default)");
+}
+
+std::optional<std::string> given(const std::string& value) {
+  return value.empty() ? std::nullopt : std::optional<std::string>(value);
+}
+
+Fido2CredentialOptions credential_options(const Fido2Flags& flags) {
+  return {.display_name = given(flags.display_name), .roaming_authenticator = flags.roaming};
+}
+
+Fido2CompleteOptions complete_options(const Fido2Flags& flags) {
+  return {.credential_name = given(flags.name), .no_jwt = flags.no_jwt};
+}
+
+std::string browser_answer(const Fido2Flags& flags) {
+  if (flags.answer == "-") return read_arg_or_stdin("-", "browser answer");
+  return read_file(flags.answer, "answer file");
+}
+
+void add_fido2(CLI::App& root, Commands& commands) {
+  auto* fido2 = root.add_subcommand(
+      "fido2",
+      "Passkeys (FIDO2 / WebAuthn) relayed for a web page: each init prints the payload the page hands to "
+      "navigator.credentials.create/get; each complete sends back the browser's answer");
+  fido2->require_subcommand(1);
+  fido2->footer(examples({"loginid fido2 register-init --username alice@example.com > create-options.json",
+                          "loginid fido2 register-complete --username alice@example.com --answer answer.json"}));
+
+  auto reg = std::make_shared<Fido2Flags>();
+  auto* reg_init = fido2->add_subcommand(
+      "register-init", "Start registering a new user with a passkey; prints the attestation_payload (JSON)");
+  reg_init->add_option("--username", reg->username, "The new user's username")->required();
+  add_display_flags(reg_init, *reg);
+  reg_init->add_option("--override-name", reg->override_name, "Show this account name instead of the username");
+  reg_init->add_option("--register-session", reg->register_session, "The register_session of a previous init");
+  reg_init->footer(examples({"loginid fido2 register-init --username alice@example.com > create-options.json"}));
+  commands.on(reg_init, [reg](Context& ctx) {
+    const Fido2RegisterOptions options{.display_name = given(reg->display_name),
+                                       .override_name = given(reg->override_name),
+                                       .roaming_authenticator = reg->roaming,
+                                       .register_session = given(reg->register_session)};
+    print_json_text(ctx, application_client(ctx, /*key_required=*/true).register_fido2_init(reg->username, options)
+                             .attestation_payload);
+  });
+
+  auto reg_done = std::make_shared<Fido2Flags>();
+  auto* reg_complete = fido2->add_subcommand(
+      "register-complete",
+      "Complete a passkey registration with the browser's answer; prints the authentication response (with the user "
+      "token, verified)");
+  reg_complete->add_option("--username", reg_done->username, "The new user's username")->required();
+  add_answer_flag(reg_complete, *reg_done);
+  reg_complete->add_option("--name", reg_done->name, "Name of the new credential");
+  reg_complete->add_flag("--no-jwt", reg_done->no_jwt, "Do not ask for a user token");
+  reg_complete->footer(examples({"loginid fido2 register-complete --username alice@example.com --answer answer.json"}));
+  commands.on(reg_complete, [reg_done](Context& ctx) {
+    const std::string answer = browser_answer(*reg_done);
+    const LoginID client = application_client(ctx, /*key_required=*/false);
+    print(ctx, client.register_fido2_complete(reg_done->username, answer, complete_options(*reg_done)).raw);
+  });
+
+  auto login = std::make_shared<Fido2Flags>();
+  auto* login_init = fido2->add_subcommand(
+      "login-init", "Start a passkey login; prints the assertion_payload (JSON) for navigator.credentials.get");
+  login_init->add_option("--username", login->username, "The user's username")->required();
+  login_init->footer(examples({"loginid fido2 login-init --username alice@example.com > get-options.json"}));
+  commands.on(login_init, [login](Context& ctx) {
+    print_json_text(ctx,
+                    application_client(ctx, /*key_required=*/true).authenticate_fido2_init(login->username).assertion_payload);
+  });
+
+  auto login_done = std::make_shared<Fido2Flags>();
+  auto* login_complete = fido2->add_subcommand(
+      "login-complete",
+      "Complete a passkey login with the browser's answer; prints the authentication response (with the user token, "
+      "verified)");
+  login_complete->add_option("--username", login_done->username, "The user's username")->required();
+  add_answer_flag(login_complete, *login_done);
+  login_complete->add_flag("--no-jwt", login_done->no_jwt, "Do not ask for a user token");
+  login_complete->footer(examples({"loginid fido2 login-complete --username alice@example.com < answer.json"}));
+  commands.on(login_complete, [login_done](Context& ctx) {
+    const std::string answer = browser_answer(*login_done);
+    const LoginID client = application_client(ctx, /*key_required=*/false);
+    print(ctx, client.authenticate_fido2_complete(login_done->username, answer, {.no_jwt = login_done->no_jwt}).raw);
+  });
+
+  auto add = std::make_shared<Fido2Flags>();
+  auto* add_init = fido2->add_subcommand(
+      "add-init",
+      "Start adding a passkey to a user with an authorized code of purpose add_credential (the code is used up); "
+      "prints the attestation_payload (JSON)");
+  add_init->add_option("--username", add->username, "The user's username")->required();
+  add_init->add_option("--code", add->code, "The authorized code")->required();
+  add_init->add_option("--type", add->type, "Code type: short, long or phrase")->required();
+  add_display_flags(add_init, *add);
+  add_init->footer(examples({"loginid fido2 add-init --username alice@example.com --code 123456 --type short"}));
+  commands.on(add_init, [add](Context& ctx) {
+    const LoginID client = application_client(ctx, /*key_required=*/true);
+    print_json_text(ctx, client.init_add_fido2_credential_with_code(add->username, add->code, parse_code_type(add->type),
+                                                                    credential_options(*add))
+                             .attestation_payload);
+  });
+
+  auto force = std::make_shared<Fido2Flags>();
+  auto* force_init = fido2->add_subcommand(
+      "force-add-init",
+      "Start adding a passkey to a user without a code (management application); prints the attestation_payload (JSON)");
+  force_init->add_option("--username", force->username, "The user's username (looked up for its id)");
+  force_init->add_option("--user-id", force->user_id, "The user's id");
+  add_display_flags(force_init, *force);
+  force_init->footer(examples({"loginid fido2 force-add-init --username alice@example.com > create-options.json"}));
+  commands.on(force_init, [force](Context& ctx) {
+    const auto mgmt = management_client(ctx);
+    const std::string uid = user_id_of(mgmt, UserFlags{force->username, force->user_id});
+    print_json_text(ctx, mgmt.force_fido2_credential_init(uid, credential_options(*force)).attestation_payload);
+  });
+
+  auto add_done = std::make_shared<Fido2Flags>();
+  auto* add_complete = fido2->add_subcommand(
+      "add-complete",
+      "Complete adding a passkey (after add-init or force-add-init) with the browser's answer; prints the "
+      "authentication response without the user token (its signature is verified)");
+  add_complete->add_option("--username", add_done->username, "The user's username")->required();
+  add_answer_flag(add_complete, *add_done);
+  add_complete->add_option("--name", add_done->name, "Name of the new credential");
+  add_complete->footer(examples({"loginid fido2 add-complete --username alice@example.com --name Phone --answer answer.json"}));
+  commands.on(add_complete, [add_done](Context& ctx) {
+    const std::string answer = browser_answer(*add_done);
+    const LoginID client = application_client(ctx, /*key_required=*/false);
+    // Like credentials add-publickey: the command is about the credential, so the session token the
+    // service also returns is checked but not printed.
+    Json doc = client.complete_add_fido2_credential(add_done->username, answer, complete_options(*add_done)).raw;
+    doc.erase("jwt");
+    print(ctx, doc);
+  });
+}
+
 // ---- transactions ---------------------------------------------------------------------------
 
 struct TxFlags {
@@ -530,6 +697,7 @@ void add_service_commands(CLI::App& root, Commands& commands) {
   add_codes(root, commands);
   add_credentials(root, commands);
   add_passwords(root, commands);
+  add_fido2(root, commands);
   add_tx(root, commands);
   add_token(root, commands);
 }
