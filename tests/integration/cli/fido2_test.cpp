@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "integration/cli/process.hpp"
+#include "integration/cli/emulator_cli_test.hpp"
 #include "integration/emulator/soft_authenticator.hpp"
 
 namespace loginid::test {
@@ -18,31 +18,8 @@ namespace {
 using Json = nlohmann::json;
 using testing::SoftAuthenticator;
 
-class Fido2Cli : public ::testing::Test {
+class Fido2Cli : public EmulatorCliTest {
  protected:
-  static void SetUpTestSuite() { emulator_ = new Emulator(); }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  Cli cli;
-
-  /// `loginid --emulator --emulator-credentials FILE [--emulator-app APP] args...`
-  RunResult run(const std::vector<std::string>& args, const std::string& input = {}, const std::string& app = {}) {
-    std::vector<std::string> all{"--emulator", "--emulator-credentials", emulator_->credentials_file().string()};
-    if (!app.empty()) all.insert(all.end(), {"--emulator-app", app});
-    all.insert(all.end(), args.begin(), args.end());
-    return cli.run(all, input);
-  }
-  /// Runs, expects exit 0 and one JSON document on stdout.
-  Json run_json(const std::vector<std::string>& args, const std::string& input = {}, const std::string& app = {}) {
-    const auto r = run(args, input, app);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    const Json doc = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << r.out;
-    return doc;
-  }
   /// Writes the browser's answer where `--answer FILE` reads it.
   std::string answer_file(const std::string& name, const Json& answer) {
     const auto path = cli.home() / name;
@@ -50,8 +27,8 @@ class Fido2Cli : public ::testing::Test {
     return path.string();
   }
   /// `token verify --username U JWT` succeeds: the token is a user token for this client and user.
-  void expect_valid_token(const std::string& jwt, const std::string& username, const std::string& app = {}) {
-    const auto r = run({"token", "verify", "--username", username, jwt}, {}, app);
+  void expect_valid_token(const std::string& jwt, const std::string& username) {
+    const auto r = run({"token", "verify", "--username", username, jwt});
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
   static void expect_usage_error(const RunResult& r, const std::string& says) {
@@ -59,15 +36,7 @@ class Fido2Cli : public ::testing::Test {
     EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
-  static void expect_service_error(const RunResult& r, const std::string& code) {
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_EQ(r.err.rfind("error: " + code + ": ", 0), 0u) << r.err;
-    EXPECT_TRUE(r.out.empty()) << r.out;
-  }
-
-  static Emulator* emulator_;
 };
-Emulator* Fido2Cli::emulator_ = nullptr;
 
 TEST_F(Fido2Cli, RegisterLogInAddWithACodeForceAddAndListThem) {
   const std::string user = "cli-passkey@example.com";

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "integration/cli/process.hpp"
+#include "integration/cli/emulator_cli_test.hpp"
 #include "loginid/error.hpp"
 
 namespace loginid::test {
@@ -16,44 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-class ServiceCli : public ::testing::Test {
+class ServiceCli : public EmulatorCliTest {
  protected:
-  static void SetUpTestSuite() { emulator_ = new Emulator(); }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-
-  Cli cli;
-
-  /// `loginid --emulator --emulator-credentials FILE args...`
-  RunResult run(const std::vector<std::string>& args, const std::string& input = {}) {
-    std::vector<std::string> all{"--emulator", "--emulator-credentials", emulator_->credentials_file().string()};
-    all.insert(all.end(), args.begin(), args.end());
-    return cli.run(all, input);
-  }
-  /// Runs, expects exit 0 and one JSON document on stdout.
-  Json run_json(const std::vector<std::string>& args) {
-    const auto r = run(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    const Json doc = Json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << r.out;
-    return doc;
-  }
   Json credentials() const { return Json::parse(read_text(emulator_->credentials_file())); }
   std::string create_user(const std::string& name) { return run_json({"users", "create", "--username", name}).at("id"); }
-
-  static void expect_service_error(const RunResult& r, const std::string& code) {
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_EQ(r.err.rfind("error: " + code + ": ", 0), 0u) << r.err;
-    EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(\(request id [^)]+\)\n$)"))) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
-    EXPECT_TRUE(r.out.empty()) << r.out;
-  }
-
-  static Emulator* emulator_;
 };
-Emulator* ServiceCli::emulator_ = nullptr;
 
 TEST_F(ServiceCli, UsersLifecycle) {
   const Json created = run_json({"users", "create", "--username", "life@example.com"});
