@@ -25,7 +25,7 @@ Next steps (the emulator above and its database were temporary):
        $build/src/emulator/loginid-emulator
 
   2. The CLI, in a second terminal in the same folder:
-       $build/src/cli/loginid --emulator users create --username alice@example.com
+       $build/src/cli/loginid --emulator users create --username bob@example.com
        $build/src/cli/loginid --help
 
   3. Your own program against that emulator: the README's "Configure" section (examples/readme.cpp);
@@ -35,5 +35,5 @@ Next steps (the emulator above and its database were temporary):
      fresh emulator and prints the URL to open.
 
   Read next: docs/cli.md (a quick tour of the CLI), docs/sdk.md (every SDK function), docs/emulator.md,
-  docs/api.md (the wire contract). "sudo cmake --install $build" puts loginid and loginid-emulator on your PATH.
+  docs/api.md (the wire contract). To put loginid and loginid-emulator on your PATH, see the README's "Install".
 NEXT

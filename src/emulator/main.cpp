@@ -149,6 +149,8 @@ int serve(const Flags& flags) {
   const std::string credentials_file = credentials_path(flags);
   loginid::detail::store::FileLock credentials_lock(credentials_file, "credentials file",
                                                     "give this one another --credentials-out");
+  // A port in use is refused before the database is created or opened.
+  if (flags.port != 0) http::Server::check_bindable(flags.host, flags.port);
   loginid::detail::store::Store store(flags.db);
   ServiceConfig config;
   config.code_ttl = std::chrono::seconds(flags.code_ttl);

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "emulator/http/cors.hpp"
@@ -51,7 +52,8 @@ std::string bind_error_text(const std::string& host, int port, int error) {
 }
 
 // httplib reports only that binding failed; a bind of our own to the same address tells why.
-std::string why_bind_fails(const std::string& host, int port) {
+// nullopt when it binds (then closes it again).
+std::optional<std::string> bind_problem(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -74,7 +76,7 @@ std::string why_bind_fails(const std::string& host, int port) {
     if (error == 0 || error == EADDRINUSE) break;
   }
   ::freeaddrinfo(found);
-  if (error == 0) return "cannot bind " + host + ":" + service + " (it is free now: try again)";
+  if (error == 0) return std::nullopt;
   return bind_error_text(host, port, error);
 }
 const char* const kPrefixes[] = {"", "/api/native"};
@@ -266,6 +268,10 @@ Server::Server(Service& service, ServerOptions options)
 
 Server::~Server() = default;
 
+void Server::check_bindable(const std::string& host, int port) {
+  if (auto problem = bind_problem(host, port)) throw std::runtime_error(*problem);
+}
+
 int Server::bind(const std::string& host, int port) {
   int listen_socket = -1;
   server_->set_socket_options([&listen_socket](socket_t sock) {
@@ -275,7 +281,10 @@ int Server::bind(const std::string& host, int port) {
     listen_socket = sock;
   });
   int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound < 0) throw std::runtime_error(why_bind_fails(host, port));
+  if (bound < 0) {
+    throw std::runtime_error(
+        bind_problem(host, port).value_or("cannot bind " + host + ":" + std::to_string(port) + " (it is free now: try again)"));
+  }
   // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients (a waiter flood, a load test)
   // would see dropped SYNs and connects delayed by seconds. Listening again raises the backlog.
   if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);

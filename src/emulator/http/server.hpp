@@ -36,6 +36,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  /// Throws std::runtime_error saying why (e.g. "port 8080 on 127.0.0.1 is already in use") when
+  /// host:port cannot be bound now. For a start-up check before anything else is touched.
+  static void check_bindable(const std::string& host, int port);
   /// Binds (port 0 picks a free one); returns the bound port. Throws std::runtime_error.
   int bind(const std::string& host, int port);
   /// Serves until stop(); returns once in-flight requests are done.

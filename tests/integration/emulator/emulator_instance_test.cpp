@@ -69,7 +69,9 @@ TEST(EmulatorInstanceTest, APortInUseIsAStartUpErrorNamingThePort) {
   EXPECT_EQ(second.code, 1) << second.err;
   EXPECT_TRUE(contains(second.err, "port " + port + " on 127.0.0.1 is already in use")) << second.err;
   EXPECT_TRUE(contains(second.err, "--port")) << "it says how to pick another: " << second.err;
+  EXPECT_FALSE(fs::exists(dir.path / "other.db")) << "refused before the database is created";
   EXPECT_FALSE(fs::exists(dir.path / "other.credentials.json")) << "no credentials file for a server that never ran";
+  EXPECT_FALSE(fs::exists(dir.path / "other.db.lock")) << "its lock files are gone with it";
   // The first one still serves every request (with SO_REUSEPORT the kernel would have split them).
   EmulatorClient client(first);
   EXPECT_EQ(client.send("GET", "/emulator/health").status, 200);
