@@ -10,7 +10,8 @@ namespace loginid {
 
 /// A call to the LoginID service failed: the service refused it (status >= 400, `code` from its
 /// `{"code","message"}` body, `unknown_error` when the body was not JSON), or the service could
-/// not be reached (status 0, code `connection_failed` or `timeout`), or its answer had the wrong
+/// not be reached (status 0, code `connection_failed` or `timeout`; `tls_failed` when its
+/// certificate did not verify, never retried), or its answer had the wrong
 /// shape (code `bad_response`). wait_code's own deadline is status 0, code `code_timeout` (the
 /// service's code for the same outcome). what() is "<code>: <message>" and never holds a secret.
 class Error : public std::runtime_error {

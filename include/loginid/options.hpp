@@ -74,8 +74,10 @@ struct PresignOptions final {
 };
 
 struct Options final {
-  /// Service base URL; a trailing '/' is dropped. When unset: http://$LOGINID_EMULATOR_HOST if
-  /// that variable is set, else kDefaultBaseUrl.
+  /// Service base URL; a trailing '/' is dropped. When unset: the emulator switch if
+  /// LOGINID_EMULATOR_HOST is set (`host:port` means http://host:port; `https://host:port` too,
+  /// trusting the CA file named by LOGINID_EMULATOR_CA unless `ca_bundle` is set), else
+  /// kDefaultBaseUrl.
   std::optional<std::string> base_url{};
   /// Each call ends within this (retries included).
   std::chrono::milliseconds timeout{10'000};
@@ -96,7 +98,10 @@ struct Options final {
   LogCallback log{};
   /// Allow plain http:// to a non-loopback host (never do this in production).
   bool allow_insecure_http = false;
-  /// PEM CA bundle for https instead of the system store.
+  /// The CAs to trust for https instead of the system store: PEM text, a PEM file, or a directory
+  /// of hashed certificates (CurlTransportOptions::ca_bundle). Needed for a service behind a
+  /// private CA (a corporate proxy, an emulator serving TLS). A certificate that does not verify
+  /// fails the call at once (TransportError::Kind::tls_failed; Error code `tls_failed`).
   std::optional<std::string> ca_bundle{};
   KeyCacheOptions key_cache{};
   TokenCacheOptions token_cache{};

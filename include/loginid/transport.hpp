@@ -47,6 +47,11 @@ class TransportError : public std::runtime_error {
     timeout,         ///< the deadline passed (the request may have reached the server)
     io_failed,       ///< reset or truncated while sending or receiving (may have reached the server)
     refused_locally, ///< not sent at all (bad URL, insecure scheme refused, ...)
+    /// The TLS handshake failed in a way a retry cannot fix, so the request certainly did not reach
+    /// the server: its certificate was not trusted (unknown CA, expired, issued for another host
+    /// name), the CA bundle could not be used, or it speaks no TLS 1.2+ (or no TLS at all). The
+    /// message says which and what to do. Never retried.
+    tls_failed,
   };
   TransportError(Kind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
@@ -69,8 +74,10 @@ class HttpTransport {
 
 /// Options of the default libcurl transport.
 struct CurlTransportOptions final {
-  /// PEM bundle of CAs to trust instead of the system store (https only). Peer and host
-  /// verification are always on.
+  /// The CAs to trust instead of the system store (https only): PEM text (starting with
+  /// "-----BEGIN"), the path of a PEM file of one or more certificates, or the path of a directory
+  /// of certificates under hashed names (`openssl rehash DIR`, like /etc/ssl/certs). Peer and host
+  /// verification are always on; TLS 1.2 is the minimum.
   std::optional<std::string> ca_bundle{};
   /// Connections kept alive for reuse across calls and threads.
   std::size_t max_idle_connections = 16;
@@ -87,7 +94,8 @@ struct TransportStats final {
 
 /// The default transport: libcurl with connection reuse (keep-alive), shared DNS and TLS session
 /// caches, and an upper bound on idle connections.
-/// `ca_bundle` is either PEM text (starting with "-----BEGIN") or the path of a PEM file.
+/// Throws InvalidArgument (naming `ca_bundle`) when ca_bundle is a path that does not exist, a file
+/// with no PEM certificate, or a directory without hashed certificate names.
 std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& options = {});
 
 /// The counters of `transport` when make_curl_transport made it, else nullopt.

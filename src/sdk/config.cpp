@@ -65,6 +65,14 @@ std::optional<std::string> emulator_host_from_env() {
   return std::string(value);
 }
 
+std::optional<std::string> emulator_ca_from_env() {
+  const char* value = std::getenv(kEmulatorCaEnv);  // NOLINT(concurrency-mt-unsafe): read once per client
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  return std::string(value);
+}
+
 bool is_loopback_host(std::string_view host) noexcept {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
@@ -146,13 +154,22 @@ std::string resolve_base_url(const Options& options, const std::optional<std::st
   }
   if (emulator_host) {
     const std::string what = std::string(kEmulatorHostEnv) + "='" + *emulator_host + "'";
-    if (emulator_host->find('/') != std::string::npos) {
-      throw InvalidArgument(what + ": want host:port, without a scheme or a path");
+    // host:port means plain http (the emulator's default); a scheme picks https explicitly.
+    std::string scheme = "http";
+    std::string_view host_port = *emulator_host;
+    for (const char* prefix : {"http://", "https://"}) {
+      if (to_lower(host_port.substr(0, std::string_view(prefix).size())) == prefix) {
+        scheme = std::string(prefix, std::string_view(prefix).size() - 3);
+        host_port.remove_prefix(std::string_view(prefix).size());
+      }
     }
-    if (emulator_host->find(':') == std::string::npos) {
+    if (host_port.find('/') != std::string_view::npos) {
+      throw InvalidArgument(what + ": want host:port or https://host:port, without any other scheme or a path");
+    }
+    if (host_port.find(':') == std::string_view::npos) {
       throw InvalidArgument(what + ": want host:port (the port is missing)");
     }
-    const std::string url = "http://" + *emulator_host;
+    const std::string url = scheme + "://" + std::string(host_port);
     const auto parts = parse_base_url(url, what);
     if (parts.rest.empty()) {
       throw InvalidArgument(what + ": want host:port (the port is missing)");

@@ -1,16 +1,23 @@
 // The default HttpTransport: libcurl easy handles kept in a pool (each keeps its own keep-alive
 // connection cache, so a connection is reused by the next call on any thread) plus one share handle
 // for the DNS and TLS session caches. A handle is used by one thread at a time; only the share is
-// used concurrently, under its lock callbacks.
+// used concurrently, under its lock callbacks. TLS: peer and host always verified, TLS 1.2 at
+// least, and a handshake that cannot succeed on a retry (an untrusted, expired or misnamed
+// certificate) is reported as tls_failed with what to do about it.
 
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "loginid/error.hpp"
 #include "loginid/transport.hpp"
 
 namespace loginid {
@@ -190,12 +197,121 @@ HeaderList header_list(const HttpRequest& request) {
 
 long to_millis(std::chrono::milliseconds value) { return static_cast<long>(std::max<long long>(1, value.count())); }
 
-Kind kind_of(CURLcode code, CURL* handle) {
+// --- the CA bundle ------------------------------------------------------------------------------
+
+// What CurlTransportOptions::ca_bundle names. Checked once, when the transport is made, so a typo
+// fails there with its name instead of on every call as a TLS failure.
+enum class CaSource { system, pem_text, file, directory };
+
+constexpr std::string_view kPemCertificate = "-----BEGIN CERTIFICATE-----";
+// A CA file is read this far to find a certificate in it (the Debian system bundle is ~200 KiB).
+constexpr std::size_t kMaxCaFileScan = 16 * 1024 * 1024;
+
+bool file_has_certificate(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw InvalidArgument("ca_bundle: '" + path + "' cannot be read");
+  }
+  // In chunks, keeping the end of the previous one: the marker may straddle two.
+  std::string window;
+  std::array<char, 64 * 1024> chunk{};
+  for (std::size_t total = 0; total < kMaxCaFileScan && in; total += chunk.size()) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    window.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (window.find(kPemCertificate) != std::string::npos) {
+      return true;
+    }
+    window.erase(0, window.size() - std::min(window.size(), kPemCertificate.size()));
+  }
+  return false;
+}
+
+// OpenSSL looks certificates up in a directory by subject-name hash: "<8 hex digits>.<n>".
+bool is_hashed_name(const std::string& name) {
+  if (name.size() < 10 || name[8] != '.') {
+    return false;
+  }
+  const auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return std::all_of(name.begin(), name.begin() + 8, hex) && std::all_of(name.begin() + 9, name.end(), digit);
+}
+
+bool directory_has_hashed_certificates(const std::string& path) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    if (is_hashed_name(it->path().filename().string())) {
+      return true;
+    }
+  }
+  if (ec) {
+    throw InvalidArgument("ca_bundle: the directory '" + path + "' cannot be read: " + ec.message());
+  }
+  return false;
+}
+
+CaSource check_ca_bundle(const std::optional<std::string>& bundle) {
+  if (!bundle) {
+    return CaSource::system;
+  }
+  const std::string& value = *bundle;
+  if (value.starts_with("-----BEGIN")) {
+    if (value.find(kPemCertificate) == std::string::npos) {
+      throw InvalidArgument("ca_bundle: the PEM text holds no certificate (" + std::string(kPemCertificate) + ")");
+    }
+    return CaSource::pem_text;
+  }
+  if (value.empty()) {
+    throw InvalidArgument("ca_bundle: empty (want PEM text, a PEM file or a directory of certificates)");
+  }
+  std::error_code ec;
+  const auto status = std::filesystem::status(value, ec);
+  if (!std::filesystem::exists(status)) {
+    throw InvalidArgument("ca_bundle: '" + value + "' does not exist (want a PEM file or a directory of certificates)");
+  }
+  if (std::filesystem::is_directory(status)) {
+    if (!directory_has_hashed_certificates(value)) {
+      throw InvalidArgument("ca_bundle: the directory '" + value +
+                            "' has no certificates under hashed names (run `openssl rehash " + value +
+                            "`, or give the PEM file itself)");
+    }
+    return CaSource::directory;
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw InvalidArgument("ca_bundle: '" + value + "' is neither a file nor a directory");
+  }
+  if (!file_has_certificate(value)) {
+    throw InvalidArgument("ca_bundle: '" + value + "' holds no PEM certificate (" + std::string(kPemCertificate) + ")");
+  }
+  return CaSource::file;
+}
+
+// --- failures --------------------------------------------------------------------------------------
+
+// Where the user sets the CAs to trust, for the messages of certificate failures.
+constexpr const char* kTrustAdvice =
+    "trust the CA that issued it with Options::ca_bundle (CLI: --ca-bundle FILE or LOGINID_CA_BUNDLE; an emulator's "
+    "CA: the ca_bundle of its credentials file, or LOGINID_EMULATOR_CA with LOGINID_EMULATOR_HOST)";
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// CURLE_SSL_CONNECT_ERROR covers both a connection dropped during the handshake (worth a retry)
+// and a server that offers no TLS version we accept or no TLS at all (never better on a retry).
+// OpenSSL's reason strings are the only way to tell them apart.
+bool is_version_failure(std::string_view detail) {
+  return contains(detail, "wrong version number") || contains(detail, "unsupported protocol") ||
+         contains(detail, "alert protocol version") || contains(detail, "no protocols available") ||
+         contains(detail, "packet length too long");
+}
+
+Kind kind_of(CURLcode code, CURL* handle, std::string_view detail) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+    case CURLE_USE_SSL_FAILED:
+      return Kind::connect_failed;
     case CURLE_SSL_CONNECT_ERROR:
+      return is_version_failure(detail) ? Kind::tls_failed : Kind::connect_failed;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
@@ -207,8 +323,7 @@ Kind kind_of(CURLcode code, CURL* handle) {
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_USE_SSL_FAILED:
-      return Kind::connect_failed;
+      return Kind::tls_failed;
     case CURLE_OPERATION_TIMEDOUT: {
       // Timed out before the request started going out (connect or TLS handshake): the server
       // cannot have seen it, which makes even a creating call safe to repeat.
@@ -228,9 +343,52 @@ Kind kind_of(CURLcode code, CURL* handle) {
   }
 }
 
+// "TLS: <what failed> (<libcurl's words>): <what to do>". `verify_result` is OpenSSL's verdict on
+// the server's chain.
+std::string tls_failure_text(CURLcode code, long verify_result, const std::string& detail) {
+  if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    // libcurl checks the host name itself, after OpenSSL accepted the chain, and names the host.
+    if (contains(detail, "target host name")) {
+      verify_result = X509_V_ERR_HOSTNAME_MISMATCH;
+    }
+    switch (verify_result) {
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+        return "TLS: the server's certificate has expired (" + detail +
+               "): it must be renewed (or this machine's clock is wrong)";
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        return "TLS: the server's certificate is not valid yet (" + detail + "): check this machine's clock";
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return "TLS: the server's certificate is issued for another host name (" + detail +
+               "): use a URL with a host the certificate names, or a certificate for this host (the emulator: "
+               "--tls-self-signed --host NAME)";
+      case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+      case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+      case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      case X509_V_ERR_CERT_UNTRUSTED:
+        return "TLS: the server's certificate is signed by an unknown CA (" + detail + "): " + kTrustAdvice;
+      default:
+        return "TLS: the server's certificate was rejected (" + detail + ", X509 verify result " +
+               std::to_string(verify_result) + "): " + kTrustAdvice;
+    }
+  }
+  if (code == CURLE_SSL_CACERT_BADFILE) {
+    return "TLS: the CA bundle could not be used (" + detail +
+           "): Options::ca_bundle (CLI: --ca-bundle) must be a PEM file or a directory of hashed certificates";
+  }
+  if (code == CURLE_SSL_CONNECT_ERROR) {
+    return "TLS: no TLS 1.2+ handshake with the server (" + detail +
+           "): the server must offer TLS 1.2 or newer (\"wrong version number\": it speaks plain http)";
+  }
+  return "TLS: " + detail;
+}
+
 class CurlTransport final : public HttpTransport {
  public:
-  explicit CurlTransport(CurlTransportOptions options) : options_(std::move(options)) {}
+  explicit CurlTransport(CurlTransportOptions options)
+      : options_(std::move(options)), ca_source_(check_ca_bundle(options_.ca_bundle)) {}
 
   HttpResponse send(const HttpRequest& request) override {
     check_request(request);
@@ -245,9 +403,12 @@ class CurlTransport final : public HttpTransport {
     curl_easy_getinfo(easy.get(), CURLINFO_NUM_CONNECTS, &connects);
     connections_.fetch_add(static_cast<std::uint64_t>(std::max(0L, connects)), std::memory_order_relaxed);
     if (code != CURLE_OK) {
-      const Kind kind = kind_of(code, easy.get());
+      const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
+      const Kind kind = kind_of(code, easy.get(), detail);
+      long verify_result = X509_V_OK;
+      curl_easy_getinfo(easy.get(), CURLINFO_SSL_VERIFYRESULT, &verify_result);
       release(std::move(easy));
-      throw failure(code, kind, exchange, request);
+      throw failure(code, kind, detail, verify_result, exchange, request);
     }
     long status = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -290,6 +451,7 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, to_millis(std::min(request.connect_timeout, request.timeout)));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     set_ca_bundle(h);
     curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -304,18 +466,28 @@ class CurlTransport final : public HttpTransport {
     set_method(h, request);
   }
 
+  // Only the given CAs, never the system store besides them.
   void set_ca_bundle(CURL* h) const {
-    if (!options_.ca_bundle) {
-      return;
+    const char* const none = nullptr;
+    switch (ca_source_) {
+      case CaSource::system:
+        return;
+      case CaSource::pem_text: {
+        const std::string& pem = *options_.ca_bundle;
+        curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        curl_easy_setopt(h, CURLOPT_CAPATH, none);
+        return;
+      }
+      case CaSource::file:
+        curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle->c_str());
+        curl_easy_setopt(h, CURLOPT_CAPATH, none);
+        return;
+      case CaSource::directory:
+        curl_easy_setopt(h, CURLOPT_CAINFO, none);
+        curl_easy_setopt(h, CURLOPT_CAPATH, options_.ca_bundle->c_str());
+        return;
     }
-    const std::string& bundle = *options_.ca_bundle;
-    if (bundle.starts_with("-----BEGIN")) {
-      curl_blob blob{const_cast<char*>(bundle.data()), bundle.size(), CURL_BLOB_COPY};
-      curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-    } else {
-      curl_easy_setopt(h, CURLOPT_CAINFO, bundle.c_str());
-    }
-    curl_easy_setopt(h, CURLOPT_CAPATH, static_cast<char*>(nullptr));  // only the given bundle, not the system directory
   }
 
   static void set_method(CURL* h, const HttpRequest& request) {
@@ -334,7 +506,8 @@ class CurlTransport final : public HttpTransport {
     }
   }
 
-  TransportError failure(CURLcode code, Kind kind, const Exchange& exchange, const HttpRequest& request) const {
+  TransportError failure(CURLcode code, Kind kind, const std::string& detail, long verify_result,
+                         const Exchange& exchange, const HttpRequest& request) const {
     if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
       return TransportError(Kind::io_failed, request.method + " " + request.url + ": response body larger than " +
                                                  std::to_string(options_.max_response_bytes) + " bytes");
@@ -343,7 +516,9 @@ class CurlTransport final : public HttpTransport {
       return TransportError(Kind::io_failed, request.method + " " + request.url + ": response headers larger than " +
                                                  std::to_string(kMaxResponseHeaderBytes) + " bytes");
     }
-    const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
+    if (kind == Kind::tls_failed) {
+      return TransportError(kind, request.method + " " + request.url + ": " + tls_failure_text(code, verify_result, detail));
+    }
     std::string text = request.method + " " + request.url + ": " + detail;
     if (code == CURLE_OPERATION_TIMEDOUT) {
       text += " (timeout " + std::to_string(request.timeout.count()) + " ms)";
@@ -352,6 +527,7 @@ class CurlTransport final : public HttpTransport {
   }
 
   CurlTransportOptions options_;
+  CaSource ca_source_;
   CurlShare share_;  // declared before the pool: the handles using it are cleaned up first
   std::mutex pool_mutex_;
   std::vector<CurlEasy> idle_;

@@ -154,10 +154,16 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
+// A bad URL stays bad, and a certificate that does not verify stays so: the same attempt again
+// would fail the same way.
+bool is_permanent(TransportError::Kind kind) noexcept {
+  return kind == TransportError::Kind::refused_locally || kind == TransportError::Kind::tls_failed;
+}
+
 bool may_retry_kind(const AttemptOutcome& outcome) noexcept {
   if (outcome.transport_error) {
-    if (*outcome.transport_error == TransportError::Kind::refused_locally) {
-      return false;  // a bad URL stays bad
+    if (is_permanent(*outcome.transport_error)) {
+      return false;
     }
     const bool reached = *outcome.transport_error == TransportError::Kind::timeout ||
                          *outcome.transport_error == TransportError::Kind::io_failed;
@@ -214,7 +220,9 @@ RetryDecision RetryPolicy::decide(const AttemptOutcome& outcome, double jitter) 
     return {false, milliseconds(0), "attempts exhausted"};
   }
   if (!may_retry_kind(outcome)) {
-    return {false, milliseconds(0), outcome.status ? "status not retryable" : "may have reached the server"};
+    if (outcome.status) return {false, milliseconds(0), "status not retryable"};
+    return {false, milliseconds(0),
+            is_permanent(*outcome.transport_error) ? "a retry cannot fix it" : "may have reached the server"};
   }
   jitter = std::clamp(std::isnan(jitter) ? 0.0 : jitter, 0.0, 1.0);
   auto delay = milliseconds(static_cast<long long>(static_cast<double>(backoff_cap(outcome.attempt).count()) * jitter));

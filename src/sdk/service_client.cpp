@@ -84,7 +84,9 @@ Error http_error(const HttpResponse& response) {
 }
 
 Error transport_error(const TransportError& failure, int attempts) {
-  const std::string code = failure.kind() == TransportError::Kind::timeout ? "timeout" : "connection_failed";
+  std::string code = "connection_failed";
+  if (failure.kind() == TransportError::Kind::timeout) code = "timeout";
+  if (failure.kind() == TransportError::Kind::tls_failed) code = "tls_failed";
   return Error(0, code, std::string(failure.what()) + " (after " + std::to_string(attempts) + " attempt(s))");
 }
 
@@ -128,6 +130,7 @@ std::string kind_name(TransportError::Kind kind) {
     case TransportError::Kind::timeout: return "timeout";
     case TransportError::Kind::io_failed: return "io_failed";
     case TransportError::Kind::refused_locally: return "refused_locally";
+    case TransportError::Kind::tls_failed: return "tls_failed";
   }
   return "unknown";
 }
@@ -152,7 +155,11 @@ ServiceClient::ServiceClient(Options options, std::string client_id)
 
 ServiceClient::ServiceClient(Options options, std::string client_id, Sleeper sleeper) {
   validate(options, client_id);
-  auto base_url = resolve_base_url(options, emulator_host_from_env());
+  const auto emulator_host = emulator_host_from_env();
+  auto base_url = resolve_base_url(options, emulator_host);
+  if (!options.base_url && emulator_host && !options.ca_bundle) {
+    options.ca_bundle = emulator_ca_from_env();  // the emulator switch's CA, never a production client's
+  }
   if (!options.transport) {
     options.transport = make_curl_transport(CurlTransportOptions{.ca_bundle = options.ca_bundle});
   }

@@ -45,6 +45,14 @@ TEST(BaseUrl, EmulatorSwitchGivesPlainHttpToLoopback) {
   EXPECT_EQ(resolve_base_url(Options{}, "[::1]:8787"), "http://[::1]:8787");
 }
 
+TEST(BaseUrl, EmulatorSwitchLearnsHttpsFromAScheme) {
+  EXPECT_EQ(resolve_base_url(Options{}, "https://localhost:8443"), "https://localhost:8443");
+  EXPECT_EQ(resolve_base_url(Options{}, "HTTPS://[::1]:8443"), "https://[::1]:8443");
+  EXPECT_EQ(resolve_base_url(Options{}, "http://127.0.0.1:8787"), "http://127.0.0.1:8787");
+  // https needs no allow_insecure_http, also to another machine (a phone testing passkeys).
+  EXPECT_EQ(resolve_base_url(Options{}, "https://192.168.1.20:8443"), "https://192.168.1.20:8443");
+}
+
 TEST(BaseUrl, EmulatorSwitchRefusesRemoteHostUnlessAllowed) {
   const auto message = refusal(Options{}, "10.1.2.3:8787");
   EXPECT_NE(message.find("LOGINID_EMULATOR_HOST"), std::string::npos) << message;
@@ -56,7 +64,9 @@ TEST(BaseUrl, EmulatorSwitchRefusesRemoteHostUnlessAllowed) {
 
 TEST(BaseUrl, EmulatorSwitchRejectsMalformedValues) {
   EXPECT_NE(refusal(Options{}, "127.0.0.1").find("port is missing"), std::string::npos);
-  EXPECT_NE(refusal(Options{}, "http://127.0.0.1:1").find("without a scheme"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "ftp://127.0.0.1:1").find("without any other scheme"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "https://127.0.0.1:1/api").find("without any other scheme or a path"), std::string::npos);
+  EXPECT_NE(refusal(Options{}, "https://127.0.0.1").find("port is missing"), std::string::npos);
   EXPECT_NE(refusal(Options{}, "127.0.0.1:99999").find("port"), std::string::npos);
   EXPECT_NE(refusal(Options{}, "127.0.0.1:abc").find("port"), std::string::npos);
 }
@@ -110,6 +120,29 @@ TEST(BaseUrl, ServiceClientReadsTheEmulatorSwitchFromTheEnvironment) {
   ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
   options.base_url.reset();
   EXPECT_EQ(ServiceClient(options, "client").base_url(), std::string(kDefaultBaseUrl));
+}
+
+// LOGINID_EMULATOR_CA is the switch's CA: given to the transport only when the switch is in use and
+// the caller chose no CA and no base URL. Seen through the libcurl transport's check of the bundle:
+// a CA path that does not exist is refused when the client is made, naming ca_bundle.
+TEST(BaseUrl, TheEmulatorCaAppliesOnlyToTheEmulatorSwitch) {
+  ASSERT_EQ(setenv(kEmulatorCaEnv, "/nonexistent/emulator-ca.pem", 1), 0);
+  Options options;  // the default libcurl transport
+  EXPECT_NO_THROW(ServiceClient(options, "client"));  // no switch: production trust untouched
+  ASSERT_EQ(setenv(kEmulatorHostEnv, "https://127.0.0.1:4321", 1), 0);
+  try {
+    ServiceClient(options, "client");
+    ADD_FAILURE() << "LOGINID_EMULATOR_CA not used";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/emulator-ca.pem"), std::string::npos) << e.what();
+  }
+  options.ca_bundle = "-----BEGIN CERTIFICATE-----\n";  // the caller's own CA wins
+  EXPECT_NO_THROW(ServiceClient(options, "client"));
+  options.ca_bundle.reset();
+  options.base_url = "https://example.com";  // so does an explicit base URL
+  EXPECT_NO_THROW(ServiceClient(options, "client"));
+  ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
+  ASSERT_EQ(unsetenv(kEmulatorCaEnv), 0);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ TEST(RetryPolicy, TransportFailureKindTimesIdempotency) {
       {Kind::timeout, Idempotency::safe, true},            {Kind::timeout, Idempotency::creates, false},
       {Kind::io_failed, Idempotency::safe, true},          {Kind::io_failed, Idempotency::creates, false},
       {Kind::refused_locally, Idempotency::safe, false},   {Kind::refused_locally, Idempotency::creates, false},
+      {Kind::tls_failed, Idempotency::safe, false},        {Kind::tls_failed, Idempotency::creates, false},
   };
   for (const auto& row : rows) {
     EXPECT_EQ(policy.decide(with_failure(row.kind, row.idem, 1), 0.5).retry, row.retry)

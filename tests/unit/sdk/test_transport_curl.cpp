@@ -1,7 +1,9 @@
 // The libcurl transport against an in-process cpp-httplib server on loopback: keep-alive reuse
 // (one connection for two requests, also across threads), timeouts, error kinds, size cap, no
-// redirects, protocol restriction, TLS verification with a custom CA bundle, and Retry-After
-// honoured end to end through ServiceClient.
+// redirects, protocol restriction, TLS (a CA as PEM text, file or hashed directory; an unknown CA,
+// a certificate for another name, an expired one and https to a plain server each fail as
+// tls_failed with what to do, and ServiceClient makes one attempt), and Retry-After honoured end
+// to end through ServiceClient.
 
 #include <httplib.h>
 #include <openssl/ec.h>
@@ -18,6 +20,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,6 +28,7 @@
 #include "loginid/error.hpp"
 #include "loginid/transport.hpp"
 #include "sdk/service_client.hpp"
+#include "support/test_pki.hpp"
 
 namespace loginid {
 namespace {
@@ -308,61 +312,11 @@ TEST_F(CurlTransportTest, OnlyHttpAndHttpsAndSaneRequests) {
   EXPECT_TRUE(server_.seen().empty());
 }
 
-TEST_F(CurlTransportTest, HttpsToAPlainServerFailsBeforeSending) {
-  const auto transport = make_curl_transport();
-  const auto e = failure_of(*transport, get(server_.url("https", "127.0.0.1", "/hello")));
-  EXPECT_EQ(e.kind(), Kind::connect_failed);
-}
+// --- TLS: certificates made by the test (tests/support/test_pki.hpp) ----------------------------
 
-// --- TLS: a self-signed certificate made for this run ---------------------------------------
-
-struct TestCert {
-  std::string cert_pem;
-  std::string key_pem;
-};
-
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-TestCert make_self_signed(const char* subject_alt_name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("loginid test"), -1, -1, 0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  for (const auto& [nid, value] : {std::pair{NID_subject_alt_name, subject_alt_name},
-                                   std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(cert, key, EVP_sha256());
-  BIO* cert_bio = BIO_new(BIO_s_mem());
-  BIO* key_bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cert_bio, cert);
-  PEM_write_bio_PrivateKey(key_bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-  TestCert out{bio_text(cert_bio), bio_text(key_bio)};
-  BIO_free(cert_bio);
-  BIO_free(key_bio);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
-
-std::unique_ptr<httplib::Server> tls_server(const TestCert& cert) {
-  BIO* cert_bio = BIO_new_mem_buf(cert.cert_pem.data(), static_cast<int>(cert.cert_pem.size()));
-  BIO* key_bio = BIO_new_mem_buf(cert.key_pem.data(), static_cast<int>(cert.key_pem.size()));
+std::unique_ptr<httplib::Server> tls_server(const test::PemPair& pem) {
+  BIO* cert_bio = BIO_new_mem_buf(pem.cert.data(), static_cast<int>(pem.cert.size()));
+  BIO* key_bio = BIO_new_mem_buf(pem.key.data(), static_cast<int>(pem.key.size()));
   X509* x509 = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
   auto server = std::make_unique<httplib::SSLServer>(x509, key);
@@ -371,29 +325,175 @@ std::unique_ptr<httplib::Server> tls_server(const TestCert& cert) {
   BIO_free(cert_bio);
   BIO_free(key_bio);
   server->Get("/hello", [](const httplib::Request&, httplib::Response& res) { res.set_content("tls", "text/plain"); });
+  server->Post("/codes/short/generate", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"ok":true})", "application/json");
+  });
   return server;
 }
 
-TEST(CurlTransportTls, PeerAndHostVerifiedWithACustomBundle) {
-  const auto cert = make_self_signed("IP:127.0.0.1");
-  LocalServer server(tls_server(cert));
-  server.start();
-  const auto url = server.url("https", "127.0.0.1", "/hello");
+// A folder removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string path = (std::filesystem::temp_directory_path() / "loginid-tls-XXXXXX").string();
+    if (::mkdtemp(path.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = path;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
-  // The system store does not trust the test CA: refused before anything is sent.
-  const auto untrusted = make_curl_transport();
-  EXPECT_EQ(failure_of(*untrusted, get(url)).kind(), Kind::connect_failed);
+ private:
+  std::filesystem::path path_;
+};
 
+class CurlTransportTls : public ::testing::Test {
+ protected:
+  // The server presents `pem`; the test CA is what a client configured for it trusts.
+  void serve(const test::PemPair& pem) {
+    server_ = std::make_unique<LocalServer>(tls_server(pem));
+    server_->start();
+  }
+  [[nodiscard]] std::string url(const std::string& host = "127.0.0.1") const {
+    return server_->url("https", host, "/hello");
+  }
+  [[nodiscard]] CurlTransportOptions trusting_ca() const {
+    CurlTransportOptions options;
+    options.ca_bundle = ca_.cert_pem();
+    return options;
+  }
+
+  test::TestCa ca_;
+  std::unique_ptr<LocalServer> server_;
+};
+
+TEST_F(CurlTransportTls, TheRightCaAsPemTextAFileOrAHashedDirectory) {
+  serve(ca_.issue());
+  EXPECT_EQ(make_curl_transport(trusting_ca())->send(get(url())).body, "tls");
+  EXPECT_EQ(make_curl_transport(trusting_ca())->send(get(url("localhost"))).body, "tls");
+
+  const TempDir dir;
+  const auto file = dir.path() / "ca.pem";
+  test::write_private_file(file, ca_.cert_pem());
+  CurlTransportOptions from_file;
+  from_file.ca_bundle = file.string();
+  EXPECT_EQ(make_curl_transport(from_file)->send(get(url())).body, "tls");
+
+  const auto hashed = dir.path() / "hashed";
+  std::filesystem::create_directory(hashed);
+  test::write_private_file(hashed / (ca_.subject_hash() + ".0"), ca_.cert_pem());
+  CurlTransportOptions from_directory;
+  from_directory.ca_bundle = hashed.string();
+  EXPECT_EQ(make_curl_transport(from_directory)->send(get(url())).body, "tls");
+}
+
+TEST_F(CurlTransportTls, AnUnknownCaFailsAsTlsNamingTheProblemAndTheFix) {
+  serve(ca_.issue());
+  // Neither the system store nor another CA knows the test CA.
+  const test::TestCa other("another CA");
   CurlTransportOptions options;
-  options.ca_bundle = cert.cert_pem;  // PEM text
-  EXPECT_EQ(make_curl_transport(options)->send(get(url)).body, "tls");
+  options.ca_bundle = other.cert_pem();
+  for (const auto& transport : {make_curl_transport(), make_curl_transport(options)}) {
+    const auto e = failure_of(*transport, get(url()));
+    EXPECT_EQ(e.kind(), Kind::tls_failed);
+    EXPECT_FALSE(e.may_have_reached_server());
+    EXPECT_THAT(e.what(), HasSubstr("unknown CA"));
+    EXPECT_THAT(e.what(), HasSubstr("Options::ca_bundle"));
+    EXPECT_THAT(e.what(), HasSubstr("--ca-bundle"));
+  }
+}
 
-  // Trusted CA, but the certificate names 127.0.0.1 and we ask for localhost: host check fails.
-  EXPECT_EQ(failure_of(*make_curl_transport(options), get(server.url("https", "localhost", "/hello"))).kind(),
-            Kind::connect_failed);
+TEST_F(CurlTransportTls, ACertificateForAnotherNameFailsAsTls) {
+  serve(ca_.issue({.subject_alt_names = "DNS:service.example"}));
+  const auto e = failure_of(*make_curl_transport(trusting_ca()), get(url()));
+  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_THAT(e.what(), HasSubstr("issued for another host name"));
+  EXPECT_THAT(e.what(), HasSubstr("127.0.0.1"));
+}
 
-  options.ca_bundle = "/nonexistent/ca.pem";  // a path that does not exist
-  EXPECT_EQ(failure_of(*make_curl_transport(options), get(url)).kind(), Kind::connect_failed);
+TEST_F(CurlTransportTls, AnExpiredCertificateFailsAsTls) {
+  serve(ca_.issue({.not_before = -3 * 24 * 3600, .not_after = -24 * 3600}));
+  const auto e = failure_of(*make_curl_transport(trusting_ca()), get(url()));
+  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_THAT(e.what(), HasSubstr("has expired"));
+}
+
+TEST_F(CurlTransportTest, HttpsToAPlainServerFailsAsTlsSayingItSpeaksHttp) {
+  const auto e = failure_of(*make_curl_transport(), get(server_.url("https", "127.0.0.1", "/hello")));
+  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_THAT(e.what(), HasSubstr("plain http"));
+}
+
+// A wrapper that counts the attempts ServiceClient makes.
+class CountingTransport final : public HttpTransport {
+ public:
+  explicit CountingTransport(std::shared_ptr<HttpTransport> inner) : inner_(std::move(inner)) {}
+  HttpResponse send(const HttpRequest& request) override {
+    ++sends_;
+    return inner_->send(request);
+  }
+  [[nodiscard]] int sends() const { return sends_.load(); }
+
+ private:
+  std::shared_ptr<HttpTransport> inner_;
+  std::atomic<int> sends_{0};
+};
+
+// ServiceClient retries connection failures (three attempts here), never a certificate failure.
+TEST_F(CurlTransportTls, ServiceClientMakesOneAttemptOnACertificateFailure) {
+  serve(ca_.issue({.not_before = -3 * 24 * 3600, .not_after = -24 * 3600}));
+  auto counting = std::make_shared<CountingTransport>(make_curl_transport(trusting_ca()));
+  Options options;
+  options.base_url = server_->url("https", "127.0.0.1", "");
+  options.transport = counting;
+  options.retry.max_attempts = 3;
+  const detail::ServiceClient client(options, "client-1");
+  detail::ApiCall call;
+  call.method = "GET";  // safe: any retryable failure would be repeated
+  call.path = "/hello";
+  try {
+    client.call(call);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), 0);
+    EXPECT_EQ(e.code(), "tls_failed");
+    EXPECT_THAT(e.message(), HasSubstr("has expired"));
+    EXPECT_THAT(e.message(), HasSubstr("after 1 attempt(s)"));
+  }
+  EXPECT_EQ(counting->sends(), 1);
+
+  // The check can fail: a connection failure of the same client is tried three times.
+  auto refused = std::make_shared<CountingTransport>(make_curl_transport(trusting_ca()));
+  options.base_url = "https://127.0.0.1:" + std::to_string(closed_port());
+  options.transport = refused;
+  options.retry.initial_backoff = milliseconds(1);
+  EXPECT_THROW(detail::ServiceClient(options, "client-1").call(call), Error);
+  EXPECT_EQ(refused->sends(), 3);
+}
+
+TEST(CurlTransportCaBundle, BadBundlesAreRefusedWhenTheTransportIsMade) {
+  const TempDir dir;
+  const auto message = [](const std::string& bundle) -> std::string {
+    CurlTransportOptions options;
+    options.ca_bundle = bundle;
+    try {
+      make_curl_transport(options);
+    } catch (const InvalidArgument& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  EXPECT_THAT(message((dir.path() / "missing.pem").string()), HasSubstr("does not exist"));
+  EXPECT_THAT(message(""), HasSubstr("empty"));
+  test::write_private_file(dir.path() / "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+  EXPECT_THAT(message((dir.path() / "key.pem").string()), HasSubstr("holds no PEM certificate"));
+  EXPECT_THAT(message("-----BEGIN PRIVATE KEY-----\nAAAA\n"), HasSubstr("holds no certificate"));
+  std::filesystem::create_directory(dir.path() / "plain");
+  test::write_private_file(dir.path() / "plain" / "corp-ca.pem", test::TestCa().cert_pem());
+  EXPECT_THAT(message((dir.path() / "plain").string()), HasSubstr("openssl rehash"));
+  EXPECT_THAT(message("/dev/null"), HasSubstr("neither a file nor a directory"));
 }
 
 // --- Retry-After end to end: ServiceClient + libcurl + a server that asks to wait -----------
