@@ -22,6 +22,9 @@ void add_global_options(CLI::App& app, Context& ctx) {
   app.add_option("--client-id", flags.client_id, "Application client id (beats LOGINID_CLIENT_ID and the config file)");
   app.add_option("--private-key-file", flags.private_key_file, "PEM file of the application's private key");
   app.add_option("--base-url", flags.base_url, "Service base URL (beats LOGINID_BASE_URL and LOGINID_EMULATOR_HOST)");
+  app.add_option("--ca-bundle", flags.ca_bundle,
+                 "CAs to trust for https instead of the system's: a PEM file, or a directory of hashed certificates "
+                 "(beats LOGINID_CA_BUNDLE and the config file's ca_bundle)");
   app.add_option("--profile", flags.profile, "Section of the config file to use (default: [default])");
   app.add_flag("--emulator", flags.emulator, "Fall back to the local emulator's credentials file");
   app.add_option("--emulator-credentials", flags.emulator_credentials,

@@ -36,10 +36,13 @@ std::string replace_first(std::string text, std::string_view from, std::string_v
 [[noreturn]] void fail_in_cli_terms(const std::string& sdk_message, const ResolvedConfig& config) {
   constexpr std::string_view kBaseUrl = "Options::base_url: ";
   constexpr std::string_view kClientId = "client_id: ";
+  constexpr std::string_view kCaBundle = "ca_bundle: ";
   std::string message = sdk_message;
   if (message.starts_with(kBaseUrl) && config.base_url) {
     message = "base URL '" + config.base_url->value + "' (" + config.base_url->source + "): " +
               message.substr(kBaseUrl.size());
+  } else if (message.starts_with(kCaBundle) && config.ca_bundle) {
+    message = "CA bundle (" + config.ca_bundle->source + "): " + message.substr(kCaBundle.size());
   } else if (message.starts_with(kClientId) && config.client_id) {
     message = "client id (" + config.client_id->source + "): " + message.substr(kClientId.size());
   }
@@ -62,6 +65,7 @@ std::string replace_first(std::string text, std::string_view from, std::string_v
 template <typename Client>
 Client make_client(Context& ctx, const ResolvedConfig& config, bool with_key, Options options) {
   if (config.base_url) options.base_url = config.base_url->value;
+  if (config.ca_bundle) options.ca_bundle = config.ca_bundle->value;
   options.allow_insecure_http = ctx.config_flags.allow_insecure_http;
   options.presign.enabled = false;  // one call per process: a token signed ahead would be wasted
   const std::string client_id = client_id_of(config);

@@ -1,5 +1,7 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -92,6 +94,7 @@ std::optional<ConfigFile> load_config_file(const std::string& profile, bool prof
 struct Credentials {
   std::string path;
   std::optional<std::string> base_url;
+  std::optional<std::string> ca_bundle;  ///< the emulator's own CA when it serves https
   std::optional<std::string> client_id;
   SecretString private_key;
 };
@@ -140,6 +143,8 @@ Credentials load_credentials(const ConfigFlags& flags, const EnvLookup& env, std
   Credentials creds;
   creds.path = path;
   if (auto url = string_member(doc, "base_url", "emulator credentials file " + path); !url.empty()) creds.base_url = url;
+  if (auto ca = string_member(doc, "ca_bundle", "emulator credentials file " + path); !ca.empty())
+    creds.ca_bundle = expand_path(ca, fs::path(path).parent_path(), env);
   const auto& section = doc.at(app);
   const std::string where = "emulator credentials file " + path + " (" + app + ")";
   if (auto id = string_member(section, "client_id", where); !id.empty()) creds.client_id = id;
@@ -188,19 +193,27 @@ std::optional<KeySetting> resolve_key(const ConfigFlags& flags, const EnvLookup&
   return std::nullopt;
 }
 
-/// LOGINID_EMULATOR_HOST=host:port as a base URL. The variable holds no scheme: the SDK and the
-/// Firebase-style emulator switches it copies prepend http:// themselves.
+/// LOGINID_EMULATOR_HOST=host:port as a base URL, as the SDK reads it: host:port means http (the
+/// Firebase-style switches it copies prepend http:// themselves); https://host:port means https,
+/// for an emulator serving TLS. Any other scheme is refused.
 std::optional<std::string> emulator_host_url(const std::optional<std::string>& host) {
   if (!host) return std::nullopt;
   const std::string what = "LOGINID_EMULATOR_HOST='" + *host + "'";
-  if (const auto scheme = host->find("://"); scheme != std::string::npos) {
-    const std::string rest = host->substr(scheme + 3);
-    fail_usage(what + ": want host:port without a scheme, e.g. LOGINID_EMULATOR_HOST=" + rest +
-               " (or give the whole URL as LOGINID_BASE_URL=" + *host + ")");
+  std::string scheme = "http://";
+  std::string host_port = *host;
+  if (const auto at = host->find("://"); at != std::string::npos) {
+    std::string given = host->substr(0, at + 3);
+    std::transform(given.begin(), given.end(), given.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    host_port = host->substr(at + 3);
+    if (given != "http://" && given != "https://") {
+      fail_usage(what + ": want host:port, or https://host:port for an emulator serving TLS, e.g. " +
+                 "LOGINID_EMULATOR_HOST=" + host_port + " (or give the whole URL as LOGINID_BASE_URL=" + *host + ")");
+    }
+    scheme = given;
   }
-  if (host->find('/') != std::string::npos) fail_usage(what + ": want host:port without a path, e.g. 127.0.0.1:8080");
-  if (host->find(':') == std::string::npos) fail_usage(what + ": want host:port (the port is missing), e.g. 127.0.0.1:8080");
-  return "http://" + *host;
+  if (host_port.find('/') != std::string::npos) fail_usage(what + ": want host:port without a path, e.g. 127.0.0.1:8080");
+  if (host_port.find(':') == std::string::npos) fail_usage(what + ": want host:port (the port is missing), e.g. 127.0.0.1:8080");
+  return scheme + host_port;
 }
 
 std::string beaten_warning(const std::string& what, const std::string& winner, const std::string& creds_path) {
@@ -265,13 +278,16 @@ ConfigFileValues parse_config_file(const std::string& text, const std::string& p
       target.private_key_file = value;
     } else if (key == "base_url") {
       target.base_url = value;
+    } else if (key == "ca_bundle") {
+      target.ca_bundle = value;
     } else {
-      fail_usage(where + ": unknown key '" + key + "' (known: client_id, private_key_file, base_url)");
+      fail_usage(where + ": unknown key '" + key + "' (known: client_id, private_key_file, base_url, ca_bundle)");
     }
   }
   if (section.client_id) global.client_id = section.client_id;
   if (section.private_key_file) global.private_key_file = section.private_key_file;
   if (section.base_url) global.base_url = section.base_url;
+  if (section.ca_bundle) global.ca_bundle = section.ca_bundle;
   global.found_profile = section.found_profile;
   return global;
 }
@@ -317,6 +333,17 @@ ResolvedConfig resolve_config(const ConfigFlags& flags, const EnvLookup& env) {
       {emulator_url, "env LOGINID_EMULATOR_HOST"},
       {from_file(&ConfigFileValues::base_url), file_src},
       {creds ? creds->base_url : std::nullopt, creds_src},
+  });
+  // A path in the config file is relative to the file's folder, like private_key_file.
+  std::optional<std::string> file_ca = from_file(&ConfigFileValues::ca_bundle);
+  if (file_ca) file_ca = expand_path(*file_ca, fs::path(file->path).parent_path(), env);
+  out.ca_bundle = first_set({
+      {flags.ca_bundle, "flag --ca-bundle"},
+      {env("LOGINID_CA_BUNDLE"), "env LOGINID_CA_BUNDLE"},
+      // The SDK's emulator switch trusts LOGINID_EMULATOR_CA; the CLI does the same.
+      {emulator_url ? env("LOGINID_EMULATOR_CA") : std::nullopt, "env LOGINID_EMULATOR_CA"},
+      {file_ca, file_src},
+      {creds ? creds->ca_bundle : std::nullopt, creds_src},
   });
   out.private_key = resolve_key(flags, env, file, creds, out.warnings);
   if (creds) {

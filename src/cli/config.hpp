@@ -1,5 +1,5 @@
 #pragma once
-// Where the CLI's client id, private key and base URL come from (docs/cli.md, "Configuration"),
+// Where the CLI's client id, private key, base URL and CA bundle come from (docs/cli.md, "Configuration"),
 // highest first: flags > environment > config file (a [profile] of it) > the emulator's
 // credentials file (only with --emulator). Each resolved value remembers its source so
 // `loginid config show` can say where it came from.
@@ -18,6 +18,7 @@ struct ConfigFlags {
   std::optional<std::string> client_id;
   std::optional<std::string> private_key_file;
   std::optional<std::string> base_url;
+  std::optional<std::string> ca_bundle;  ///< --ca-bundle: the CAs to trust for https (file or directory)
   std::optional<std::string> profile;
   bool emulator = false;
   std::optional<std::string> emulator_credentials;  ///< path; default ./loginid-emulator.credentials.json
@@ -52,6 +53,8 @@ struct KeySetting {
 struct ResolvedConfig {
   std::optional<Setting> client_id;
   std::optional<Setting> base_url;
+  /// The CAs to trust for https (Options::ca_bundle); unset: the system's store.
+  std::optional<Setting> ca_bundle;
   std::optional<KeySetting> private_key;
   std::string profile = "default";
   std::optional<std::string> config_file;           ///< the config file that was read, if any
@@ -75,6 +78,7 @@ struct ConfigFileValues {
   std::optional<std::string> client_id;
   std::optional<std::string> private_key_file;
   std::optional<std::string> base_url;
+  std::optional<std::string> ca_bundle;
   bool found_profile = false;
 };
 ConfigFileValues parse_config_file(const std::string& text, const std::string& profile, const std::string& path_for_errors);

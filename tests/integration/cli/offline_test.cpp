@@ -357,8 +357,19 @@ TEST_F(OfflineCli, ConfigShowFollowsFlagOverEnvOverFileAndHidesTheKey) {
   EXPECT_EQ(doc["client_id"]["source"], "flag --client-id");
   EXPECT_EQ(doc["private_key"]["value"], "<set from FILE>");
 
+  EXPECT_EQ(doc["ca_bundle"]["value"], nullptr);
+  EXPECT_EQ(doc["ca_bundle"]["source"], "default (the system's CA store)");
+  cli.env["LOGINID_CA_BUNDLE"] = "/etc/env-ca.pem";
+  doc = show({});
+  EXPECT_EQ(doc["ca_bundle"]["value"], "/etc/env-ca.pem");
+  EXPECT_EQ(doc["ca_bundle"]["source"], "env LOGINID_CA_BUNDLE");
+  doc = show({"--ca-bundle", "/etc/flag-ca.pem"});
+  EXPECT_EQ(doc["ca_bundle"]["value"], "/etc/flag-ca.pem");
+  EXPECT_EQ(doc["ca_bundle"]["source"], "flag --ca-bundle");
+
   const auto text = cli.run({"config", "show", "--format", "text"});
   EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("ca_bundle"), std::string::npos);
   EXPECT_NE(text.out.find("client_id"), std::string::npos);
   EXPECT_NE(text.out.find("from-env"), std::string::npos);
   EXPECT_EQ(text.out.find("PRIVATE KEY"), std::string::npos);

@@ -293,10 +293,10 @@ TEST_F(ServiceCli, ConfigurationErrorsSpeakInTheClisTerms) {
                             "--username", "a@example.com"});
   EXPECT_EQ(allowed.exit_code, 3) << allowed.err;
 
-  cli.env["LOGINID_EMULATOR_HOST"] = "http://127.0.0.1:1234";
+  cli.env["LOGINID_EMULATOR_HOST"] = "ftp://127.0.0.1:1234";
   const auto scheme = run({"users", "get", "--username", "a@example.com"});
   EXPECT_EQ(scheme.exit_code, 2);
-  EXPECT_NE(scheme.err.find("LOGINID_EMULATOR_HOST='http://127.0.0.1:1234': want host:port without a scheme"),
+  EXPECT_NE(scheme.err.find("LOGINID_EMULATOR_HOST='ftp://127.0.0.1:1234': want host:port, or https://host:port"),
             std::string::npos)
       << scheme.err;
   cli.env.erase("LOGINID_EMULATOR_HOST");

@@ -148,10 +148,10 @@ std::string usage_error(Call&& call) {
 }
 
 TEST_F(ConfigResolution, EmulatorHostWithASchemeNamesTheVariableAndTheScheme) {
-  vars_["LOGINID_EMULATOR_HOST"] = "http://127.0.0.1:1234";
+  vars_["LOGINID_EMULATOR_HOST"] = "ftp://127.0.0.1:1234";
   const std::string scheme = usage_error([&] { (void)resolve_config({}, env()); });
-  EXPECT_NE(scheme.find("LOGINID_EMULATOR_HOST='http://127.0.0.1:1234'"), std::string::npos) << scheme;
-  EXPECT_NE(scheme.find("without a scheme"), std::string::npos) << scheme;
+  EXPECT_NE(scheme.find("LOGINID_EMULATOR_HOST='ftp://127.0.0.1:1234'"), std::string::npos) << scheme;
+  EXPECT_NE(scheme.find("want host:port, or https://host:port"), std::string::npos) << scheme;
   EXPECT_NE(scheme.find("LOGINID_EMULATOR_HOST=127.0.0.1:1234"), std::string::npos) << "the fix, spelled out: " << scheme;
   EXPECT_EQ(scheme.find("port must be a number"), std::string::npos) << scheme;
 
@@ -206,6 +206,53 @@ TEST_F(ConfigResolution, SaysWhenSomethingBeatsTheEmulatorsCredentials) {
   flags.client_id = "flag-id";
   flags.base_url = "http://127.0.0.1:9";
   EXPECT_TRUE(resolve_config(flags, env()).warnings.empty());
+}
+
+TEST_F(ConfigResolution, EmulatorHostWithHttpOrHttpsKeepsItsScheme) {
+  vars_["LOGINID_EMULATOR_HOST"] = "https://localhost:8443";
+  EXPECT_EQ(resolve_config({}, env()).base_url->value, "https://localhost:8443");
+  vars_["LOGINID_EMULATOR_HOST"] = "http://127.0.0.1:1234";
+  EXPECT_EQ(resolve_config({}, env()).base_url->value, "http://127.0.0.1:1234");
+}
+
+// ca_bundle: --ca-bundle > LOGINID_CA_BUNDLE > LOGINID_EMULATOR_CA (with the emulator switch) >
+// the config file (relative to its folder) > the emulator's credentials file (with --emulator).
+TEST_F(ConfigResolution, CaBundleFollowsTheUsualPrecedence) {
+  EXPECT_FALSE(resolve_config({}, env()).ca_bundle) << "unset: the system's CA store";
+  write("creds.json",
+        R"({"base_url":"https://127.0.0.1:7443","ca_bundle":"emulator-ca.pem",)"
+        R"("management":{"client_id":"mgmt-id","private_key":"MGMT-PEM"}})");
+  ConfigFlags flags;
+  flags.emulator = true;
+  flags.emulator_credentials = (dir_ / "creds.json").string();
+  auto c = resolve_config(flags, env());
+  EXPECT_EQ(c.ca_bundle->value, (dir_ / "emulator-ca.pem").string()) << "relative to the credentials file";
+  EXPECT_EQ(c.ca_bundle->source, "emulator credentials " + (dir_ / "creds.json").string());
+  EXPECT_EQ(c.base_url->value, "https://127.0.0.1:7443");
+
+  write(".loginid/config", "ca_bundle = corp/ca.pem\n[prod]\nca_bundle = /etc/prod-ca.pem\n");
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.ca_bundle->value, (dir_ / ".loginid" / "corp" / "ca.pem").string()) << "relative to the config file";
+  flags.profile = "prod";
+  EXPECT_EQ(resolve_config(flags, env()).ca_bundle->value, "/etc/prod-ca.pem");
+  flags.profile.reset();
+
+  vars_["LOGINID_EMULATOR_CA"] = "/tmp/emulator-ca.pem";
+  EXPECT_NE(resolve_config(flags, env()).ca_bundle->source, "env LOGINID_EMULATOR_CA") << "only with the switch";
+  vars_["LOGINID_EMULATOR_HOST"] = "https://127.0.0.1:7443";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.ca_bundle->value, "/tmp/emulator-ca.pem");
+  EXPECT_EQ(c.ca_bundle->source, "env LOGINID_EMULATOR_CA");
+
+  vars_["LOGINID_CA_BUNDLE"] = "/etc/env-ca.pem";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.ca_bundle->value, "/etc/env-ca.pem");
+  EXPECT_EQ(c.ca_bundle->source, "env LOGINID_CA_BUNDLE");
+
+  flags.ca_bundle = "/etc/flag-ca.pem";
+  c = resolve_config(flags, env());
+  EXPECT_EQ(c.ca_bundle->value, "/etc/flag-ca.pem");
+  EXPECT_EQ(c.ca_bundle->source, "flag --ca-bundle");
 }
 
 TEST_F(ConfigResolution, ProfilesSelectASectionOverTheGlobalKeys) {
