@@ -343,7 +343,8 @@ ResolvedConfig resolve_config(const ConfigFlags& flags, const EnvLookup& env) {
       // The SDK's emulator switch trusts LOGINID_EMULATOR_CA; the CLI does the same.
       {emulator_url ? env("LOGINID_EMULATOR_CA") : std::nullopt, "env LOGINID_EMULATOR_CA"},
       {file_ca, file_src},
-      {creds ? creds->ca_bundle : std::nullopt, creds_src},
+      // The emulator's own CA only for the emulator's own URL: never trusted for another service.
+      {creds && out.base_url && out.base_url->source == creds_src ? creds->ca_bundle : std::nullopt, creds_src},
   });
   out.private_key = resolve_key(flags, env, file, creds, out.warnings);
   if (creds) {

@@ -230,6 +230,11 @@ TEST_F(ConfigResolution, CaBundleFollowsTheUsualPrecedence) {
   EXPECT_EQ(c.ca_bundle->source, "emulator credentials " + (dir_ / "creds.json").string());
   EXPECT_EQ(c.base_url->value, "https://127.0.0.1:7443");
 
+  // The emulator's CA is never trusted for another service's URL.
+  flags.base_url = "https://directweb.example";
+  EXPECT_FALSE(resolve_config(flags, env()).ca_bundle) << "--base-url beats the credentials' URL: not its CA";
+  flags.base_url.reset();
+
   write(".loginid/config", "ca_bundle = corp/ca.pem\n[prod]\nca_bundle = /etc/prod-ca.pem\n");
   c = resolve_config(flags, env());
   EXPECT_EQ(c.ca_bundle->value, (dir_ / ".loginid" / "corp" / "ca.pem").string()) << "relative to the config file";
