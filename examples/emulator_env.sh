@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The environment that points a program (your backend, examples/readme.cpp, the `loginid` CLI) at
 # a running loginid-emulator, from the credentials file it writes:
-#   LOGINID_EMULATOR_HOST (host:port), LOGINID_CLIENT_ID and LOGINID_PRIVATE_KEY (the PEM itself).
+#   LOGINID_EMULATOR_HOST (host:port; https://host:port when it serves TLS, with LOGINID_EMULATOR_CA,
+#   the CA file its credentials name), LOGINID_CLIENT_ID and LOGINID_PRIVATE_KEY (the PEM itself).
 #
 #   eval "$(examples/emulator_env.sh)"                       # exports for this shell (management application)
 #   examples/emulator_env.sh FILE [--app web] PROGRAM ARGS... # runs PROGRAM with them
@@ -27,9 +28,14 @@ with open(path) as f:
     doc = json.load(f)
 if app not in ("management", "web") or app not in doc:
     sys.exit(f"emulator_env.sh: {path} has no {app!r} application (want management or web)")
-host = urlsplit(doc["base_url"]).netloc  # LOGINID_EMULATOR_HOST is host:port, without the scheme
-for name, value in (("LOGINID_EMULATOR_HOST", host), ("LOGINID_CLIENT_ID", doc[app]["client_id"]),
-                    ("LOGINID_PRIVATE_KEY", doc[app]["private_key"])):
+url = urlsplit(doc["base_url"])
+# LOGINID_EMULATOR_HOST is host:port for http; an emulator serving TLS needs the scheme and its CA.
+host = url.netloc if url.scheme == "http" else f"{url.scheme}://{url.netloc}"
+variables = [("LOGINID_EMULATOR_HOST", host), ("LOGINID_CLIENT_ID", doc[app]["client_id"]),
+             ("LOGINID_PRIVATE_KEY", doc[app]["private_key"])]
+if doc.get("ca_bundle"):
+    variables.append(("LOGINID_EMULATOR_CA", doc["ca_bundle"]))
+for name, value in variables:
     print(f"export {name}={shlex.quote(value)}")
 PY
 )

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <ctime>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -20,6 +22,8 @@
 #include "emulator/service/service.hpp"
 #include "emulator/store/file_lock.hpp"
 #include "emulator/store/store.hpp"
+#include "emulator/tls/local_ca.hpp"
+#include "emulator/tls/server_tls.hpp"
 #include "command_docs/command_docs.hpp"
 
 namespace {
@@ -47,6 +51,10 @@ struct Flags {
   std::string public_init;
   int password_max_failures = 5;
   int password_lockout = 300;
+  // TLS: a certificate and key of the user's, or a local CA and certificate of our own.
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls_self_signed = false;
 };
 
 WebSettingsChange web_settings_of(const Flags& flags) {
@@ -85,6 +93,26 @@ void write_credentials(const std::string& path, const nlohmann::json& content) {
     ::unlink(temp.c_str());
     throw std::runtime_error("cannot write credentials file " + path);
   }
+}
+
+/// The server's certificate and key for https, or nullopt for plain http. With --tls-self-signed,
+/// `ca_path` is set to the CA certificate written beside the credentials file.
+std::optional<tls::ServerIdentity> tls_identity(const Flags& flags, const std::string& credentials_file,
+                                                std::string& ca_path) {
+  if (flags.tls_self_signed) {
+    const auto files = tls::local_ca_files(credentials_file);
+    auto ca = tls::load_or_create_local_ca(files);
+    ca_path = std::filesystem::absolute(files.cert).lexically_normal().string();
+    std::fprintf(stderr, "loginid-emulator: TLS: %s local CA %s (clients trust this file; its key: %s)\n",
+                 ca.created ? "made a new" : "using the", ca_path.c_str(), files.key.c_str());
+    return tls::issue_server_identity(ca, {flags.host});
+  }
+  if (flags.tls_cert.empty()) return std::nullopt;
+  auto identity = tls::load_identity(flags.tls_cert, flags.tls_key);
+  for (const auto& warning : tls::identity_warnings(identity, flags.host, std::time(nullptr))) {
+    std::fprintf(stderr, "loginid-emulator: warning: --tls-cert %s: %s\n", flags.tls_cert.c_str(), warning.c_str());
+  }
+  return identity;
 }
 
 http::LogLevel parse_log_level(const std::string& level) {
@@ -149,8 +177,17 @@ int serve(const Flags& flags) {
   const std::string credentials_file = credentials_path(flags);
   loginid::detail::store::FileLock credentials_lock(credentials_file, "credentials file",
                                                     "give this one another --credentials-out");
-  // A port in use is refused before the database is created or opened.
+  // A port in use, or a bad certificate or key, is refused before the database is created or opened.
   if (flags.port != 0) http::Server::check_bindable(flags.host, flags.port);
+  std::string ca_path;
+  auto identity = tls_identity(flags, credentials_file, ca_path);
+  if (!identity && !is_loopback(flags.host)) {
+    std::fprintf(stderr,
+                 "loginid-emulator: warning: serving plain http on %s: everything sent to it crosses the network "
+                 "unencrypted and can be read or changed on the way: service tokens, user tokens, codes, passwords, "
+                 "the admin token. Use --tls-self-signed or --tls-cert/--tls-key.\n",
+                 flags.host.c_str());
+  }
   loginid::detail::store::Store store(flags.db);
   ServiceConfig config;
   config.code_ttl = std::chrono::seconds(flags.code_ttl);
@@ -176,19 +213,22 @@ int serve(const Flags& flags) {
   options.max_waiters = config.max_waiters;
   if (!flags.admin_token.empty()) options.admin_token = flags.admin_token;
   options.log_level = parse_log_level(flags.log_level);
-  http::Server server(service, options);
+  options.tls = std::move(identity);
+  http::Server server(service, std::move(options));
   const int port = server.bind(flags.host, flags.port);
   const auto host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
-  const auto base_url = "http://" + host + ":" + std::to_string(port);
+  const auto base_url = std::string(server.scheme()) + "://" + host + ":" + std::to_string(port);
 
   if (db_lock) db_lock->publish(base_url);
   credentials_lock.publish(base_url);
-  write_credentials(credentials_file,
-                    {{"base_url", base_url},
-                     {"web", {{"client_id", defaults.web_client_id}, {"private_key", defaults.web_private_key}}},
-                     {"management",
-                      {{"client_id", defaults.management_client_id},
-                       {"private_key", defaults.management_private_key}}}});
+  nlohmann::json credentials = {
+      {"base_url", base_url},
+      {"web", {{"client_id", defaults.web_client_id}, {"private_key", defaults.web_private_key}}},
+      {"management",
+       {{"client_id", defaults.management_client_id}, {"private_key", defaults.management_private_key}}}};
+  // The CA a client must trust for base_url (the CLI's --emulator and examples/emulator_env.sh read it).
+  if (!ca_path.empty()) credentials["ca_bundle"] = ca_path;
+  write_credentials(credentials_file, credentials);
 
   std::atomic<bool> signalled{false};
   std::thread signal_thread([&] {
@@ -259,6 +299,18 @@ int main(int argc, char** argv) {
                  "whether pages may start browser flows on the default web application without a service token "
                  "(stored; default on)")
       ->check(CLI::IsMember({"on", "off", "true", "false"}));
+  auto* tls_cert = app.add_option("--tls-cert", flags.tls_cert,
+                                  "serve https with this PEM certificate (then any intermediates), TLS 1.2+")
+                       ->check(CLI::ExistingFile);
+  auto* tls_key = app.add_option("--tls-key", flags.tls_key, "the PEM private key of --tls-cert (unencrypted)")
+                      ->check(CLI::ExistingFile);
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  app.add_flag("--tls-self-signed", flags.tls_self_signed,
+               "serve https with a certificate for localhost, 127.0.0.1, ::1 and --host from a local CA kept beside "
+               "the credentials file (made on first use; recorded there as ca_bundle, with the https base_url)")
+      ->excludes(tls_cert)
+      ->excludes(tls_key);
   app.add_option("--log-level", flags.log_level, "off, error, info or debug")
       ->check(CLI::IsMember({"off", "error", "info", "debug"}))
       ->capture_default_str();

@@ -143,6 +143,15 @@ void log_line(const std::string& line) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
+/// TLS handshakes at debug (one line per connection attempt), failed ones at info.
+tls::HandshakeLog tls_log(LogLevel level) {
+  tls::HandshakeLog log;
+  const auto stamped = [](const std::string& line) { log_line(format_rfc3339(now_ms()) + " " + line); };
+  if (level >= LogLevel::debug) log.debug = stamped;
+  if (level >= LogLevel::info) log.info = stamped;
+  return log;
+}
+
 /// Constant-time comparison, so the admin token cannot be guessed byte by byte from timings.
 bool same_secret(const std::string& given, const std::string& expected) {
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
@@ -228,8 +237,16 @@ nlohmann::json list_json(const std::vector<T>& rows, ToJson to_json) {
 
 }  // namespace
 
-Server::Server(Service& service, ServerOptions options)
-    : service_(service), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+Server::Server(Service& service, ServerOptions options) : service_(service), options_(std::move(options)) {
+  if (options_.tls) {
+    tls_ = std::make_unique<tls::ServerTls>(std::move(*options_.tls), tls_log(options_.log_level));
+    options_.tls.reset();
+    auto https = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return tls_->configure(ctx); });
+    if (!https->is_valid()) throw std::runtime_error("TLS: the server could not be set up with the certificate and key");
+    server_ = std::move(https);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   auto& s = *server_;
   const auto threads = options_.workers + options_.max_waiters;
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };

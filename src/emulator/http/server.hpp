@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/service/service.hpp"
+#include "emulator/tls/server_tls.hpp"
 
 namespace httplib {
 class Server;
@@ -27,6 +28,8 @@ struct ServerOptions {
   std::size_t max_waiters = 32;  ///< extra threads, one per parked wait_code
   std::optional<std::string> admin_token;
   LogLevel log_level = LogLevel::info;
+  /// Serve https with this certificate and key (TLS 1.2+); unset: plain http.
+  std::optional<tls::ServerIdentity> tls;
 };
 
 class Server {
@@ -45,6 +48,8 @@ class Server {
   void run();
   /// Safe from any thread, also before run() has started (a signal right after start-up).
   void stop();
+  /// "https" with ServerOptions::tls, else "http".
+  [[nodiscard]] const char* scheme() const noexcept { return tls_ ? "https" : "http"; }
 
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
@@ -60,6 +65,7 @@ class Server {
 
   Service& service_;
   ServerOptions options_;
+  std::unique_ptr<tls::ServerTls> tls_;  // before server_: its SSL_CTX points at it
   std::unique_ptr<httplib::Server> server_;
   std::vector<std::regex> known_paths_;  // to tell 405 (known path, other method) from 404
   std::atomic<bool> stop_requested_{false};
