@@ -25,13 +25,13 @@ trap cleanup EXIT
 emulator_pid=$!
 
 for _ in $(seq 1 200); do  # 200 x 0.1 s
-  if grep -q '^listening on http://' "$workdir/stdout.log" 2>/dev/null; then break; fi
+  if grep -q '^listening on https\?://' "$workdir/stdout.log" 2>/dev/null; then break; fi
   if ! kill -0 "$emulator_pid" 2>/dev/null; then
     echo "loginid-emulator exited early:" >&2; cat "$workdir/stderr.log" >&2; exit 2
   fi
   sleep 0.1
 done
-if ! grep -q '^listening on http://' "$workdir/stdout.log"; then
+if ! grep -q '^listening on https\?://' "$workdir/stdout.log"; then
   echo "loginid-emulator did not start within 20 s" >&2; cat "$workdir/stderr.log" >&2; exit 2
 fi
 echo "emulator: $(head -n1 "$workdir/stdout.log")"

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -31,18 +32,26 @@ namespace loginid::test {
 
 class EmulatorProcess {
  public:
-  /// Throws std::runtime_error (with the emulator's stderr) when it does not come up within 20 s.
+  /// Throws std::runtime_error (with the emulator's stderr) when it does not come up within 20 s
+  /// or exits at start-up.
   explicit EmulatorProcess(const std::vector<std::string>& extra_args = {}) {
     const char* bin = std::getenv("LOGINID_EMULATOR_BIN");
     if (bin == nullptr || *bin == '\0') throw std::runtime_error("LOGINID_EMULATOR_BIN is not set");
     std::string dir_template = (std::filesystem::temp_directory_path() / "loginid-sdk-it-XXXXXX").string();
     if (mkdtemp(dir_template.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = dir_template;
-    start(bin, extra_args);
-    wait_until_listening();
+    try {
+      start(bin, extra_args);
+      wait_until_listening();
+    } catch (...) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);  // no destructor runs for a constructor that throws
+      throw;
+    }
     std::ifstream in(dir_ / "creds.json");
     credentials_ = nlohmann::json::parse(in);
-    admin_ = make_curl_transport();
+    // An emulator serving https with --tls-self-signed names its CA there; admin calls trust it.
+    admin_ = make_curl_transport({.ca_bundle = ca_bundle()});
   }
 
   EmulatorProcess(const EmulatorProcess&) = delete;
@@ -58,6 +67,13 @@ class EmulatorProcess {
   [[nodiscard]] std::string client_id(const std::string& app) const { return credentials_.at(app).at("client_id"); }
   [[nodiscard]] std::string private_key(const std::string& app) const { return credentials_.at(app).at("private_key"); }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  /// The credentials file's ca_bundle (an emulator serving https with --tls-self-signed), if any.
+  [[nodiscard]] std::optional<std::string> ca_bundle() const {
+    if (!credentials_.contains("ca_bundle")) return std::nullopt;
+    return credentials_.at("ca_bundle").get<std::string>();
+  }
+  /// What the emulator wrote on stderr so far (its log lines).
+  [[nodiscard]] std::string stderr_text() const { return read_file(dir_ / "stderr.log"); }
 
   /// Options pointing at this emulator, with a modest timeout so a hang fails the test.
   [[nodiscard]] Options options() const {
