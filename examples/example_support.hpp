@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <optional>
 #include <string>
 
 #include <loginid/loginid.hpp>
@@ -16,11 +17,13 @@
 namespace example {
 
 /// The file written by `loginid-emulator --credentials-out FILE`:
-/// {"base_url", "web": {"client_id", "private_key"}, "management": {...}}.
+/// {"base_url", "web": {"client_id", "private_key"}, "management": {...}}, and "ca_bundle" (the path of
+/// the emulator's CA) when it serves https with --tls-self-signed.
 struct Credentials {
   std::string base_url;
   std::string web_client_id, web_private_key;
   std::string management_client_id, management_private_key;
+  std::optional<std::string> ca_bundle;
 };
 
 /// argv[1], else $LOGINID_CREDENTIALS_FILE.
@@ -30,15 +33,20 @@ inline Credentials load_credentials(int argc, char** argv) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(std::string("cannot read ") + path);
   const auto json = nlohmann::json::parse(in);
-  return {json.at("base_url"), json.at("web").at("client_id"), json.at("web").at("private_key"),
-          json.at("management").at("client_id"), json.at("management").at("private_key")};
+  Credentials credentials{json.at("base_url"), json.at("web").at("client_id"), json.at("web").at("private_key"),
+                          json.at("management").at("client_id"), json.at("management").at("private_key"), {}};
+  if (json.contains("ca_bundle")) credentials.ca_bundle = json.at("ca_bundle").get<std::string>();
+  return credentials;
 }
 
 /// The SDK options: LOGINID_EMULATOR_HOST (the emulator switch) wins when set, else the
-/// base URL from the credentials file.
+/// base URL from the credentials file, trusting the emulator's CA when it serves https.
 inline loginid::Options options_for(const Credentials& credentials) {
   loginid::Options options;
-  if (std::getenv("LOGINID_EMULATOR_HOST") == nullptr) options.base_url = credentials.base_url;
+  if (std::getenv("LOGINID_EMULATOR_HOST") == nullptr) {
+    options.base_url = credentials.base_url;
+    options.ca_bundle = credentials.ca_bundle;
+  }
   return options;
 }
 
@@ -80,12 +88,12 @@ class Steps {
 };
 
 /// A call to the emulator's admin API (`/emulator/...`) through the SDK's public HTTP transport.
-inline nlohmann::json admin_call(const std::string& base_url, const std::string& path,
+inline nlohmann::json admin_call(const Credentials& credentials, const std::string& path,
                                  const nlohmann::json& body = nlohmann::json::object()) {
-  static const auto transport = loginid::make_curl_transport();
+  static const auto transport = loginid::make_curl_transport({.ca_bundle = credentials.ca_bundle});
   loginid::HttpRequest request;
   request.method = "POST";
-  request.url = base_url + path;
+  request.url = credentials.base_url + path;
   request.headers = {{"Content-Type", "application/json"}};
   request.body = body.dump();
   const loginid::HttpResponse response = transport->send(request);

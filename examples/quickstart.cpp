@@ -50,7 +50,7 @@ int main(int argc, char** argv) try {
   steps.check(!mgmt.verify_token(jwt), "verify_token refuses it for another application (audience)");
 
   // 4. Credentials: the user registers a passkey (the emulator acts as the user's device).
-  const auto added = example::admin_call(creds.base_url, "/emulator/users/" + user.id + "/credentials",
+  const auto added = example::admin_call(creds, "/emulator/users/" + user.id + "/credentials",
                                          {{"name", "My phone"}, {"type", "fido2"}});
   const std::string cred_id = added.at("uuid");
   const loginid::UserRef by_id = loginid::UserRef::by_id(user.id);
@@ -66,7 +66,7 @@ int main(int argc, char** argv) try {
   const std::string payload = R"({"pay":"10.00 EUR","to":"Bob"})";
   const std::string tx_id = web.create_tx(payload);
   steps.check(!tx_id.empty(), "create_tx -> " + tx_id);
-  const std::string tx_token = example::admin_call(creds.base_url, "/emulator/tx/" + tx_id + "/confirm").at("token");
+  const std::string tx_token = example::admin_call(creds, "/emulator/tx/" + tx_id + "/confirm").at("token");
   steps.check(web.verify_transaction(tx_token, payload), "verify_transaction accepts the confirmed payload");
   steps.check(!web.verify_transaction(tx_token, R"({"pay":"9999.00 EUR","to":"Eve"})"),
               "verify_transaction refuses a different payload");

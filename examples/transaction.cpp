@@ -15,7 +15,7 @@ int main(int argc, char** argv) try {
   const loginid::TxResult tx = web.create_transaction(payload, {.tx_type = "text"});
   steps.check(!tx.id.empty(), "create_transaction -> " + tx.id + " (nonce " + tx.nonce + ")");
 
-  const std::string token = example::admin_call(creds.base_url, "/emulator/tx/" + tx.id + "/confirm").at("token");
+  const std::string token = example::admin_call(creds, "/emulator/tx/" + tx.id + "/confirm").at("token");
   steps.check(web.verify_transaction(token, payload), "verify_transaction: the confirmed payload matches");
   std::error_code reason;
   (void)web.verify_transaction_claims(token, "Transfer 9999.00 EUR to account XX99", reason);
