@@ -70,6 +70,15 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
+/// The host of base_url: what a client on this machine connects to. A wildcard bind address names
+/// no host (the SDK would refuse plain http to 0.0.0.0 and no certificate names it), so it
+/// becomes the loopback address of its family.
+std::string url_host(const std::string& bind_host) {
+  if (bind_host == "0.0.0.0") return "127.0.0.1";
+  if (bind_host == "::") return "[::1]";
+  return bind_host.find(':') != std::string::npos ? "[" + bind_host + "]" : bind_host;
+}
+
 /// The database's name with ".db" replaced by ".credentials.json": for the default database that is
 /// ./loginid-emulator.credentials.json, the file `loginid --emulator` reads by default.
 std::string credentials_path(const Flags& flags) {
@@ -216,8 +225,7 @@ int serve(const Flags& flags) {
   options.tls = std::move(identity);
   http::Server server(service, std::move(options));
   const int port = server.bind(flags.host, flags.port);
-  const auto host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
-  const auto base_url = std::string(server.scheme()) + "://" + host + ":" + std::to_string(port);
+  const auto base_url = std::string(server.scheme()) + "://" + url_host(flags.host) + ":" + std::to_string(port);
 
   if (db_lock) db_lock->publish(base_url);
   credentials_lock.publish(base_url);

@@ -94,10 +94,14 @@ EmulatorProcess::EmulatorProcess(Options options) {
     throw;
   }
   ::close(out[0]);  // the emulator prints nothing else on stdout
-  const std::string prefix = "listening on http://";
-  if (line.rfind(prefix, 0) != 0) throw std::runtime_error("unexpected first line: " + line);
-  base_url_ = line.substr(std::string("listening on ").size());
-  auto host_port = line.substr(prefix.size());
+  // "listening on http://HOST:PORT", or https:// when the emulator serves TLS.
+  const std::string prefix = "listening on ";
+  const auto scheme_end = line.find("://");
+  if (line.rfind(prefix + "http://", 0) != 0 && line.rfind(prefix + "https://", 0) != 0) {
+    throw std::runtime_error("unexpected first line: " + line);
+  }
+  base_url_ = line.substr(prefix.size());
+  auto host_port = line.substr(scheme_end + 3);
   auto colon = host_port.rfind(':');
   host_ = host_port.substr(0, colon);
   port_ = std::stoi(host_port.substr(colon + 1));

@@ -1,6 +1,6 @@
 #pragma once
 // Starts loginid-emulator (path in env LOGINID_EMULATOR_BIN) on --port 0 with a temp database,
-// waits (bounded) for its "listening on http://HOST:PORT" line, and stops it on destruction.
+// waits (bounded) for its "listening on http(s)://HOST:PORT" line, and stops it on destruction.
 // Reusable by any integration test that needs a live emulator.
 
 #include <string>

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <thread>
 
@@ -212,6 +214,71 @@ TEST(EmulatorProcessTest, RefusesANonLoopbackAddressWithoutAnAdminToken) {
   EXPECT_EQ(WEXITSTATUS(status), 2);
   EXPECT_FALSE(std::filesystem::exists(dir / "x.db")) << "it must refuse before touching the database";
   std::filesystem::remove_all(dir);
+}
+
+/// A temp directory for the emulator's stderr files, removed at the end.
+struct ScratchDir {
+  ScratchDir() {
+    std::string name = (std::filesystem::temp_directory_path() / "loginid-emu-warn-XXXXXX").string();
+    if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = name;
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] std::string path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Issue 17: plain http off loopback exposes everything sent; the emulator says so at start-up. A
+// wildcard address names no host, so base_url names loopback (the SDK refuses http to 0.0.0.0).
+TEST(EmulatorProcessTest, PlainHttpOnANonLoopbackAddressWarnsWhatIsExposed) {
+  ScratchDir dir;
+  const std::string err = dir.path() + "/stderr.log";
+  EmulatorProcess::Options options;
+  options.args = {"--host", "0.0.0.0", "--admin-token", "t0ken"};
+  options.stderr_path = err;
+  EmulatorProcess emulator(options);
+  EXPECT_EQ(emulator.base_url().rfind("http://127.0.0.1:", 0), 0U) << emulator.base_url();
+  EXPECT_EQ(emulator.credentials().at("base_url"), emulator.base_url());
+  const std::string log = read_text(err);
+  EXPECT_NE(log.find("warning: serving plain http on 0.0.0.0"), std::string::npos) << log;
+  EXPECT_NE(log.find("service tokens, user tokens, codes, passwords, the admin token"), std::string::npos) << log;
+  EXPECT_NE(log.find("--tls-self-signed"), std::string::npos) << "says what to do: " << log;
+}
+
+TEST(EmulatorProcessTest, NoPlainHttpWarningWithTlsOrOnLoopback) {
+  ScratchDir dir;
+  const std::string tls_err = dir.path() + "/tls.log";
+  {
+    EmulatorProcess::Options options;
+    options.args = {"--host", "0.0.0.0", "--admin-token", "t0ken", "--tls-self-signed"};
+    options.stderr_path = tls_err;
+    EmulatorProcess emulator(options);
+    EXPECT_EQ(emulator.base_url().rfind("https://127.0.0.1:", 0), 0U) << emulator.base_url();
+    EXPECT_TRUE(emulator.credentials().contains("ca_bundle"));
+  }
+  EXPECT_EQ(read_text(tls_err).find("warning"), std::string::npos) << read_text(tls_err);
+  const std::string loopback_err = dir.path() + "/loopback.log";
+  {
+    EmulatorProcess::Options options;
+    options.stderr_path = loopback_err;
+    EmulatorProcess emulator(options);
+    EXPECT_EQ(emulator.base_url().rfind("http://127.0.0.1:", 0), 0U) << emulator.base_url();
+  }
+  EXPECT_EQ(read_text(loopback_err).find("warning"), std::string::npos) << read_text(loopback_err);
 }
 
 }  // namespace
