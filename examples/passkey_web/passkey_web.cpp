@@ -3,6 +3,9 @@
 // register, log in, add a passkey on another device with a code, and confirm a payment. The
 // backend trusts nothing the page says: it verifies every token the page brings (verify_token,
 // verify_transaction) and keeps its own session (an HttpOnly cookie).
+// A second page, relay.html, does sign-up and login without any LoginID script: it talks only to
+// this backend (/api/relay/...), which relays the WebAuthn payloads with the SDK's FIDO2 functions
+// (register_fido2_init/complete, authenticate_fido2_init/complete).
 //
 //   passkey_web <emulator credentials file> [--port 8090] [--host 127.0.0.1] [--public DIR]
 //
@@ -172,6 +175,13 @@ class App {
     handle(server, "POST", "/api/payments", [this](const auto& req, auto& res) { start_payment(req, res); });
     handle(server, "POST", R"(/api/payments/([0-9a-f]{32})/confirm)",
            [this](const auto& req, auto& res) { confirm_payment(req, res); });
+    // The relayed flow (public/relay.html): the page never talks to LoginID; this backend does.
+    handle(server, "POST", "/api/relay/register/init", [this](const auto& req, auto& res) { relay_register_init(req, res); });
+    handle(server, "POST", "/api/relay/register/complete",
+           [this](const auto& req, auto& res) { relay_register_complete(req, res); });
+    handle(server, "POST", "/api/relay/login/init", [this](const auto& req, auto& res) { relay_login_init(req, res); });
+    handle(server, "POST", "/api/relay/login/complete",
+           [this](const auto& req, auto& res) { relay_login_complete(req, res); });
   }
 
  private:
@@ -195,7 +205,15 @@ class App {
         // The service refused (or could not be reached): pass its code and message on to the page.
         std::fprintf(stderr, "passkey_web: %s %s: LoginID %d %s\n", req.method.c_str(), req.path.c_str(), e.status(),
                      e.what());
-        reply_error(res, {502, e.code(), e.message()});
+        reply_error(res, {status_for(e), e.code(), e.message()});
+      } catch (const loginid::InvalidArgument& e) {
+        // The SDK's own check of what the page sent (e.g. a relayed payload missing a member); its
+        // message names the member and never holds key material.
+        reply_error(res, {400, "bad_request", e.what()});
+      } catch (const loginid::TokenError& e) {
+        // A complete call's user token did not verify: the service (or a man in the middle) is wrong.
+        std::fprintf(stderr, "passkey_web: %s %s: %s\n", req.method.c_str(), req.path.c_str(), e.what());
+        reply_error(res, {502, "token_rejected", e.what()});
       } catch (const std::exception& e) {
         std::fprintf(stderr, "passkey_web: %s %s: %s\n", req.method.c_str(), req.path.c_str(), e.what());
         reply_error(res, {500, "internal_error", "the backend failed; see its log"});
@@ -204,6 +222,14 @@ class App {
     if (method == "GET") server.Get(pattern, wrapped);
     if (method == "POST") server.Post(pattern, wrapped);
     if (method == "DELETE") server.Delete(pattern, wrapped);
+  }
+
+  /// The status the page gets for a LoginID error. What the page sent and the service refused (a
+  /// passkey that did not verify, a used challenge, an unknown user) keeps its 4xx; a refusal of this
+  /// backend's own service token, or a service that failed or could not be reached, is a 502.
+  static int status_for(const loginid::Error& e) {
+    const bool page_refused = e.status() >= 400 && e.status() < 500 && e.code() != "unauthorized";
+    return page_refused ? e.status() : 502;
   }
 
   template <typename Fn>
@@ -234,12 +260,72 @@ class App {
     std::error_code reason;
     const auto claims = web_.verify_token_claims(string_field(body, "jwt", 16 * 1024), username, reason);
     if (!claims) throw ApiError{401, "token_rejected", "the login token did not verify: " + reason.message()};
-    Session session{claims->value("sub", ""), claims->value("udata", username), {}};
-    const json user = {{"user_id", session.user_id}, {"username", session.username}};
+    reply(res, 200, {{"user", start_session(res, *claims, username)}, {"action", claims->value("action", "")}});
+  }
+
+  /// Starts the session of a user whose token the SDK verified; answers {user_id, username}.
+  json start_session(httplib::Response& res, const loginid::Claims& claims, const std::string& username) {
+    Session session{claims.value("sub", ""), claims.value("udata", username), {}};
+    json user = {{"user_id", session.user_id}, {"username", session.username}};
     const std::string id = sessions_.create(std::move(session));
     // Secure is left out only because http://localhost is the demo's origin; a real site sets it.
     res.set_header("Set-Cookie", std::string(kCookie) + "=" + id + "; Path=/; HttpOnly; SameSite=Strict");
-    reply(res, 200, {{"user", user}, {"action", claims->value("action", "")}});
+    return user;
+  }
+
+  /// What a relayed complete answers: the session's user, the verified token and the passkey used.
+  /// The token goes to the page only so that it can call other services as this user; the session
+  /// never depends on what the page holds.
+  json relayed_login(httplib::Response& res, const loginid::AuthResult& auth, const std::string& username) {
+    if (!auth.jwt || !auth.claims) throw ApiError{502, "token_rejected", "LoginID returned no user token"};
+    json answer = {{"user", start_session(res, *auth.claims, username)},
+                   {"action", auth.claims->value("action", "")},
+                   {"jwt", *auth.jwt}};
+    if (auth.credential) answer["credential"] = {{"id", auth.credential->uuid}, {"name", auth.credential->name}};
+    return answer;
+  }
+
+  /// The page's answer from navigator.credentials (an object), as the JSON text the SDK relays.
+  static std::string payload_field(const json& body, const char* name) {
+    const auto it = body.find(name);
+    if (it == body.end() || !it->is_object()) {
+      throw ApiError{400, "bad_request", std::string("`") + name + "` is missing or not an object"};
+    }
+    return it->dump();
+  }
+
+  /// Relayed registration, step 1: the SDK asks LoginID for the options of navigator.credentials.create.
+  void relay_register_init(const httplib::Request& req, httplib::Response& res) {
+    const json body = body_of(req);
+    const auto init = web_.register_fido2_init(string_field(body, "username", 128));
+    reply(res, 200, {{"attestation_payload", json::parse(init.attestation_payload)}});
+  }
+
+  /// Relayed registration, step 2: the SDK hands the browser's attestation to LoginID, which checks
+  /// it (challenge, origin, rp id, flags, attestation) and answers a user token the SDK verifies.
+  void relay_register_complete(const httplib::Request& req, httplib::Response& res) {
+    const json body = body_of(req);
+    const std::string username = string_field(body, "username", 128);
+    loginid::Fido2CompleteOptions options;
+    if (body.contains("credential_name")) options.credential_name = string_field(body, "credential_name", 64);
+    const auto auth = web_.register_fido2_complete(username, payload_field(body, "attestation_payload"), options);
+    reply(res, 200, relayed_login(res, auth, username));
+  }
+
+  /// Relayed login, step 1: the options of navigator.credentials.get for this user's passkeys.
+  void relay_login_init(const httplib::Request& req, httplib::Response& res) {
+    const json body = body_of(req);
+    const auto init = web_.authenticate_fido2_init(string_field(body, "username", 128));
+    reply(res, 200, {{"assertion_payload", json::parse(init.assertion_payload)}});
+  }
+
+  /// Relayed login, step 2: LoginID checks the browser's assertion (challenge single use, origin,
+  /// signature, sign counter); the session starts only once the SDK verified the user token.
+  void relay_login_complete(const httplib::Request& req, httplib::Response& res) {
+    const json body = body_of(req);
+    const std::string username = string_field(body, "username", 128);
+    const auto auth = web_.authenticate_fido2_complete(username, payload_field(body, "assertion_payload"));
+    reply(res, 200, relayed_login(res, auth, username));
   }
 
   void passkeys(const httplib::Request& req, httplib::Response& res) {
@@ -383,8 +469,10 @@ int main(int argc, char** argv) try {
   });
   std::printf("listening on http://localhost:%d\n\n"
               "  Open  http://localhost:%d  in a browser on this machine (Ctrl-C stops).\n"
-              "  Create an account, log in, send money, add a second device with a code.\n\n",
-              port, port);
+              "  Create an account, log in, send money, add a second device with a code.\n"
+              "  http://localhost:%d/relay.html  does sign-up and login with this backend relaying\n"
+              "  the passkey payloads through the loginid-cpp SDK (no LoginID script in the page).\n\n",
+              port, port, port);
   std::fflush(stdout);
   server.listen_after_bind();
   if (!signalled) pthread_kill(signal_thread.native_handle(), SIGTERM);
