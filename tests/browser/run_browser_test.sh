@@ -3,7 +3,8 @@
 # loginid-emulators; each test starts and stops its own).
 #   run_browser_test.sh <file.test.js> [node options, e.g. --test-name-pattern=refused]
 # The programs under test come from the environment (ctest sets them): LOGINID_EMULATOR_BIN, and
-# where a file needs them LOGINID_VERIFY_TOKEN_CHECK, LOGINID_PASSKEY_WEB_BIN (and _PAGE, its bundle).
+# where a file needs them LOGINID_VERIFY_TOKEN_CHECK, LOGINID_PASSKEY_WEB_BIN (and _PAGE, its bundle;
+# _MISSING says why the example could not be built).
 # Needs node, Debian's chromium and this folder's node_modules (scripts/install-deps.sh). When one
 # is missing it exits 77, which ctest reports as skipped, unless CI=true: then it is a failure.
 set -euo pipefail
@@ -31,6 +32,7 @@ done
 (cd "$here" && node -e 'require("esbuild").transformSync("1")') 2>/dev/null ||
   missing "esbuild's native binary (@esbuild/<platform>) is missing in $here/node_modules (npm ci again)"
 
+[[ -z "${LOGINID_PASSKEY_WEB_MISSING:-}" ]] || missing "the passkey_web example is not built: $LOGINID_PASSKEY_WEB_MISSING"
 # The passkey web example's page is bundled at build time only when its npm packages were there.
 if [[ -n "${LOGINID_PASSKEY_WEB_PAGE:-}" && ! -f "$LOGINID_PASSKEY_WEB_PAGE" ]]; then
   missing "the passkey_web page was not bundled ($LOGINID_PASSKEY_WEB_PAGE): npm packages missing at configure time"
