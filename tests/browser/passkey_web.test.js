@@ -7,36 +7,10 @@
 "use strict";
 
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
 
 const { browserTest, uniqueName } = require("./lib/fixture");
 const { sdkCannotEcho } = require("./lib/browser");
-
-const screenshotDir = process.env.LOGINID_SCREENSHOT_DIR || path.join(os.tmpdir(), "loginid-passkey-web-screenshots");
-
-async function screenshot(device, name) {
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  const file = path.join(screenshotDir, `${name}.png`);
-  await device.page.screenshot({ path: file, fullPage: true });
-  console.log(`# screenshot ${file}`);
-}
-
-/** The page's notice once it is no longer the "waiting" one: {kind, title, text}. */
-async function notice(device) {
-  const box = device.page.locator("#notice");
-  await box.and(device.page.locator(":not(.busy)")).waitFor({ state: "visible" });
-  return {
-    kind: (await box.getAttribute("class")).replace("notice", "").trim(),
-    title: await device.page.locator("#notice-title").textContent(),
-    text: await device.page.locator("#notice-text").textContent(),
-  };
-}
-
-async function fill(device, fields) {
-  for (const [id, value] of Object.entries(fields)) await device.page.fill(`#${id}`, value);
-}
+const { fill, notice, screenshot } = require("./lib/example_page");
 
 /**
  * "Create an account" in the page. The browser SDK cannot echo a credential id with a 0x00 among

@@ -13,33 +13,11 @@
 "use strict";
 
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
 
 const { browserTest, uniqueName } = require("./lib/fixture");
-
-const screenshotDir = process.env.LOGINID_SCREENSHOT_DIR || path.join(os.tmpdir(), "loginid-passkey-web-relay-screenshots");
-
-async function screenshot(device, name) {
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  const file = path.join(screenshotDir, `${name}.png`);
-  await device.page.screenshot({ path: file, fullPage: true });
-  console.log(`# screenshot ${file}`);
-}
+const { fill, notice, screenshot } = require("./lib/example_page");
 
 const clientData = (encoded) => JSON.parse(Buffer.from(encoded, "base64url").toString("utf8"));
-
-/** The page's notice once it is no longer the "waiting" one: {kind, title, text}. */
-async function notice(device) {
-  const box = device.page.locator("#notice");
-  await box.and(device.page.locator(":not(.busy)")).waitFor({ state: "visible" });
-  return {
-    kind: (await box.getAttribute("class")).replace("notice", "").trim(),
-    title: await device.page.locator("#notice-title").textContent(),
-    text: await device.page.locator("#notice-text").textContent(),
-  };
-}
 
 /** Runs `action` (clicks in the page) and answers the backend's exchange on `path` it caused. */
 async function exchangeDuring(device, path, action) {
@@ -90,7 +68,7 @@ browserTest("passkey_web relayed: register and log in through the backend and th
     await device.page.locator("#signed-out").waitFor({ state: "visible" });
 
     // 1. Create an account: init and complete relayed by the backend; the session starts.
-    await device.page.fill("#username", username);
+    await fill(device, { username });
     const registered = await exchangeDuring(device, "/api/relay/register/complete", () => device.page.click("#register"));
     const created = await notice(device);
     assert.equal(created.kind, "ok", `${created.title}: ${created.text}`);

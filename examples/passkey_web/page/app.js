@@ -4,50 +4,20 @@
 // Bundled by esbuild at build time into public/app.js.
 import WebSDK from "@loginid/sdk";
 
-const $ = (id) => document.getElementById(id);
+import { $, backend, messages as serviceMessages, notify, stepsExplainedBy } from "../public/ui.js";
+
 let sdk = null;
 let serviceURL = "";
-
-// ---- talking to our backend ----
-
-class BackendError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = "BackendError";
-    this.code = code;
-  }
-}
-
-async function backend(method, path, body) {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = answer.error || {};
-    throw new BackendError(error.code || `http_${response.status}`, error.message || response.statusText);
-  }
-  return answer;
-}
 
 // ---- what to tell a person when something fails ----
 
 // The SDK keeps only the service's error code (its own table turns most codes into "An unknown
 // error has occurred"), so the page words each code itself.
 const messages = {
+  ...serviceMessages,
   not_found: "There is no account with that email here. Create one first?",
-  user_already_exists: "An account with that email already exists. Log in instead.",
-  user_inactive: "This account is deactivated. Contact support.",
-  credential_invalid: "Your passkey could not be verified. Try again, or use another device.",
-  credential_exists: "This device already has a passkey for this account.",
-  challenge_invalid: "The sign-in request expired or was already used. Please try again.",
   code_invalid: "That code is wrong or was already used. Get a new one on your other device.",
   code_expired: "That code has expired. Get a new one on your other device.",
-  too_many_requests: "Too many attempts. Wait a moment and try again.",
-  not_logged_in: "Your session has ended. Please log in again.",
 };
 
 function explain(error) {
@@ -66,27 +36,7 @@ function explain(error) {
   return error.message || String(error);
 }
 
-function notify(kind, title, text = "") {
-  const notice = $("notice");
-  notice.className = `notice ${kind}`;
-  $("notice-title").textContent = title;
-  $("notice-text").textContent = text;
-  notice.hidden = false;
-}
-
-/** Runs `work` with `button` disabled and a "waiting" notice; failures become a readable notice. */
-async function step(button, waiting, failedTitle, work) {
-  button.disabled = true;
-  notify("busy", waiting);
-  try {
-    await work();
-  } catch (error) {
-    console.error(error);
-    notify("error", failedTitle, explain(error));
-  } finally {
-    button.disabled = false;
-  }
-}
+const step = stepsExplainedBy(explain);
 
 /** A name for the passkey, so that the user can tell their devices apart. */
 function deviceName() {

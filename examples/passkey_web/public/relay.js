@@ -3,10 +3,9 @@
 // through the C++ SDK (register_fido2_init / authenticate_fido2_init), runs
 // navigator.credentials.create / .get with them, and posts the browser's answer back; the backend
 // relays it with register_fido2_complete / authenticate_fido2_complete (the SDK verifies the user
-// token) and only then starts the session. No npm package and no bundler: served as is.
-"use strict";
-
-const $ = (id) => document.getElementById(id);
+// token) and only then starts the session. No npm package and no bundler: served as is (an ES
+// module, like ui.js, which it shares with the main page).
+import { $, backend, messages as serviceMessages, notify, stepsExplainedBy } from "./ui.js";
 
 // ---- base64url <-> bytes (LoginID's payloads carry binary values as unpadded base64url) ----
 
@@ -22,31 +21,6 @@ function toBase64url(buffer) {
 }
 
 const withBinaryIds = (descriptors) => (descriptors || []).map((d) => ({ ...d, id: toBytes(d.id) }));
-
-// ---- talking to our backend ----
-
-class BackendError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = "BackendError";
-    this.code = code;
-  }
-}
-
-async function backend(method, path, body) {
-  const init = { method, headers: {} };
-  if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(path, init);
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const error = answer.error || {};
-    throw new BackendError(error.code || `http_${response.status}`, error.message || response.statusText);
-  }
-  return answer;
-}
 
 // ---- the two ceremonies ----
 
@@ -88,13 +62,8 @@ async function usePasskey(payload) {
 // ---- what to tell a person when something fails ----
 
 const messages = {
+  ...serviceMessages,
   not_found: "There is no account with that email here, or it has no passkey. Create one first?",
-  user_already_exists: "An account with that email already exists. Log in instead.",
-  user_inactive: "This account is deactivated. Contact support.",
-  credential_invalid: "Your passkey could not be verified. Try again, or use another device.",
-  credential_exists: "This device already has a passkey for this account.",
-  challenge_invalid: "The sign-in request expired or was already used. Please try again.",
-  too_many_requests: "Too many attempts. Wait a moment and try again.",
 };
 
 function explain(error) {
@@ -108,25 +77,7 @@ function explain(error) {
   return error.message || String(error);
 }
 
-function notify(kind, title, text = "") {
-  $("notice").className = `notice ${kind}`;
-  $("notice-title").textContent = title;
-  $("notice-text").textContent = text;
-  $("notice").hidden = false;
-}
-
-async function step(button, waiting, failedTitle, work) {
-  button.disabled = true;
-  notify("busy", waiting);
-  try {
-    await work();
-  } catch (error) {
-    console.error(error);
-    notify("error", failedTitle, explain(error));
-  } finally {
-    button.disabled = false;
-  }
-}
+const step = stepsExplainedBy(explain);
 
 // ---- views ----
 
