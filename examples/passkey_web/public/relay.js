@@ -133,6 +133,7 @@ async function logIn(event) {
 }
 
 async function logOut() {
+  notify("busy", "Signing out…");
   await backend("DELETE", "/api/session").catch(() => {});
   showSignedOut();
   notify("ok", "Signed out", "See you soon.");
