@@ -329,7 +329,16 @@ int main(int argc, char** argv) {
     std::cout << *document;
     return 0;
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11's own exit codes (105, 107, ...) mean nothing to a script; docs/emulator.md promises 2
+    // for a bad command line, as the loginid CLI does. app.exit prints CLI11's message.
+    app.exit(e);
+    return 2;
+  }
   try {
     return serve(flags);
   } catch (const std::exception& e) {

@@ -216,6 +216,36 @@ TEST(EmulatorProcessTest, RefusesANonLoopbackAddressWithoutAnAdminToken) {
   std::filesystem::remove_all(dir);
 }
 
+// A bad command line is a usage error, exit 2 as docs/emulator.md says (CLI11 alone exits 105, 107, ...),
+// and the message names the flag; nothing is created.
+TEST(EmulatorProcessTest, ABadCommandLineExitsTwoNamingTheFlag) {
+  const char* bin = std::getenv("LOGINID_EMULATOR_BIN");
+  ASSERT_NE(bin, nullptr);
+  auto dir = std::filesystem::temp_directory_path() / ("loginid-emu-usage-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto db = (dir / "x.db").string();
+  std::ofstream(dir / "c.pem") << "not checked: --tls-key is missing\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"--port notanumber", "--port"},
+      {"--tls-cert " + (dir / "c.pem").string(), "--tls-key"},
+      {"--no-such-flag", "--no-such-flag"},
+  };
+  for (const auto& [args, named] : cases) {
+    const auto err = (dir / "err.txt").string();
+    const auto command = std::string(bin) + " --db " + db + " " + args + " >/dev/null 2>" + err;
+    int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << args;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << args;
+    std::ifstream in(err);
+    std::ostringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find(named), std::string::npos) << args << ": " << text.str();
+    EXPECT_FALSE(std::filesystem::exists(db)) << args << ": it must refuse before touching the database";
+  }
+  EXPECT_EQ(std::system((std::string(bin) + " --version >/dev/null 2>&1").c_str()), 0);
+  std::filesystem::remove_all(dir);
+}
+
 /// A temp directory for the emulator's stderr files, removed at the end.
 struct ScratchDir {
   ScratchDir() {
