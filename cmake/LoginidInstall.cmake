@@ -27,7 +27,7 @@ install(EXPORT loginidTargets NAMESPACE loginid:: DESTINATION "${loginid_cmake_d
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/loginidConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/loginidConfig.cmake" INSTALL_DESTINATION "${loginid_cmake_dir}")
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/loginidConfigVersion.cmake"
-  COMPATIBILITY SameMinorVersion)
+  COMPATIBILITY SameMajorVersion)  # source compatibility across 1.x (docs/sdk.md, "Compatibility")
 install(FILES "${PROJECT_BINARY_DIR}/loginidConfig.cmake" "${PROJECT_BINARY_DIR}/loginidConfigVersion.cmake"
   DESTINATION "${loginid_cmake_dir}" COMPONENT dev)
 

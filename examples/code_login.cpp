@@ -20,7 +20,7 @@ int main(int argc, char** argv) try {
 
   std::error_code reason;
   const auto claims = web.verify_token_claims(auth.jwt.value_or(""), username, reason);
-  steps.check(claims.has_value(), "verify_token_claims: " + (claims ? "sub=" + claims->at("sub").get<std::string>()
+  steps.check(claims.has_value(), "verify_token_claims: " + (claims ? "sub=" + claims->subject().value_or("")
                                                                      : reason.message()));
   (void)mgmt.verify_token_claims(auth.jwt.value_or(""), std::nullopt, reason);
   steps.check(reason == loginid::TokenErrc::audience_mismatch, "another application gets: " + reason.message());

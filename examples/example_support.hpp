@@ -68,14 +68,16 @@ class Steps {
     std::fflush(stdout);
     if (!ok) ++failures_;
   }
-  /// Runs `call`, which must throw loginid::Error with `code`.
+  /// Runs `call`, which must be refused by the service with `code`.
   template <typename Call>
-  void expect_error(const std::string& code, const std::string& what, Call&& call) {
+  void expect_error(const loginid::ServiceCode& code, const std::string& what, Call&& call) {
     try {
       call();
       check(false, what + " (no error)");
-    } catch (const loginid::Error& e) {
+    } catch (const loginid::ServiceError& e) {
       check(e.code() == code, what + " -> " + e.what());
+    } catch (const loginid::Error& e) {  // anything else the SDK throws: a failed step, not a crash
+      check(false, what + " -> " + e.what());
     }
   }
   [[nodiscard]] int exit_code() const {

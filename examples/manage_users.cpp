@@ -13,12 +13,12 @@ int main(int argc, char** argv) try {
   const std::string username = example::unique_username("manage");
   const loginid::User user = mgmt.add_user_without_credentials(username);
   steps.check(mgmt.get_user(username).id == user.id, "get_user(" + username + ") -> " + user.id);
-  steps.expect_error("user_already_exists", "usernames are unique",
+  steps.expect_error(loginid::ServiceCode::user_already_exists, "usernames are unique",
                      [&] { (void)mgmt.add_user_without_credentials(username); });
   steps.check(mgmt.deactivate_user(user.id).status == "inactive", "deactivate_user");
   steps.check(mgmt.activate_user(user.id).status == "active", "activate_user");
   mgmt.delete_by_username(username);
-  steps.expect_error("not_found", "deleted", [&] { (void)mgmt.get_user(username); });
+  steps.expect_error(loginid::ServiceCode::not_found, "deleted", [&] { (void)mgmt.get_user(username); });
   try {
     (void)mgmt.get_user("");
     steps.check(false, "an empty username is refused locally");

@@ -27,7 +27,7 @@ int main(int argc, char** argv) try {
   steps.check(auth.jwt.has_value() && web.verify_token(*auth.jwt, username), "logged in with the signed challenge");
 
   (void)mgmt.revoke_credential(cred_id, loginid::UserRef::by_id(user.id));
-  steps.expect_error("not_found", "a revoked key cannot start a login",
+  steps.expect_error(loginid::ServiceCode::not_found, "a revoked key cannot start a login",
                      [&] { (void)web.authenticate_publickey_init(username, device_pem); });
   mgmt.delete_by_user_id(user.id);
   return steps.exit_code();

@@ -74,11 +74,11 @@ int main(int argc, char** argv) try {
   // 6. Deactivate (no more logins), activate, delete.
   steps.check(!mgmt.deactivate_user(user.id).is_active(), "deactivate_user");
   const loginid::CodeResult blocked = mgmt.generate_code(loginid::CodeType::short_code, tmp, true, by_id);
-  steps.expect_error("user_inactive", "an inactive user cannot log in",
+  steps.expect_error(loginid::ServiceCode::user_inactive, "an inactive user cannot log in",
                      [&] { (void)web.wait_code(username, blocked.code, loginid::CodeType::short_code); });
   steps.check(mgmt.activate_user(user.id).is_active(), "activate_user");
   mgmt.delete_by_user_id(user.id);
-  steps.expect_error("not_found", "deleted user is gone", [&] { (void)mgmt.get_user(username); });
+  steps.expect_error(loginid::ServiceCode::not_found, "deleted user is gone", [&] { (void)mgmt.get_user(username); });
   return steps.exit_code();
 } catch (const std::exception& e) {
   std::fprintf(stderr, "quickstart failed: %s\n", e.what());

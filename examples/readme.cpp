@@ -19,8 +19,8 @@ int main() try {
   const loginid::LoginIdManagement mgmt(client_id, require_env("LOGINID_PRIVATE_KEY"));
   try {
     std::printf("alice is %s\n", mgmt.get_user_id("alice@example.com").c_str());
-  } catch (const loginid::Error& e) {  // the service said no: e.status(), e.code(), e.message()
-    if (e.code() != "not_found") throw;
+  } catch (const loginid::ServiceError& e) {  // the service said no: e.status(), e.code(), e.message()
+    if (e.code() != loginid::ServiceCode::not_found) throw;
     std::printf("created alice: %s\n", mgmt.add_user_without_credentials("alice@example.com").id.c_str());
   }
   return 0;

@@ -46,10 +46,13 @@ struct Fixture {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
+    const std::string iat = std::to_string(now);
+    const std::string exp = std::to_string(now + 3600);
     user_token = loginid::sign_jwt(
-        loginid::Claims{{"iss", "loginid.io"}, {"sub", "6f1c1f8e-3a0b-4c1e-9d1a-0f5b6c7d8e9f"},
-                        {"sid", "0b7e2c3d-4f5a-4b6c-8d9e-0f1a2b3c4d5e"}, {"nid", "ns-1"}, {"aud", kClient},
-                        {"action", "login"}, {"iat", now}, {"exp", now + 3600}, {"udata", "alice@example.com"}},
+        loginid::Claims::from_json(
+            R"({"iss":"loginid.io","sub":"6f1c1f8e-3a0b-4c1e-9d1a-0f5b6c7d8e9f","sid":"0b7e2c3d-4f5a-4b6c-8d9e-0f1a2b3c4d5e",)"
+            R"("nid":"ns-1","aud":")" + std::string(kClient) + R"(","action":"login","iat":)" + iat + R"(,"exp":)" + exp +
+            R"(,"udata":"alice@example.com"})"),
         loginid_key, kKid);
   }
 

@@ -201,11 +201,11 @@ class App {
         handler(req, res);
       } catch (const ApiError& e) {
         reply_error(res, e);
-      } catch (const loginid::Error& e) {
-        // The service refused (or could not be reached): pass its code and message on to the page.
+      } catch (const loginid::ServiceError& e) {
+        // The service refused: pass its code and message on to the page.
         std::fprintf(stderr, "passkey_web: %s %s: LoginID %d %s\n", req.method.c_str(), req.path.c_str(), e.status(),
                      e.what());
-        reply_error(res, {status_for(e), e.code(), e.message()});
+        reply_error(res, {status_for(e), e.code().to_string(), e.message()});
       } catch (const loginid::InvalidArgument& e) {
         // The SDK's own check of what the page sent (e.g. a relayed payload missing a member); its
         // message names the member and never holds key material.
@@ -214,6 +214,10 @@ class App {
         // A complete call's user token did not verify: the service (or a man in the middle) is wrong.
         std::fprintf(stderr, "passkey_web: %s %s: %s\n", req.method.c_str(), req.path.c_str(), e.what());
         reply_error(res, {502, "token_rejected", e.what()});
+      } catch (const loginid::Error& e) {
+        // LoginID could not be reached, or answered something unusable.
+        std::fprintf(stderr, "passkey_web: %s %s: %s\n", req.method.c_str(), req.path.c_str(), e.what());
+        reply_error(res, {502, loginid::to_string(e.kind()), e.what()});
       } catch (const std::exception& e) {
         std::fprintf(stderr, "passkey_web: %s %s: %s\n", req.method.c_str(), req.path.c_str(), e.what());
         reply_error(res, {500, "internal_error", "the backend failed; see its log"});
@@ -227,8 +231,8 @@ class App {
   /// The status the page gets for a LoginID error. What the page sent and the service refused (a
   /// passkey that did not verify, a used challenge, an unknown user) keeps its 4xx; a refusal of this
   /// backend's own service token, or a service that failed or could not be reached, is a 502.
-  static int status_for(const loginid::Error& e) {
-    const bool page_refused = e.status() >= 400 && e.status() < 500 && e.code() != "unauthorized";
+  static int status_for(const loginid::ServiceError& e) {
+    const bool page_refused = e.status() >= 400 && e.status() < 500 && e.code() != loginid::ServiceCode::unauthorized;
     return page_refused ? e.status() : 502;
   }
 
@@ -260,12 +264,12 @@ class App {
     std::error_code reason;
     const auto claims = web_.verify_token_claims(string_field(body, "jwt", 16 * 1024), username, reason);
     if (!claims) throw ApiError{401, "token_rejected", "the login token did not verify: " + reason.message()};
-    reply(res, 200, {{"user", start_session(res, *claims, username)}, {"action", claims->value("action", "")}});
+    reply(res, 200, {{"user", start_session(res, *claims, username)}, {"action", claims->action().value_or("")}});
   }
 
   /// Starts the session of a user whose token the SDK verified; answers {user_id, username}.
   json start_session(httplib::Response& res, const loginid::Claims& claims, const std::string& username) {
-    Session session{claims.value("sub", ""), claims.value("udata", username), {}};
+    Session session{claims.subject().value_or(""), claims.username().value_or(username), {}};
     json user = {{"user_id", session.user_id}, {"username", session.username}};
     const std::string id = sessions_.create(std::move(session));
     // Secure is left out only because http://localhost is the demo's origin; a real site sets it.
@@ -279,7 +283,7 @@ class App {
   json relayed_login(httplib::Response& res, const loginid::AuthResult& auth, const std::string& username) {
     if (!auth.jwt || !auth.claims) throw ApiError{502, "token_rejected", "LoginID returned no user token"};
     json answer = {{"user", start_session(res, *auth.claims, username)},
-                   {"action", auth.claims->value("action", "")},
+                   {"action", auth.claims->action().value_or("")},
                    {"jwt", *auth.jwt}};
     if (auth.credential) answer["credential"] = {{"id", auth.credential->uuid}, {"name", auth.credential->name}};
     return answer;
@@ -384,11 +388,11 @@ class App {
     std::error_code reason;
     const auto claims = web_.verify_transaction_claims(jwt, payload, reason);
     if (!claims) throw ApiError{400, "token_rejected", "the confirmation did not verify: " + reason.message()};
-    if (claims->value("sub", "") != user_id) {
+    if (claims->subject().value_or("") != user_id) {
       throw ApiError{400, "token_rejected", "the confirmation was signed by another user"};
     }
     with_session(req, [&](Session& s) { return s.payments.erase(payment_id); });  // single use
-    reply(res, 200, {{"confirmed", true}, {"tx_payload", payload}, {"tx_hash", claims->value("tx_hash", "")}});
+    reply(res, 200, {{"confirmed", true}, {"tx_payload", payload}, {"tx_hash", claims->get_string("tx_hash").value_or("")}});
   }
 
   std::string base_url_;

@@ -14,12 +14,13 @@
 #include "loginid/keys.hpp"
 #include "loginid/options.hpp"
 #include "loginid/types.hpp"
+#include "loginid/version.hpp"
 
-namespace loginid {
-
-namespace detail {
+namespace loginid::detail {
 struct ClientState;  // see src/sdk/client_state.hpp
-}
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
 
 /// Who a service token is for (API.md: `username` is sent if given, else `user_id` if given).
 struct ServiceTokenOptions final {
@@ -37,8 +38,9 @@ struct ServiceTokenOptions final {
 /// `const` and safe to call from many threads at once. Copies are cheap and share the key, the
 /// connection pool and the key cache.
 ///
-/// Errors: a refused or failed call throws loginid::Error (HTTP status, service code, message,
-/// request id); a bad argument throws loginid::InvalidArgument before anything is sent; a token
+/// Errors (all derive from loginid::Error): a refused call throws ServiceError (HTTP status, typed
+/// service code, message, request id), one that got no answer TransportError, a wrong-shaped answer
+/// BadResponse; a bad argument throws InvalidArgument before anything is sent; a token
 /// that fails verification gives `false`, a TokenErrc, or a loginid::TokenError, depending on
 /// the overload.
 ///
@@ -108,7 +110,7 @@ class LoginID {
   /// @code
   /// std::string tx_id = client.create_tx("Pay 10 EUR to Bob");
   /// @endcode
-  /// @throws InvalidArgument (empty payload, no private key), Error (service refusal, bad_response).
+  /// @throws InvalidArgument (empty payload, no private key), ServiceError, TransportError, BadResponse.
   [[nodiscard]] std::string create_tx(std::string_view tx_payload,
                                       std::optional<std::string_view> nonce = std::nullopt) const;
   /// Creates a transaction with the optional `tx_type` / `username` fields and returns the whole
@@ -136,8 +138,8 @@ class LoginID {
   /// auto auth = client.wait_code("alice", code, loginid::CodeType::short_code);
   /// std::string user_token = *auth.jwt;
   /// @endcode
-  /// @throws InvalidArgument (empty username or code), Error (`code_timeout` when the code was not
-  ///         authorized within Options::wait_timeout: status 408 from the service, or 0 when the
+  /// @throws InvalidArgument (empty username or code), ServiceError (`code_timeout` when the code was
+  ///         not authorized within Options::wait_timeout: status 408 from the service, or 0 when the
   ///         SDK's own deadline ended the wait; `code_expired` 410, `code_invalid` 400,
   ///         `user_inactive` 403, `not_found` 404, ...), TokenError when the returned JWT does not verify.
   [[nodiscard]] AuthResult wait_code(std::string_view username, std::string_view code, CodeType code_type,
@@ -272,4 +274,4 @@ class LoginID {
   std::shared_ptr<const detail::ClientState> state_;
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

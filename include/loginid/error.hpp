@@ -1,58 +1,214 @@
 #pragma once
 /// @file error.hpp
-/// The SDK's exceptions and the token-verification reasons.
+/// Everything the SDK throws derives from loginid::Error (besides std::bad_alloc, which is never
+/// turned into anything else). One `catch (const loginid::Error&)` sees every failure; the
+/// subclasses say which kind it was:
+///
+/// | class            | kind()             | when |
+/// | ---------------- | ------------------ | ---- |
+/// | InvalidArgument  | invalid_argument   | a bad argument or option, before anything is sent |
+/// | KeyError         | key                | a key that is not EC P-256 PEM/JWK (an InvalidArgument) |
+/// | ServiceError     | service            | the service answered with an error status (code, message, request id) |
+/// | TransportError   | transport          | no answer: connection failed, deadline passed, I/O error |
+/// | BadResponse      | bad_response       | a 2xx answer whose shape is wrong (names the member) |
+/// | TokenError       | token              | a token that does not verify (a TokenErrc reason) |
+/// | Cancelled        | cancelled          | the caller's stop token asked the call to stop |
+/// | Unimplemented    | unimplemented      | a Connection that does not implement the operation (testing) |
+///
+/// Messages never contain a secret (private keys, passwords, whole tokens).
 
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
-namespace loginid {
+#include "loginid/version.hpp"
 
-/// A call to the LoginID service failed: the service refused it (status >= 400, `code` from its
-/// `{"code","message"}` body, `unknown_error` when the body was not JSON), or the service could
-/// not be reached (status 0, code `connection_failed` or `timeout`; `tls_failed` when its
-/// certificate did not verify, never retried), or its answer had the wrong
-/// shape (code `bad_response`). wait_code's own deadline is status 0, code `code_timeout` (the
-/// service's code for the same outcome). what() is "<code>: <message>" and never holds a secret.
+namespace loginid::inline v1 {
+
+/// Which subclass of Error a failure is (for logging and for code that switches instead of catching).
+enum class ErrorKind {
+  invalid_argument,
+  key,
+  service,
+  transport,
+  bad_response,
+  token,
+  cancelled,
+  unimplemented,
+};
+
+/// The name of a kind ("invalid_argument", "service", ...).
+[[nodiscard]] const char* to_string(ErrorKind kind) noexcept;
+
+/// The base of every SDK exception. what() is one line that never holds a secret.
 class Error : public std::runtime_error {
  public:
-  Error(int status, std::string code, std::string message, std::string request_id = {});
-  /// HTTP status; 0 when no HTTP answer was received.
+  [[nodiscard]] ErrorKind kind() const noexcept { return kind_; }
+  /// The HTTP status of the answer that failed the call; 0 when there was none.
   [[nodiscard]] int status() const noexcept { return status_; }
-  /// The service's snake_case error code (API.md, "error").
-  [[nodiscard]] const std::string& code() const noexcept { return code_; }
-  [[nodiscard]] const std::string& message() const noexcept { return message_; }
-  /// The `X-Request-ID` of the failed answer, empty when none.
+  /// The `X-Request-ID` of that answer (quote it to LoginID support); empty when none.
   [[nodiscard]] const std::string& request_id() const noexcept { return request_id_; }
 
+ protected:
+  Error(ErrorKind kind, const std::string& what, int status = 0, std::string request_id = {});
+
  private:
+  ErrorKind kind_;
   int status_;
-  std::string code_;
-  std::string message_;
   std::string request_id_;
 };
 
-/// A caller passed a bad argument (a bad key, an unknown code type, a missing username...).
-/// The message names the argument and what was wrong; it never contains key material.
-class InvalidArgument : public std::invalid_argument {
+/// A value set by the service that this SDK version may not know yet (Azure SDK's "extensible
+/// enum"): known values are the static members of the derived class, an unknown one keeps its text
+/// and compares equal only to itself. Compare with ==; there is no switch, so a new value the
+/// service adds can never fall into a wrong case.
+template <typename Derived>
+class ExtensibleEnum {
  public:
-  using std::invalid_argument::invalid_argument;
+  /// The wire text ("active", "not_found", ...).
+  explicit ExtensibleEnum(std::string value) : value_(std::move(value)) {}
+  [[nodiscard]] const std::string& to_string() const noexcept { return value_; }
+  friend bool operator==(const Derived& a, const Derived& b) noexcept { return a.value_ == b.value_; }
+
+ private:
+  std::string value_;
+};
+
+/// The `code` of a service error (API.md, "error"). Unknown codes keep their text.
+class ServiceCode final : public ExtensibleEnum<ServiceCode> {
+ public:
+  using ExtensibleEnum::ExtensibleEnum;
+  static const ServiceCode bad_request;          ///< 400: malformed JSON, missing or mistyped field
+  static const ServiceCode invalid_code_type;    ///< 400: code type not short/long/phrase
+  static const ServiceCode unauthorized;         ///< 401: service token missing, bad, stale or replayed
+  static const ServiceCode forbidden;            ///< 403: the token's scope does not allow the call
+  static const ServiceCode not_found;            ///< 404: unknown user, credential, transaction, kid
+  static const ServiceCode user_already_exists;  ///< 409: username taken
+  static const ServiceCode user_inactive;        ///< 403: the user is deactivated
+  static const ServiceCode code_invalid;         ///< 400: wrong, used or invalidated code
+  static const ServiceCode code_expired;         ///< 410: the code's lifetime is over
+  /// 408: the code was not authorized in time (status 0 when wait_code's own deadline ended the wait)
+  static const ServiceCode code_timeout;
+  static const ServiceCode payload_too_large;    ///< 413: request body over 64 KiB
+  static const ServiceCode too_many_requests;    ///< 429: rate or waiter limit (see Retry-After)
+  static const ServiceCode password_mismatch;    ///< 400: the password confirmation differs
+  static const ServiceCode password_too_weak;    ///< 400: under the password policy
+  static const ServiceCode credential_invalid;   ///< 401: wrong password, assertion that does not verify
+  static const ServiceCode challenge_invalid;    ///< 400: unknown, used or expired challenge
+  static const ServiceCode credential_exists;    ///< 409: the authenticator is already registered
+  static const ServiceCode not_implemented;      ///< 501: a feature the service (emulator) does not offer
+  static const ServiceCode internal_error;       ///< 500: a bug at the service
+  /// Set by the SDK when an error answer has no `{"code","message"}` body (the text is the message).
+  static const ServiceCode unknown_error;
+};
+
+inline const ServiceCode ServiceCode::bad_request{"bad_request"};
+inline const ServiceCode ServiceCode::invalid_code_type{"invalid_code_type"};
+inline const ServiceCode ServiceCode::unauthorized{"unauthorized"};
+inline const ServiceCode ServiceCode::forbidden{"forbidden"};
+inline const ServiceCode ServiceCode::not_found{"not_found"};
+inline const ServiceCode ServiceCode::user_already_exists{"user_already_exists"};
+inline const ServiceCode ServiceCode::user_inactive{"user_inactive"};
+inline const ServiceCode ServiceCode::code_invalid{"code_invalid"};
+inline const ServiceCode ServiceCode::code_expired{"code_expired"};
+inline const ServiceCode ServiceCode::code_timeout{"code_timeout"};
+inline const ServiceCode ServiceCode::payload_too_large{"payload_too_large"};
+inline const ServiceCode ServiceCode::too_many_requests{"too_many_requests"};
+inline const ServiceCode ServiceCode::password_mismatch{"password_mismatch"};
+inline const ServiceCode ServiceCode::password_too_weak{"password_too_weak"};
+inline const ServiceCode ServiceCode::credential_invalid{"credential_invalid"};
+inline const ServiceCode ServiceCode::challenge_invalid{"challenge_invalid"};
+inline const ServiceCode ServiceCode::credential_exists{"credential_exists"};
+inline const ServiceCode ServiceCode::not_implemented{"not_implemented"};
+inline const ServiceCode ServiceCode::internal_error{"internal_error"};
+inline const ServiceCode ServiceCode::unknown_error{"unknown_error"};
+
+/// The service refused the call: an HTTP error status with the service's `{"code","message"}`
+/// (Azure SDK's RequestFailedException). what() is "<code>: <message>".
+class ServiceError : public Error {
+ public:
+  ServiceError(int status, ServiceCode code, std::string message, std::string request_id = {});
+  [[nodiscard]] const ServiceCode& code() const noexcept { return code_; }
+  /// The service's human-readable message.
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+
+ private:
+  ServiceCode code_;
+  std::string message_;
+};
+
+/// The exchange ended without an HTTP answer. Thrown by the SDK for a call that could not reach
+/// the service in time, and by an HttpTransport (the transport seam) for one attempt.
+class TransportError : public Error {
+ public:
+  enum class Reason {
+    connect_failed,   ///< DNS, refused, TLS handshake: the request certainly did not reach the server
+    timeout,          ///< the deadline passed (the request may have reached the server)
+    io_failed,        ///< reset or truncated while sending or receiving (may have reached the server)
+    refused_locally,  ///< not sent at all (bad URL, insecure scheme refused, ...)
+    /// The TLS handshake failed in a way a retry cannot fix, so the request certainly did not reach
+    /// the server: its certificate was not trusted (unknown CA, expired, issued for another host
+    /// name), the CA bundle could not be used, or it speaks no TLS 1.2+ (or no TLS at all). The
+    /// message says which and what to do. Never retried.
+    tls_failed,
+  };
+  TransportError(Reason reason, const std::string& message);
+  [[nodiscard]] Reason reason() const noexcept { return reason_; }
+  /// False only when the server cannot have seen the request; a creating call is retried only then.
+  [[nodiscard]] bool may_have_reached_server() const noexcept {
+    return reason_ == Reason::timeout || reason_ == Reason::io_failed;
+  }
+
+ private:
+  Reason reason_;
+};
+
+/// A 2xx answer whose shape is not the documented one. what() names the member and the problem
+/// ("bad_response: user.status: expected a string, got a number").
+class BadResponse : public Error {
+ public:
+  BadResponse(int status, const std::string& problem, std::string request_id = {});
+};
+
+/// A bad argument or option, found before anything was sent. The message names the argument
+/// and what was wrong; it never contains key material or a password.
+class InvalidArgument : public Error {
+ public:
+  explicit InvalidArgument(const std::string& message);
+
+ protected:
+  InvalidArgument(ErrorKind kind, const std::string& message);
 };
 
 /// A key could not be parsed or is not an EC P-256 key. The message says what was wrong
 /// ("not PEM", "curve is secp384r1, want P-256", "point not on curve"), never the key.
 class KeyError : public InvalidArgument {
  public:
-  using InvalidArgument::InvalidArgument;
+  explicit KeyError(const std::string& message);
 };
 
-/// Why a token was rejected. Each value is a distinct, testable reason.
+/// The caller's std::stop_token (CallOptions::cancel) asked the call to stop. No answer is
+/// returned; a creating call may or may not have been carried out by the service.
+class Cancelled : public Error {
+ public:
+  explicit Cancelled(const std::string& message);
+};
+
+/// The operation is not implemented by this Connection (a test double that does not script it).
+class Unimplemented : public Error {
+ public:
+  explicit Unimplemented(const std::string& operation);
+};
+
+/// Why a token was rejected. Each value is a distinct, testable reason. (A verification that
+/// runs out of memory reports std::errc::not_enough_memory, never one of these.)
 enum class TokenErrc {
   ok = 0,
   too_large = 1,           ///< over the size cap (checked before any decoding)
   malformed = 2,           ///< not three dot-separated segments, or an empty segment
   bad_base64 = 3,          ///< a segment is not strict base64url (padding, bad char, non-canonical bits)
-  bad_json = 4,            ///< header or payload is not valid JSON / not UTF-8
+  bad_json = 4,            ///< header or payload is not valid JSON / not UTF-8 / nested too deep
   not_object = 5,          ///< header or payload is JSON but not an object
   duplicate_key = 6,       ///< header or payload repeats a member name
   alg_not_allowed = 7,     ///< `alg` is absent or not ES256 (none, HS256, RS256, ...)
@@ -62,7 +218,7 @@ enum class TokenErrc {
   missing_kid = 11,        ///< the token names no `kid` and a key lookup needs one
   bad_kid = 12,            ///< the `kid` is not a string or is unusable (too long, ...)
   key_not_found = 13,      ///< the service has no key for this `kid`
-  key_unavailable = 14,    ///< the key could not be fetched (network) and none is cached
+  key_unavailable = 14,    ///< the key could not be fetched (network, deadline) and none is cached
   bad_claim = 15,          ///< a registered claim has the wrong type (e.g. `exp` not a number)
   audience_mismatch = 16,  ///< `aud` missing or does not contain the expected audience
   issuer_mismatch = 17,    ///< `iss` missing or not the expected issuer
@@ -79,10 +235,12 @@ enum class TokenErrc {
 const std::error_category& token_category() noexcept;
 std::error_code make_error_code(TokenErrc e) noexcept;
 
-/// Thrown by the throwing verification overloads. what() is "invalid token: <reason>".
-class TokenError : public std::runtime_error {
+/// Thrown by the throwing verification overloads, and by calls whose answer carries a user
+/// token that does not verify. what() is "invalid token: <reason>".
+class TokenError : public Error {
  public:
   explicit TokenError(std::error_code reason);
+  /// The reason as an error code (category token_category()).
   [[nodiscard]] std::error_code code() const noexcept { return reason_; }
   [[nodiscard]] TokenErrc reason() const noexcept { return static_cast<TokenErrc>(reason_.value()); }
 
@@ -90,7 +248,7 @@ class TokenError : public std::runtime_error {
   std::error_code reason_;
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1
 
 template <>
 struct std::is_error_code_enum<loginid::TokenErrc> : std::true_type {};

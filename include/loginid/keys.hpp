@@ -6,15 +6,15 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "loginid/secret.hpp"
+#include "loginid/version.hpp"
 
-namespace loginid {
-
-namespace detail {
+namespace loginid::detail {
 struct EcKeyImpl;  // OpenSSL EVP_PKEY plus a pool of ready signing/verifying contexts; see src/jose/keys.cpp
-}
+struct KeyAccess;  // the JOSE core's JWK functions; see src/jose/jwk.hpp
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
 
 /// An EC P-256 public key. Immutable and thread-safe; copies share the parsed key.
 class PublicKey final {
@@ -22,21 +22,16 @@ class PublicKey final {
   /// From PEM SPKI (`-----BEGIN PUBLIC KEY-----`). Throws KeyError (not PEM, not EC, not P-256,
   /// point not on the curve).
   static PublicKey from_pem(std::string_view pem);
-  /// From a JWK object: `kty` "EC", `crv` "P-256", `x`, `y` (32-byte base64url each); `d` is ignored.
-  static PublicKey from_jwk(const nlohmann::json& jwk);
-  /// From JWK text. Throws KeyError, also for invalid JSON.
+  /// From JWK text: an object with `kty` "EC", `crv` "P-256", `x`, `y` (32-byte base64url each);
+  /// `d` is ignored. Throws KeyError, also for invalid JSON.
   static PublicKey from_jwk(std::string_view jwk_json);
-  /// JWK text too; these exist because a std::string or a string literal converts equally well to
-  /// nlohmann::json and to std::string_view, which would make the call ambiguous.
-  static PublicKey from_jwk(const std::string& jwk_json) { return from_jwk(std::string_view(jwk_json)); }
-  static PublicKey from_jwk(const char* jwk_json) { return from_jwk(std::string_view(jwk_json)); }
   /// From either form: PEM when the text starts with "-----BEGIN", else JWK JSON.
   static PublicKey from_pem_or_jwk(std::string_view text);
 
   /// PEM SPKI text.
   [[nodiscard]] std::string to_pem() const;
-  /// `{"kty":"EC","crv":"P-256","x":...,"y":...}`
-  [[nodiscard]] nlohmann::json to_jwk() const;
+  /// JWK text: `{"crv":"P-256","kty":"EC","x":...,"y":...}`.
+  [[nodiscard]] std::string to_jwk() const;
 
   /// ES256 verification of `data` against a raw 64-byte r||s signature. Any other length,
   /// r or s out of range, or a bad signature gives false. Never throws.
@@ -48,6 +43,7 @@ class PublicKey final {
   explicit PublicKey(std::shared_ptr<const detail::EcKeyImpl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const detail::EcKeyImpl> impl_;
   friend class PrivateKey;
+  friend struct detail::KeyAccess;
 };
 
 /// An EC P-256 private key (the API credential). Immutable and thread-safe; copies share the key.
@@ -59,8 +55,8 @@ class PrivateKey final {
   /// From PEM PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`). The internal copy of
   /// the text is cleansed after parsing. Throws KeyError.
   static PrivateKey from_pem(std::string_view pem);
-  /// From a JWK with `d`. Throws KeyError.
-  static PrivateKey from_jwk(const nlohmann::json& jwk);
+  /// From JWK text with `d`. Throws KeyError, also for invalid JSON.
+  static PrivateKey from_jwk(std::string_view jwk_json);
 
   /// PKCS#8 PEM text, in a zeroing string.
   [[nodiscard]] SecretString to_pem() const;
@@ -73,6 +69,7 @@ class PrivateKey final {
  private:
   explicit PrivateKey(std::shared_ptr<const detail::EcKeyImpl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const detail::EcKeyImpl> impl_;
+  friend struct detail::KeyAccess;
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -9,6 +9,7 @@
 /// loginid::User user = mgmt.get_user("alice");
 /// @endcode
 
+#include "loginid/version.hpp"     // IWYU pragma: export
 #include "loginid/error.hpp"       // IWYU pragma: export
 #include "loginid/secret.hpp"      // IWYU pragma: export
 #include "loginid/keys.hpp"        // IWYU pragma: export

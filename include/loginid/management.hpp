@@ -8,8 +8,9 @@
 
 #include "loginid/client.hpp"
 #include "loginid/types.hpp"
+#include "loginid/version.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 /// The management client: everything LoginID offers plus the calls that need a management
 /// application's credential. Each call signs a fresh service token with the scope API.md lists
@@ -19,8 +20,8 @@ namespace loginid {
 /// type and purpose, then the user (a UserRef, last).
 ///
 /// Errors: InvalidArgument before anything is sent (empty name, no user, unknown code type...);
-/// loginid::Error for the service's refusals (`not_found`, `user_already_exists`, `code_invalid`,
-/// `forbidden`, ...), transport failures (status 0) and wrong-shaped answers (`bad_response`).
+/// ServiceError for the service's refusals (`not_found`, `user_already_exists`, `code_invalid`,
+/// `forbidden`, ...), TransportError when no answer came, BadResponse for wrong-shaped answers.
 ///
 /// @code
 /// loginid::LoginIdManagement mgmt{client_id, private_key_pem, {.base_url = "http://127.0.0.1:8080"}};
@@ -46,7 +47,7 @@ class LoginIdManagement : public LoginID {
                                          const UserRef& user) const;
 
   /// Authorizes a code (POST /codes/{code_type}/authorize, scope `codes.authorize`), waking a
-  /// wait_code for it. @throws Error `code_invalid` (wrong/used code), `code_expired`.
+  /// wait_code for it. @throws ServiceError `code_invalid` (wrong/used code), `code_expired`.
   /// @code
   /// mgmt.authorize_code(code.code, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication,
   ///                     loginid::UserRef::by_username("alice"));
@@ -104,7 +105,7 @@ class LoginIdManagement : public LoginID {
   // ---- users -------------------------------------------------------------------------------
 
   /// The user with this username (POST /manage/users/retrieve, scope `users.retrieve`).
-  /// @throws Error `not_found` for an unknown user.
+  /// @throws ServiceError `not_found` for an unknown user.
   /// @code
   /// loginid::User u = mgmt.get_user("alice");
   /// @endcode
@@ -114,7 +115,7 @@ class LoginIdManagement : public LoginID {
   [[nodiscard]] std::string get_user_id(std::string_view username) const;
 
   /// Creates a user with no credential (POST /manage/users, scope `users.create`).
-  /// @throws Error `user_already_exists` (409).
+  /// @throws ServiceError `user_already_exists` (409).
   User add_user_without_credentials(std::string_view username) const;
 
   /// Deactivates a user (PUT /manage/users/{user_id}/deactivate, scope `users.deactivate`); an
@@ -131,4 +132,4 @@ class LoginIdManagement : public LoginID {
   void delete_by_username(std::string_view username) const;
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

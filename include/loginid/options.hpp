@@ -12,8 +12,9 @@
 
 #include "loginid/jwt.hpp"
 #include "loginid/transport.hpp"
+#include "loginid/version.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 /// The production environment (API.md, "Base URL").
 inline constexpr std::string_view kDefaultBaseUrl = "https://directweb.usw1.loginid.io";
@@ -108,4 +109,4 @@ struct Options final {
   PresignOptions presign{};
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -6,7 +6,9 @@
 #include <string_view>
 #include <utility>
 
-namespace loginid {
+#include "loginid/version.hpp"
+
+namespace loginid::inline v1 {
 
 /// Owns secret text and overwrites it with zeros (OPENSSL_cleanse) when destroyed or reassigned.
 /// Move-only so a secret is never copied by accident; `view()` gives read access.
@@ -36,4 +38,4 @@ class SecretString final {
 /// Overwrites a string's bytes (including spare capacity is not possible; the used bytes) and clears it.
 void cleanse(std::string& text) noexcept;
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

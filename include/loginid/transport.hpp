@@ -8,13 +8,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-namespace loginid {
+#include "loginid/error.hpp"
+#include "loginid/version.hpp"
+
+namespace loginid::inline v1 {
 
 /// Header list; names compared case-insensitively by header().
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -39,36 +41,11 @@ struct HttpResponse final {
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
 
-/// The exchange failed without an HTTP answer.
-class TransportError : public std::runtime_error {
- public:
-  enum class Kind {
-    connect_failed,  ///< DNS, refused, TLS handshake: the request certainly did not reach the server
-    timeout,         ///< the deadline passed (the request may have reached the server)
-    io_failed,       ///< reset or truncated while sending or receiving (may have reached the server)
-    refused_locally, ///< not sent at all (bad URL, insecure scheme refused, ...)
-    /// The TLS handshake failed in a way a retry cannot fix, so the request certainly did not reach
-    /// the server: its certificate was not trusted (unknown CA, expired, issued for another host
-    /// name), the CA bundle could not be used, or it speaks no TLS 1.2+ (or no TLS at all). The
-    /// message says which and what to do. Never retried.
-    tls_failed,
-  };
-  TransportError(Kind kind, std::string message) : std::runtime_error(std::move(message)), kind_(kind) {}
-  [[nodiscard]] Kind kind() const noexcept { return kind_; }
-  /// False only when the server cannot have seen the request; a creating call is retried only then.
-  [[nodiscard]] bool may_have_reached_server() const noexcept {
-    return kind_ == Kind::timeout || kind_ == Kind::io_failed;
-  }
-
- private:
-  Kind kind_;
-};
-
 /// Sends requests. Implementations must be safe to call from many threads at once.
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  /// Returns the answer (any status) or throws TransportError.
+  /// Returns the answer (any status) or throws TransportError (loginid/error.hpp).
   virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 
@@ -81,7 +58,7 @@ struct CurlTransportOptions final {
   std::optional<std::string> ca_bundle{};
   /// Connections kept alive for reuse across calls and threads.
   std::size_t max_idle_connections = 16;
-  std::string user_agent = "loginid-cpp";
+  std::string user_agent = "loginid-cpp/" LOGINID_VERSION_STRING;
   /// Larger response bodies fail the call (TransportError io_failed) instead of using unbounded memory.
   std::size_t max_response_bytes = 1024 * 1024;
 };
@@ -101,4 +78,4 @@ std::shared_ptr<HttpTransport> make_curl_transport(const CurlTransportOptions& o
 /// The counters of `transport` when make_curl_transport made it, else nullopt.
 std::optional<TransportStats> curl_transport_stats(const HttpTransport& transport) noexcept;
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

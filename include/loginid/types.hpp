@@ -3,10 +3,10 @@
 /// Arguments and typed results of the LoginID calls (API.md, "Shapes").
 ///
 /// Every result is parsed strictly from the service's JSON: a 2xx answer whose shape is wrong
-/// (a missing member, a member of the wrong type, an unknown enum value) throws loginid::Error
-/// with code `bad_response` and a message naming the member (e.g. `user.id: missing`). Each result
-/// also keeps the whole JSON object it was parsed from in `raw`, so members this version does not
-/// model are still reachable.
+/// (a missing member, a member of the wrong type, an unknown enum value) throws
+/// loginid::BadResponse with a message naming the member (e.g. `user.id: missing`). Each result
+/// also keeps the whole JSON object it was parsed from, as text, in `raw_json`, so members this
+/// version does not model are still reachable (with any JSON library).
 
 #include <optional>
 #include <string>
@@ -14,11 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "loginid/jwt.hpp"
+#include "loginid/version.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 /// The kind of authentication code (API.md: `short` 6 digits, `long` 16 alphanumerics,
 /// `phrase` 4 words). `short` and `long` are C++ keywords, hence the `_code` suffix.
@@ -78,7 +77,7 @@ struct User final {
   std::string type{};          ///< "user"; empty when the service sent none
   std::string created_at{};    ///< RFC 3339 UTC, e.g. 2026-11-29T01:02:03.456Z
   std::string updated_at{};    ///< RFC 3339 UTC
-  nlohmann::json raw{};        ///< the whole object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 
   /// status == "active".
   [[nodiscard]] bool is_active() const noexcept { return status == "active"; }
@@ -92,21 +91,21 @@ struct Credential final {
   std::string name{};  ///< the human-readable name
   std::string created_at{};    ///< RFC 3339 UTC
   std::string updated_at{};    ///< RFC 3339 UTC
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of get_credentials: `{user_id, credentials:[credential]}`.
 struct CredentialList final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   std::vector<Credential> credentials{};  ///< the credentials, in the service's order
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of rename_credential / revoke_credential: `{user_id, credential}`.
 struct CredentialResult final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   Credential credential{};  ///< the credential acted on
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of generate_code: `{code, expires_at, is_authorized}`.
@@ -114,20 +113,20 @@ struct CodeResult final {
   std::string code{};  ///< the code to show to the user
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of authorize_code: `{expires_at, is_authorized}`.
 struct AuthorizeResult final {
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of invalidate_all_codes: `{deleted_at}`.
 struct InvalidateResult final {
   std::string deleted_at{};    ///< RFC 3339 UTC
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// The authenticated user inside an AuthResult: `{id, username, namespace_id}`.
@@ -161,7 +160,7 @@ struct AuthResult final {
   AuthUser user{};  ///< the authenticated user
   std::optional<AuthCredential> credential{};  ///< the credential acted on
   AuthClient client{};  ///< the application the user authenticated to
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Optional fields of a transaction (API.md, POST /tx).
@@ -179,14 +178,14 @@ struct TxResult final {
   std::string id{};  ///< the id (a UUID)
   std::optional<std::string> url{};  ///< a URL for the user to confirm at, when the service gives one
   std::string nonce{};                   ///< the nonce sent in the request (given or generated)
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of authenticate_publickey_init: `{challenge_id, server_nonce}`.
 struct PublicKeyChallenge final {
   std::string challenge_id{};  ///< names the challenge in authenticate_publickey_complete
   std::string server_nonce{};  ///< sign it with make_publickey_assertion()
-  nlohmann::json raw{};  ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 /// Answer of generate_recovery_code: `{code, created_at}`. The code (words) is shown to the user
@@ -194,7 +193,7 @@ struct PublicKeyChallenge final {
 struct RecoveryCode final {
   std::string code{};        ///< the recovery code, words separated by spaces or dashes
   std::string created_at{};  ///< RFC 3339 UTC
-  nlohmann::json raw{};      ///< the whole JSON object as received
+  std::string raw_json{};  ///< the whole JSON object as received (text)
 };
 
 // ---- FIDO2 / WebAuthn (passkeys) ------------------------------------------------------------
@@ -261,4 +260,4 @@ struct Fido2AssertionInit final {
   std::string raw_json{};   ///< the whole JSON object as received (text)
 };
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

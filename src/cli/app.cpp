@@ -45,11 +45,16 @@ std::string where_it_was_looked_for(const Context& ctx) {
   return hint + ")";
 }
 
-/// One line on stderr for a service error: "error: <code>: <message> (request id ...)".
-std::string describe(const Error& e) {
-  std::string line = "error: " + e.code() + ": " + e.message();
+/// One line on stderr for a failed call: "error: <code>: <message> (request id ...)".
+std::string describe(const std::string& code_and_message, const Error& e) {
+  std::string line = "error: " + code_and_message;
   if (!e.request_id().empty()) line += " (request id " + e.request_id() + ")";
   return line;
+}
+
+/// The code a script sees for a call that got no answer.
+std::string transport_code(const TransportError& e) {
+  return e.reason() == TransportError::Reason::timeout ? "timeout" : "connection_failed";
 }
 
 int report(std::ostream& err, Exit code, const std::string& line) {
@@ -66,12 +71,15 @@ int run_command(const Commands::Action& action, Context& ctx, std::ostream& err)
     return report(err, e.exit(), e.what());
   } catch (const TokenError& e) {
     return report(err, Exit::refused, "invalid token: " + e.code().message());
-  } catch (const Error& e) {
-    if (e.status() == 0 && e.code() != "code_timeout") {
-      return report(err, Exit::unreachable, describe(e) + where_it_was_looked_for(ctx));
-    }
-    return report(err, Exit::refused, describe(e));
-  } catch (const InvalidArgument& e) {  // KeyError too
+  } catch (const ServiceError& e) {
+    // code_timeout with status 0 is wait_code's own deadline: the user did not confirm in time.
+    return report(err, Exit::refused, describe(e.code().to_string() + ": " + e.message(), e));
+  } catch (const BadResponse& e) {
+    return report(err, Exit::refused, describe(e.what(), e));
+  } catch (const TransportError& e) {
+    return report(err, Exit::unreachable,
+                  describe(transport_code(e) + ": " + e.what(), e) + where_it_was_looked_for(ctx));
+  } catch (const Error& e) {  // InvalidArgument, KeyError, ...
     return report(err, Exit::usage, std::string("error: ") + e.what());
   } catch (const std::exception& e) {
     return report(err, Exit::usage, std::string("error: ") + e.what());

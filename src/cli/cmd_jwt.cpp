@@ -22,9 +22,12 @@ void run_decode(const std::string& token_arg, Context& ctx) {
   std::error_code ec;
   auto decoded = decode_jwt(token, ec);
   if (!decoded) fail_token(ec);
+  // The SDK's Claims as JSON again (their text comes from the strict, depth-bounded reader).
+  const nlohmann::json header = nlohmann::json::parse(decoded->header.to_json());
+  const nlohmann::json raw_payload = nlohmann::json::parse(decoded->payload.to_json());
   // A human reads the table: the NumericDate claims get their UTC time beside the number.
-  const nlohmann::json payload = ctx.format() == Format::text ? with_utc_times(decoded->payload) : decoded->payload;
-  print_document(*ctx.out, {{"header", decoded->header}, {"payload", payload}}, ctx.format());
+  const nlohmann::json payload = ctx.format() == Format::text ? with_utc_times(raw_payload) : raw_payload;
+  print_document(*ctx.out, {{"header", header}, {"payload", payload}}, ctx.format());
   *ctx.err << "note: decoded only; nothing was verified (not the signature, not exp, not the audience)\n";
 }
 
@@ -43,7 +46,7 @@ Claims parse_claims(const std::string& arg) {
   }
   if (problem == detail::JsonProblem::syntax) fail_usage("--claims is not valid JSON: " + json_syntax_error(text));
   if (!claims) fail_usage("--claims: " + detail::describe(problem));
-  return std::move(*claims);
+  return Claims::from_json(text);  // parsed strictly above: this cannot fail
 }
 
 void run_sign(const SignOptions& opts, Context& ctx) {
@@ -97,12 +100,11 @@ void run_verify(const VerifyOptions& opts, Context& ctx) {
   std::error_code ec;
   auto payload = verify_jwt(token, key, policy, ec);
   if (!payload) fail_token(ec);
-  if (!opts.username.empty()) {
-    const auto udata = payload->find("udata");
-    if (udata == payload->end() || !udata->is_string() || udata->get<std::string>() != opts.username)
-      fail_token(make_error_code(TokenErrc::username_mismatch));
+  if (!opts.username.empty() && payload->username() != opts.username) {
+    fail_token(make_error_code(TokenErrc::username_mismatch));
   }
-  print_document(*ctx.out, ctx.format() == Format::text ? with_utc_times(*payload) : *payload, ctx.format());
+  const nlohmann::json claims = nlohmann::json::parse(payload->to_json());
+  print_document(*ctx.out, ctx.format() == Format::text ? with_utc_times(claims) : claims, ctx.format());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The commands that call the LoginID service through the SDK (issue 5): users, codes, credentials,
-// passwords, passkeys (fido2), tx, token. No HTTP or JSON-building here: every call is one SDK function, and the printed JSON is
-// the SDK result's `raw` document (the service's own stable keys).
+// passwords, passkeys (fido2), tx, token. No HTTP or JSON-building here: every call is one SDK function, and
+// the printed JSON is the SDK result's `raw_json` document (the service's own stable keys).
 
 #include <chrono>
 #include <future>
@@ -114,8 +114,15 @@ void add_user_flags(CLI::App* cmd, UserFlags& flags) {
 
 void print(Context& ctx, const Json& doc) { print_document(*ctx.out, doc, ctx.format()); }
 
-/// Prints an SDK result's `raw_json` (the service's own stable keys) or a token's claims.
+/// Prints an SDK result's `raw_json` (the service's own stable keys; the SDK read it with the strict,
+/// depth-bounded reader, so parsing it again is safe).
 void print_json_text(Context& ctx, const std::string& json_text) { print(ctx, Json::parse(json_text)); }
+
+/// Prints a token's claims; in a table the NumericDate claims get their UTC time beside the number.
+void print_claims(Context& ctx, const Claims& claims) {
+  const Json doc = Json::parse(claims.to_json());
+  print(ctx, ctx.format() == Format::text ? with_utc_times(doc) : doc);
+}
 
 void print_line(Context& ctx, const std::string& value) {
   *ctx.out << value << "\n";
@@ -146,7 +153,7 @@ void add_users(CLI::App& root, Commands& commands) {
   auto* get = users->add_subcommand("get", "Print a user's profile (looked up by username)");
   get->add_option("--username", get_flags->username, "The user's username")->required();
   get->footer(examples({"loginid users get --username alice@example.com"}));
-  commands.on(get, [get_flags](Context& ctx) { print(ctx, management_client(ctx).get_user(get_flags->username).raw); });
+  commands.on(get, [get_flags](Context& ctx) { print_json_text(ctx, management_client(ctx).get_user(get_flags->username).raw_json); });
 
   auto id_name = std::make_shared<std::string>();
   auto* id = users->add_subcommand("id", "Print just the user id of USERNAME");
@@ -159,7 +166,7 @@ void add_users(CLI::App& root, Commands& commands) {
   create->add_option("--username", *create_name, "The new user's username")->required();
   create->footer(examples({"loginid users create --username alice@example.com"}));
   commands.on(create, [create_name](Context& ctx) {
-    print(ctx, management_client(ctx).add_user_without_credentials(*create_name).raw);
+    print_json_text(ctx, management_client(ctx).add_user_without_credentials(*create_name).raw_json);
   });
 
   for (const bool activate : {true, false}) {
@@ -173,7 +180,7 @@ void add_users(CLI::App& root, Commands& commands) {
     commands.on(cmd, [flags, activate](Context& ctx) {
       const auto mgmt = management_client(ctx);
       const std::string uid = user_id_of(mgmt, *flags);
-      print(ctx, (activate ? mgmt.activate_user(uid) : mgmt.deactivate_user(uid)).raw);
+      print_json_text(ctx, (activate ? mgmt.activate_user(uid) : mgmt.deactivate_user(uid)).raw_json);
     });
   }
 
@@ -246,11 +253,11 @@ void run_wait(const WaitFlags& flags, Context& ctx) {
   const CodeType type = parse_code_type(flags.type);
   auto pending = std::async(std::launch::async, [&] { return client.wait_code(flags.username, flags.code, type, flags.no_jwt); });
   try {
-    print(ctx, with_progress(pending, budget, *ctx.err).raw);
-  } catch (const Error& e) {
+    print_json_text(ctx, with_progress(pending, budget, *ctx.err).raw_json);
+  } catch (const ServiceError& e) {
     // The SDK asks again whenever the service ends one long poll; code_timeout means the whole
     // --timeout went by. That is the user not confirming in time, not an unreachable service.
-    if (e.code() != "code_timeout") throw;
+    if (e.code() != ServiceCode::code_timeout) throw;
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(budget).count();
     throw CliError(Exit::refused, "error: code_timeout: the code was not authorized within " + std::to_string(seconds) +
                                       " s (--timeout " + std::to_string(seconds) + "; pass a larger --timeout to wait longer)");
@@ -271,7 +278,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   generate->footer(examples({"loginid codes generate --type short --username alice@example.com"}));
   commands.on(generate, [gen](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print(ctx, mgmt.generate_code(parse_code_type(gen->type), parse_code_purpose(gen->purpose), gen->authorized, gen->user.ref()).raw);
+    print_json_text(ctx, mgmt.generate_code(parse_code_type(gen->type), parse_code_purpose(gen->purpose), gen->authorized, gen->user.ref()).raw_json);
   });
 
   auto auth = std::make_shared<CodeFlags>();
@@ -282,7 +289,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   authorize->footer(examples({"loginid codes authorize --code 123456 --type short --username alice@example.com"}));
   commands.on(authorize, [auth](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print(ctx, mgmt.authorize_code(auth->code, parse_code_type(auth->type), parse_code_purpose(auth->purpose), auth->user.ref()).raw);
+    print_json_text(ctx, mgmt.authorize_code(auth->code, parse_code_type(auth->type), parse_code_purpose(auth->purpose), auth->user.ref()).raw_json);
   });
 
   auto inv = std::make_shared<CodeFlags>();
@@ -292,7 +299,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   invalidate->footer(examples({"loginid codes invalidate --type short --username alice@example.com"}));
   commands.on(invalidate, [inv](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print(ctx, mgmt.invalidate_all_codes(parse_code_type(inv->type), parse_code_purpose(inv->purpose), inv->user.ref()).raw);
+    print_json_text(ctx, mgmt.invalidate_all_codes(parse_code_type(inv->type), parse_code_purpose(inv->purpose), inv->user.ref()).raw_json);
   });
 
   auto wait_flags = std::make_shared<WaitFlags>();
@@ -334,7 +341,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   commands.on(list, [list_flags](Context& ctx) {
     const auto mgmt = management_client(ctx);
     const auto status = list_flags->status.empty() ? std::nullopt : std::optional<std::string_view>(list_flags->status);
-    print(ctx, mgmt.get_credentials(list_flags->user.ref(), status).raw);
+    print_json_text(ctx, mgmt.get_credentials(list_flags->user.ref(), status).raw_json);
   });
 
   auto rename_flags = std::make_shared<CredentialFlags>();
@@ -345,7 +352,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   rename->footer(examples({"loginid credentials rename --id $CRED --name 'Work laptop' --username alice@example.com"}));
   commands.on(rename, [rename_flags](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print(ctx, mgmt.rename_credential(rename_flags->id, rename_flags->name, rename_flags->user.ref()).raw);
+    print_json_text(ctx, mgmt.rename_credential(rename_flags->id, rename_flags->name, rename_flags->user.ref()).raw_json);
   });
 
   auto revoke_flags = std::make_shared<CredentialFlags>();
@@ -354,7 +361,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   add_user_flags(revoke, revoke_flags->user);
   revoke->footer(examples({"loginid credentials revoke --id $CRED --username alice@example.com"}));
   commands.on(revoke, [revoke_flags](Context& ctx) {
-    print(ctx, management_client(ctx).revoke_credential(revoke_flags->id, revoke_flags->user.ref()).raw);
+    print_json_text(ctx, management_client(ctx).revoke_credential(revoke_flags->id, revoke_flags->user.ref()).raw_json);
   });
 
   auto add_flags = std::make_shared<CredentialFlags>();
@@ -369,7 +376,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
     const auto name = add_flags->name.empty() ? std::nullopt : std::optional<std::string_view>(add_flags->name);
     // Only the credential is this command's business: the session token the service also returns
     // is not printed (tokens appear only where a command exists to output one).
-    Json doc = mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw;
+    Json doc = Json::parse(mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw_json);
     doc.erase("jwt");
     print(ctx, doc);
   });
@@ -382,7 +389,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   add_user_flags(recovery, *recovery_flags);
   recovery->footer(examples({"loginid credentials add-recovery --username alice@example.com"}));
   commands.on(recovery, [recovery_flags](Context& ctx) {
-    print(ctx, management_client(ctx).generate_recovery_code(recovery_flags->ref()).raw);
+    print_json_text(ctx, management_client(ctx).generate_recovery_code(recovery_flags->ref()).raw_json);
   });
 }
 
@@ -432,7 +439,7 @@ void add_passwords(CLI::App& root, Commands& commands) {
     const LoginID client = application_client(ctx, /*key_required=*/true);
     const auto confirmation =
         input.confirmation.empty() ? std::nullopt : std::optional<std::string_view>(input.confirmation.view());
-    print(ctx, client.register_password(reg->username, input.password.view(), confirmation).raw);
+    print_json_text(ctx, client.register_password(reg->username, input.password.view(), confirmation).raw_json);
   });
 
   auto login = std::make_shared<PasswordFlags>();
@@ -445,7 +452,7 @@ void add_passwords(CLI::App& root, Commands& commands) {
   commands.on(login_cmd, [login](Context& ctx) {
     const PasswordInput input = password_of(*login, /*confirm=*/false);
     const LoginID client = application_client(ctx, /*key_required=*/true);
-    print(ctx, client.authenticate_password(login->username, input.password.view()).raw);
+    print_json_text(ctx, client.authenticate_password(login->username, input.password.view()).raw_json);
   });
 }
 
@@ -534,7 +541,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   commands.on(reg_complete, [reg_done](Context& ctx) {
     const std::string answer = browser_answer(*reg_done);
     const LoginID client = application_client(ctx, /*key_required=*/false);
-    print(ctx, client.register_fido2_complete(reg_done->username, answer, complete_options(*reg_done)).raw);
+    print_json_text(ctx, client.register_fido2_complete(reg_done->username, answer, complete_options(*reg_done)).raw_json);
   });
 
   auto login = std::make_shared<Fido2Flags>();
@@ -559,7 +566,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   commands.on(login_complete, [login_done](Context& ctx) {
     const std::string answer = browser_answer(*login_done);
     const LoginID client = application_client(ctx, /*key_required=*/false);
-    print(ctx, client.authenticate_fido2_complete(login_done->username, answer, {.no_jwt = login_done->no_jwt}).raw);
+    print_json_text(ctx, client.authenticate_fido2_complete(login_done->username, answer, {.no_jwt = login_done->no_jwt}).raw_json);
   });
 
   auto add = std::make_shared<Fido2Flags>();
@@ -607,7 +614,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
     const LoginID client = application_client(ctx, /*key_required=*/false);
     // Like credentials add-publickey: the command is about the credential, so the session token the
     // service also returns is checked but not printed.
-    Json doc = client.complete_add_fido2_credential(add_done->username, answer, complete_options(*add_done)).raw;
+    Json doc = Json::parse(client.complete_add_fido2_credential(add_done->username, answer, complete_options(*add_done)).raw_json);
     doc.erase("jwt");
     print(ctx, doc);
   });
@@ -652,7 +659,7 @@ void add_tx(CLI::App& root, Commands& commands) {
     std::error_code ec;
     auto claims = application_client(ctx, false).verify_transaction_claims(token, verify_flags->payload, ec);
     if (!claims) fail_token(ec);
-    print(ctx, ctx.format() == Format::text ? with_utc_times(*claims) : *claims);
+    print_claims(ctx, *claims);
   });
 }
 
@@ -690,7 +697,7 @@ void add_token(CLI::App& root, Commands& commands) {
     std::error_code ec;
     auto claims = application_client(ctx, false).verify_token_claims(tok, username, ec);
     if (!claims) fail_token(ec);
-    print(ctx, ctx.format() == Format::text ? with_utc_times(*claims) : *claims);
+    print_claims(ctx, *claims);
   });
 }
 

@@ -2,7 +2,7 @@
 
 #include "loginid/error.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 namespace {
 
 std::string with_code(const std::string& code, const std::string& message) {
@@ -49,12 +49,43 @@ class TokenCategory final : public std::error_category {
 
 }  // namespace
 
-Error::Error(int status, std::string code, std::string message, std::string request_id)
-    : std::runtime_error(with_code(code, message)),
-      status_(status),
+const char* to_string(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::invalid_argument: return "invalid_argument";
+    case ErrorKind::key: return "key";
+    case ErrorKind::service: return "service";
+    case ErrorKind::transport: return "transport";
+    case ErrorKind::bad_response: return "bad_response";
+    case ErrorKind::token: return "token";
+    case ErrorKind::cancelled: return "cancelled";
+    case ErrorKind::unimplemented: return "unimplemented";
+  }
+  return "unknown";
+}
+
+Error::Error(ErrorKind kind, const std::string& what, int status, std::string request_id)
+    : std::runtime_error(what), kind_(kind), status_(status), request_id_(std::move(request_id)) {}
+
+ServiceError::ServiceError(int status, ServiceCode code, std::string message, std::string request_id)
+    : Error(ErrorKind::service, with_code(code.to_string(), message), status, std::move(request_id)),
       code_(std::move(code)),
-      message_(std::move(message)),
-      request_id_(std::move(request_id)) {}
+      message_(std::move(message)) {}
+
+TransportError::TransportError(Reason reason, const std::string& message)
+    : Error(ErrorKind::transport, message), reason_(reason) {}
+
+BadResponse::BadResponse(int status, const std::string& problem, std::string request_id)
+    : Error(ErrorKind::bad_response, "bad_response: " + problem, status, std::move(request_id)) {}
+
+InvalidArgument::InvalidArgument(const std::string& message) : Error(ErrorKind::invalid_argument, message) {}
+InvalidArgument::InvalidArgument(ErrorKind kind, const std::string& message) : Error(kind, message) {}
+
+KeyError::KeyError(const std::string& message) : InvalidArgument(ErrorKind::key, message) {}
+
+Cancelled::Cancelled(const std::string& message) : Error(ErrorKind::cancelled, message) {}
+
+Unimplemented::Unimplemented(const std::string& operation)
+    : Error(ErrorKind::unimplemented, operation + ": not implemented by this Connection") {}
 
 const std::error_category& token_category() noexcept {
   static const TokenCategory category;
@@ -64,6 +95,6 @@ const std::error_category& token_category() noexcept {
 std::error_code make_error_code(TokenErrc e) noexcept { return {static_cast<int>(e), token_category()}; }
 
 TokenError::TokenError(std::error_code reason)
-    : std::runtime_error("invalid token: " + reason.message()), reason_(reason) {}
+    : Error(ErrorKind::token, "invalid token: " + reason.message()), reason_(reason) {}
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -385,8 +385,8 @@ std::optional<nlohmann::json> parse_json_strict(std::string_view text, JsonProbl
       problem = JsonProblem::syntax;
     }
     return value;
-  } catch (...) {  // allocation failure: still "not valid JSON" to the caller
-    problem = JsonProblem::syntax;
+  } catch (...) {  // allocation failure: the text may be fine, so it is not called invalid
+    problem = JsonProblem::out_of_memory;
     return std::nullopt;
   }
 }
@@ -408,6 +408,7 @@ std::string describe(JsonProblem problem) {
       return "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels (the limit)";
     case JsonProblem::duplicate_key: return "a JSON object repeats a member name";
     case JsonProblem::not_object: return "not a JSON object";
+    case JsonProblem::out_of_memory: return "not parsed: out of memory";
   }
   return "not valid JSON";
 }

@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loginid/version.hpp"
+
 namespace loginid::detail {
 
 enum class JsonProblem {
@@ -21,6 +23,7 @@ enum class JsonProblem {
   too_deep,       ///< nested deeper than kMaxJsonDepth
   duplicate_key,  ///< an object repeats a member name
   not_object,     ///< valid JSON, but the top level is not an object
+  out_of_memory,  ///< an allocation failed: nothing is known about the text
 };
 
 /// Containers (objects and arrays) nested inside one another, the outermost included. Nothing

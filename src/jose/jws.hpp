@@ -9,23 +9,25 @@
 #include <string_view>
 
 #include "loginid/error.hpp"
+#include "jose/claims_data.hpp"
 #include "loginid/jwt.hpp"
 
 namespace loginid::detail {
 
 struct DecodedJws {
-  Claims header;
+  Json header;
   std::string payload;        ///< base64url-decoded payload bytes
   std::string signing_input;  ///< "<header b64>.<payload b64>"
   std::string signature;      ///< raw signature bytes
 };
 
-/// Everything decode_jwt checks except the payload's JSON. nullopt with `why` on failure.
-std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept;
+/// Everything decode_jwt checks except the payload's JSON. nullopt with `why` on failure. Throws
+/// only std::bad_alloc.
+std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why);
 
 /// Signs already-serialised payload JSON (a JSON object's text; not checked) as a compact ES256
 /// JWS with header {"alg":"ES256","typ":"JWT"} (+ "kid"). The token builders use it to skip
-/// building a Claims tree on the hot path.
+/// building a JSON tree on the hot path.
 std::string sign_payload_json(std::string_view payload_json, const PrivateKey& key,
                               std::optional<std::string_view> kid = std::nullopt);
 

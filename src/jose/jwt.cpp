@@ -2,49 +2,51 @@
 
 #include <cmath>
 #include <memory>
+#include <new>
 #include <string>
 
 #include "jose/base64url.hpp"
+#include "jose/claims_data.hpp"
 #include "jose/json_strict.hpp"
 #include "jose/jws.hpp"
+#include "jose/jwt_json.hpp"
 #include "jose/jwt_view.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 namespace {
 
+using detail::Json;
 using detail::JsonProblem;
 
-TokenErrc json_reason(JsonProblem p) noexcept {
+// An allocation failure says nothing about the token: it is thrown as such (and reported as
+// std::errc::not_enough_memory by the non-throwing functions), never as a token reason.
+TokenErrc json_reason(JsonProblem p) {
   switch (p) {
     case JsonProblem::duplicate_key: return TokenErrc::duplicate_key;
     case JsonProblem::not_object: return TokenErrc::not_object;
+    case JsonProblem::out_of_memory: throw std::bad_alloc();
     default: return TokenErrc::bad_json;
   }
 }
 
 /// Decodes the base64url header segment and parses it as a strict JSON object.
-std::optional<Claims> decode_header(std::string_view segment, TokenErrc& why) noexcept {
-  try {
-    const auto bytes = detail::base64url_decode(segment);
-    if (!bytes) {
-      why = TokenErrc::bad_base64;
-      return std::nullopt;
-    }
-    JsonProblem problem{};
-    auto object = detail::parse_json_object_strict(*bytes, problem);
-    if (!object) {
-      why = json_reason(problem);
-    }
-    return object;
-  } catch (...) {  // allocation failure
-    why = TokenErrc::bad_json;
+std::optional<Json> decode_header(std::string_view segment, TokenErrc& why) {
+  const auto bytes = detail::base64url_decode(segment);
+  if (!bytes) {
+    why = TokenErrc::bad_base64;
     return std::nullopt;
   }
+  JsonProblem problem{};
+  auto object = detail::parse_json_object_strict(*bytes, problem);
+  if (!object) {
+    why = json_reason(problem);
+  }
+  return object;
 }
 
 /// The header rules: alg exactly "ES256" (the only algorithm, whatever the token says), typ JWT
 /// when present, no crit (we understand no extension, so none can be critical).
-TokenErrc check_header(const Claims& header) noexcept {
+TokenErrc check_header(const Json& header) noexcept {
   const auto alg = header.find("alg");
   if (alg == header.end() || !alg->is_string() || alg->get_ref<const std::string&>() != "ES256") {
     return TokenErrc::alg_not_allowed;
@@ -59,7 +61,7 @@ TokenErrc check_header(const Claims& header) noexcept {
   return TokenErrc::ok;
 }
 
-bool is_string_or_string_array(const Claims& v) {
+bool is_string_or_string_array(const Json& v) {
   if (v.is_string()) {
     return true;
   }
@@ -74,7 +76,7 @@ bool is_string_or_string_array(const Claims& v) {
   return true;
 }
 
-bool audience_contains(const Claims& aud, std::string_view want) {
+bool audience_contains(const Json& aud, std::string_view want) {
   if (aud.is_string()) {
     return aud.get_ref<const std::string&>() == want;
   }
@@ -87,7 +89,7 @@ bool audience_contains(const Claims& aud, std::string_view want) {
 }
 
 /// A NumericDate: a finite number of seconds. False when `value` is not one.
-bool numeric_date(const Claims& value, std::optional<double>& out) {
+bool numeric_date(const Json& value, std::optional<double>& out) {
   if (!value.is_number() || !std::isfinite(value.get<double>())) {
     return false;
   }
@@ -100,12 +102,12 @@ struct RegisteredClaims {
   std::optional<double> exp;
   std::optional<double> nbf;
   std::optional<double> iat;
-  const Claims* aud = nullptr;  ///< null when absent
-  const Claims* iss = nullptr;
+  const Json* aud = nullptr;  ///< null when absent
+  const Json* iss = nullptr;
 };
 
 /// Records `value` when `name` is one of the registered claims; false when its type is wrong.
-bool read_member(std::string_view name, const Claims& value, RegisteredClaims& out) {
+bool read_member(std::string_view name, const Json& value, RegisteredClaims& out) {
   if (name.size() != 3) {
     return true;
   }
@@ -131,11 +133,11 @@ bool read_member(std::string_view name, const Claims& value, RegisteredClaims& o
 
 /// Types first, so a mistyped claim is reported as such and never skipped as "absent". One walk
 /// over the members: cheaper than a map lookup per registered claim.
-TokenErrc read_registered(const Claims& payload, RegisteredClaims& out) {
+TokenErrc read_registered(const Json& payload, RegisteredClaims& out) {
   if (!payload.is_object()) {
     return TokenErrc::not_object;
   }
-  for (const auto& [name, value] : payload.get_ref<const Claims::object_t&>()) {
+  for (const auto& [name, value] : payload.get_ref<const Json::object_t&>()) {
     if (!read_member(name, value, out)) {
       return TokenErrc::bad_claim;
     }
@@ -184,7 +186,7 @@ TokenErrc rules_reason(const RegisteredClaims& claims, const detail::ClaimRules&
 }
 
 /// check_claims: the policy's clock is read only once the types are known to be right.
-TokenErrc policy_reason(const Claims& payload, const VerifyPolicy& policy) {
+TokenErrc policy_reason(const Json& payload, const VerifyPolicy& policy) {
   RegisteredClaims claims;
   if (const auto why = read_registered(payload, claims); why != TokenErrc::ok) {
     return why;
@@ -203,10 +205,10 @@ const std::string& plain_header_b64() {
 /// and the same bytes always decode and check the same way, so the last header each thread
 /// accepted is kept and a repeat skips the base64url and JSON work (and copies nothing). Null
 /// with `why` on failure.
-std::shared_ptr<const Claims> accept_header(std::string_view segment, TokenErrc& why) {
+std::shared_ptr<const Json> accept_header(std::string_view segment, TokenErrc& why) {
   struct Accepted {
     std::string segment;
-    Claims header;
+    Json header;
   };
   constexpr std::size_t kMaxCachedHeader = 512;
   thread_local std::shared_ptr<const Accepted> last;
@@ -254,7 +256,7 @@ std::optional<Segments> split_token(std::string_view token, TokenErrc& why) noex
 }
 
 /// The JWS layer of a split token: header accepted, payload bytes into `payload`, signature decoded.
-bool read_jws(const Segments& parts, std::shared_ptr<const Claims>& header, std::string& payload,
+bool read_jws(const Segments& parts, std::shared_ptr<const Json>& header, std::string& payload,
               detail::Es256Signature& signature, TokenErrc& why) {
   header = accept_header(parts.header, why);
   if (!header) {
@@ -270,7 +272,9 @@ bool read_jws(const Segments& parts, std::shared_ptr<const Claims>& header, std:
 
 }  // namespace
 
-namespace detail {
+}  // namespace loginid::inline v1
+
+namespace loginid::detail {
 
 bool Es256Signature::decode(std::string_view segment) {
   size_ = 0;
@@ -284,27 +288,22 @@ bool Es256Signature::decode(std::string_view segment) {
   return true;
 }
 
-bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why) noexcept {
-  try {
-    const auto parts = split_token(token, why);
-    // The payload bytes only live until they are parsed: one buffer per thread, reused.
-    thread_local std::string payload_bytes;
-    if (!parts || !read_jws(*parts, out.header, payload_bytes, out.signature, why)) {
-      return false;
-    }
-    JsonProblem problem{};
-    auto payload = parse_json_object_strict(payload_bytes, problem);
-    if (!payload) {
-      why = json_reason(problem);
-      return false;
-    }
-    out.payload = std::move(*payload);
-    out.signing_input = parts->signing_input;
-    return true;
-  } catch (...) {  // allocation failure
-    why = TokenErrc::bad_json;
+bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why) {
+  const auto parts = split_token(token, why);
+  // The payload bytes only live until they are parsed: one buffer per thread, reused.
+  thread_local std::string payload_bytes;
+  if (!parts || !read_jws(*parts, out.header, payload_bytes, out.signature, why)) {
     return false;
   }
+  JsonProblem problem{};
+  auto payload = parse_json_object_strict(payload_bytes, problem);
+  if (!payload) {
+    why = json_reason(problem);
+    return false;
+  }
+  out.payload = std::move(*payload);
+  out.signing_input = parts->signing_input;
+  return true;
 }
 
 ClaimRules claim_rules(const VerifyPolicy& policy, std::chrono::system_clock::time_point now) {
@@ -322,7 +321,7 @@ ClaimRules claim_rules(const VerifyPolicy& policy, std::chrono::system_clock::ti
   return rules;
 }
 
-TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules) {
+TokenErrc claims_reason(const Json& payload, const ClaimRules& rules) {
   RegisteredClaims claims;
   if (const auto why = read_registered(payload, claims); why != TokenErrc::ok) {
     return why;
@@ -330,22 +329,17 @@ TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules) {
   return rules_reason(claims, rules);
 }
 
-std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) noexcept {
-  try {
-    const auto parts = split_token(token, why);
-    std::shared_ptr<const Claims> header;
-    std::string payload;
-    Es256Signature signature;
-    if (!parts || !read_jws(*parts, header, payload, signature, why)) {
-      return std::nullopt;
-    }
-    // The raw signature bytes whatever their length (read_jws checked the base64url).
-    return DecodedJws{*header, std::move(payload), std::string(parts->signing_input),
-                      *base64url_decode(parts->signature)};
-  } catch (...) {  // allocation failure
-    why = TokenErrc::bad_json;
+std::optional<DecodedJws> decode_jws(std::string_view token, TokenErrc& why) {
+  const auto parts = split_token(token, why);
+  std::shared_ptr<const Json> header;
+  std::string payload;
+  Es256Signature signature;
+  if (!parts || !read_jws(*parts, header, payload, signature, why)) {
     return std::nullopt;
   }
+  // The raw signature bytes whatever their length (read_jws checked the base64url).
+  return DecodedJws{*header, std::move(payload), std::string(parts->signing_input),
+                    *base64url_decode(parts->signature)};
 }
 
 std::string sign_payload_json(std::string_view payload_json, const PrivateKey& key,
@@ -368,37 +362,26 @@ std::string sign_payload_json(std::string_view payload_json, const PrivateKey& k
   return token;
 }
 
-}  // namespace detail
-
-std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
-  TokenErrc why = TokenErrc::ok;
-  detail::JwtView view;
-  if (!detail::decode_jwt_view(token, view, why)) {
-    ec = make_error_code(why);
-    return std::nullopt;
-  }
+std::optional<DecodedJwtJson> decode_jwt_json(std::string_view token, std::error_code& ec) noexcept {
   try {
+    TokenErrc why = TokenErrc::ok;
+    JwtView view;
+    if (!decode_jwt_view(token, view, why)) {
+      ec = make_error_code(why);
+      return std::nullopt;
+    }
     // The raw signature bytes whatever their length (decode_jwt_view checked the base64url).
-    DecodedJwt jwt{*view.header, std::move(view.payload), std::string(view.signing_input),
-                   *detail::base64url_decode(token.substr(token.rfind('.') + 1))};
+    DecodedJwtJson jwt{*view.header, std::move(view.payload), std::string(view.signing_input),
+                       *base64url_decode(token.substr(token.rfind('.') + 1))};
     ec.clear();
     return jwt;
-  } catch (...) {  // allocation failure
-    ec = make_error_code(TokenErrc::bad_json);
+  } catch (...) {  // only an allocation can fail here
+    ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;
   }
 }
 
-DecodedJwt decode_jwt(std::string_view token) {
-  std::error_code ec;
-  auto jwt = decode_jwt(token, ec);
-  if (!jwt) {
-    throw TokenError(ec);
-  }
-  return std::move(*jwt);
-}
-
-std::error_code check_claims(const Claims& payload, const VerifyPolicy& policy) noexcept {
+std::error_code check_claims_json(const Json& payload, const VerifyPolicy& policy) noexcept {
   try {
     const TokenErrc why = policy_reason(payload, policy);
     return why == TokenErrc::ok ? std::error_code{} : make_error_code(why);
@@ -407,40 +390,36 @@ std::error_code check_claims(const Claims& payload, const VerifyPolicy& policy) 
   }
 }
 
-std::error_code check_signature(const DecodedJwt& jwt, const PublicKey& key) noexcept {
+std::error_code check_signature_json(const DecodedJwtJson& jwt, const PublicKey& key) noexcept {
   return key.verify_es256(jwt.signing_input, jwt.signature) ? std::error_code{}
                                                             : make_error_code(TokenErrc::bad_signature);
 }
 
-std::optional<Claims> verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
-                                 std::error_code& ec) noexcept {
-  // decode_jwt + check_claims + check_signature, without copying the token's parts.
-  TokenErrc why = TokenErrc::ok;
-  detail::JwtView jwt;
-  if (!detail::decode_jwt_view(token, jwt, why)) {
-    ec = make_error_code(why);
+std::optional<Json> verify_jwt_json(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
+                                    std::error_code& ec) noexcept {
+  // decode + claims + signature, without copying the token's parts.
+  try {
+    TokenErrc why = TokenErrc::ok;
+    JwtView jwt;
+    if (!decode_jwt_view(token, jwt, why)) {
+      ec = make_error_code(why);
+      return std::nullopt;
+    }
+    ec = check_claims_json(jwt.payload, policy);
+    if (!ec && !key.verify_es256(jwt.signing_input, jwt.signature.bytes())) {
+      ec = make_error_code(TokenErrc::bad_signature);
+    }
+    if (ec) {
+      return std::nullopt;
+    }
+    return std::move(jwt.payload);
+  } catch (...) {  // only an allocation can fail here
+    ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;
   }
-  ec = check_claims(jwt.payload, policy);
-  if (!ec && !key.verify_es256(jwt.signing_input, jwt.signature.bytes())) {
-    ec = make_error_code(TokenErrc::bad_signature);
-  }
-  if (ec) {
-    return std::nullopt;
-  }
-  return std::move(jwt.payload);
 }
 
-Claims verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy) {
-  std::error_code ec;
-  auto payload = verify_jwt(token, key, policy, ec);
-  if (!payload) {
-    throw TokenError(ec);
-  }
-  return std::move(*payload);
-}
-
-std::string sign_jwt(const Claims& payload, const PrivateKey& key, std::optional<std::string_view> kid) {
+std::string sign_jwt_json(const Json& payload, const PrivateKey& key, std::optional<std::string_view> kid) {
   if (!payload.is_object()) {
     throw InvalidArgument("payload: must be a JSON object");
   }
@@ -450,7 +429,77 @@ std::string sign_jwt(const Claims& payload, const PrivateKey& key, std::optional
   } catch (const nlohmann::json::exception&) {
     throw InvalidArgument("payload: a string is not valid UTF-8");
   }
-  return detail::sign_payload_json(payload_json, key, kid);
+  return sign_payload_json(payload_json, key, kid);
 }
 
-}  // namespace loginid
+void throw_token_error(std::error_code ec) {
+  if (ec == std::errc::not_enough_memory) {
+    throw std::bad_alloc();
+  }
+  throw TokenError(ec);
+}
+
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
+
+std::optional<DecodedJwt> decode_jwt(std::string_view token, std::error_code& ec) noexcept {
+  auto jwt = detail::decode_jwt_json(token, ec);
+  if (!jwt) {
+    return std::nullopt;
+  }
+  try {
+    return DecodedJwt{detail::ClaimsData::wrap(std::move(jwt->header)), detail::ClaimsData::wrap(std::move(jwt->payload)),
+                      std::move(jwt->signing_input), std::move(jwt->signature)};
+  } catch (...) {  // only an allocation can fail here
+    ec = std::make_error_code(std::errc::not_enough_memory);
+    return std::nullopt;
+  }
+}
+
+DecodedJwt decode_jwt(std::string_view token) {
+  std::error_code ec;
+  auto jwt = decode_jwt(token, ec);
+  if (!jwt) {
+    detail::throw_token_error(ec);
+  }
+  return std::move(*jwt);
+}
+
+std::error_code check_claims(const Claims& payload, const VerifyPolicy& policy) noexcept {
+  return detail::check_claims_json(detail::ClaimsData::json(payload), policy);
+}
+
+std::error_code check_signature(const DecodedJwt& jwt, const PublicKey& key) noexcept {
+  return key.verify_es256(jwt.signing_input, jwt.signature) ? std::error_code{}
+                                                            : make_error_code(TokenErrc::bad_signature);
+}
+
+std::optional<Claims> verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy,
+                                 std::error_code& ec) noexcept {
+  auto payload = detail::verify_jwt_json(token, key, policy, ec);
+  if (!payload) {
+    return std::nullopt;
+  }
+  try {
+    return detail::ClaimsData::wrap(std::move(*payload));
+  } catch (...) {  // only an allocation can fail here
+    ec = std::make_error_code(std::errc::not_enough_memory);
+    return std::nullopt;
+  }
+}
+
+Claims verify_jwt(std::string_view token, const PublicKey& key, const VerifyPolicy& policy) {
+  std::error_code ec;
+  auto payload = verify_jwt(token, key, policy, ec);
+  if (!payload) {
+    detail::throw_token_error(ec);
+  }
+  return std::move(*payload);
+}
+
+std::string sign_jwt(const Claims& payload, const PrivateKey& key, std::optional<std::string_view> kid) {
+  return detail::sign_jwt_json(detail::ClaimsData::json(payload), key, kid);
+}
+
+}  // namespace loginid::inline v1

@@ -1,7 +1,7 @@
 #pragma once
 // The verification path's view of a compact JWT (verify_jwt and the SDK's TokenVerifier): the same
 // checks as decode_jwt, in the same order and with the same reasons, without copying the token,
-// the header or the signature, and without a heap allocation beyond the payload's Claims. Plus the
+// the header or the signature, and without a heap allocation beyond the payload's JSON. Plus the
 // claim rules with the time read once and nothing copied, for callers that check every token
 // against the same settings.
 
@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "loginid/error.hpp"
+#include "jose/claims_data.hpp"
 #include "loginid/jwt.hpp"
 
 namespace loginid::detail {
@@ -37,14 +38,15 @@ class Es256Signature {
 struct JwtView {
   /// The header, already checked (alg ES256, typ, no crit). Shared with this thread's cache of the
   /// last header it accepted: tokens from one issuer repeat the same header bytes.
-  std::shared_ptr<const Claims> header;
-  Claims payload;                   ///< a strict JSON object
+  std::shared_ptr<const Json> header;
+  Json payload;                     ///< a strict JSON object
   std::string_view signing_input;   ///< "<header b64>.<payload b64>", pointing into the token
   Es256Signature signature;
 };
 
 /// decode_jwt's checks into `out`. False with `why` set on failure. The view points into `token`.
-bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why) noexcept;
+/// Throws only std::bad_alloc.
+bool decode_jwt_view(std::string_view token, JwtView& out, TokenErrc& why);
 
 /// What check_claims checks, with the time given and the strings borrowed.
 struct ClaimRules {
@@ -60,6 +62,6 @@ struct ClaimRules {
 ClaimRules claim_rules(const VerifyPolicy& policy, std::chrono::system_clock::time_point now);
 
 /// check_claims against `rules`: the same checks in the same order, ok when all pass.
-TokenErrc claims_reason(const Claims& payload, const ClaimRules& rules);
+TokenErrc claims_reason(const Json& payload, const ClaimRules& rules);
 
 }  // namespace loginid::detail

@@ -19,16 +19,17 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
+#include "jose/jwk.hpp"
 #include "loginid/error.hpp"
 #include "loginid/keys.hpp"
 
-namespace loginid {
-namespace detail {
+namespace loginid::detail {
 
 namespace {
 
@@ -464,7 +465,9 @@ std::string write_pem(Writer&& writer, std::string_view what) {
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
 
 using detail::key_error;
 
@@ -474,22 +477,8 @@ PublicKey PublicKey::from_pem(std::string_view pem) {
   return PublicKey(detail::make_impl(detail::read_pem(pem, false, "public key"), false, "public key"));
 }
 
-PublicKey PublicKey::from_jwk(const nlohmann::json& jwk) {
-  const auto xy = detail::jwk_public_point(jwk, "public key");
-  detail::jwk_expect_op(jwk, "verify", "public key");
-  return PublicKey(detail::make_impl(detail::pkey_from_raw(xy, nullptr, "public key"), false, "public key"));
-}
-
 PublicKey PublicKey::from_jwk(std::string_view jwk_json) {
-  detail::JsonProblem problem{};
-  const auto jwk = detail::parse_json_object_strict(jwk_json, problem);
-  if (!jwk) {
-    key_error("public key", problem == detail::JsonProblem::duplicate_key ? "JWK repeats a member name"
-                            : problem == detail::JsonProblem::not_object  ? "JWK is not a JSON object"
-                            : problem == detail::JsonProblem::too_deep    ? "JWK is " + detail::describe(problem)
-                                                                          : std::string("JWK is not valid JSON"));
-  }
-  return from_jwk(*jwk);
+  return detail::KeyAccess::public_key_from_jwk(detail::parse_jwk(jwk_json, "public key"));
 }
 
 PublicKey PublicKey::from_pem_or_jwk(std::string_view text) {
@@ -507,16 +496,7 @@ std::string PublicKey::to_pem() const {
   return detail::write_pem([&](BIO* bio) { return PEM_write_bio_PUBKEY(bio, impl_->pkey.get()); }, "public key");
 }
 
-nlohmann::json PublicKey::to_jwk() const {
-  if (!impl_) {
-    key_error("public key", "empty (moved-from) key");
-  }
-  const auto* xy = reinterpret_cast<const char*>(impl_->xy.data());
-  return {{"kty", "EC"},
-          {"crv", "P-256"},
-          {"x", detail::base64url_encode(std::string_view(xy, detail::kCoordSize))},
-          {"y", detail::base64url_encode(std::string_view(xy + detail::kCoordSize, detail::kCoordSize))}};
-}
+std::string PublicKey::to_jwk() const { return detail::KeyAccess::public_key_jwk(*this).dump(); }
 
 bool PublicKey::verify_es256(std::string_view data, std::string_view signature) const noexcept {
   if (!impl_ || signature.size() != detail::kSigSize) {
@@ -567,7 +547,14 @@ PrivateKey PrivateKey::from_pem(std::string_view pem) {
   return PrivateKey(detail::make_impl(detail::read_pem(pem, true, "private key"), true, "private key"));
 }
 
-PrivateKey PrivateKey::from_jwk(const nlohmann::json& jwk) {
+PrivateKey PrivateKey::from_jwk(std::string_view jwk_json) {
+  nlohmann::json jwk = detail::parse_jwk(jwk_json, "private key");
+  struct WipeD {  // the parsed copy of "d" is key material too
+    nlohmann::json& jwk;
+    ~WipeD() {
+      if (auto it = jwk.find("d"); it != jwk.end() && it->is_string()) cleanse(it->get_ref<std::string&>());
+    }
+  } wipe{jwk};
   const auto xy = detail::jwk_public_point(jwk, "private key");
   detail::jwk_expect_op(jwk, "sign", "private key");
   std::string d = detail::jwk_coordinate(jwk, "d", "private key");
@@ -611,7 +598,7 @@ std::string PrivateKey::sign_es256(std::string_view data) const {
   detail::Digest digest{};
   if (!detail::sha256(data, digest)) {
     ERR_clear_error();
-    throw std::runtime_error("ES256 signing failed: SHA-256 unavailable");
+    throw KeyError("private key: ES256 signing failed: SHA-256 unavailable");
   }
   std::array<unsigned char, 80> der{};
   std::size_t der_len = der.size();
@@ -620,9 +607,44 @@ std::string PrivateKey::sign_es256(std::string_view data) const {
   if (ctx.get() == nullptr || EVP_PKEY_sign(ctx.get(), der.data(), &der_len, digest.data(), digest.size()) != 1 ||
       !detail::der_to_p1363(der.data(), der_len, reinterpret_cast<unsigned char*>(sig.data()))) {
     ERR_clear_error();
-    throw std::runtime_error("ES256 signing failed");
+    throw KeyError("private key: ES256 signing failed");
   }
   return sig;
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1
+
+namespace loginid::detail {
+
+nlohmann::json parse_jwk(std::string_view jwk_json, std::string_view what) {
+  JsonProblem problem{};
+  auto jwk = parse_json_object_strict(jwk_json, problem);
+  if (!jwk) {
+    if (problem == JsonProblem::out_of_memory) throw std::bad_alloc();
+    key_error(what, problem == JsonProblem::duplicate_key ? "JWK repeats a member name"
+                    : problem == JsonProblem::not_object  ? "JWK is not a JSON object"
+                    : problem == JsonProblem::too_deep    ? "JWK is " + describe(problem)
+                                                          : std::string("JWK is not valid JSON"));
+  }
+  return std::move(*jwk);
+}
+
+PublicKey KeyAccess::public_key_from_jwk(const nlohmann::json& jwk) {
+  const auto xy = jwk_public_point(jwk, "public key");
+  jwk_expect_op(jwk, "verify", "public key");
+  return PublicKey(make_impl(pkey_from_raw(xy, nullptr, "public key"), false, "public key"));
+}
+
+nlohmann::json KeyAccess::public_key_jwk(const PublicKey& key) {
+  if (!key.impl_) {
+    key_error("public key", "empty (moved-from) key");
+  }
+  const auto* xy = reinterpret_cast<const char*>(key.impl_->xy.data());
+  return {{"kty", "EC"},
+          {"crv", "P-256"},
+          {"x", base64url_encode(std::string_view(xy, kCoordSize))},
+          {"y", base64url_encode(std::string_view(xy + kCoordSize, kCoordSize))}};
+}
+
+}  // namespace loginid::detail
+

@@ -2,7 +2,7 @@
 
 #include <openssl/crypto.h>
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 void cleanse(std::string& text) noexcept {
   // Wipe the whole buffer, not only size() bytes: a moved-from or shortened string keeps old
@@ -35,4 +35,4 @@ SecretString::~SecretString() { cleanse(value_); }
 
 void SecretString::clear() noexcept { cleanse(value_); }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -149,17 +149,17 @@ std::string tx_hash(std::string_view tx_payload, std::string_view nonce, std::st
   return sha256_b64url(input);
 }
 
-Claims service_token_claims(const ServiceTokenRequest& request) {
-  return Claims::parse(service_token_json(request));
+Json service_token_claims(const ServiceTokenRequest& request) {
+  return Json::parse(service_token_json(request));
 }
 
 std::string make_service_token(const PrivateKey& key, const ServiceTokenRequest& request) {
   return sign_payload_json(service_token_json(request), key);
 }
 
-Claims tx_auth_token_claims(std::string_view tx_payload, std::optional<std::string_view> nonce,
+Json tx_auth_token_claims(std::string_view tx_payload, std::optional<std::string_view> nonce,
                             std::chrono::system_clock::time_point now) {
-  return Claims::parse(tx_auth_token_json(tx_payload, nonce, now));
+  return Json::parse(tx_auth_token_json(tx_payload, nonce, now));
 }
 
 std::string make_tx_auth_token(const PrivateKey& key, std::string_view tx_payload, std::optional<std::string_view> nonce,

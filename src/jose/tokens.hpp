@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "jose/claims_data.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 
@@ -33,12 +34,12 @@ struct ServiceTokenRequest {
 };
 
 /// {"client_id","type","nonce","iat"} (+ "username" or else "user_id").
-Claims service_token_claims(const ServiceTokenRequest& request);
+Json service_token_claims(const ServiceTokenRequest& request);
 /// Signed ES256, header {"alg":"ES256","typ":"JWT"}.
 std::string make_service_token(const PrivateKey& key, const ServiceTokenRequest& request);
 
 /// {"type":"tx.create","nonce","payload_hash","iat"}.
-Claims tx_auth_token_claims(std::string_view tx_payload, std::optional<std::string_view> nonce,
+Json tx_auth_token_claims(std::string_view tx_payload, std::optional<std::string_view> nonce,
                             std::chrono::system_clock::time_point now);
 std::string make_tx_auth_token(const PrivateKey& key, std::string_view tx_payload, std::optional<std::string_view> nonce,
                                std::chrono::system_clock::time_point now);

@@ -7,14 +7,14 @@
 #include <string>
 #include <utility>
 
-#include "../jose/tokens.hpp"
+#include "jose/jwt_json.hpp"
+#include "jose/tokens.hpp"
 #include "client_state.hpp"
 #include "requests.hpp"
 #include "types_parse.hpp"
 
-namespace loginid {
 
-namespace detail {
+namespace loginid::detail {
 
 const PrivateKey& ClientState::require_key(std::string_view operation) const {
   if (!key) {
@@ -89,13 +89,13 @@ AuthResult ClientState::verified_auth_result(ApiResponse answer, std::optional<s
   const std::string request_id = answer.request_id;
   AuthResult result = parse_answer(std::move(answer), parse_auth_result);
   if (!result.jwt) {
-    if (require_jwt) throw Error(status, "bad_response", "response.jwt: missing", request_id);
+    if (require_jwt) throw BadResponse(status, "response.jwt: missing", request_id);
     return result;
   }
   std::error_code ec;
   TokenExpectations expect{client_id, username ? std::optional<std::string>(*username) : std::nullopt};
   result.claims = verifier->verify(*result.jwt, expect, ec);
-  if (!result.claims) throw TokenError(ec);
+  if (!result.claims) throw_token_error(ec);
   return result;
 }
 
@@ -135,15 +135,15 @@ std::optional<PrivateKey> parse_key_and_cleanse(std::string& pem) {
 // came back at once was no long poll, and asking again would spin.
 constexpr std::chrono::seconds kMinLongPoll{1};
 
-bool should_ask_again(const Error& e, std::chrono::system_clock::time_point asked_at,
+bool should_ask_again(const ServiceError& e, std::chrono::system_clock::time_point asked_at,
                       std::chrono::system_clock::time_point now, std::chrono::system_clock::time_point deadline) {
-  return e.status() == 408 && e.code() == "code_timeout" && now - asked_at >= kMinLongPoll &&
+  return e.status() == 408 && e.code() == ServiceCode::code_timeout && now - asked_at >= kMinLongPoll &&
          deadline - now >= kMinLongPoll;
 }
 
-// Our own deadline ran out while the service was still holding the wait (status 0: no answer).
-// A connection failure stays connection_failed: that is a service out of reach, not a slow user.
-bool is_own_deadline(const Error& e) { return e.status() == 0 && e.code() == "timeout"; }
+// Our own deadline ran out while the service was still holding the wait (no answer). A connection
+// failure stays a connection failure: that is a service out of reach, not a slow user.
+bool is_own_deadline(const TransportError& e) { return e.reason() == TransportError::Reason::timeout; }
 
 std::string describe_duration(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
@@ -151,14 +151,16 @@ std::string describe_duration(std::chrono::milliseconds d) {
 }
 
 // The same code as the service's own timeout, so a caller handles one outcome, not two.
-Error wait_deadline_error(std::chrono::milliseconds budget) {
-  return Error(0, "code_timeout",
-               "the code was not authorized within " + describe_duration(budget) + " (Options::wait_timeout)");
+ServiceError wait_deadline_error(std::chrono::milliseconds budget) {
+  return ServiceError(0, ServiceCode::code_timeout,
+                      "the code was not authorized within " + describe_duration(budget) + " (Options::wait_timeout)");
 }
 
 }  // namespace
 
-}  // namespace detail
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
 
 LoginID::LoginID(std::string client_id, std::string private_key_pem, Options options)
     : state_(detail::make_client_state(std::move(client_id), detail::parse_key_and_cleanse(private_key_pem),
@@ -193,8 +195,7 @@ bool LoginID::verify_token(std::string_view token, std::optional<std::string_vie
     std::error_code ec;
     detail::TokenExpectations expect{state_->client_id,
                                      username ? std::optional<std::string>(*username) : std::nullopt};
-    // verify_shared: a yes/no answer needs no copy of the claims (a token-cache hit copies nothing).
-    return state_->verifier->verify_shared(token, expect, ec) != nullptr;
+    return state_->verifier->verify(token, expect, ec).has_value();
   } catch (...) {  // only std::bad_alloc can get here (building the expectations)
     return false;
   }
@@ -207,7 +208,7 @@ std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::
                                      username ? std::optional<std::string>(*username) : std::nullopt};
     return state_->verifier->verify(token, expect, ec);
   } catch (...) {  // only std::bad_alloc can get here (building the expectations)
-    ec = make_error_code(TokenErrc::malformed);
+    ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;
   }
 }
@@ -215,7 +216,7 @@ std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::
 Claims LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username) const {
   std::error_code ec;
   auto claims = verify_token_claims(token, username, ec);
-  if (!claims) throw TokenError(ec);
+  if (!claims) detail::throw_token_error(ec);
   return std::move(*claims);
 }
 
@@ -267,7 +268,7 @@ std::optional<Claims> LoginID::verify_transaction_claims(std::string_view tx_tok
     detail::TokenExpectations expect{state_->client_id, std::nullopt};
     return state_->verifier->verify_transaction(tx_token, tx_payload, expect, ec);
   } catch (...) {  // only std::bad_alloc can get here (building the expectations)
-    ec = make_error_code(TokenErrc::malformed);
+    ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;
   }
 }
@@ -275,7 +276,7 @@ std::optional<Claims> LoginID::verify_transaction_claims(std::string_view tx_tok
 Claims LoginID::verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const {
   std::error_code ec;
   auto claims = verify_transaction_claims(tx_token, tx_payload, ec);
-  if (!claims) throw TokenError(ec);
+  if (!claims) detail::throw_token_error(ec);
   return std::move(*claims);
 }
 
@@ -303,8 +304,10 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
     const auto asked_at = service.now();
     try {
       return state_->verified_auth_result(service.call(call), username, /*require_jwt=*/!no_jwt);
-    } catch (const Error& e) {
+    } catch (const ServiceError& e) {
       if (detail::should_ask_again(e, asked_at, service.now(), deadline)) continue;
+      throw;
+    } catch (const TransportError& e) {
       if (detail::is_own_deadline(e)) throw detail::wait_deadline_error(budget);
       throw;
     }
@@ -454,7 +457,7 @@ std::string LoginID::make_publickey_assertion(const PrivateKey& user_key, std::s
   detail::require_text(server_nonce, "server_nonce");
   const auto now = std::chrono::system_clock::now();
   const auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  return sign_jwt(Claims{{"server_nonce", server_nonce}, {"iat", iat}}, user_key);
+  return detail::sign_jwt_json(detail::Json{{"server_nonce", server_nonce}, {"iat", iat}}, user_key);
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -15,15 +15,16 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "loginid/error.hpp"
 #include "loginid/transport.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 namespace {
 
-using Kind = TransportError::Kind;
+using Kind = TransportError::Reason;
 
 void global_init_once() {
   static std::once_flag once;
@@ -179,7 +180,7 @@ HeaderList header_list(const HttpRequest& request) {
   auto append = [&list](const std::string& line) {
     curl_slist* next = curl_slist_append(list.get(), line.c_str());
     if (next == nullptr) {
-      throw TransportError(Kind::refused_locally, "out of memory building the request headers");
+      throw std::bad_alloc();
     }
     static_cast<void>(list.release());
     list.reset(next);
@@ -549,4 +550,4 @@ std::optional<TransportStats> curl_transport_stats(const HttpTransport& transpor
   return std::nullopt;
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

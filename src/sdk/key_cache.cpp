@@ -149,7 +149,7 @@ struct KeyCache::Impl {
       out.key = PublicKey::from_pem(response.body);
       out.ttl = ttl_from(response);
       out.kind = Fetched::Kind::found;
-    } catch (const Error& e) {
+    } catch (const ServiceError& e) {
       out.kind = e.status() == 404 ? Fetched::Kind::not_found : Fetched::Kind::failed;
       out.problem = e.what();
     } catch (const KeyError& e) {

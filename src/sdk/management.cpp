@@ -10,7 +10,7 @@
 #include "requests.hpp"
 #include "types_parse.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 namespace {
 
@@ -168,4 +168,4 @@ void LoginIdManagement::delete_by_username(std::string_view username) const {
                             Idempotency::safe);
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

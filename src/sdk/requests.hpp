@@ -55,14 +55,14 @@ std::optional<nlohmann::json> fido2_create_options(const Fido2CredentialOptions&
 /// Adds `no_jwt` (when asked) and `options.credential_name` (when given) to a FIDO2 complete's body.
 void add_fido2_complete_options(nlohmann::json& body, const Fido2CompleteOptions& options);
 
-/// Runs `parser` on the answer's JSON (moved out of `answer`); a wrong shape becomes Error
-/// `bad_response` carrying the answer's status and request id.
+/// Runs `parser` on the answer's JSON (moved out of `answer`); a wrong shape becomes BadResponse
+/// carrying the answer's status and request id.
 template <typename Parser>
 auto parse_answer(ApiResponse&& answer, Parser parser) -> decltype(parser(nlohmann::json())) {
   try {
     return parser(std::move(answer.json));
   } catch (const BadShape& e) {
-    throw Error(answer.status, "bad_response", e.what(), answer.request_id);
+    throw BadResponse(answer.status, e.what(), answer.request_id);
   }
 }
 

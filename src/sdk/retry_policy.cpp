@@ -156,8 +156,8 @@ std::string_view trim(std::string_view text) noexcept {
 
 // A bad URL stays bad, and a certificate that does not verify stays so: the same attempt again
 // would fail the same way.
-bool is_permanent(TransportError::Kind kind) noexcept {
-  return kind == TransportError::Kind::refused_locally || kind == TransportError::Kind::tls_failed;
+bool is_permanent(TransportError::Reason kind) noexcept {
+  return kind == TransportError::Reason::refused_locally || kind == TransportError::Reason::tls_failed;
 }
 
 bool may_retry_kind(const AttemptOutcome& outcome) noexcept {
@@ -165,8 +165,8 @@ bool may_retry_kind(const AttemptOutcome& outcome) noexcept {
     if (is_permanent(*outcome.transport_error)) {
       return false;
     }
-    const bool reached = *outcome.transport_error == TransportError::Kind::timeout ||
-                         *outcome.transport_error == TransportError::Kind::io_failed;
+    const bool reached = *outcome.transport_error == TransportError::Reason::timeout ||
+                         *outcome.transport_error == TransportError::Reason::io_failed;
     return outcome.idempotency == Idempotency::safe || !reached;
   }
   // The server answered: it has seen the request, so a creating call is never repeated.

@@ -19,7 +19,7 @@ struct AttemptOutcome {
   int attempt = 1;  ///< 1-based number of the attempt that just ended
   Idempotency idempotency = Idempotency::safe;
   std::optional<int> status;                              ///< the HTTP status, when an answer came
-  std::optional<TransportError::Kind> transport_error;    ///< the failure, when no answer came
+  std::optional<TransportError::Reason> transport_error;    ///< the failure, when no answer came
   std::optional<std::string_view> retry_after;            ///< the answer's Retry-After header
   TimePoint now;                                          ///< when the attempt ended
   TimePoint deadline;                                     ///< when the whole call must have ended

@@ -1,6 +1,7 @@
 #include "service_client.hpp"
 
 #include <algorithm>
+#include <new>
 #include <random>
 #include <thread>
 
@@ -58,13 +59,17 @@ std::string request_id_of(const HttpResponse& response) {
   return id ? quote_body(*id) : std::string();
 }
 
-Error http_error(const HttpResponse& response) {
+// Throws what an error answer means: the service's refusal (ServiceError), or BadResponse when the
+// body is JSON nested too deep to be read safely.
+[[noreturn]] void throw_http_error(const HttpResponse& response) {
   JsonProblem problem{};
   const auto parsed = parse_json_strict(response.body, problem);
   if (problem == JsonProblem::too_deep) {
-    return Error(response.status, "bad_response",
-                 "HTTP " + std::to_string(response.status) + ": the body is " + describe(problem),
-                 request_id_of(response));
+    throw BadResponse(response.status, "HTTP " + std::to_string(response.status) + ": the body is " + describe(problem),
+                      request_id_of(response));
+  }
+  if (problem == JsonProblem::out_of_memory) {
+    throw std::bad_alloc();
   }
   // An error body without a usable code is not the service's error shape: it is reported as
   // unknown_error with the text, so a caller never sees an empty code or message (found by fuzzing).
@@ -75,19 +80,18 @@ Error http_error(const HttpResponse& response) {
                               ? body["message"].get<std::string>()
                               : std::string();
     if (message.empty()) message = "HTTP " + std::to_string(response.status) + " without a message";
-    return Error(response.status, quote_body(body["code"].get<std::string>()), message, request_id_of(response));
+    throw ServiceError(response.status, ServiceCode(quote_body(body["code"].get<std::string>())), message,
+                       request_id_of(response));
   }
   const std::string text = response.body.empty()
                                ? "HTTP " + std::to_string(response.status) + " with an empty body"
                                : "HTTP " + std::to_string(response.status) + ": " + quote_body(response.body);
-  return Error(response.status, "unknown_error", text, request_id_of(response));
+  throw ServiceError(response.status, ServiceCode::unknown_error, text, request_id_of(response));
 }
 
-Error transport_error(const TransportError& failure, int attempts) {
-  std::string code = "connection_failed";
-  if (failure.kind() == TransportError::Kind::timeout) code = "timeout";
-  if (failure.kind() == TransportError::Kind::tls_failed) code = "tls_failed";
-  return Error(0, code, std::string(failure.what()) + " (after " + std::to_string(attempts) + " attempt(s))");
+TransportError transport_error(const TransportError& failure, int attempts) {
+  return TransportError(failure.reason(),
+                        std::string(failure.what()) + " (after " + std::to_string(attempts) + " attempt(s))");
 }
 
 double random_jitter() {
@@ -121,16 +125,19 @@ nlohmann::json parse_success_body(const HttpResponse& response, const std::strin
   if (problem == JsonProblem::syntax) {
     return nullptr;
   }
-  throw Error(response.status, "bad_response", "response: " + describe(problem), request_id);
+  if (problem == JsonProblem::out_of_memory) {
+    throw std::bad_alloc();
+  }
+  throw BadResponse(response.status, "response: " + describe(problem), request_id);
 }
 
-std::string kind_name(TransportError::Kind kind) {
+std::string kind_name(TransportError::Reason kind) {
   switch (kind) {
-    case TransportError::Kind::connect_failed: return "connect_failed";
-    case TransportError::Kind::timeout: return "timeout";
-    case TransportError::Kind::io_failed: return "io_failed";
-    case TransportError::Kind::refused_locally: return "refused_locally";
-    case TransportError::Kind::tls_failed: return "tls_failed";
+    case TransportError::Reason::connect_failed: return "connect_failed";
+    case TransportError::Reason::timeout: return "timeout";
+    case TransportError::Reason::io_failed: return "io_failed";
+    case TransportError::Reason::refused_locally: return "refused_locally";
+    case TransportError::Reason::tls_failed: return "tls_failed";
   }
   return "unknown";
 }
@@ -224,7 +231,8 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
   for (int attempt = 1;; ++attempt) {
     const auto remaining = std::chrono::ceil<milliseconds>(deadline - now());
     if (remaining.count() <= 0) {
-      throw Error(0, "timeout", what + ": no time left after " + std::to_string(attempt - 1) + " attempt(s)");
+      throw TransportError(TransportError::Reason::timeout,
+                           what + ": no time left after " + std::to_string(attempt - 1) + " attempt(s)");
     }
     request.timeout = remaining;
     request.connect_timeout = std::min(state_->options.connect_timeout, remaining);
@@ -261,9 +269,9 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
       outcome.status = response->status;
       outcome.retry_after = response->header("Retry-After");
     } else {
-      log(LogLevel::warning, what + " failed: " + kind_name(failure->kind()) + ": " + failure->what() +
+      log(LogLevel::warning, what + " failed: " + kind_name(failure->reason()) + ": " + failure->what() +
                                  attempt_tag(attempt, max_attempts));
-      outcome.transport_error = failure->kind();
+      outcome.transport_error = failure->reason();
     }
 
     const auto decision = state_->retry.decide(outcome, random_jitter());
@@ -272,7 +280,7 @@ ApiResponse ServiceClient::call(const ApiCall& call) const {
         log(LogLevel::info, what + ": giving up: " + std::string(decision.reason));
       }
       if (response) {
-        throw http_error(*response);
+        throw_http_error(*response);
       }
       throw transport_error(*failure, attempt);
     }

@@ -46,7 +46,7 @@ std::size_t TokenCache::DigestHash::operator()(const TokenDigest& d) const noexc
   return value;
 }
 
-std::shared_ptr<const Claims> TokenCache::find(const TokenDigest& digest,
+std::shared_ptr<const ClaimsData> TokenCache::find(const TokenDigest& digest,
                                                std::chrono::system_clock::time_point now) const {
   const std::shared_lock lock(mutex_);
   const auto it = entries_.find(digest);
@@ -63,7 +63,7 @@ void TokenCache::make_room(std::chrono::system_clock::time_point now) {
   }
 }
 
-void TokenCache::insert(const TokenDigest& digest, std::shared_ptr<const Claims> claims,
+void TokenCache::insert(const TokenDigest& digest, std::shared_ptr<const ClaimsData> claims,
                         std::chrono::system_clock::time_point expires_at, std::chrono::system_clock::time_point now) {
   if (options_.max_entries == 0 || expires_at <= now) {
     return;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "jose/claims_data.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/options.hpp"
 
@@ -29,12 +30,12 @@ class TokenCache {
   explicit TokenCache(TokenCacheOptions options) : options_(options) {}
 
   /// The claims stored for `digest`, unless absent or past their `exp` at `now`.
-  [[nodiscard]] std::shared_ptr<const Claims> find(const TokenDigest& digest,
+  [[nodiscard]] std::shared_ptr<const ClaimsData> find(const TokenDigest& digest,
                                                    std::chrono::system_clock::time_point now) const;
 
   /// Remembers verified claims until `expires_at` (the token's exp). When full, expired entries go
   /// first, then the ones expiring soonest.
-  void insert(const TokenDigest& digest, std::shared_ptr<const Claims> claims,
+  void insert(const TokenDigest& digest, std::shared_ptr<const ClaimsData> claims,
               std::chrono::system_clock::time_point expires_at, std::chrono::system_clock::time_point now);
 
   [[nodiscard]] std::size_t size() const;
@@ -44,7 +45,7 @@ class TokenCache {
     std::size_t operator()(const TokenDigest& d) const noexcept;
   };
   struct Entry {
-    std::shared_ptr<const Claims> claims;
+    std::shared_ptr<const ClaimsData> claims;
     std::chrono::system_clock::time_point expires_at;
   };
   using ExpiryIndex = std::multimap<std::chrono::system_clock::time_point, TokenDigest>;

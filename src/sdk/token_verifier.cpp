@@ -18,7 +18,7 @@ using TimePoint = std::chrono::system_clock::time_point;
 // absurd exp cannot overflow the time arithmetic).
 constexpr auto kMaxCacheLifetime = std::chrono::hours(24);
 
-std::error_code check_username(const Claims& payload, const TokenExpectations& expect) noexcept {
+std::error_code check_username(const Json& payload, const TokenExpectations& expect) noexcept {
   if (!expect.username) {
     return {};
   }
@@ -31,7 +31,7 @@ std::error_code check_username(const Claims& payload, const TokenExpectations& e
 
 // The token's exp as a cache expiry, or nullopt when it has none (then it is not cached: LoginID's
 // own user tokens carry no exp, and a cache entry must end at the token's exp).
-std::optional<TimePoint> cache_expiry(const Claims& payload, TimePoint now) {
+std::optional<TimePoint> cache_expiry(const Json& payload, TimePoint now) {
   const auto it = payload.find("exp");
   if (it == payload.end() || !it->is_number()) {
     return std::nullopt;
@@ -44,7 +44,7 @@ std::optional<TimePoint> cache_expiry(const Claims& payload, TimePoint now) {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(exp)));
 }
 
-std::error_code string_claim(const Claims& payload, const char* name, const std::string*& out) noexcept {
+std::error_code string_claim(const Json& payload, const char* name, const std::string*& out) noexcept {
   const auto it = payload.find(name);
   if (it == payload.end()) {
     return TokenErrc::missing_claim;
@@ -82,7 +82,7 @@ struct TokenVerifier::Impl {
 
   // Cheap checks that depend on the caller's expectations and the time: run on every token,
   // cached or not. Nothing is copied: the rules borrow the options and the expectations.
-  [[nodiscard]] std::error_code check_expectations(const Claims& payload, const TokenExpectations& expect,
+  [[nodiscard]] std::error_code check_expectations(const Json& payload, const TokenExpectations& expect,
                                                    TimePoint now) const {
     const auto& options = service->options();
     ClaimRules rules;
@@ -96,7 +96,7 @@ struct TokenVerifier::Impl {
     return check_username(payload, expect);
   }
 
-  [[nodiscard]] KeyLookup key_for(const Claims& header, TimePoint now) const {
+  [[nodiscard]] KeyLookup key_for(const Json& header, TimePoint now) const {
     const auto it = header.find("kid");
     if (it == header.end()) {
       return KeyLookup{std::nullopt, TokenErrc::missing_kid};
@@ -108,7 +108,7 @@ struct TokenVerifier::Impl {
   }
 
   // The full path: decode, claims, key, signature. The claims on success.
-  std::shared_ptr<const Claims> verify_afresh(std::string_view token, const TokenExpectations& expect,
+  std::shared_ptr<const ClaimsData> verify_afresh(std::string_view token, const TokenExpectations& expect,
                                               std::optional<TimePoint> now, std::error_code& ec) const {
     JwtView jwt;
     TokenErrc why = TokenErrc::ok;
@@ -134,11 +134,11 @@ struct TokenVerifier::Impl {
       ec = TokenErrc::bad_signature;
       return nullptr;
     }
-    return std::make_shared<Claims>(std::move(jwt.payload));
+    return std::make_shared<const ClaimsData>(ClaimsData{std::move(jwt.payload)});
   }
 
   // The claims of a verified token, shared with the verified-token cache when it is on.
-  std::shared_ptr<const Claims> verify(std::string_view token, const TokenExpectations& expect,
+  std::shared_ptr<const ClaimsData> verify(std::string_view token, const TokenExpectations& expect,
                                        std::error_code& ec) const {
     if (!verified || token.size() > kMaxTokenSize) {
       return verify_afresh(token, expect, std::nullopt, ec);
@@ -146,12 +146,12 @@ struct TokenVerifier::Impl {
     const auto digest = token_digest(token);
     const auto now = service->now();
     if (auto hit = verified->find(digest, now)) {
-      ec = check_expectations(*hit, expect, now);
+      ec = check_expectations(hit->object, expect, now);
       return ec ? nullptr : std::move(hit);
     }
     auto claims = verify_afresh(token, expect, now, ec);
     if (claims) {
-      if (const auto expiry = cache_expiry(*claims, now)) {
+      if (const auto expiry = cache_expiry(claims->object, now)) {
         verified->insert(digest, claims, *expiry, now);
       }
     }
@@ -164,32 +164,16 @@ TokenVerifier::TokenVerifier(std::shared_ptr<const ServiceClient> service)
 
 TokenVerifier::~TokenVerifier() = default;
 
-std::shared_ptr<const Claims> TokenVerifier::verify_shared(std::string_view token, const TokenExpectations& expect,
-                                                           std::error_code& ec) const noexcept {
-  ec.clear();
-  try {
-    return impl_->verify(token, expect, ec);
-  } catch (...) {
-    ec = std::make_error_code(std::errc::not_enough_memory);
-    return nullptr;
-  }
-}
-
 std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
                                             std::error_code& ec) const noexcept {
-  auto claims = verify_shared(token, expect, ec);
-  if (!claims) {
-    return std::nullopt;
-  }
+  ec.clear();
   try {
-    if (!impl_->verified) {
-      // Without the verified-token cache the claims were made for this call alone (non-const, in
-      // verify_afresh), so they may be moved from. With it they may be shared with other threads:
-      // a use_count() of 1 would not order their reads before this write (TSan found that).
-      return std::move(const_cast<Claims&>(*claims));
+    auto claims = impl_->verify(token, expect, ec);
+    if (!claims) {
+      return std::nullopt;
     }
-    return *claims;
-  } catch (...) {
+    return ClaimsData::wrap(std::move(claims));
+  } catch (...) {  // only an allocation can fail here
     ec = std::make_error_code(std::errc::not_enough_memory);
     return std::nullopt;
   }
@@ -206,8 +190,9 @@ std::optional<Claims> TokenVerifier::verify_transaction(std::string_view token, 
     const std::string* nonce = nullptr;
     const std::string* server_nonce = nullptr;
     const std::string* claimed = nullptr;
-    if ((ec = string_claim(*claims, "nonce", nonce)) || (ec = string_claim(*claims, "server_nonce", server_nonce)) ||
-        (ec = string_claim(*claims, "tx_hash", claimed))) {
+    const Json& payload = ClaimsData::json(*claims);
+    if ((ec = string_claim(payload, "nonce", nonce)) || (ec = string_claim(payload, "server_nonce", server_nonce)) ||
+        (ec = string_claim(payload, "tx_hash", claimed))) {
       return std::nullopt;
     }
     // Recomputed from the caller's payload: the token's own claim is what is being checked.

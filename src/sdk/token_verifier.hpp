@@ -27,13 +27,10 @@ class TokenVerifier {
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   /// The verified claims, or nullopt with `ec` set to a TokenErrc (key_unavailable when the key
-  /// could not be fetched and none is cached). Thread-safe; never throws.
+  /// could not be fetched and none is cached; std::errc::not_enough_memory when an allocation
+  /// failed). A verified-token cache hit shares the cached, immutable claims (nothing is copied).
+  /// Thread-safe; never throws.
   std::optional<Claims> verify(std::string_view token, const TokenExpectations& expect, std::error_code& ec) const noexcept;
-
-  /// verify() without copying the claims out: a verified-token cache hit hands out the cached,
-  /// immutable claims (what a yes/no check such as verify_token should call). Null on failure.
-  std::shared_ptr<const Claims> verify_shared(std::string_view token, const TokenExpectations& expect,
-                                              std::error_code& ec) const noexcept;
 
   /// verify() + tx_hash recomputed from the caller's payload and the token's nonce/server_nonce
   /// (never trusted from the token): tx_hash_mismatch when it differs.

@@ -3,7 +3,7 @@
 
 #include "loginid/transport.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -23,4 +23,4 @@ std::optional<std::string_view> HttpResponse::header(std::string_view name) cons
   return std::nullopt;
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1

@@ -9,7 +9,7 @@
 #include "loginid/types.hpp"
 #include "types_parse.hpp"
 
-namespace loginid {
+namespace loginid::inline v1 {
 
 namespace {
 
@@ -61,7 +61,7 @@ CodePurpose parse_code_purpose(std::string_view text) {
   throw InvalidArgument("purpose: " + quoted(text) + " is not one of temporary_authentication, add_credential");
 }
 
-}  // namespace loginid
+}  // namespace loginid::inline v1
 
 namespace loginid::detail {
 
@@ -156,7 +156,7 @@ Credential parse_credential_at(const json& object, const std::string& where) {
   c.name = r.string("name");
   c.created_at = r.string("created_at");
   c.updated_at = r.string("updated_at");
-  c.raw = object;
+  c.raw_json = object.dump();
   return c;
 }
 
@@ -177,7 +177,7 @@ User parse_user(json object) {
   }
   u.created_at = r.string("created_at");
   u.updated_at = r.string("updated_at");
-  u.raw = std::move(object);
+  u.raw_json = object.dump();
   return u;
 }
 
@@ -192,7 +192,7 @@ CredentialList parse_credential_list(json object) {
   for (std::size_t i = 0; i < items.size(); ++i) {
     list.credentials.push_back(parse_credential_at(items[i], "response.credentials[" + std::to_string(i) + "]"));
   }
-  list.raw = std::move(object);
+  list.raw_json = object.dump();
   return list;
 }
 
@@ -201,7 +201,7 @@ CredentialResult parse_credential_result(json object) {
   CredentialResult result;
   result.user_id = r.non_empty("user_id");
   result.credential = parse_credential_at(r.required("credential"), "response.credential");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -211,7 +211,7 @@ CodeResult parse_code_result(json object) {
   result.code = r.non_empty("code");
   result.expires_at = r.non_empty("expires_at");
   result.is_authorized = r.boolean("is_authorized");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -220,7 +220,7 @@ AuthorizeResult parse_authorize_result(json object) {
   AuthorizeResult result;
   result.expires_at = r.non_empty("expires_at");
   result.is_authorized = r.boolean("is_authorized");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -228,7 +228,7 @@ InvalidateResult parse_invalidate_result(json object) {
   ObjectReader r(object, "response");
   InvalidateResult result;
   result.deleted_at = r.non_empty("deleted_at");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -252,7 +252,7 @@ AuthResult parse_auth_result(json object) {
   ObjectReader client(r.required("client"), "response.client");
   result.client.id = client.non_empty("id");
   result.client.type = client.non_empty("type");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -261,7 +261,7 @@ TxResult parse_tx_result(json object) {
   TxResult result;
   result.id = r.non_empty("id");
   result.url = r.optional_string("url");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -270,7 +270,7 @@ PublicKeyChallenge parse_publickey_challenge(json object) {
   PublicKeyChallenge result;
   result.challenge_id = r.non_empty("challenge_id");
   result.server_nonce = r.non_empty("server_nonce");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 
@@ -279,7 +279,7 @@ RecoveryCode parse_recovery_code(json object) {
   RecoveryCode result;
   result.code = r.non_empty("code");
   result.created_at = r.non_empty("created_at");
-  result.raw = std::move(object);
+  result.raw_json = object.dump();
   return result;
 }
 

@@ -29,7 +29,7 @@ int print_outcome(bool bool_answer, const std::optional<loginid::Claims>& claims
     std::printf("%s\n", nlohmann::json{{"ok", false}, {"reason", "the bool and claims APIs disagree"}}.dump().c_str());
     return 1;
   }
-  const nlohmann::json out = claims ? nlohmann::json{{"ok", true}, {"claims", *claims}}
+  const nlohmann::json out = claims ? nlohmann::json{{"ok", true}, {"claims", nlohmann::json::parse(claims->to_json())}}
                                     : nlohmann::json{{"ok", false}, {"reason", reason.message()}};
   std::printf("%s\n", out.dump().c_str());
   return claims ? 0 : 1;

@@ -11,6 +11,20 @@ cmake --install "$build_dir" --prefix "$prefix" >/dev/null
 libdir=$(dirname "$(find "$prefix" -name 'libloginid.*' | head -n1)")
 [ -f "$prefix/include/loginid/loginid.hpp" ] || { echo "headers not installed"; exit 1; }
 
+echo "-- ABI: the SONAME and the versioned namespace follow LOGINID_ABI_VERSION (docs/sdk.md, Compatibility)"
+abi=$(sed -n 's/^#define LOGINID_ABI_VERSION \([0-9][0-9]*\)$/\1/p' "$prefix/include/loginid/version.hpp")
+[ -n "$abi" ] || { echo "LOGINID_ABI_VERSION missing from the installed version.hpp"; exit 1; }
+shared=$(find "$prefix" -name 'libloginid.so.*.*' | head -n1)
+if [ -n "$shared" ]; then
+  soname=$(readelf -d "$shared" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+  [ "$soname" = "libloginid.so.$abi" ] || { echo "SONAME is '$soname', want libloginid.so.$abi"; exit 1; }
+  # Every exported name of the SDK is in the versioned namespace (or the unexported-to-be internals).
+  nm -DC --defined-only "$shared" >"$work/symbols"
+  stray=$(grep -oE 'loginid::[A-Za-z_0-9]+' "$work/symbols" | grep -vE "^loginid::(v$abi|detail)$" | sort -u || true)
+  [ -z "$stray" ] || { echo "symbols outside loginid::v$abi: $stray"; exit 1; }
+  grep -q "loginid::v$abi::LoginID::" "$work/symbols" || { echo "no loginid::v$abi::LoginID symbols"; exit 1; }
+fi
+
 echo "-- consumer with find_package(loginid CONFIG)"
 cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null

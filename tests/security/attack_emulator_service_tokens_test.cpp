@@ -29,6 +29,7 @@
 #include "integration/emulator/emulator_process.hpp"
 #include "jose/base64url.hpp"
 #include "jose/tokens.hpp"
+#include "jose/jwt_json.hpp"
 #include "loginid/jwt.hpp"
 
 namespace loginid::testing {
@@ -231,7 +232,7 @@ Builder raw_payload(std::function<std::string(const World&, const Target&, const
 /// A case that rewrites the compact form of a properly signed token.
 Builder mangled(std::function<std::string(const std::string& token)> mangle) {
   return [mangle = std::move(mangle)](const World&, const Target& t, const std::string& n) {
-    return bearer(mangle(sign_jwt(World::good_claims(t, n), t.owner.key)), t);
+    return bearer(mangle(detail::sign_jwt_json(World::good_claims(t, n), t.owner.key)), t);
   };
 }
 
@@ -247,7 +248,7 @@ Builder signature_bytes(std::function<std::string(const std::string& raw_signatu
 /// A case signed by `pick(world)`'s key over the target's good claims.
 Builder signed_by(std::function<PrivateKey(const World&)> pick) {
   return [pick = std::move(pick)](const World& w, const Target& t, const std::string& n) {
-    return bearer(sign_jwt(World::good_claims(t, n), pick(w)), t);
+    return bearer(detail::sign_jwt_json(World::good_claims(t, n), pick(w)), t);
   };
 }
 
@@ -308,7 +309,7 @@ std::vector<Case> attack_cases() {
 
   // Keys offered by the token itself must be ignored: signed by the attacker, refused.
   add("jwk header with the attacker's key", attacker_header("jwk", [](const World& w) {
-        return w.attacker.key.public_key().to_jwk();
+        return json::parse(w.attacker.key.public_key().to_jwk());
       }),
       401, sig_invalid);
   add("jku header pointing at the attacker",
@@ -422,17 +423,17 @@ std::vector<Case> attack_cases() {
       [](const World& w, const Target& t, const std::string& n) {
         auto claims = World::good_claims(t, n);
         claims["client_id"] = w.other.client_id;
-        return bearer(sign_jwt(claims, t.owner.key), t);
+        return bearer(detail::sign_jwt_json(claims, t.owner.key), t);
       },
       401, "client_id does not match");
   add("X-Client-ID of another app with this app's token",
       [](const World& w, const Target& t, const std::string& n) {
-        return Attempt{"Bearer " + sign_jwt(World::good_claims(t, n), t.owner.key), w.other.client_id};
+        return Attempt{"Bearer " + detail::sign_jwt_json(World::good_claims(t, n), t.owner.key), w.other.client_id};
       },
       401, sig_invalid);
   add("X-Client-ID of an unknown app",
       [](const World&, const Target& t, const std::string& n) {
-        return Attempt{"Bearer " + sign_jwt(World::good_claims(t, n), t.owner.key), std::string("no-such-client")};
+        return Attempt{"Bearer " + detail::sign_jwt_json(World::good_claims(t, n), t.owner.key), std::string("no-such-client")};
       },
       401, "unknown client_id");
 
@@ -448,7 +449,7 @@ std::vector<Case> attack_cases() {
       "missing Authorization header", Case::Applies::all, false);
   add("Basic scheme",
       [](const World&, const Target& t, const std::string& n) {
-        return Attempt{"Basic " + sign_jwt(World::good_claims(t, n), t.owner.key), t.owner.client_id};
+        return Attempt{"Basic " + detail::sign_jwt_json(World::good_claims(t, n), t.owner.key), t.owner.client_id};
       },
       401, "not a Bearer token");
   add("Bearer with no token",
@@ -460,7 +461,7 @@ std::vector<Case> attack_cases() {
       [](const World&, const Target& t, const std::string& n) {
         auto claims = World::good_claims(t, n);
         claims["type"] = t.scope == "users.delete" ? "users.create" : "users.delete";
-        return bearer(sign_jwt(claims, t.owner.key), t);
+        return bearer(detail::sign_jwt_json(claims, t.owner.key), t);
       },
       403, "does not allow this call", Case::Applies::manage_only);
   add("web application using a management scope",
@@ -564,7 +565,7 @@ TEST_F(EmulatorServiceTokenAttacks, AReplayedNonceIsRefusedAndCreatesNothing) {
   const auto nonce = "replay-" + detail::random_alphanumeric(8);
   ASSERT_EQ(w.proper_call(w.mgmt, nonce).status, 200);
   const auto before = w.snapshot();
-  const auto reply = w.send(create, bearer(sign_jwt(World::good_claims(create, nonce), w.mgmt.key), create));
+  const auto reply = w.send(create, bearer(detail::sign_jwt_json(World::good_claims(create, nonce), w.mgmt.key), create));
   EXPECT_EQ(reply.status, 401) << reply.body;
   EXPECT_EQ(reply.json.value("code", ""), "unauthorized");
   EXPECT_NE(reply.json.value("message", "").find("replay"), std::string::npos) << reply.body;
@@ -604,7 +605,7 @@ TEST_F(EmulatorServiceTokenAttacks, IatAtTheWindowEdgesPassesAndOneSecondBeyondF
     const auto nonce = "iat-" + detail::random_alphanumeric(10);
     auto claims = World::good_claims(retrieve, nonce);
     claims["iat"] = at_start_of_a_second() + edge.offset;
-    const auto reply = w.send(retrieve, bearer(sign_jwt(claims, w.mgmt.key), retrieve));
+    const auto reply = w.send(retrieve, bearer(detail::sign_jwt_json(claims, w.mgmt.key), retrieve));
     EXPECT_EQ(reply.status, edge.status) << reply.body;
     if (edge.status == 200) {
       EXPECT_EQ(reply.json.value("username", ""), "atk-victim") << reply.body;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 
+#include "failure.hpp"
+#include "jose/jwt_json.hpp"
 #include "integration/cli/process.hpp"
 #include "jose/json_strict.hpp"
 #include "loginid/client.hpp"
@@ -72,8 +74,8 @@ Options options_for(const BadServer& server) {
 // A user token this client would accept but for its key: right audience, valid now, kid "k1".
 std::string user_token() {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return sign_jwt(Claims{{"aud", kClientId}, {"sub", "u-1"}, {"udata", "alice"}, {"iat", now}, {"exp", now + 300}},
-                  app_key(), "k1");
+  return detail::sign_jwt_json({{"aud", kClientId}, {"sub", "u-1"}, {"udata", "alice"}, {"iat", now}, {"exp", now + 300}},
+                               app_key(), "k1");
 }
 
 // ---- the SDK in-process ------------------------------------------------------------------------
@@ -87,7 +89,7 @@ TEST(DeepInputSdk, GetUserAnsweredWith200000NestedArraysIsBadResponseNamingTheLi
       ADD_FAILURE() << "an over-deep answer was accepted";
     } catch (const Error& e) {
       EXPECT_EQ(e.status(), 200);
-      EXPECT_EQ(e.code(), "bad_response");
+      EXPECT_EQ(failure_of(e).code, "bad_response");
       EXPECT_TRUE(mentions(e.what(), kLimitText)) << e.what();
     }
     EXPECT_EQ(server.requests(), 1) << "a 200 is final: no retry";
@@ -102,7 +104,7 @@ TEST(DeepInputSdk, AnOverDeepErrorAnswerIsBadResponseToo) {
     ADD_FAILURE() << "an error answer was taken for a user";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 400);
-    EXPECT_EQ(e.code(), "bad_response");
+    EXPECT_EQ(failure_of(e).code, "bad_response");
     EXPECT_TRUE(mentions(e.what(), kLimitText)) << e.what();
   }
 }
@@ -113,7 +115,7 @@ TEST(DeepInputSdk, TheLimitItselfIsAcceptedAndOneMoreLevelIsNot) {
     const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
     const User user = mgmt.get_user("alice");
     EXPECT_EQ(user.username, "alice");
-    EXPECT_TRUE(user.raw.at("deep").is_array());
+    EXPECT_TRUE(nlohmann::json::parse(user.raw_json).at("deep").is_array());
   }
   {
     BadServer server([&](int) { return respond(200, user_nested(kMaxJsonDepth + 1)); });
@@ -122,7 +124,7 @@ TEST(DeepInputSdk, TheLimitItselfIsAcceptedAndOneMoreLevelIsNot) {
       (void)mgmt.get_user("alice");
       ADD_FAILURE() << "one level beyond the limit was accepted";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), "bad_response");
+      EXPECT_EQ(failure_of(e).code, "bad_response");
       EXPECT_TRUE(mentions(e.what(), kLimitText)) << e.what();
     }
   }
@@ -156,7 +158,7 @@ TEST(OutsideSizesSdk, AServerStreamingHeadersIsCutOffAt64KiB) {
     ADD_FAILURE() << "3 MB of headers were accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 0);
-    EXPECT_EQ(e.code(), "connection_failed");
+    EXPECT_EQ(failure_of(e).code, "connection_failed");
     EXPECT_TRUE(mentions(e.what(), "response headers larger than 65536 bytes")) << e.what();
   }
   // 1,000 lines (about 20 KiB) are fine.

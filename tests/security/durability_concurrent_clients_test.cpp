@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "integration/emulator/emulator_process.hpp"
+#include "failure.hpp"
 #include "loginid/management.hpp"
 
 namespace loginid::security_test {
@@ -87,8 +88,8 @@ TEST(ConcurrentClients, CreateRenameRevokeDeleteInParallelLosesNothing) {
             try {
               (void)f.mgmt.get_user(name);
               ADD_FAILURE() << name << " still exists after delete";
-            } catch (const Error& e) {
-              EXPECT_EQ(e.code(), "not_found") << e.what();
+            } catch (const ServiceError& e) {
+              EXPECT_EQ(e.code(), ServiceCode::not_found) << e.what();
             }
             steps += 8;
           } catch (const Error& e) {
@@ -115,7 +116,7 @@ TEST(ConcurrentClients, SameUsernameHasExactlyOneWinner) {
             (void)f.mgmt.add_user_without_credentials("race-" + std::to_string(n));
             ++created[n];
           } catch (const Error& e) {
-            if (e.code() == "user_already_exists" && e.status() == 409) ++conflicts;
+            if (failure_of(e).code == "user_already_exists" && e.status() == 409) ++conflicts;
             else ++others;
           }
         }
@@ -136,7 +137,7 @@ TEST(ConcurrentClients, SameUsernameHasExactlyOneWinner) {
           (void)f.mgmt.add_user_without_credentials(name);
           ++winners;
         } catch (const Error& e) {
-          EXPECT_EQ(e.code(), "user_already_exists") << e.what();
+          EXPECT_EQ(failure_of(e).code, "user_already_exists") << e.what();
         }
       },
       milliseconds(60'000));

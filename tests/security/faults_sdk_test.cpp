@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "failure.hpp"
 #include "loginid/management.hpp"
 #include "security/attack_support.hpp"
 #include "security/bad_server.hpp"
@@ -43,15 +44,15 @@ const PrivateKey& app_key() {
 
 // Runs `call` and fails (then exits: a hung thread cannot be joined) if it has not returned within
 // `limit`. Returns the loginid::Error it threw, or nullopt when it succeeded.
-std::optional<Error> run_bounded(const std::function<void()>& call, milliseconds limit) {
-  auto done = std::make_shared<std::promise<std::optional<Error>>>();
+std::optional<Failure> run_bounded(const std::function<void()>& call, milliseconds limit) {
+  auto done = std::make_shared<std::promise<std::optional<Failure>>>();
   auto result = done->get_future();
   std::thread([call, done] {
     try {
       call();
       done->set_value(std::nullopt);
     } catch (const Error& e) {
-      done->set_value(e);
+      done->set_value(failure_of(e));
     } catch (...) {
       done->set_exception(std::current_exception());
     }
@@ -91,7 +92,7 @@ HttpResponse json_answer(int status, std::string body, HttpHeaders extra = {}) {
 
 struct TransportFaultCase {
   const char* name;
-  TransportError::Kind kind;
+  TransportError::Reason reason;
   std::size_t create_attempts;  // requests a create makes (max 3)
   std::size_t read_attempts;    // requests a read makes
   const char* code;
@@ -99,23 +100,23 @@ struct TransportFaultCase {
 
 TEST(FaultsFakeTransport, TransportErrorsRetryOnlyWhatCannotDuplicateACreate) {
   const TransportFaultCase cases[] = {
-      {"connect_failed (never reached the server)", TransportError::Kind::connect_failed, 3, 3, "connection_failed"},
-      {"io_failed (reset: may have reached it)", TransportError::Kind::io_failed, 1, 3, "connection_failed"},
-      {"timeout (may have reached it)", TransportError::Kind::timeout, 1, 3, "timeout"},
+      {"connect_failed (never reached the server)", TransportError::Reason::connect_failed, 3, 3, "connection_failed"},
+      {"io_failed (reset: may have reached it)", TransportError::Reason::io_failed, 1, 3, "connection_failed"},
+      {"timeout (may have reached it)", TransportError::Reason::timeout, 1, 3, "timeout"},
   };
   for (const auto& c : cases) {
-    auto fail = [&c](const HttpRequest&) -> HttpResponse { throw TransportError(c.kind, "injected fault"); };
+    auto fail = [&c](const HttpRequest&) -> HttpResponse { throw TransportError(c.reason, "injected fault"); };
     FakeSdk create(fail);
     const auto create_error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials("alice"); }, milliseconds(30'000));
     ASSERT_TRUE(create_error) << c.name;
-    EXPECT_EQ(create_error->status(), 0) << c.name;
-    EXPECT_EQ(create_error->code(), c.code) << c.name;
+    EXPECT_EQ(create_error->status, 0) << c.name;
+    EXPECT_EQ(create_error->code, c.code) << c.name;
     EXPECT_EQ(create.transport->count(), c.create_attempts) << c.name << ": create sent that many times";
 
     FakeSdk read(fail);
     const auto read_error = run_bounded([&] { (void)read.mgmt.get_user("alice"); }, milliseconds(30'000));
     ASSERT_TRUE(read_error) << c.name;
-    EXPECT_EQ(read_error->code(), c.code) << c.name;
+    EXPECT_EQ(read_error->code, c.code) << c.name;
     EXPECT_EQ(read.transport->count(), c.read_attempts) << c.name;
   }
 }
@@ -126,8 +127,8 @@ TEST(FaultsFakeTransport, RetryableStatusesRepeatReadsButNeverCreates) {
     FakeSdk create([&](const HttpRequest&) { return json_answer(status, body); });
     const auto error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials("alice"); }, milliseconds(30'000));
     ASSERT_TRUE(error) << status;
-    EXPECT_EQ(error->status(), status);
-    EXPECT_EQ(error->code(), "unavailable");
+    EXPECT_EQ(error->status, status);
+    EXPECT_EQ(error->code, "unavailable");
     EXPECT_EQ(create.transport->count(), 1U) << status << ": a create was sent twice";
 
     // A read recovers when the third attempt succeeds.
@@ -150,10 +151,10 @@ TEST(FaultsFakeTransport, FinalStatusesAreNotRetried) {
     });
     const auto error = run_bounded([&] { (void)sdk.mgmt.get_user("alice"); }, milliseconds(30'000));
     ASSERT_TRUE(error) << status;
-    EXPECT_EQ(error->status(), status);
-    EXPECT_EQ(error->code(), "some_code");
-    EXPECT_EQ(error->message(), "no");
-    EXPECT_EQ(error->request_id(), "req-42");
+    EXPECT_EQ(error->status, status);
+    EXPECT_EQ(error->code, "some_code");
+    EXPECT_EQ(error->message, "no");
+    EXPECT_EQ(error->request_id, "req-42");
     EXPECT_EQ(sdk.transport->count(), 1U) << status;
   }
 }
@@ -185,9 +186,9 @@ TEST(FaultsFakeTransport, BadBodiesBecomeClearErrors) {
     FakeSdk sdk([&](const HttpRequest&) { return json_answer(c.status, c.body); });
     const auto error = run_bounded([&] { (void)sdk.mgmt.get_user("alice"); }, milliseconds(30'000));
     ASSERT_TRUE(error) << c.name;
-    EXPECT_EQ(error->code(), c.code) << c.name << ": " << error->what();
-    EXPECT_NE(std::string(error->what()).find(c.message_names), std::string::npos) << c.name << ": " << error->what();
-    EXPECT_FALSE(std::string(error->what()).empty());
+    EXPECT_EQ(error->code, c.code) << c.name << ": " << error->what;
+    EXPECT_NE(std::string(error->what).find(c.message_names), std::string::npos) << c.name << ": " << error->what;
+    EXPECT_FALSE(std::string(error->what).empty());
   }
 }
 
@@ -207,10 +208,10 @@ Options real_options(const std::string& url, milliseconds timeout) {
 // The call pair every server fault is tried with: a create and a safe read.
 struct Calls {
   LoginIdManagement mgmt;
-  std::optional<Error> create() const {
+  std::optional<Failure> create() const {
     return run_bounded([this] { (void)mgmt.add_user_without_credentials("alice"); }, limit);
   }
-  std::optional<Error> read() const {
+  std::optional<Failure> read() const {
     return run_bounded([this] { (void)mgmt.get_user("alice"); }, limit);
   }
   milliseconds limit;
@@ -237,9 +238,9 @@ TEST(FaultsRealServer, ConnectionRefused) {
   LoginIdManagement mgmt("mgmt-client", app_key(), real_options("http://127.0.0.1:" + std::to_string(port), milliseconds(1000)));
   const auto error = run_bounded([&] { (void)mgmt.add_user_without_credentials("alice"); }, milliseconds(10'000));
   ASSERT_TRUE(error);
-  EXPECT_EQ(error->status(), 0);
-  EXPECT_EQ(error->code(), "connection_failed") << error->what();
-  EXPECT_NE(std::string(error->what()).find("attempt"), std::string::npos) << error->what();
+  EXPECT_EQ(error->status, 0);
+  EXPECT_EQ(error->code, "connection_failed") << error->what;
+  EXPECT_NE(std::string(error->what).find("attempt"), std::string::npos) << error->what;
 }
 
 TEST(FaultsRealServer, ResetMidResponse) {
@@ -249,13 +250,13 @@ TEST(FaultsRealServer, ResetMidResponse) {
   const auto calls = calls_to(server);
   const auto create_error = calls.create();
   ASSERT_TRUE(create_error);
-  EXPECT_EQ(create_error->status(), 0);
-  EXPECT_EQ(create_error->code(), "connection_failed") << create_error->what();
+  EXPECT_EQ(create_error->status, 0);
+  EXPECT_EQ(create_error->code, "connection_failed") << create_error->what;
   EXPECT_EQ(server.requests(), 1) << "a create that may have reached the server was sent again";
 
   const auto read_error = calls.read();
   ASSERT_TRUE(read_error);
-  EXPECT_EQ(read_error->code(), "connection_failed") << read_error->what();
+  EXPECT_EQ(read_error->code, "connection_failed") << read_error->what;
   EXPECT_EQ(server.requests(), 1 + 3) << "a safe read is retried up to max_attempts";
 }
 
@@ -264,13 +265,13 @@ TEST(FaultsRealServer, StallLongerThanTheTimeout) {
   const auto calls = calls_to(server, milliseconds(500));
   const auto create_error = calls.create();  // the hang detector is 10x the timeout
   ASSERT_TRUE(create_error);
-  EXPECT_EQ(create_error->status(), 0);
-  EXPECT_EQ(create_error->code(), "timeout") << create_error->what();
+  EXPECT_EQ(create_error->status, 0);
+  EXPECT_EQ(create_error->code, "timeout") << create_error->what;
   EXPECT_EQ(server.requests(), 1);
 
   const auto read_error = calls.read();
   ASSERT_TRUE(read_error);
-  EXPECT_EQ(read_error->code(), "timeout") << read_error->what();
+  EXPECT_EQ(read_error->code, "timeout") << read_error->what;
   // The timeout covers the whole call, retries included: the first attempt used it all.
   EXPECT_EQ(server.requests(), 2);
 }
@@ -284,8 +285,8 @@ TEST(FaultsRealServer, TruncatedBody) {
   const auto calls = calls_to(server);
   const auto create_error = calls.create();
   ASSERT_TRUE(create_error);
-  EXPECT_EQ(create_error->status(), 0);
-  EXPECT_EQ(create_error->code(), "connection_failed") << create_error->what();
+  EXPECT_EQ(create_error->status, 0);
+  EXPECT_EQ(create_error->code, "connection_failed") << create_error->what;
   EXPECT_EQ(server.requests(), 1);
   const auto read_error = calls.read();
   ASSERT_TRUE(read_error);
@@ -323,8 +324,8 @@ TEST(FaultsRealServer, RetryAfterSecondsIsHonouredOnAReadButACreateIsNotRepeated
     });
     const auto create_error = calls_to(refusing, milliseconds(5000)).create();
     ASSERT_TRUE(create_error);
-    EXPECT_EQ(create_error->status(), status);
-    EXPECT_EQ(create_error->code(), "too_many_requests");
+    EXPECT_EQ(create_error->status, status);
+    EXPECT_EQ(create_error->code, "too_many_requests");
     EXPECT_EQ(refusing.requests(), 1) << "a create was sent twice";
   }
 }
@@ -351,8 +352,8 @@ TEST(FaultsRealServer, RetryAfterBeyondTheTimeoutFailsAtOnceWithTheServiceError)
     });
     const auto error = calls_to(server, milliseconds(1000)).read();
     ASSERT_TRUE(error) << retry_after;
-    EXPECT_EQ(error->status(), 503);
-    EXPECT_EQ(error->code(), "unavailable");
+    EXPECT_EQ(error->status, 503);
+    EXPECT_EQ(error->code, "unavailable");
     EXPECT_EQ(server.requests(), 1) << retry_after << ": waiting past the deadline is pointless";
   }
 }
@@ -376,8 +377,8 @@ TEST(FaultsRealServer, InvalidJsonAndWrongShape) {
     const auto calls = calls_to(server);
     const auto error = calls.create();
     ASSERT_TRUE(error) << c.name;
-    EXPECT_EQ(error->status(), c.status) << c.name;
-    EXPECT_EQ(error->code(), c.code) << c.name << ": " << error->what();
+    EXPECT_EQ(error->status, c.status) << c.name;
+    EXPECT_EQ(error->code, c.code) << c.name << ": " << error->what;
     EXPECT_EQ(server.requests(), 1) << c.name;
   }
 }

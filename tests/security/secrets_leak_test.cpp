@@ -236,11 +236,13 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
   capture.run("raw hex scalar as key", [&] { const LoginID bad(mgmt_id, hex(d, false), options); });
   capture.run("scalar JWK on wrong curve", [&] {
     (void)PrivateKey::from_jwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-384"}, {"x", "AA"}, {"y", "AA"},
-                                              {"d", detail::base64url_encode(d)}});
+                                              {"d", detail::base64url_encode(d)}}
+                                   .dump());
   });
   capture.run("scalar JWK with bad x", [&] {
     (void)PrivateKey::from_jwk(nlohmann::json{{"kty", "EC"}, {"crv", "P-256"}, {"x", detail::base64url_encode(d)},
-                                              {"y", detail::base64url_encode(d)}, {"d", detail::base64url_encode(d)}});
+                                              {"y", detail::base64url_encode(d)}, {"d", detail::base64url_encode(d)}}
+                                   .dump());
   });
   capture.run("private PEM as public key", [&] { (void)PublicKey::from_pem(mgmt_pem); });
   capture.run("private PEM as credential", [&] {

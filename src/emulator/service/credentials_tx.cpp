@@ -2,7 +2,7 @@
 #include "emulator/service/service.hpp"
 #include "emulator/service/util.hpp"
 #include "jose/tokens.hpp"
-#include "loginid/jwt.hpp"
+#include "jose/jwt_json.hpp"
 
 namespace loginid::detail::emulator {
 namespace {
@@ -118,9 +118,9 @@ AuthResult Service::publickey_complete(const Caller& caller, const std::string& 
   }
 
   std::error_code ec;
-  auto decoded = decode_jwt(assertion, ec);
+  auto decoded = decode_jwt_json(assertion, ec);
   if (!decoded) throw ApiError(Errc::credential_invalid, "assertion rejected: " + ec.message());
-  if (check_signature(*decoded, PublicKey::from_pem(*credential->public_key_pem))) {
+  if (check_signature_json(*decoded, PublicKey::from_pem(*credential->public_key_pem))) {
     throw ApiError(Errc::credential_invalid, "assertion signature does not verify with the credential's key");
   }
   // API.md: the server nonce is signed as `server_nonce` (published SDKs); `challenge` is accepted too.

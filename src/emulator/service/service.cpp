@@ -6,7 +6,8 @@
 
 #include "emulator/service/util.hpp"
 #include "jose/tokens.hpp"
-#include "loginid/jwt.hpp"
+#include "jose/jwk.hpp"
+#include "jose/jwt_json.hpp"
 
 namespace loginid::detail::emulator {
 namespace {
@@ -154,7 +155,7 @@ Caller Service::authenticate(const CallerCredentials& credentials, const ScopeRu
   policy.leeway = config_.iat_window;  // iat within ± the window
   policy.max_age = std::chrono::seconds(0);
   std::error_code ec;
-  auto claims = verify_jwt(*token, app->key, policy, ec);
+  auto claims = verify_jwt_json(*token, app->key, policy, ec);
   if (!claims) unauthorized("service token rejected: " + ec.message());
 
   if (auto claimed = claims->find("client_id"); claimed != claims->end()) {
@@ -229,7 +230,7 @@ std::shared_ptr<const Service::KeyEntry> Service::active_key() {
 
 std::string Service::sign(const nlohmann::json& claims) {
   auto key = active_key();
-  return sign_jwt(claims, *key->private_key, key->kid);
+  return sign_jwt_json(claims, *key->private_key, key->kid);
 }
 
 std::string Service::user_token(const store::User& user, const store::Application& client, std::string_view action) {
@@ -262,7 +263,7 @@ nlohmann::json Service::jwks() {
   std::shared_lock lock(keys_mutex_);
   auto keys = nlohmann::json::array();
   for (const auto& key : keys_) {
-    auto jwk = key->public_key.to_jwk();
+    auto jwk = KeyAccess::public_key_jwk(key->public_key);
     jwk["kid"] = key->kid;
     jwk["alg"] = "ES256";
     jwk["use"] = "sig";

@@ -63,7 +63,10 @@ class OfflineCli : public ::testing::Test {
 TEST_F(OfflineCli, VersionAndTopLevelHelp) {
   const auto v = cli.run({"--version"});
   EXPECT_EQ(v.exit_code, 0);
-  EXPECT_EQ(v.out.rfind("loginid 0.", 0), 0u) << v.out;
+  // The release of include/loginid/version.hpp, which the SDK and the CLI share.
+  const std::string release = std::to_string(LOGINID_VERSION_MAJOR) + "." + std::to_string(LOGINID_VERSION_MINOR) +
+                              "." + std::to_string(LOGINID_VERSION_PATCH);
+  EXPECT_EQ(v.out, "loginid " + release + "\n");
   const auto h = cli.run({"--help"});
   EXPECT_EQ(h.exit_code, 0);
   for (const char* cmd :
@@ -251,7 +254,7 @@ TEST_F(OfflineCli, JwtVerifyPrintsThePayloadOfAValidToken) {
 TEST_F(OfflineCli, JwtVerifyAcceptsAJwkPublicKey) {
   keygen();
   const fs::path jwk = cli.home() / "pub.jwk";
-  write_text(jwk, PublicKey::from_pem(read_text(pub)).to_jwk().dump(), 0644);
+  write_text(jwk, PublicKey::from_pem(read_text(pub)).to_jwk(), 0644);
   const std::string token = sign({{"sub", "a"}});
   const auto r = cli.run({"jwt", "verify", "--public-key", jwk.string(), token});
   EXPECT_EQ(r.exit_code, 0) << r.err;

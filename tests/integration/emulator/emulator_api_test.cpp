@@ -74,7 +74,7 @@ TEST_F(EmulatorApi, CertsServesTheActiveKeyAsPemWithCacheControl) {
   ASSERT_EQ(jwks.json.at("keys").size(), 1u);
   const auto& jwk = jwks.json["keys"][0];
   EXPECT_EQ(jwk.at("kid"), kid);
-  EXPECT_TRUE(PublicKey::from_jwk(jwk) == PublicKey::from_pem(client.send("GET", "/certs?kid=" + kid).body));
+  EXPECT_TRUE(PublicKey::from_jwk(jwk.dump()) == PublicKey::from_pem(client.send("GET", "/certs?kid=" + kid).body));
 }
 
 TEST_F(EmulatorApi, UserLifecycle) {
@@ -144,7 +144,7 @@ TEST_F(EmulatorApi, CodeLifecycleEndsInAVerifiableUserToken) {
   EXPECT_EQ(claims["udata"], "carol");
   EXPECT_TRUE(is_uuid_text(claims["sid"]));
   EXPECT_FALSE(claims.contains("exp")) << "LoginID's user tokens carry no exp (unless --token-ttl asks for one)";
-  EXPECT_EQ(decode_jwt(answer.json["jwt"].get<std::string>()).header.at("kid"), active_kid());
+  EXPECT_EQ(decode_jwt_as_json(answer.json["jwt"].get<std::string>()).header.at("kid"), active_kid());
 
   expect_error(wait("carol", code), 400, "code_invalid");  // single use
 }
@@ -313,8 +313,8 @@ TEST_F(EmulatorApi, PublicKeyCredentialAndAuthentication) {
                        nlohmann::json{{"client_id", client.web().client_id},
                                       {"username", "heidi"},
                                       {"challenge_id", challenge_id},
-                                      {"assertion", sign_jwt({{claim, signed_nonce.empty() ? server_nonce : signed_nonce}},
-                                                             signer)}});
+                                      {"assertion", detail::sign_jwt_json({{claim, signed_nonce.empty() ? server_nonce : signed_nonce}},
+                                                                           signer)}});
   };
   expect_error(complete(PrivateKey::generate()), 401, "credential_invalid");  // not the credential's key
   expect_error(complete(key, "server_nonce", server_nonce + "x"), 401, "credential_invalid");  // another nonce
@@ -335,7 +335,7 @@ TEST_F(EmulatorApi, PublicKeyCredentialAndAuthentication) {
                            nlohmann::json{{"client_id", client.web().client_id},
                                           {"username", "heidi"},
                                           {"challenge_id", again.json["challenge_id"]},
-                                          {"assertion", sign_jwt({{"challenge", again.json["server_nonce"]}}, key)}});
+                                          {"assertion", detail::sign_jwt_json({{"challenge", again.json["server_nonce"]}}, key)}});
   EXPECT_EQ(older.status, 200) << older.body;
 }
 
@@ -397,7 +397,7 @@ TEST_F(EmulatorApi, KeyRotationKeepsOldTokensVerifiable) {
 
   auto after = wait("judy", client.generate_code("judy", "short", true)["code"].get<std::string>());
   ASSERT_EQ(after.status, 200);
-  EXPECT_EQ(decode_jwt(after.json["jwt"].get<std::string>()).header["kid"], new_kid);
+  EXPECT_EQ(decode_jwt_as_json(after.json["jwt"].get<std::string>()).header["kid"], new_kid);
   // The token from before the rotation still verifies with the key /certs serves for its kid.
   verify_with_certs(client, before.json["jwt"].get<std::string>(), client.web().client_id);
   verify_with_certs(client, after.json["jwt"].get<std::string>(), client.web().client_id);

@@ -5,6 +5,7 @@
 #include "integration/emulator/test_support.hpp"
 #include "jose/base64url.hpp"
 #include "jose/tokens.hpp"
+#include "claims_json.hpp"
 
 namespace loginid::testing {
 namespace {
@@ -142,7 +143,7 @@ TEST_F(EmulatorAuth, CompleteCallsIgnoreTheAuthorizationHeader) {
     return nlohmann::json{{"client_id", web.client_id},
                           {"username", "pat"},
                           {"challenge_id", init.json.value("challenge_id", "")},
-                          {"assertion", sign_jwt({{"server_nonce", init.json.value("server_nonce", "")}}, key)}};
+                          {"assertion", detail::sign_jwt_json({{"server_nonce", init.json.value("server_nonce", "")}}, key)}};
   };
   auto null_type = detail::service_token_claims(
       {.client_id = web.client_id, .scope = "auth.login", .now = std::chrono::system_clock::now()});
@@ -157,7 +158,7 @@ TEST_F(EmulatorAuth, CompleteCallsIgnoreTheAuthorizationHeader) {
       {{"X-Client-ID", web.client_id}},
       {{"Authorization", "Bearer garbage.token.here"}},
       {{"Authorization", "Basic abc"}},
-      {{"Authorization", "Bearer " + sign_jwt(null_type, web.key)}, {"X-Client-ID", web.client_id}},
+      {{"Authorization", "Bearer " + detail::sign_jwt_json(null_type, web.key)}, {"X-Client-ID", web.client_id}},
       {{"Authorization", "Bearer " + EmulatorClient::token(web, "auth.login", std::nullopt, std::chrono::hours(-2))}},
       {{"Authorization", "Bearer " + used}},
       {{"Authorization", "Bearer " + EmulatorClient::token(App{web.client_id, PrivateKey::generate()}, "auth.login")}},
@@ -188,7 +189,7 @@ TEST_F(EmulatorAuth, TxCreateChecksTheTxTokenAndPayloadHash) {
   auto claims = detail::tx_auth_token_claims("pay 1", std::nullopt, std::chrono::system_clock::now());
   claims["scope"] = claims["type"];
   claims.erase("type");
-  EXPECT_EQ(client.with_token("POST", "/tx", body, web, sign_jwt(claims, web.key)).status, 200);
+  EXPECT_EQ(client.with_token("POST", "/tx", body, web, detail::sign_jwt_json(claims, web.key)).status, 200);
   EXPECT_EQ(client.admin("GET", "/emulator/transactions").json.at("transactions").size(), 1u);
 }
 

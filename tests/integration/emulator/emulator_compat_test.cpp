@@ -6,6 +6,7 @@
 
 #include "integration/emulator/test_support.hpp"
 #include "jose/tokens.hpp"
+#include "claims_json.hpp"
 
 namespace loginid::testing {
 namespace {
@@ -125,7 +126,7 @@ TEST_F(EmulatorCompat, TxTokenNonceNeedNotEqualTheBodyNonceAndExtraClaimsAreAcce
   auto claims = detail::tx_auth_token_claims(payload, "tokenNonce000001", std::chrono::system_clock::now());
   claims["client_id"] = web.client_id;
   claims["username"] = "ivy";
-  const auto token = sign_jwt(claims, web.key);
+  const auto token = detail::sign_jwt_json(claims, web.key);
   nlohmann::json body = {{"client_id", web.client_id}, {"tx_type", "text"}, {"tx_payload", payload},
                          {"nonce", "bodyNonce0000002"}, {"username", "ivy"}};
   auto created = client.with_token("POST", "/tx", body, web, token);
@@ -148,7 +149,7 @@ TEST_F(EmulatorCompat, TxTokenNonceNeedNotEqualTheBodyNonceAndExtraClaimsAreAcce
   auto foreign = claims;
   foreign["client_id"] = client.management().client_id;
   foreign["nonce"] = "tokenNonce000004";
-  expect_error(client.with_token("POST", "/tx", body, web, sign_jwt(foreign, web.key)), 401, "unauthorized");
+  expect_error(client.with_token("POST", "/tx", body, web, detail::sign_jwt_json(foreign, web.key)), 401, "unauthorized");
   EXPECT_EQ(state(), before);
 }
 

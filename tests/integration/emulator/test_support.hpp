@@ -11,6 +11,7 @@
 
 #include "integration/emulator/emulator_client.hpp"
 #include "loginid/jwt.hpp"
+#include "claims_json.hpp"
 
 namespace loginid::testing {
 
@@ -43,8 +44,8 @@ inline std::set<std::string> keys_of(const nlohmann::json& object) {
 }
 
 /// Verifies a token the emulator signed with the key /certs serves for its kid; returns the claims.
-inline Claims verify_with_certs(EmulatorClient& client, const std::string& token, const std::string& audience) {
-  auto decoded = decode_jwt(token);
+inline nlohmann::json verify_with_certs(EmulatorClient& client, const std::string& token, const std::string& audience) {
+  auto decoded = decode_jwt_as_json(token);
   EXPECT_EQ(decoded.header.value("alg", ""), "ES256");
   EXPECT_EQ(decoded.header.value("typ", ""), "JWT");
   auto kid = decoded.header.at("kid").get<std::string>();
@@ -53,7 +54,7 @@ inline Claims verify_with_certs(EmulatorClient& client, const std::string& token
   VerifyPolicy policy;
   policy.audience = audience;
   policy.issuer = "loginid.io";
-  return verify_jwt(token, PublicKey::from_pem(certs.body), policy);
+  return verify_jwt_as_json(token, PublicKey::from_pem(certs.body), policy);
 }
 
 inline void expect_error(const Reply& reply, int status, const std::string& code) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "emulator_process.hpp"
+#include "failure.hpp"
 #include "loginid/loginid.hpp"
 
 namespace loginid::test {
@@ -25,7 +26,7 @@ std::pair<int, std::string> error_of(Call&& call) {
   try {
     call();
   } catch (const Error& e) {
-    return {e.status(), e.code()};
+    return {e.status(), failure_of(e).code};
   }
   ADD_FAILURE() << "no loginid::Error thrown";
   return {0, ""};
@@ -81,7 +82,7 @@ TEST_F(SdkAgainstEmulator, UsersCreateRetrieveDeactivateActivateDelete) {
   const User user = new_user("users");
   EXPECT_TRUE(user.is_active());
   EXPECT_FALSE(user.id.empty());
-  EXPECT_EQ(user.raw["id"], user.id);
+  EXPECT_EQ(nlohmann::json::parse(user.raw_json)["id"], user.id);
 
   const User fetched = mgmt.get_user(user.username);
   EXPECT_EQ(fetched.id, user.id);
@@ -114,14 +115,14 @@ TEST_F(SdkAgainstEmulator, CodeLoginGivesAUserTokenThatVerifies) {
   EXPECT_TRUE(auth.is_authenticated);
   ASSERT_TRUE(auth.jwt.has_value());
   ASSERT_TRUE(auth.claims.has_value());
-  EXPECT_EQ((*auth.claims)["sub"], user.id);
+  EXPECT_EQ(auth.claims->subject(), user.id);
   EXPECT_EQ(auth.user.id, user.id);
   EXPECT_EQ(auth.client.id, web.client_id());
 
   const std::string& jwt = *auth.jwt;
   EXPECT_TRUE(web.verify_token(jwt));
   EXPECT_TRUE(web.verify_token(jwt, user.username));
-  EXPECT_EQ(web.verify_token_claims(jwt, user.username)["udata"], user.username);
+  EXPECT_EQ(web.verify_token_claims(jwt, user.username).username(), user.username);
 
   std::error_code ec;
   EXPECT_FALSE(web.verify_token_claims(jwt, "someone-else@example.com", ec));
@@ -338,7 +339,7 @@ TEST_F(SdkAgainstEmulator, TransactionsConfirmedByTheUserVerify) {
   const TxResult tx = web.create_transaction("second payload", {.nonce = "caller-nonce-0001", .tx_type = "text"});
   EXPECT_EQ(tx.nonce, "caller-nonce-0001");
   const std::string token2 = emulator().admin("POST", "/emulator/tx/" + tx.id + "/confirm").at("token");
-  EXPECT_EQ(web.verify_transaction_claims(token2, "second payload")["nonce"], "caller-nonce-0001");
+  EXPECT_EQ(web.verify_transaction_claims(token2, "second payload").get_string("nonce"), "caller-nonce-0001");
 }
 
 TEST_F(SdkAgainstEmulator, ScopesAndServiceTokensAreEnforcedByTheService) {

@@ -68,7 +68,7 @@ TEST_F(SdkFido2, ATransactionConfirmedWithAPasskeyPassesVerifyTransaction) {
   const auto jwt = confirmed.at("jwt").get<std::string>();
   EXPECT_TRUE(web.verify_transaction(jwt, payload));
   const Claims claims = web.verify_transaction_claims(jwt, payload);
-  EXPECT_EQ(claims.at("tx_hash"), options.at("challenge")) << "the authenticator signed the hash the SDK recomputes";
+  EXPECT_EQ(claims.get_string("tx_hash"), options.at("challenge").get<std::string>()) << "the authenticator signed the hash the SDK recomputes";
   EXPECT_FALSE(web.verify_transaction(jwt, R"({"amount":"1000.00","currency":"EUR","to":"Eve"})"));
 }
 

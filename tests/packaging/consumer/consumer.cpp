@@ -3,7 +3,12 @@
 // With arguments (tests/packaging/check_deb.sh) it works against a running emulator instead:
 //   consumer BASE_URL CLIENT_ID PRIVATE_KEY_FILE USERNAME
 // creates USERNAME with the management API, reads it back and prints its id.
+// It must build without nlohmann/json (no public header includes it).
 #include <loginid/loginid.hpp>
+
+#ifdef NLOHMANN_JSON_VERSION_MAJOR
+#error "a public loginid header included nlohmann/json"
+#endif
 
 #include <cstdio>
 #include <exception>
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
   const auto token = client.generate_service_token("users.retrieve", {.username = "alice"});
   std::error_code ec;
   const auto claims = loginid::verify_jwt(token, key.public_key(), {}, ec);
-  if (!claims || (*claims)["type"] != "users.retrieve" || (*claims)["client_id"] != "consumer-client") {
+  if (!claims || claims->get_string("type") != "users.retrieve" || claims->get_string("client_id") != "consumer-client") {
     std::fprintf(stderr, "consumer: the service token did not verify: %s\n", ec.message().c_str());
     return 1;
   }

@@ -9,13 +9,45 @@
 namespace loginid {
 namespace {
 
-TEST(Errors, ErrorCarriesItsPartsAndFormatsWhat) {
-  const Error e(404, "not_found", "no such user", "req-1");
+TEST(Errors, ServiceErrorCarriesItsPartsAndFormatsWhat) {
+  const ServiceError e(404, ServiceCode::not_found, "no such user", "req-1");
+  EXPECT_EQ(e.kind(), ErrorKind::service);
   EXPECT_EQ(e.status(), 404);
-  EXPECT_EQ(e.code(), "not_found");
+  EXPECT_EQ(e.code(), ServiceCode::not_found);
+  EXPECT_EQ(e.code().to_string(), "not_found");
   EXPECT_EQ(e.message(), "no such user");
   EXPECT_EQ(e.request_id(), "req-1");
   EXPECT_STREQ(e.what(), "not_found: no such user");
+}
+
+TEST(Errors, AnUnknownServiceCodeKeepsItsText) {
+  const ServiceError e(418, ServiceCode("teapot_busy"), "later");
+  EXPECT_EQ(e.code().to_string(), "teapot_busy");
+  EXPECT_EQ(e.code(), ServiceCode("teapot_busy"));
+  EXPECT_NE(e.code(), ServiceCode::not_found);
+  EXPECT_NE(e.code(), ServiceCode::unknown_error);
+}
+
+// One catch clause sees everything the SDK throws, and kind() says which it was.
+TEST(Errors, EveryExceptionIsALoginidError) {
+  const auto kind_of = [](auto&& thrower) {
+    try {
+      thrower();
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    ADD_FAILURE() << "nothing thrown";
+    return ErrorKind::unimplemented;
+  };
+  EXPECT_EQ(kind_of([] { throw InvalidArgument("x: bad"); }), ErrorKind::invalid_argument);
+  EXPECT_EQ(kind_of([] { throw KeyError("private key: not PEM"); }), ErrorKind::key);
+  EXPECT_EQ(kind_of([] { throw ServiceError(400, ServiceCode::bad_request, "m"); }), ErrorKind::service);
+  EXPECT_EQ(kind_of([] { throw TransportError(TransportError::Reason::timeout, "slow"); }), ErrorKind::transport);
+  EXPECT_EQ(kind_of([] { throw BadResponse(200, "user.id: missing"); }), ErrorKind::bad_response);
+  EXPECT_EQ(kind_of([] { throw TokenError(TokenErrc::expired); }), ErrorKind::token);
+  EXPECT_EQ(kind_of([] { throw Cancelled("stopped"); }), ErrorKind::cancelled);
+  EXPECT_EQ(kind_of([] { throw Unimplemented("get_user"); }), ErrorKind::unimplemented);
+  EXPECT_STREQ(to_string(ErrorKind::bad_response), "bad_response");
 }
 
 TEST(Errors, KeyErrorIsAnInvalidArgument) {
@@ -23,7 +55,19 @@ TEST(Errors, KeyErrorIsAnInvalidArgument) {
     throw KeyError("private key: not PEM");
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "private key: not PEM");
+    EXPECT_EQ(e.kind(), ErrorKind::key);
   }
+}
+
+TEST(Errors, BadResponseAndTransportErrorSayWhatHappened) {
+  const BadResponse bad(200, "user.status: expected a string, got a number", "req-9");
+  EXPECT_STREQ(bad.what(), "bad_response: user.status: expected a string, got a number");
+  EXPECT_EQ(bad.status(), 200);
+  EXPECT_EQ(bad.request_id(), "req-9");
+  const TransportError io(TransportError::Reason::io_failed, "reset");
+  EXPECT_TRUE(io.may_have_reached_server());
+  EXPECT_EQ(io.status(), 0);
+  EXPECT_FALSE(TransportError(TransportError::Reason::connect_failed, "refused").may_have_reached_server());
 }
 
 TEST(Errors, EveryTokenReasonHasItsOwnMessage) {

@@ -14,6 +14,11 @@
 namespace loginid {
 namespace {
 
+// The public key functions take and give JWK text; these tests build JWKs as JSON values.
+PublicKey public_from_jwk(const nlohmann::json& jwk) { return PublicKey::from_jwk(jwk.dump()); }
+PrivateKey private_from_jwk(const nlohmann::json& jwk) { return PrivateKey::from_jwk(jwk.dump()); }
+nlohmann::json jwk_of(const PublicKey& key) { return nlohmann::json::parse(key.to_jwk()); }
+
 using test::Pkey;
 
 /// Runs `parse`, expects a KeyError whose message contains `expected` and none of `secrets`.
@@ -188,20 +193,20 @@ TEST(Keys, EncryptedPrivateKeyIsRefusedWithoutPrompting) {
 }
 
 TEST(Keys, PointNotOnCurveIsRefused) {
-  nlohmann::json jwk = PrivateKey::generate().public_key().to_jwk();
+  nlohmann::json jwk = jwk_of(PrivateKey::generate().public_key());
   std::string y = *detail::base64url_decode(jwk["y"].get<std::string>());
   y[31] = static_cast<char>(y[31] ^ 1);
   jwk["y"] = detail::base64url_encode(y);
-  expect_key_error([&] { (void)PublicKey::from_jwk(jwk); }, "point not on the curve");
+  expect_key_error([&] { (void)public_from_jwk(jwk); }, "point not on the curve");
 }
 
 TEST(Keys, PublicJwkRoundTrip) {
   const PublicKey pub = PrivateKey::generate().public_key();
-  const nlohmann::json jwk = pub.to_jwk();
+  const nlohmann::json jwk = jwk_of(pub);
   EXPECT_EQ(jwk.at("kty"), "EC");
   EXPECT_EQ(jwk.at("crv"), "P-256");
   EXPECT_EQ(jwk.size(), 4U);
-  EXPECT_EQ(PublicKey::from_jwk(jwk), pub);
+  EXPECT_EQ(public_from_jwk(jwk), pub);
   EXPECT_EQ(PublicKey::from_jwk(jwk.dump()), pub);
   EXPECT_EQ(PublicKey::from_pem_or_jwk(jwk.dump()), pub);
   // Optional members consistent with ES256 are accepted.
@@ -210,11 +215,11 @@ TEST(Keys, PublicJwkRoundTrip) {
   extended["use"] = "sig";
   extended["kid"] = "k1";
   extended["key_ops"] = {"verify"};
-  EXPECT_EQ(PublicKey::from_jwk(extended), pub);
+  EXPECT_EQ(public_from_jwk(extended), pub);
 }
 
 TEST(Keys, JwkWithWrongMetadataIsRefused) {
-  const nlohmann::json good = PrivateKey::generate().public_key().to_jwk();
+  const nlohmann::json good = jwk_of(PrivateKey::generate().public_key());
   auto with = [&](const char* name, nlohmann::json value) {
     nlohmann::json jwk = good;
     jwk[name] = std::move(value);
@@ -225,21 +230,21 @@ TEST(Keys, JwkWithWrongMetadataIsRefused) {
     jwk.erase(name);
     return jwk;
   };
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("kty", "RSA")); }, R"("kty" is "RSA", want "EC")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("kty", 1)); }, R"("kty" is not a string)");
-  expect_key_error([&] { (void)PublicKey::from_jwk(without("kty")); }, R"(lacks "kty")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("crv", "P-384")); }, R"("crv" is "P-384", want "P-256")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("crv", "secp256k1")); }, R"("crv" is "secp256k1")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(without("crv")); }, R"(lacks "crv")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("alg", "ES384")); }, R"("alg" is "ES384", want "ES256")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("use", "enc")); }, R"("use" is "enc", want "sig")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("key_ops", {"encrypt"})); }, R"(does not allow "verify")");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with("key_ops", "verify")); }, "not an array of strings");
-  expect_key_error([&] { (void)PublicKey::from_jwk(nlohmann::json::array()); }, "JWK is not a JSON object");
+  expect_key_error([&] { (void)public_from_jwk(with("kty", "RSA")); }, R"("kty" is "RSA", want "EC")");
+  expect_key_error([&] { (void)public_from_jwk(with("kty", 1)); }, R"("kty" is not a string)");
+  expect_key_error([&] { (void)public_from_jwk(without("kty")); }, R"(lacks "kty")");
+  expect_key_error([&] { (void)public_from_jwk(with("crv", "P-384")); }, R"("crv" is "P-384", want "P-256")");
+  expect_key_error([&] { (void)public_from_jwk(with("crv", "secp256k1")); }, R"("crv" is "secp256k1")");
+  expect_key_error([&] { (void)public_from_jwk(without("crv")); }, R"(lacks "crv")");
+  expect_key_error([&] { (void)public_from_jwk(with("alg", "ES384")); }, R"("alg" is "ES384", want "ES256")");
+  expect_key_error([&] { (void)public_from_jwk(with("use", "enc")); }, R"("use" is "enc", want "sig")");
+  expect_key_error([&] { (void)public_from_jwk(with("key_ops", {"encrypt"})); }, R"(does not allow "verify")");
+  expect_key_error([&] { (void)public_from_jwk(with("key_ops", "verify")); }, "not an array of strings");
+  expect_key_error([&] { (void)public_from_jwk(nlohmann::json::array()); }, "JWK is not a JSON object");
 }
 
 TEST(Keys, JwkCoordinatesMustBeStrict32ByteBase64Url) {
-  const nlohmann::json good = PrivateKey::generate().public_key().to_jwk();
+  const nlohmann::json good = jwk_of(PrivateKey::generate().public_key());
   const std::string x = good["x"];
   auto with_x = [&](nlohmann::json value) {
     nlohmann::json jwk = good;
@@ -247,19 +252,19 @@ TEST(Keys, JwkCoordinatesMustBeStrict32ByteBase64Url) {
     return jwk;
   };
   const std::string x_bytes = *detail::base64url_decode(x);
-  expect_key_error([&] { (void)PublicKey::from_jwk(with_x(detail::base64url_encode(x_bytes.substr(1)))); },
+  expect_key_error([&] { (void)public_from_jwk(with_x(detail::base64url_encode(x_bytes.substr(1)))); },
                    R"("x" is 31 bytes, want 32)");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with_x(detail::base64url_encode('\0' + x_bytes))); },
+  expect_key_error([&] { (void)public_from_jwk(with_x(detail::base64url_encode('\0' + x_bytes))); },
                    R"("x" is 33 bytes, want 32)");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with_x(x + "=")); }, R"("x" is not valid base64url)");
-  expect_key_error([&] { (void)PublicKey::from_jwk(with_x(42)); }, R"("x" is not a string)");
+  expect_key_error([&] { (void)public_from_jwk(with_x(x + "=")); }, R"("x" is not valid base64url)");
+  expect_key_error([&] { (void)public_from_jwk(with_x(42)); }, R"("x" is not a string)");
   nlohmann::json no_y = good;
   no_y.erase("y");
-  expect_key_error([&] { (void)PublicKey::from_jwk(no_y); }, R"(lacks "y")");
+  expect_key_error([&] { (void)public_from_jwk(no_y); }, R"(lacks "y")");
 }
 
 TEST(Keys, JwkTextMustBeStrictJson) {
-  const nlohmann::json good = PrivateKey::generate().public_key().to_jwk();
+  const nlohmann::json good = jwk_of(PrivateKey::generate().public_key());
   const std::string text = good.dump();
   expect_key_error([&] { (void)PublicKey::from_jwk(std::string_view(text.substr(0, text.size() - 1))); },
                    "JWK is not valid JSON");
@@ -273,7 +278,7 @@ TEST(Keys, JwkTextMustBeStrictJson) {
 /// The private JWK of an OpenSSL key, built from its PKCS#8 by way of our own parser's public JWK
 /// and OpenSSL's private scalar.
 nlohmann::json private_jwk(EVP_PKEY* key) {
-  nlohmann::json jwk = PublicKey::from_pem(test::spki_pem(key)).to_jwk();
+  nlohmann::json jwk = jwk_of(PublicKey::from_pem(test::spki_pem(key)));
   BIGNUM* d = nullptr;
   EVP_PKEY_get_bn_param(key, "priv", &d);
   std::string bytes(32, '\0');
@@ -286,12 +291,12 @@ nlohmann::json private_jwk(EVP_PKEY* key) {
 TEST(Keys, PrivateJwkLoadsAndMatchesThePem) {
   const Pkey ossl = gen("EC", "P-256");
   const nlohmann::json jwk = private_jwk(ossl.get());
-  const PrivateKey key = PrivateKey::from_jwk(jwk);
+  const PrivateKey key = private_from_jwk(jwk);
   const PublicKey pub = PublicKey::from_pem(test::spki_pem(ossl.get()));
   EXPECT_EQ(key.public_key(), pub);
   EXPECT_TRUE(pub.verify_es256("jwk", key.sign_es256("jwk")));
   // PublicKey::from_jwk ignores d.
-  EXPECT_EQ(PublicKey::from_jwk(jwk), pub);
+  EXPECT_EQ(public_from_jwk(jwk), pub);
 }
 
 TEST(Keys, PrivateJwkDIsCheckedWithoutLeakingIt) {
@@ -305,20 +310,20 @@ TEST(Keys, PrivateJwkDIsCheckedWithoutLeakingIt) {
   };
   // A valid scalar of another key: in range, but not this point's.
   const std::string other_d = private_jwk(gen("EC", "P-256").get())["d"];
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d(other_d)); }, "not matching the public point",
+  expect_key_error([&] { (void)private_from_jwk(with_d(other_d)); }, "not matching the public point",
                    {d, other_d});
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d(detail::base64url_encode(std::string(32, '\0')))); },
+  expect_key_error([&] { (void)private_from_jwk(with_d(detail::base64url_encode(std::string(32, '\0')))); },
                    R"("d" is out of range)", {d});
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d("_____wAAAAD__________7zm-q2nF56E87nKwvxjJVE")); },
+  expect_key_error([&] { (void)private_from_jwk(with_d("_____wAAAAD__________7zm-q2nF56E87nKwvxjJVE")); },
                    R"("d" is out of range)", {d});
   const std::string short_d = detail::base64url_encode(detail::base64url_decode(d)->substr(1));
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d(short_d)); }, R"("d" is 31 bytes, want 32)",
+  expect_key_error([&] { (void)private_from_jwk(with_d(short_d)); }, R"("d" is 31 bytes, want 32)",
                    {d, short_d});
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d(d + "=")); }, R"("d" is not valid base64url)", {d});
+  expect_key_error([&] { (void)private_from_jwk(with_d(d + "=")); }, R"("d" is not valid base64url)", {d});
   nlohmann::json no_d = good;
   no_d.erase("d");
-  expect_key_error([&] { (void)PrivateKey::from_jwk(no_d); }, R"(lacks "d")");
-  expect_key_error([&] { (void)PrivateKey::from_jwk(with_d(nullptr)); }, R"("d" is not a string)");
+  expect_key_error([&] { (void)private_from_jwk(no_d); }, R"(lacks "d")");
+  expect_key_error([&] { (void)private_from_jwk(with_d(nullptr)); }, R"("d" is not a string)");
 }
 
 TEST(Keys, CopiesShareAndMovedFromKeysFailSafely) {

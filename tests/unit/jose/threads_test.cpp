@@ -24,7 +24,7 @@ TEST(Threads, SharedKeysSignAndVerifyConcurrently) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kRounds; ++i) {
-        const Claims payload = {{"t", t}, {"i", i}};
+        const Claims payload = Claims::from_json(R"({"t":)" + std::to_string(t) + R"(,"i":)" + std::to_string(i) + "}");
         const std::string token = sign_jwt(payload, key);
         std::error_code ec;
         const auto claims = verify_jwt(token, pub, {}, ec);

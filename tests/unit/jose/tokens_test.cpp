@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "claims_json.hpp"
 #include "jose/tokens.hpp"
 
 namespace loginid::detail {
@@ -23,7 +24,7 @@ bool is_alphanumeric(const std::string& s) {
   });
 }
 
-std::set<std::string> member_names(const Claims& claims) {
+std::set<std::string> member_names(const Json& claims) {
   std::set<std::string> names;
   for (const auto& item : claims.items()) {
     names.insert(item.key());
@@ -69,7 +70,7 @@ TEST(Tokens, ServiceTokenPayloadEscapesAndEqualsTheClaims) {
   const PrivateKey key = PrivateKey::generate();
   const std::string tricky = "q\"b\\s/c\x01\x1f\n\t\u00e9\u20ac\U0001F600\x7f";
   const ServiceTokenRequest request{.client_id = tricky, .scope = "s", .username = tricky, .nonce = "n", .now = kNow};
-  const DecodedJwt decoded = decode_jwt(make_service_token(key, request));
+  const auto decoded = decode_jwt_as_json(make_service_token(key, request));
   EXPECT_EQ(decoded.payload, service_token_claims(request));
   EXPECT_EQ(decoded.payload["client_id"], tricky);
   EXPECT_EQ(decoded.payload["username"], tricky);
@@ -100,7 +101,7 @@ TEST(Tokens, TxHashIsTheHashOfTheConcatenation) {
 }
 
 TEST(Tokens, ServiceTokenClaimsWithUsername) {
-  const Claims claims = service_token_claims(
+  const Json claims = service_token_claims(
       {.client_id = "cid", .scope = "codes.generate", .username = "alice", .user_id = "u-1", .now = kNow});
   EXPECT_EQ(member_names(claims), (std::set<std::string>{"client_id", "type", "nonce", "iat", "username"}));
   EXPECT_EQ(claims["client_id"], "cid");
@@ -113,10 +114,10 @@ TEST(Tokens, ServiceTokenClaimsWithUsername) {
 }
 
 TEST(Tokens, ServiceTokenClaimsUserIdOnlyWithoutUsername) {
-  const Claims with_id = service_token_claims({.client_id = "c", .scope = "s", .user_id = "u-1", .now = kNow});
+  const Json with_id = service_token_claims({.client_id = "c", .scope = "s", .user_id = "u-1", .now = kNow});
   EXPECT_EQ(member_names(with_id), (std::set<std::string>{"client_id", "type", "nonce", "iat", "user_id"}));
   EXPECT_EQ(with_id["user_id"], "u-1");
-  const Claims neither = service_token_claims({.client_id = "c", .scope = "s", .now = kNow});
+  const Json neither = service_token_claims({.client_id = "c", .scope = "s", .now = kNow});
   EXPECT_EQ(member_names(neither), (std::set<std::string>{"client_id", "type", "nonce", "iat"}));
 }
 
@@ -129,16 +130,16 @@ TEST(Tokens, GivenNonceIsUsedAndFreshOnesDiffer) {
 TEST(Tokens, ServiceTokenIsAnEs256JwtThatVerifies) {
   const PrivateKey key = PrivateKey::generate();
   const std::string token = make_service_token(key, {.client_id = "c", .scope = "users.retrieve", .now = kNow});
-  const DecodedJwt decoded = decode_jwt(token);
-  EXPECT_EQ(decoded.header, Claims({{"alg", "ES256"}, {"typ", "JWT"}}));
+  const auto decoded = decode_jwt_as_json(token);
+  EXPECT_EQ(decoded.header, Json({{"alg", "ES256"}, {"typ", "JWT"}}));
   EXPECT_EQ(decoded.payload["type"], "users.retrieve");
   VerifyPolicy policy;
   policy.clock = [] { return kNow; };
-  EXPECT_EQ(verify_jwt(token, key.public_key(), policy), decoded.payload);
+  EXPECT_EQ(verify_jwt_as_json(token, key.public_key(), policy), decoded.payload);
 }
 
 TEST(Tokens, TxAuthTokenClaims) {
-  const Claims claims = tx_auth_token_claims("tx payload", "n0nce", kNow);
+  const Json claims = tx_auth_token_claims("tx payload", "n0nce", kNow);
   EXPECT_EQ(member_names(claims), (std::set<std::string>{"type", "nonce", "payload_hash", "iat"}));
   EXPECT_EQ(claims["type"], "tx.create");
   EXPECT_EQ(claims["nonce"], "n0nce");
@@ -150,7 +151,7 @@ TEST(Tokens, TxAuthTokenClaims) {
   const std::string token = make_tx_auth_token(key, "tx payload", "n0nce", kNow);
   VerifyPolicy policy;
   policy.clock = [] { return kNow; };
-  EXPECT_EQ(verify_jwt(token, key.public_key(), policy), claims);
+  EXPECT_EQ(verify_jwt_as_json(token, key.public_key(), policy), claims);
 }
 
 }  // namespace

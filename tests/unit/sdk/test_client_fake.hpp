@@ -17,9 +17,11 @@
 #include "jose/tokens.hpp"
 
 #include "loginid/client.hpp"
+#include "claims_json.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 #include "loginid/options.hpp"
+#include "failure.hpp"
 #include "loginid/transport.hpp"
 
 namespace loginid::test {
@@ -111,7 +113,7 @@ struct Fixture {
                           {"iat", now_seconds()}, {"exp", now_seconds() + 3600},
                           {"udata", username}};
     claims.update(extra);
-    return sign_jwt(claims, loginid_key, kKid);
+    return detail::sign_jwt_json(claims, loginid_key, kKid);
   }
 };
 
@@ -139,12 +141,12 @@ inline std::string header_of(const HttpRequest& request, std::string_view name) 
 
 
 /// The claims of the request's `Authorization: Bearer` service token, which must be signed with `app_key`.
-inline Claims bearer_claims(const HttpRequest& request, const PublicKey& app_key) {
+inline nlohmann::json bearer_claims(const HttpRequest& request, const PublicKey& app_key) {
   const std::string auth = header_of(request, "Authorization");
   EXPECT_EQ(auth.rfind("Bearer ", 0), 0U) << auth;
-  if (auth.rfind("Bearer ", 0) != 0) return Claims{};
-  const DecodedJwt jwt = decode_jwt(auth.substr(7));
-  EXPECT_FALSE(check_signature(jwt, app_key)) << "signed with the application key";
+  if (auth.rfind("Bearer ", 0) != 0) return nlohmann::json::object();
+  const auto jwt = decode_jwt_as_json(auth.substr(7));
+  EXPECT_FALSE(detail::check_signature_json(jwt, app_key)) << "signed with the application key";
   return jwt.payload;
 }
 

@@ -71,7 +71,7 @@ class Fido2Requests : public ::testing::Test {
   LoginID web{kClientId, fx.app_pem(), fx.options()};
   LoginIdManagement mgmt{kClientId, fx.app_pem(), fx.options()};
 
-  Claims bearer_claims(const HttpRequest& request) const { return test::bearer_claims(request, fx.app_key.public_key()); }
+  nlohmann::json bearer_claims(const HttpRequest& request) const { return test::bearer_claims(request, fx.app_key.public_key()); }
 
   HttpRequest last_request() const {
     const auto requests = fx.transport->requests();

@@ -17,7 +17,7 @@ namespace {
 
 using std::chrono::seconds;
 using test::answer;
-using Kind = TransportError::Kind;
+using Kind = TransportError::Reason;
 
 struct Harness {
   test::ManualClock clock;

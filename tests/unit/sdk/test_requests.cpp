@@ -61,11 +61,11 @@ TEST(Requests, WrongShapeBecomesBadResponseWithTheAnswersContext) {
   try {
     (void)parse_answer(std::move(answer), parse_tx_result);
     FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "bad_response");
+  } catch (const BadResponse& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_response);
     EXPECT_EQ(e.status(), 200);
     EXPECT_EQ(e.request_id(), "rid-7");
-    EXPECT_EQ(e.message(), "response.id: expected a string, got a number");
+    EXPECT_STREQ(e.what(), "bad_response: response.id: expected a string, got a number");
   }
 }
 

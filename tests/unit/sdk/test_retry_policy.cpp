@@ -10,7 +10,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Kind = TransportError::Kind;
+using Kind = TransportError::Reason;
 
 const TimePoint kNow{seconds(1'795'910'400)};  // 2026-11-29T00:00:00Z
 

@@ -11,6 +11,7 @@
 
 #include "loginid/jwt.hpp"
 #include "sdk/token_verifier.hpp"
+#include "jose/jwt_json.hpp"
 #include "test_transport_fake.hpp"
 
 namespace loginid::detail {
@@ -61,8 +62,8 @@ TEST(Concurrency, SharedClientAndVerifierUnderMixedLoad) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
   std::vector<std::string> tokens;
   for (int i = 0; i < 32; ++i) {
-    tokens.push_back(sign_jwt(Claims{{"aud", kClient}, {"sub", "u" + std::to_string(i)}, {"iat", now},
-                                     {"exp", now + 3600}, {"udata", "user" + std::to_string(i)}},
+    tokens.push_back(sign_jwt_json(Json{{"aud", kClient}, {"sub", "u" + std::to_string(i)}, {"iat", now},
+                                         {"exp", now + 3600}, {"udata", "user" + std::to_string(i)}},
                               signer, "kid-" + std::to_string(i % kKids)));
   }
 

@@ -17,6 +17,7 @@
 
 #include "loginid/management.hpp"
 #include "sdk/token_minter.hpp"
+#include "claims_json.hpp"
 #include "test_transport_fake.hpp"
 
 namespace loginid::detail {
@@ -258,13 +259,13 @@ struct ClientHarness {
   }
 
   // The claims of the request's service token, checked against the application's public key.
-  Claims sent_claims(const HttpRequest& request) const {
+  Json sent_claims(const HttpRequest& request) const {
     const std::string bearer = test::header_of(request, "Authorization");
     EXPECT_EQ(bearer.rfind("Bearer ", 0), 0U);
     VerifyPolicy policy;
     policy.clock = clock.as_clock();
     policy.leeway = seconds(10);
-    return verify_jwt(bearer.substr(7), key.public_key(), policy);
+    return verify_jwt_as_json(bearer.substr(7), key.public_key(), policy);
   }
 };
 
@@ -285,7 +286,7 @@ TEST(TokenMinterClient, ASecondCallSendsATokenSignedAhead) {
   (void)client.get_user("alice");
   const auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 2U);
-  const Claims second = h.sent_claims(requests[1]);
+  const Json second = h.sent_claims(requests[1]);
   EXPECT_EQ(second.at("iat"), first_call) << "the second token was signed during the first call";
   EXPECT_EQ(second.at("type"), "users.retrieve");
   EXPECT_NE(second.at("nonce"), h.sent_claims(requests[0]).at("nonce"));

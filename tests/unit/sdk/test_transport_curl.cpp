@@ -34,7 +34,7 @@ namespace loginid {
 namespace {
 
 using std::chrono::milliseconds;
-using Kind = TransportError::Kind;
+using Kind = TransportError::Reason;
 using ::testing::HasSubstr;
 
 struct Seen {
@@ -265,7 +265,7 @@ TEST_F(CurlTransportTest, SlowAnswerTimesOutAsTimeout) {
   auto request = get(server_.url("/slow"));
   request.timeout = milliseconds(200);
   const auto e = failure_of(*transport, request);
-  EXPECT_EQ(e.kind(), Kind::timeout);
+  EXPECT_EQ(e.reason(), Kind::timeout);
   EXPECT_TRUE(e.may_have_reached_server());
   EXPECT_THAT(std::string(e.what()), HasSubstr("timeout 200 ms"));
 }
@@ -274,7 +274,7 @@ TEST_F(CurlTransportTest, RefusedConnectionIsConnectFailed) {
   const int port = closed_port();
   const auto transport = make_curl_transport();
   const auto e = failure_of(*transport, get("http://127.0.0.1:" + std::to_string(port) + "/x"));
-  EXPECT_EQ(e.kind(), Kind::connect_failed);
+  EXPECT_EQ(e.reason(), Kind::connect_failed);
   EXPECT_FALSE(e.may_have_reached_server());
 }
 
@@ -284,7 +284,7 @@ TEST_F(CurlTransportTest, ResponseSizeCapped) {
   const auto transport = make_curl_transport(options);
   for (const char* path : {"/big", "/big-chunked"}) {
     const auto e = failure_of(*transport, get(server_.url(path)));
-    EXPECT_EQ(e.kind(), Kind::io_failed) << path;
+    EXPECT_EQ(e.reason(), Kind::io_failed) << path;
     EXPECT_THAT(std::string(e.what()), HasSubstr("larger than 1000 bytes")) << path;
   }
   EXPECT_EQ(make_curl_transport()->send(get(server_.url("/big"))).body.size(), 4096U);  // default cap is 1 MiB
@@ -301,14 +301,14 @@ TEST_F(CurlTransportTest, RedirectsAreNotFollowed) {
 
 TEST_F(CurlTransportTest, OnlyHttpAndHttpsAndSaneRequests) {
   const auto transport = make_curl_transport();
-  EXPECT_EQ(failure_of(*transport, get("file:///etc/passwd")).kind(), Kind::refused_locally);
-  EXPECT_EQ(failure_of(*transport, get("ftp://127.0.0.1/x")).kind(), Kind::refused_locally);
+  EXPECT_EQ(failure_of(*transport, get("file:///etc/passwd")).reason(), Kind::refused_locally);
+  EXPECT_EQ(failure_of(*transport, get("ftp://127.0.0.1/x")).reason(), Kind::refused_locally);
   auto patch = get(server_.url("/hello"));
   patch.method = "PATCH";
-  EXPECT_EQ(failure_of(*transport, patch).kind(), Kind::refused_locally);
+  EXPECT_EQ(failure_of(*transport, patch).reason(), Kind::refused_locally);
   auto injected = get(server_.url("/hello"));
   injected.headers = {{"X-Client-ID", "a\r\nX-Evil: 1"}};
-  EXPECT_EQ(failure_of(*transport, injected).kind(), Kind::refused_locally);
+  EXPECT_EQ(failure_of(*transport, injected).reason(), Kind::refused_locally);
   EXPECT_TRUE(server_.seen().empty());
 }
 
@@ -397,7 +397,7 @@ TEST_F(CurlTransportTls, AnUnknownCaFailsAsTlsNamingTheProblemAndTheFix) {
   options.ca_bundle = other.cert_pem();
   for (const auto& transport : {make_curl_transport(), make_curl_transport(options)}) {
     const auto e = failure_of(*transport, get(url()));
-    EXPECT_EQ(e.kind(), Kind::tls_failed);
+    EXPECT_EQ(e.reason(), Kind::tls_failed);
     EXPECT_FALSE(e.may_have_reached_server());
     EXPECT_THAT(e.what(), HasSubstr("unknown CA"));
     EXPECT_THAT(e.what(), HasSubstr("Options::ca_bundle"));
@@ -408,7 +408,7 @@ TEST_F(CurlTransportTls, AnUnknownCaFailsAsTlsNamingTheProblemAndTheFix) {
 TEST_F(CurlTransportTls, ACertificateForAnotherNameFailsAsTls) {
   serve(ca_.issue({.subject_alt_names = "DNS:service.example"}));
   const auto e = failure_of(*make_curl_transport(trusting_ca()), get(url()));
-  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_EQ(e.reason(), Kind::tls_failed);
   EXPECT_THAT(e.what(), HasSubstr("issued for another host name"));
   EXPECT_THAT(e.what(), HasSubstr("127.0.0.1"));
 }
@@ -416,13 +416,13 @@ TEST_F(CurlTransportTls, ACertificateForAnotherNameFailsAsTls) {
 TEST_F(CurlTransportTls, AnExpiredCertificateFailsAsTls) {
   serve(ca_.issue({.not_before = -3 * 24 * 3600, .not_after = -24 * 3600}));
   const auto e = failure_of(*make_curl_transport(trusting_ca()), get(url()));
-  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_EQ(e.reason(), Kind::tls_failed);
   EXPECT_THAT(e.what(), HasSubstr("has expired"));
 }
 
 TEST_F(CurlTransportTest, HttpsToAPlainServerFailsAsTlsSayingItSpeaksHttp) {
   const auto e = failure_of(*make_curl_transport(), get(server_.url("https", "127.0.0.1", "/hello")));
-  EXPECT_EQ(e.kind(), Kind::tls_failed);
+  EXPECT_EQ(e.reason(), Kind::tls_failed);
   EXPECT_THAT(e.what(), HasSubstr("plain http"));
 }
 
@@ -456,11 +456,11 @@ TEST_F(CurlTransportTls, ServiceClientMakesOneAttemptOnACertificateFailure) {
   try {
     client.call(call);
     ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
+  } catch (const TransportError& e) {
     EXPECT_EQ(e.status(), 0);
-    EXPECT_EQ(e.code(), "tls_failed");
-    EXPECT_THAT(e.message(), HasSubstr("has expired"));
-    EXPECT_THAT(e.message(), HasSubstr("after 1 attempt(s)"));
+    EXPECT_EQ(e.reason(), Kind::tls_failed);
+    EXPECT_THAT(e.what(), HasSubstr("has expired"));
+    EXPECT_THAT(e.what(), HasSubstr("after 1 attempt(s)"));
   }
   EXPECT_EQ(counting->sends(), 1);
 
@@ -546,9 +546,9 @@ TEST(CurlRetryAfter, RetryAfterPastTheTimeoutEndsTheCallWithTheError) {
   try {
     client.call(call);
     ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
+  } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 429);
-    EXPECT_EQ(e.code(), "too_many_requests");
+    EXPECT_EQ(e.code(), ServiceCode::too_many_requests);
   }
   EXPECT_EQ(server.seen().size(), 1U);
 }

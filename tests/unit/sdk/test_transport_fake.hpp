@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loginid/options.hpp"
+#include "failure.hpp"
 #include "loginid/transport.hpp"
 
 namespace loginid::test {

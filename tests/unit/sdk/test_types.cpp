@@ -57,7 +57,7 @@ TEST(Types, AuthResultParsesOptionalParts) {
   AuthResult r = detail::parse_auth_result(body);
   EXPECT_FALSE(r.jwt.has_value());
   EXPECT_FALSE(r.credential.has_value());
-  EXPECT_EQ(r.raw["extra"], 1) << "unknown members stay reachable through raw";
+  EXPECT_EQ(nlohmann::json::parse(r.raw_json)["extra"], 1) << "unknown members stay reachable through raw_json";
 
   body["credential"] = {{"uuid", "x"}, {"type", "fido2"}, {"name", "k"}};
   body["jwt"] = "a.b.c";
@@ -95,7 +95,7 @@ TEST(Types, UserCarriesClientIdTypeAndContacts) {
   User u = detail::parse_user(body);
   EXPECT_EQ(u.client_id, "c");
   EXPECT_EQ(u.type, "user");
-  EXPECT_EQ(u.raw["contacts"], nlohmann::json::array());
+  EXPECT_EQ(nlohmann::json::parse(u.raw_json)["contacts"], nlohmann::json::array());
   // Older services sent none of the three: still a user.
   for (const char* member : {"client_id", "type", "contacts"}) body.erase(member);
   u = detail::parse_user(body);

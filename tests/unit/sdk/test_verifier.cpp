@@ -13,6 +13,7 @@
 #include "loginid/jwt.hpp"
 #include "sdk/token_cache.hpp"
 #include "sdk/token_verifier.hpp"
+#include "jose/jwt_json.hpp"
 #include "test_transport_fake.hpp"
 
 namespace loginid::detail {
@@ -63,13 +64,13 @@ struct Harness {
     });
   }
 
-  [[nodiscard]] Claims user_claims() const {
+  [[nodiscard]] Json user_claims() const {
     const auto now = unix_seconds(clock.now());
-    return Claims{{"iss", "loginid.io"}, {"sub", "user-1"}, {"aud", kClient}, {"iat", now},
+    return Json{{"iss", "loginid.io"}, {"sub", "user-1"}, {"aud", kClient}, {"iat", now},
                   {"exp", now + 3600},   {"udata", "alice"}};
   }
-  [[nodiscard]] std::string sign(const Claims& claims, std::optional<std::string_view> kid = kKid) const {
-    return sign_jwt(claims, loginid_key, kid);
+  [[nodiscard]] std::string sign(const Json& claims, std::optional<std::string_view> kid = kKid) const {
+    return sign_jwt_json(claims, loginid_key, kid);
   }
 
   std::error_code reason(std::string_view token, std::optional<std::string> username = std::nullopt) const {
@@ -85,7 +86,7 @@ TEST(TokenVerifier, AcceptsAGoodTokenAndReturnsItsClaims) {
   std::error_code ec;
   const auto claims = h.verifier->verify(h.sign(h.user_claims()), TokenExpectations{kClient, "alice"}, ec);
   ASSERT_TRUE(claims) << ec.message();
-  EXPECT_EQ((*claims)["sub"], "user-1");
+  EXPECT_EQ(claims->subject(), "user-1");
   EXPECT_EQ(h.transport->count(), 1U);  // one /certs fetch
 }
 
@@ -168,7 +169,7 @@ TEST(TokenVerifier, TamperedSignatureAndPayload) {
 TEST(TokenVerifier, SignedByAnotherKeyUnderTheRightKid) {
   Harness h;
   const auto impostor = PrivateKey::generate();
-  EXPECT_EQ(h.reason(sign_jwt(h.user_claims(), impostor, kKid)), TokenErrc::bad_signature);
+  EXPECT_EQ(h.reason(sign_jwt_json(h.user_claims(), impostor, kKid)), TokenErrc::bad_signature);
 }
 
 TEST(TokenVerifier, StructuralFailuresComeFromDecode) {
@@ -180,7 +181,7 @@ TEST(TokenVerifier, StructuralFailuresComeFromDecode) {
 TEST(TokenVerifier, KeyUnavailableWhenTheServiceIsDown) {
   Harness h;
   h.transport->set_handler([](const HttpRequest&, int) -> HttpResponse {
-    throw TransportError(TransportError::Kind::connect_failed, "refused");
+    throw TransportError(TransportError::Reason::connect_failed, "refused");
   });
   EXPECT_EQ(h.reason(h.sign(h.user_claims())), TokenErrc::key_unavailable);
 }
@@ -219,7 +220,7 @@ TEST(TokenVerifier, ThrowingClockIsABadClaim) {
   EXPECT_EQ(h.transport->count(), 0U);
 }
 
-Claims tx_claims(const Harness& h, std::string_view payload) {
+Json tx_claims(const Harness& h, std::string_view payload) {
   auto claims = h.user_claims();
   claims["nonce"] = "client-nonce-123";
   claims["server_nonce"] = "server-nonce-456";
@@ -316,20 +317,20 @@ TEST(VerifiedTokenCache, SharedHitHandsOutTheCachedClaimsWithoutACopy) {
   const auto token = h.sign(h.user_claims());
   std::error_code ec;
   const TokenExpectations expect{kClient, "alice"};
-  const auto first = h.verifier->verify_shared(token, expect, ec);
-  const auto second = h.verifier->verify_shared(token, expect, ec);
+  const auto first = h.verifier->verify(token, expect, ec);
+  const auto second = h.verifier->verify(token, expect, ec);
   ASSERT_TRUE(first && second) << ec.message();
-  EXPECT_EQ(first.get(), second.get());
-  EXPECT_EQ((*second)["udata"], "alice");
-  EXPECT_FALSE(h.verifier->verify_shared(token, TokenExpectations{kClient, "bob"}, ec));
+  EXPECT_EQ(&ClaimsData::json(*first), &ClaimsData::json(*second));  // one object, shared
+  EXPECT_EQ(second->username(), "alice");
+  EXPECT_FALSE(h.verifier->verify(token, TokenExpectations{kClient, "bob"}, ec));
   EXPECT_EQ(ec, TokenErrc::username_mismatch);
 
   Harness uncached;
   const auto other = uncached.sign(uncached.user_claims());
-  const auto a = uncached.verifier->verify_shared(other, expect, ec);
-  const auto b = uncached.verifier->verify_shared(other, expect, ec);
+  const auto a = uncached.verifier->verify(other, expect, ec);
+  const auto b = uncached.verifier->verify(other, expect, ec);
   ASSERT_TRUE(a && b);
-  EXPECT_NE(a.get(), b.get());  // no cache: each verification is done afresh
+  EXPECT_NE(&ClaimsData::json(*a), &ClaimsData::json(*b));  // no cache: each verification is done afresh
 }
 
 TEST(TokenCacheUnit, BoundedAndExpiring) {
@@ -338,7 +339,7 @@ TEST(TokenCacheUnit, BoundedAndExpiring) {
   options.max_entries = 2;
   TokenCache cache(options);
   const std::chrono::system_clock::time_point now{seconds(1000)};
-  auto claims = std::make_shared<const Claims>(Claims{{"a", 1}});
+  auto claims = std::make_shared<const ClaimsData>(ClaimsData{Json{{"a", 1}}});
   cache.insert(token_digest("t1"), claims, now + seconds(10), now);
   cache.insert(token_digest("t2"), claims, now + seconds(20), now);
   cache.insert(token_digest("t3"), claims, now + seconds(30), now);  // evicts t1 (expires soonest)
