@@ -11,7 +11,7 @@
 namespace loginid {
 
 struct Failure {
-  ErrorKind kind = ErrorKind::unimplemented;
+  ErrorKind kind = ErrorKind::invalid_argument;  // meaningful only when a failure was thrown
   int status = -1;
   std::string code;
   std::string message;

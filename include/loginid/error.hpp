@@ -12,8 +12,6 @@
 /// | TransportError   | transport          | no answer: connection failed, deadline passed, I/O error |
 /// | BadResponse      | bad_response       | a 2xx answer whose shape is wrong (names the member) |
 /// | TokenError       | token              | a token that does not verify (a TokenErrc reason) |
-/// | Cancelled        | cancelled          | the caller's stop token asked the call to stop |
-/// | Unimplemented    | unimplemented      | a Connection that does not implement the operation (testing) |
 ///
 /// Messages never contain a secret (private keys, passwords, whole tokens).
 
@@ -27,6 +25,7 @@
 namespace loginid::inline v1 {
 
 /// Which subclass of Error a failure is (for logging and for code that switches instead of catching).
+/// A minor release may add kinds (with their classes): give a switch over it a `default:`.
 enum class ErrorKind {
   invalid_argument,
   key,
@@ -34,8 +33,6 @@ enum class ErrorKind {
   transport,
   bad_response,
   token,
-  cancelled,
-  unimplemented,
 };
 
 /// The name of a kind ("invalid_argument", "service", ...).
@@ -186,19 +183,6 @@ class InvalidArgument : public Error {
 class KeyError : public InvalidArgument {
  public:
   explicit KeyError(const std::string& message);
-};
-
-/// The caller's std::stop_token (CallOptions::cancel) asked the call to stop. No answer is
-/// returned; a creating call may or may not have been carried out by the service.
-class Cancelled : public Error {
- public:
-  explicit Cancelled(const std::string& message);
-};
-
-/// The operation is not implemented by this Connection (a test double that does not script it).
-class Unimplemented : public Error {
- public:
-  explicit Unimplemented(const std::string& operation);
 };
 
 /// Why a token was rejected. Each value is a distinct, testable reason. (A verification that

@@ -41,7 +41,7 @@ inline constexpr std::size_t kMaxTokenSize = 16 * 1024;
 /// type is never converted. Values are returned by value (they outlive the Claims).
 ///
 /// @code
-/// loginid::Claims claims = client.verify_token_claims(jwt, loginid::Username{"alice"});
+/// loginid::Claims claims = client.verify_token_claims(jwt, "alice");
 /// std::string user_id = claims.subject().value_or("");
 /// std::optional<std::string> department = claims.get_string("department");  // a custom claim
 /// std::string everything = claims.to_json();

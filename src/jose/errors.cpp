@@ -57,8 +57,6 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::transport: return "transport";
     case ErrorKind::bad_response: return "bad_response";
     case ErrorKind::token: return "token";
-    case ErrorKind::cancelled: return "cancelled";
-    case ErrorKind::unimplemented: return "unimplemented";
   }
   return "unknown";
 }
@@ -81,11 +79,6 @@ InvalidArgument::InvalidArgument(const std::string& message) : Error(ErrorKind::
 InvalidArgument::InvalidArgument(ErrorKind kind, const std::string& message) : Error(kind, message) {}
 
 KeyError::KeyError(const std::string& message) : InvalidArgument(ErrorKind::key, message) {}
-
-Cancelled::Cancelled(const std::string& message) : Error(ErrorKind::cancelled, message) {}
-
-Unimplemented::Unimplemented(const std::string& operation)
-    : Error(ErrorKind::unimplemented, operation + ": not implemented by this Connection") {}
 
 const std::error_category& token_category() noexcept {
   static const TokenCategory category;

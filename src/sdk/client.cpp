@@ -368,7 +368,9 @@ AuthResult LoginID::authenticate_publickey_complete(std::string_view username, s
 
 // ---- FIDO2 / WebAuthn ----------------------------------------------------------------------------
 
-namespace detail {
+}  // namespace loginid::inline v1
+
+namespace loginid::detail {
 namespace {
 
 // What the service needs of the browser's answers (API.md, "FIDO2 / WebAuthn"); `challenge` echoes
@@ -396,7 +398,9 @@ AuthResult complete_attestation(const ClientState& state, std::string path, std:
 }
 
 }  // namespace
-}  // namespace detail
+}  // namespace loginid::detail
+
+namespace loginid::inline v1 {
 
 Fido2AttestationInit LoginID::register_fido2_init(std::string_view username, const Fido2RegisterOptions& options) const {
   detail::require_text(username, "username");

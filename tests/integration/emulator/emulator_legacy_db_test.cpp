@@ -11,6 +11,7 @@
 
 #include "integration/emulator/test_support.hpp"
 #include "jose/tokens.hpp"
+#include "claims_json.hpp"
 
 namespace loginid::testing {
 namespace {
@@ -81,7 +82,7 @@ TEST(EmulatorLegacyDatabase, OldIdsKeepWorkingAfterTheUpgrade) {
                           nlohmann::json{{"client_id", kLegacyWeb},
                                          {"username", "legacy@example.com"},
                                          {"challenge_id", init.json["challenge_id"]},
-                                         {"assertion", sign_jwt({{"server_nonce", init.json["server_nonce"]}}, key)}});
+                                         {"assertion", detail::sign_jwt_json({{"server_nonce", init.json["server_nonce"]}}, key)}});
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.json["credential"]["uuid"], kLegacyCredential);
   auto claims = verify_with_certs(client, done.json.at("jwt").get<std::string>(), kLegacyWeb);
@@ -134,7 +135,7 @@ TEST(EmulatorTokenLifetime, TokensCarryExpOnlyWithATokenTtl) {
     auto confirmed = client.admin("POST", "/emulator/tx/" + tx.json["id"].get<std::string>() + "/confirm");
     ASSERT_EQ(confirmed.status, 200) << confirmed.body;
     for (const auto& token : {waited.json["jwt"].get<std::string>(), confirmed.json["token"].get<std::string>()}) {
-      const auto claims = decode_jwt(token).payload;
+      const auto claims = decode_jwt_as_json(token).payload;
       if (ttl == 0) {
         EXPECT_FALSE(claims.contains("exp")) << claims.dump();
       } else {

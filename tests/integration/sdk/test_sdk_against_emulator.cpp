@@ -242,8 +242,8 @@ TEST_F(SdkAgainstEmulator, PasswordsRegisterLogInAndAreRefusedAlike) {
   const std::string password = "a long enough passphrase";
   const AuthResult registered = web.register_password(name, password);
   ASSERT_TRUE(registered.claims.has_value());
-  EXPECT_EQ((*registered.claims)["action"], "register");
-  EXPECT_EQ((*registered.claims)["udata"], name);
+  EXPECT_EQ(registered.claims->action(), "register");
+  EXPECT_EQ(registered.claims->username(), name);
   EXPECT_FALSE(registered.claims->contains("exp")) << "the emulator's tokens carry no exp by default, as LoginID's";
   ASSERT_TRUE(registered.credential.has_value());
   EXPECT_EQ(registered.credential->type, "password");
@@ -256,7 +256,7 @@ TEST_F(SdkAgainstEmulator, PasswordsRegisterLogInAndAreRefusedAlike) {
   const User user = mgmt.get_user(name);
   EXPECT_EQ(user.client_id, web.client_id());
   EXPECT_EQ(user.type, "user");
-  EXPECT_TRUE(user.raw.at("contacts").is_array());
+  EXPECT_TRUE(nlohmann::json::parse(user.raw_json).at("contacts").is_array());
   EXPECT_EQ(user.namespace_id.size(), 16U) << user.namespace_id;
 
   EXPECT_EQ(error_of([&] { (void)web.authenticate_password(name, "not the password"); }),
@@ -270,8 +270,8 @@ TEST_F(SdkAgainstEmulator, PasswordsRegisterLogInAndAreRefusedAlike) {
   try {
     (void)web.register_password("y" + name, "password1");
     ADD_FAILURE() << "a common password was accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "password_too_weak");
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.code(), ServiceCode::password_too_weak);
     EXPECT_NE(e.message().find("common_password"), std::string::npos) << e.message();
   }
 }

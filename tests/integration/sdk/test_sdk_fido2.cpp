@@ -95,9 +95,9 @@ class SdkFido2Relay : public SdkFido2 {
   void expect_user_token(const AuthResult& auth, const std::string& username, const std::string& action) {
     ASSERT_TRUE(auth.jwt.has_value());
     ASSERT_TRUE(auth.claims.has_value());
-    EXPECT_EQ(auth.claims->at("udata"), username);
-    EXPECT_EQ(auth.claims->at("aud"), web.client_id());
-    EXPECT_EQ(auth.claims->at("action"), action);
+    EXPECT_EQ(auth.claims->username(), username);
+    EXPECT_EQ(auth.claims->audience(), std::vector<std::string>{web.client_id()});
+    EXPECT_EQ(auth.claims->action(), action);
     EXPECT_TRUE(web.verify_token(*auth.jwt, username)) << "the token passes verify_token too";
   }
 };
@@ -179,9 +179,9 @@ TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
   try {
     (void)web.authenticate_fido2_complete(user, answer);
     FAIL() << "a replayed assertion was accepted";
-  } catch (const Error& e) {
+  } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 400);
-    EXPECT_EQ(e.code(), "challenge_invalid");
+    EXPECT_EQ(e.code(), ServiceCode::challenge_invalid);
   }
 
   // A page on an origin the application does not allow: the check the service names.
@@ -191,9 +191,9 @@ TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
   try {
     (void)web.authenticate_fido2_complete(user, page_gets(authenticator, other_init.assertion_payload, foreign_page));
     FAIL() << "a foreign origin was accepted";
-  } catch (const Error& e) {
+  } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 401);
-    EXPECT_EQ(e.code(), "credential_invalid");
+    EXPECT_EQ(e.code(), ServiceCode::credential_invalid);
     EXPECT_NE(e.message().find("origin"), std::string::npos) << e.message();
   }
 
@@ -201,15 +201,15 @@ TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
   try {
     (void)web.register_fido2_init(user);
     FAIL() << "a taken username was accepted";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "user_already_exists");
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.code(), ServiceCode::user_already_exists);
   }
   (void)mgmt.add_user_without_credentials("nopasskey@example.com");
   try {
     (void)web.authenticate_fido2_init("nopasskey@example.com");
     FAIL() << "a login without a passkey was started";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "not_found");
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.code(), ServiceCode::not_found);
   }
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -30,14 +31,14 @@ TEST(Errors, AnUnknownServiceCodeKeepsItsText) {
 
 // One catch clause sees everything the SDK throws, and kind() says which it was.
 TEST(Errors, EveryExceptionIsALoginidError) {
-  const auto kind_of = [](auto&& thrower) {
+  const auto kind_of = [](auto&& thrower) -> std::optional<ErrorKind> {
     try {
       thrower();
     } catch (const Error& e) {
       return e.kind();
     }
     ADD_FAILURE() << "nothing thrown";
-    return ErrorKind::unimplemented;
+    return std::nullopt;
   };
   EXPECT_EQ(kind_of([] { throw InvalidArgument("x: bad"); }), ErrorKind::invalid_argument);
   EXPECT_EQ(kind_of([] { throw KeyError("private key: not PEM"); }), ErrorKind::key);
@@ -45,8 +46,6 @@ TEST(Errors, EveryExceptionIsALoginidError) {
   EXPECT_EQ(kind_of([] { throw TransportError(TransportError::Reason::timeout, "slow"); }), ErrorKind::transport);
   EXPECT_EQ(kind_of([] { throw BadResponse(200, "user.id: missing"); }), ErrorKind::bad_response);
   EXPECT_EQ(kind_of([] { throw TokenError(TokenErrc::expired); }), ErrorKind::token);
-  EXPECT_EQ(kind_of([] { throw Cancelled("stopped"); }), ErrorKind::cancelled);
-  EXPECT_EQ(kind_of([] { throw Unimplemented("get_user"); }), ErrorKind::unimplemented);
   EXPECT_STREQ(to_string(ErrorKind::bad_response), "bad_response");
 }
 

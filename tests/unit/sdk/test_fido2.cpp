@@ -254,7 +254,7 @@ TEST_F(Fido2Requests, CompletesRefuseAJwtThatDoesNotVerify) {
       EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
     }
     const PrivateKey not_loginid = PrivateKey::generate();
-    fx.transport->answer(json_response(200, auth_json(sign_jwt(json{{"aud", kClientId}, {"udata", "alice"}}, not_loginid, kKid))));
+    fx.transport->answer(json_response(200, auth_json(detail::sign_jwt_json(json{{"aud", kClientId}, {"udata", "alice"}}, not_loginid, kKid))));
     try {
       (void)completes[i]();
       ADD_FAILURE() << "a token not signed by LoginID was accepted";
@@ -265,9 +265,8 @@ TEST_F(Fido2Requests, CompletesRefuseAJwtThatDoesNotVerify) {
     try {
       (void)completes[i]();
       ADD_FAILURE() << "an answer without the JWT that was asked for was accepted";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.code(), "bad_response");
-      EXPECT_NE(e.message().find("jwt"), std::string::npos) << e.message();
+    } catch (const BadResponse& e) {
+      EXPECT_NE(std::string(e.what()).find("jwt"), std::string::npos) << e.what();
     }
   }
 }
@@ -278,9 +277,9 @@ TEST_F(Fido2Requests, ServiceRefusalsSurfaceWithStatusCodeAndMessage) {
   try {
     (void)web.authenticate_fido2_complete("alice", browser_assertion().dump());
     FAIL() << "no error";
-  } catch (const Error& e) {
+  } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 401);
-    EXPECT_EQ(e.code(), "credential_invalid");
+    EXPECT_EQ(e.code(), ServiceCode::credential_invalid);
     EXPECT_NE(e.message().find("counter"), std::string::npos);
     EXPECT_EQ(e.request_id(), "req-123");
   }
@@ -292,10 +291,9 @@ void expect_bad_response(const std::function<void()>& call, const std::string& m
   try {
     call();
     ADD_FAILURE() << "accepted; expected bad_response naming " << member;
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), "bad_response") << e.what();
+  } catch (const BadResponse& e) {
     EXPECT_EQ(e.status(), 200);
-    EXPECT_NE(e.message().find(member), std::string::npos) << e.message();
+    EXPECT_NE(std::string(e.what()).find(member), std::string::npos) << e.what();
   }
 }
 
