@@ -54,7 +54,11 @@ std::string describe(const std::string& code_and_message, const Error& e) {
 
 /// The code a script sees for a call that got no answer.
 std::string transport_code(const TransportError& e) {
-  return e.reason() == TransportError::Reason::timeout ? "timeout" : "connection_failed";
+  switch (e.reason()) {
+    case TransportError::Reason::timeout: return "timeout";
+    case TransportError::Reason::tls_failed: return "tls_failed";
+    default: return "connection_failed";
+  }
 }
 
 int report(std::ostream& err, Exit code, const std::string& line) {
