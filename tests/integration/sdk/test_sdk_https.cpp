@@ -12,6 +12,7 @@
 #include <string>
 
 #include "emulator_process.hpp"
+#include "failure.hpp"
 #include "loginid/loginid.hpp"
 #include "support/test_pki.hpp"
 
@@ -65,12 +66,12 @@ Options options_for(const EmulatorProcess& emulator, std::optional<std::string> 
   return options;
 }
 
-/// The loginid::Error of a get_user call that must fail.
-Error failed_call(const LoginIdManagement& mgmt) {
+/// How a get_user call that must fail failed (code "tls_failed": a TransportError of that reason).
+Failure failed_call(const LoginIdManagement& mgmt) {
   try {
     (void)mgmt.get_user("nobody@example.com");
   } catch (const Error& e) {
-    return e;
+    return failure_of(e);
   }
   throw std::runtime_error("the call over https succeeded where it must fail");
 }
@@ -100,13 +101,13 @@ TEST_F(SdkOverHttps, AnUnknownCaFailsAtOnceWithOneAttempt) {
   LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
                          options_for(emulator, other_ca.cert_pem()));
   const int before = handshakes(emulator);
-  const Error error = failed_call(mgmt);
-  EXPECT_EQ(error.status(), 0);
-  EXPECT_EQ(error.code(), "tls_failed");
-  EXPECT_NE(std::string(error.what()).find("TLS: the server's certificate is signed by an unknown CA"), std::string::npos)
-      << error.what();
-  EXPECT_NE(std::string(error.what()).find("Options::ca_bundle"), std::string::npos) << "says what to do: " << error.what();
-  EXPECT_NE(std::string(error.what()).find("(after 1 attempt(s))"), std::string::npos) << error.what();
+  const Failure error = failed_call(mgmt);
+  EXPECT_EQ(error.status, 0);
+  EXPECT_EQ(error.code, "tls_failed");
+  EXPECT_NE(std::string(error.what).find("TLS: the server's certificate is signed by an unknown CA"), std::string::npos)
+      << error.what;
+  EXPECT_NE(std::string(error.what).find("Options::ca_bundle"), std::string::npos) << "says what to do: " << error.what;
+  EXPECT_NE(std::string(error.what).find("(after 1 attempt(s))"), std::string::npos) << error.what;
   EXPECT_EQ(handshakes(emulator) - before, 1) << "one connection attempt, never retried:\n" << emulator.stderr_text();
 }
 
@@ -115,13 +116,13 @@ TEST_F(SdkOverHttps, ACertificateForAnotherHostNameFailsAtOnceWithOneAttempt) {
   LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
                          options_for(emulator, ca_.cert_pem()));
   const int before = handshakes(emulator);
-  const Error error = failed_call(mgmt);
-  EXPECT_EQ(error.code(), "tls_failed");
-  EXPECT_NE(std::string(error.what()).find("TLS: the server's certificate is issued for another host name"),
+  const Failure error = failed_call(mgmt);
+  EXPECT_EQ(error.code, "tls_failed");
+  EXPECT_NE(std::string(error.what).find("TLS: the server's certificate is issued for another host name"),
             std::string::npos)
-      << error.what();
-  EXPECT_NE(std::string(error.what()).find("127.0.0.1"), std::string::npos) << "names the host: " << error.what();
-  EXPECT_NE(std::string(error.what()).find("(after 1 attempt(s))"), std::string::npos) << error.what();
+      << error.what;
+  EXPECT_NE(std::string(error.what).find("127.0.0.1"), std::string::npos) << "names the host: " << error.what;
+  EXPECT_NE(std::string(error.what).find("(after 1 attempt(s))"), std::string::npos) << error.what;
   EXPECT_EQ(handshakes(emulator) - before, 1) << emulator.stderr_text();
 }
 
@@ -132,11 +133,11 @@ TEST_F(SdkOverHttps, AnExpiredCertificateFailsAtOnceWithOneAttempt) {
   LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
                          options_for(emulator, ca_.cert_pem()));
   const int before = handshakes(emulator);
-  const Error error = failed_call(mgmt);
-  EXPECT_EQ(error.code(), "tls_failed");
-  EXPECT_NE(std::string(error.what()).find("TLS: the server's certificate has expired"), std::string::npos)
-      << error.what();
-  EXPECT_NE(std::string(error.what()).find("(after 1 attempt(s))"), std::string::npos) << error.what();
+  const Failure error = failed_call(mgmt);
+  EXPECT_EQ(error.code, "tls_failed");
+  EXPECT_NE(std::string(error.what).find("TLS: the server's certificate has expired"), std::string::npos)
+      << error.what;
+  EXPECT_NE(std::string(error.what).find("(after 1 attempt(s))"), std::string::npos) << error.what;
   EXPECT_EQ(handshakes(emulator) - before, 1) << emulator.stderr_text();
 }
 
@@ -146,8 +147,8 @@ TEST_F(SdkOverHttps, PlainHttpToTheHttpsPortIsNotAnHttpAnswer) {
   options.base_url = "http://" + emulator.base_url().substr(std::string("https://").size());
   options.retry.max_attempts = 1;
   LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"), options);
-  const Error error = failed_call(mgmt);
-  EXPECT_EQ(error.status(), 0) << "no HTTP status from a TLS port: " << error.what();
+  const Failure error = failed_call(mgmt);
+  EXPECT_EQ(error.status, 0) << "no HTTP status from a TLS port: " << error.what;
 }
 
 TEST_F(SdkOverHttps, SelfSignedRecordsItsCaAndTheEmulatorSwitchTrustsIt) {
@@ -186,9 +187,9 @@ TEST_F(SdkOverHttps, SelfSignedRecordsItsCaAndTheEmulatorSwitchTrustsIt) {
   // Without the CA: the system store does not know it.
   LoginIdManagement untrusting(emulator.client_id("management"), emulator.private_key("management"),
                                options_for(emulator, std::nullopt));
-  const Error error = failed_call(untrusting);
-  EXPECT_EQ(error.code(), "tls_failed");
-  EXPECT_NE(std::string(error.what()).find("unknown CA"), std::string::npos) << error.what();
+  const Failure error = failed_call(untrusting);
+  EXPECT_EQ(error.code, "tls_failed");
+  EXPECT_NE(std::string(error.what).find("unknown CA"), std::string::npos) << error.what;
 }
 
 /// The start-up error of an emulator given these TLS files (it must not start).
