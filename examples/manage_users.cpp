@@ -15,8 +15,8 @@ int main(int argc, char** argv) try {
   steps.check(mgmt.get_user(username).id == user.id, "get_user(" + username + ") -> " + user.id);
   steps.expect_error(loginid::ServiceCode::user_already_exists, "usernames are unique",
                      [&] { (void)mgmt.add_user_without_credentials(username); });
-  steps.check(mgmt.deactivate_user(user.id).status == "inactive", "deactivate_user");
-  steps.check(mgmt.activate_user(user.id).status == "active", "activate_user");
+  steps.check(mgmt.deactivate_user(user.id).status == loginid::UserStatus::inactive, "deactivate_user");
+  steps.check(mgmt.activate_user(user.id).status == loginid::UserStatus::active, "activate_user");
   mgmt.delete_by_username(username);
   steps.expect_error(loginid::ServiceCode::not_found, "deleted", [&] { (void)mgmt.get_user(username); });
   try {

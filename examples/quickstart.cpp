@@ -60,7 +60,7 @@ int main(int argc, char** argv) try {
   const loginid::CredentialResult renamed = mgmt.rename_credential(cred_id, "Work phone", by_id);
   steps.check(renamed.credential.name == "Work phone", "rename_credential -> 'Work phone'");
   const loginid::CredentialResult revoked = mgmt.revoke_credential(cred_id, by_id);
-  steps.check(revoked.credential.status == "revoked", "revoke_credential -> status revoked");
+  steps.check(revoked.credential.status == loginid::CredentialStatus::revoked, "revoke_credential -> status revoked");
 
   // 5. A transaction the user confirms; the backend checks the confirmation matches its payload.
   const std::string payload = R"({"pay":"10.00 EUR","to":"Bob"})";

@@ -335,7 +335,8 @@ class App {
   void passkeys(const httplib::Request& req, httplib::Response& res) {
     const std::string user_id = with_session(req, [](Session& s) { return s.user_id; });
     json list = json::array();
-    for (const auto& c : management_.get_credentials(loginid::UserRef::by_id(user_id), "active").credentials) {
+    const auto active = management_.get_credentials(loginid::UserRef::by_id(user_id), loginid::CredentialStatus::active);
+    for (const auto& c : active.credentials) {
       list.push_back({{"id", c.uuid}, {"name", c.name}, {"type", c.type}, {"created_at", c.created_at}});
     }
     reply(res, 200, {{"passkeys", list}});

@@ -20,6 +20,7 @@
 #include <system_error>
 #include <utility>
 
+#include "loginid/extensible_enum.hpp"
 #include "loginid/version.hpp"
 
 namespace loginid::inline v1 {
@@ -54,22 +55,6 @@ class Error : public std::runtime_error {
   ErrorKind kind_;
   int status_;
   std::string request_id_;
-};
-
-/// A value set by the service that this SDK version may not know yet (Azure SDK's "extensible
-/// enum"): known values are the static members of the derived class, an unknown one keeps its text
-/// and compares equal only to itself. Compare with ==; there is no switch, so a new value the
-/// service adds can never fall into a wrong case.
-template <typename Derived>
-class ExtensibleEnum {
- public:
-  /// The wire text ("active", "not_found", ...).
-  explicit ExtensibleEnum(std::string value) : value_(std::move(value)) {}
-  [[nodiscard]] const std::string& to_string() const noexcept { return value_; }
-  friend bool operator==(const Derived& a, const Derived& b) noexcept { return a.value_ == b.value_; }
-
- private:
-  std::string value_;
 };
 
 /// The `code` of a service error (API.md, "error"). Unknown codes keep their text.

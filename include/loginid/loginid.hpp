@@ -10,6 +10,7 @@
 /// @endcode
 
 #include "loginid/version.hpp"     // IWYU pragma: export
+#include "loginid/extensible_enum.hpp"  // IWYU pragma: export
 #include "loginid/error.hpp"       // IWYU pragma: export
 #include "loginid/secret.hpp"      // IWYU pragma: export
 #include "loginid/keys.hpp"        // IWYU pragma: export

@@ -62,12 +62,13 @@ class LoginIdManagement : public LoginID {
   // ---- credentials -------------------------------------------------------------------------
 
   /// The user's credentials (POST /credentials/list, scope `credentials.list`), optionally only
-  /// those with `status` ("active", "inactive" or "revoked"; anything else is InvalidArgument).
+  /// those with `status` (CredentialStatus::active, inactive, revoked, or a newer status the service
+  /// knows; an empty one is InvalidArgument).
   /// @code
   /// for (const auto& c : mgmt.get_credentials(loginid::UserRef::by_username("alice")).credentials) { ... }
   /// @endcode
   [[nodiscard]] CredentialList get_credentials(const UserRef& user,
-                                               std::optional<std::string_view> status = std::nullopt) const;
+                                               const std::optional<CredentialStatus>& status = std::nullopt) const;
 
   /// Renames a credential (POST /credentials/rename, scope `credentials.rename`).
   /// @throws InvalidArgument for an empty `credential_id` or `new_name`.

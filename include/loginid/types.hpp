@@ -3,10 +3,12 @@
 /// Arguments and typed results of the LoginID calls (API.md, "Shapes").
 ///
 /// Every result is parsed strictly from the service's JSON: a 2xx answer whose shape is wrong
-/// (a missing member, a member of the wrong type, an unknown enum value) throws
-/// loginid::BadResponse with a message naming the member (e.g. `user.id: missing`). Each result
-/// also keeps the whole JSON object it was parsed from, as text, in `raw_json`, so members this
-/// version does not model are still reachable (with any JSON library).
+/// (a missing member, a member of the wrong type) throws loginid::BadResponse with a message naming
+/// the member (e.g. `user.id: missing`). A value the service may extend (a user's or credential's
+/// status) is an extensible enum: a value this SDK version does not know is kept, not refused. Each
+/// result also keeps the whole JSON object it was parsed from, as text, in `raw_json`, so members
+/// this version does not model are still reachable (with any JSON library). Results compare with ==
+/// (member by member, `raw_json` included).
 
 #include <optional>
 #include <string>
@@ -14,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "loginid/extensible_enum.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/version.hpp"
 
@@ -65,13 +68,42 @@ struct UserRef final {
   [[nodiscard]] static UserRef by_id_and_username(std::string id, std::string name) {
     return UserRef{std::move(id), std::move(name)};
   }
+  friend bool operator==(const UserRef&, const UserRef&) = default;
 };
 
-/// A user (API.md "user"). Its `contacts` array is in `raw`.
+/// A user's `status` (API.md "user"). A status this SDK version does not know keeps its text.
+/// @code
+/// if (user.status == loginid::UserStatus::inactive) { ... }
+/// @endcode
+class UserStatus final : public ExtensibleEnum<UserStatus> {
+ public:
+  using ExtensibleEnum::ExtensibleEnum;
+  UserStatus() = default;
+  static const UserStatus active;    ///< "active": may authenticate
+  static const UserStatus inactive;  ///< "inactive": deactivated (deactivate_user)
+};
+inline const UserStatus UserStatus::active{"active"};
+inline const UserStatus UserStatus::inactive{"inactive"};
+
+/// A credential's `status` (API.md "credential"), also the filter of get_credentials. A status this
+/// SDK version does not know keeps its text.
+class CredentialStatus final : public ExtensibleEnum<CredentialStatus> {
+ public:
+  using ExtensibleEnum::ExtensibleEnum;
+  CredentialStatus() = default;
+  static const CredentialStatus active;    ///< "active"
+  static const CredentialStatus inactive;  ///< "inactive"
+  static const CredentialStatus revoked;   ///< "revoked" (revoke_credential)
+};
+inline const CredentialStatus CredentialStatus::active{"active"};
+inline const CredentialStatus CredentialStatus::inactive{"inactive"};
+inline const CredentialStatus CredentialStatus::revoked{"revoked"};
+
+/// A user (API.md "user"). Its `contacts` array is in `raw_json`.
 struct User final {
   std::string id{};  ///< the id (a UUID)
   std::string username{};  ///< the username
-  std::string status{};        ///< "active" or "inactive"
+  UserStatus status{};         ///< active, inactive, or a status this SDK version does not know
   std::string namespace_id{};  ///< the namespace the user lives in (16 hex digits at LoginID)
   std::string client_id{};     ///< the application the user belongs to; empty when the service sent none
   std::string type{};          ///< "user"; empty when the service sent none
@@ -79,19 +111,21 @@ struct User final {
   std::string updated_at{};    ///< RFC 3339 UTC
   std::string raw_json{};  ///< the whole JSON object as received (text)
 
-  /// status == "active".
-  [[nodiscard]] bool is_active() const noexcept { return status == "active"; }
+  /// status == UserStatus::active.
+  [[nodiscard]] bool is_active() const noexcept { return status == UserStatus::active; }
+  friend bool operator==(const User&, const User&) = default;
 };
 
 /// A credential of a user (API.md "credential").
 struct Credential final {
   std::string uuid{};  ///< the credential id (a UUID)
   std::string type{};          ///< "fido2", "public_key", ...
-  std::string status{};        ///< "active", "inactive" or "revoked"
+  CredentialStatus status{};   ///< active, inactive, revoked, or a status this SDK version does not know
   std::string name{};  ///< the human-readable name
   std::string created_at{};    ///< RFC 3339 UTC
   std::string updated_at{};    ///< RFC 3339 UTC
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const Credential&, const Credential&) = default;
 };
 
 /// Answer of get_credentials: `{user_id, credentials:[credential]}`.
@@ -99,6 +133,7 @@ struct CredentialList final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   std::vector<Credential> credentials{};  ///< the credentials, in the service's order
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const CredentialList&, const CredentialList&) = default;
 };
 
 /// Answer of rename_credential / revoke_credential: `{user_id, credential}`.
@@ -106,6 +141,7 @@ struct CredentialResult final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   Credential credential{};  ///< the credential acted on
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const CredentialResult&, const CredentialResult&) = default;
 };
 
 /// Answer of generate_code: `{code, expires_at, is_authorized}`.
@@ -114,6 +150,7 @@ struct CodeResult final {
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const CodeResult&, const CodeResult&) = default;
 };
 
 /// Answer of authorize_code: `{expires_at, is_authorized}`.
@@ -121,12 +158,14 @@ struct AuthorizeResult final {
   std::string expires_at{};    ///< RFC 3339 UTC
   bool is_authorized = false;
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const AuthorizeResult&, const AuthorizeResult&) = default;
 };
 
 /// Answer of invalidate_all_codes: `{deleted_at}`.
 struct InvalidateResult final {
   std::string deleted_at{};    ///< RFC 3339 UTC
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const InvalidateResult&, const InvalidateResult&) = default;
 };
 
 /// The authenticated user inside an AuthResult: `{id, username, namespace_id}`.
@@ -134,6 +173,7 @@ struct AuthUser final {
   std::string id{};  ///< the id (a UUID)
   std::string username{};  ///< the username
   std::string namespace_id{};  ///< the namespace the user lives in
+  friend bool operator==(const AuthUser&, const AuthUser&) = default;
 };
 
 /// The credential used, inside an AuthResult: `{uuid, type, name}`.
@@ -141,12 +181,14 @@ struct AuthCredential final {
   std::string uuid{};  ///< the credential id (a UUID)
   std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
   std::string name{};  ///< the human-readable name
+  friend bool operator==(const AuthCredential&, const AuthCredential&) = default;
 };
 
 /// The application inside an AuthResult: `{id, type}`.
 struct AuthClient final {
   std::string id{};  ///< the id (a UUID)
   std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
+  friend bool operator==(const AuthClient&, const AuthClient&) = default;
 };
 
 /// An authentication response (API.md): `{is_authenticated, jwt?, user, credential?, client}`.
@@ -161,6 +203,7 @@ struct AuthResult final {
   std::optional<AuthCredential> credential{};  ///< the credential acted on
   AuthClient client{};  ///< the application the user authenticated to
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const AuthResult&, const AuthResult&) = default;
 };
 
 /// Optional fields of a transaction (API.md, POST /tx).
@@ -179,6 +222,7 @@ struct TxResult final {
   std::optional<std::string> url{};  ///< a URL for the user to confirm at, when the service gives one
   std::string nonce{};                   ///< the nonce sent in the request (given or generated)
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const TxResult&, const TxResult&) = default;
 };
 
 /// Answer of authenticate_publickey_init: `{challenge_id, server_nonce}`.
@@ -186,6 +230,7 @@ struct PublicKeyChallenge final {
   std::string challenge_id{};  ///< names the challenge in authenticate_publickey_complete
   std::string server_nonce{};  ///< sign it with make_publickey_assertion()
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const PublicKeyChallenge&, const PublicKeyChallenge&) = default;
 };
 
 /// Answer of generate_recovery_code: `{code, created_at}`. The code (words) is shown to the user
@@ -194,6 +239,7 @@ struct RecoveryCode final {
   std::string code{};        ///< the recovery code, words separated by spaces or dashes
   std::string created_at{};  ///< RFC 3339 UTC
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const RecoveryCode&, const RecoveryCode&) = default;
 };
 
 // ---- FIDO2 / WebAuthn (passkeys) ------------------------------------------------------------
@@ -249,6 +295,7 @@ struct Fido2AttestationInit final {
   /// The opaque session of a registration, for the page's next register init (register_fido2_init only).
   std::optional<std::string> register_session{};
   std::string raw_json{};  ///< the whole JSON object as received (text)
+  friend bool operator==(const Fido2AttestationInit&, const Fido2AttestationInit&) = default;
 };
 
 /// Answer of authenticate_fido2_init: `{assertion_payload}`.
@@ -258,6 +305,7 @@ struct Fido2AssertionInit final {
   std::string assertion_payload{};
   std::string challenge{};  ///< assertion_payload.challenge (base64url), single use
   std::string raw_json{};   ///< the whole JSON object as received (text)
+  friend bool operator==(const Fido2AssertionInit&, const Fido2AssertionInit&) = default;
 };
 
 }  // namespace loginid::inline v1

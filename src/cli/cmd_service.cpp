@@ -340,7 +340,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   list->footer(examples({"loginid credentials list --username alice@example.com --format text"}));
   commands.on(list, [list_flags](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    const auto status = list_flags->status.empty() ? std::nullopt : std::optional<std::string_view>(list_flags->status);
+    const auto status = list_flags->status.empty() ? std::nullopt : std::optional(CredentialStatus(list_flags->status));
     print_json_text(ctx, mgmt.get_credentials(list_flags->user.ref(), status).raw_json);
   });
 

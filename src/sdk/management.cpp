@@ -65,12 +65,12 @@ InvalidateResult LoginIdManagement::invalidate_all_codes(CodeType code_type, Cod
 
 // ---- credentials ------------------------------------------------------------------------------
 
-CredentialList LoginIdManagement::get_credentials(const UserRef& user, std::optional<std::string_view> status) const {
+CredentialList LoginIdManagement::get_credentials(const UserRef& user, const std::optional<CredentialStatus>& status) const {
   json body{{"client_id", client_id()}};
   detail::add_user_ref(body, user);
   if (status) {
-    detail::require_credential_status(*status);
-    body["status"] = *status;
+    detail::require_text(status->to_string(), "status");
+    body["status"] = status->to_string();
   }
   auto answer = state().call_scoped("POST", "/credentials/list", std::move(body), "credentials.list", Idempotency::safe);
   return detail::parse_answer(std::move(answer), detail::parse_credential_list);

@@ -88,14 +88,6 @@ std::string user_path(std::string_view user_id, std::string_view suffix) {
   return "/manage/users/" + percent_encode(user_id) + std::string(suffix);
 }
 
-void require_credential_status(std::string_view status) {
-  constexpr std::array<std::string_view, 3> kStatuses{"active", "inactive", "revoked"};
-  for (std::string_view known : kStatuses) {
-    if (known == status) return;
-  }
-  throw InvalidArgument("status: must be one of active, inactive, revoked");
-}
-
 namespace {
 
 bool is_base64url(std::string_view text) noexcept {

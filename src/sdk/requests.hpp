@@ -36,8 +36,6 @@ std::string code_path(CodeType type, std::string_view action);
 /// "/manage/users/<percent-encoded user_id><suffix>"; validates `user_id`.
 std::string user_path(std::string_view user_id, std::string_view suffix = {});
 
-/// The credential statuses a list may be filtered by. Throws InvalidArgument naming `status`.
-void require_credential_status(std::string_view status);
 
 /// The browser's answer to a FIDO2 init, relayed to a complete call: `text` must be a JSON object
 /// whose `challenge` is a non-empty string and whose `binary_members` are non-empty base64url

@@ -113,16 +113,6 @@ class ObjectReader {
     return as_string(*value, key);
   }
 
-  [[nodiscard]] std::string one_of(std::string_view key, std::initializer_list<std::string_view> allowed) const {
-    std::string value = string(key);
-    for (std::string_view candidate : allowed) {
-      if (candidate == value) return value;
-    }
-    std::string list;
-    for (std::string_view candidate : allowed) list += (list.empty() ? "" : ", ") + std::string(candidate);
-    throw BadShape(path(key) + ": expected one of " + list);
-  }
-
   [[nodiscard]] bool boolean(std::string_view key) const {
     const json& value = required(key);
     if (!value.is_boolean()) throw BadShape(path(key) + ": expected a boolean, got " + std::string(type_name(value)));
@@ -152,7 +142,7 @@ Credential parse_credential_at(const json& object, const std::string& where) {
   Credential c;
   c.uuid = r.non_empty("uuid");
   c.type = r.non_empty("type");
-  c.status = r.one_of("status", {"active", "inactive", "revoked"});
+  c.status = CredentialStatus(r.non_empty("status"));  // a newer status is kept, not refused
   c.name = r.string("name");
   c.created_at = r.string("created_at");
   c.updated_at = r.string("updated_at");
@@ -167,7 +157,7 @@ User parse_user(json object) {
   User u;
   u.id = r.non_empty("id");
   u.username = r.non_empty("username");
-  u.status = r.one_of("status", {"active", "inactive"});
+  u.status = UserStatus(r.non_empty("status"));  // a newer status is kept, not refused
   u.namespace_id = r.string("namespace_id");
   // Newer members (API.md correction 5): checked when present, absent from older services.
   u.client_id = r.optional_string("client_id").value_or("");

@@ -80,8 +80,8 @@ TEST(ConcurrentClients, CreateRenameRevokeDeleteInParallelLosesNothing) {
             ASSERT_EQ(listed.credentials.size(), 1U) << name;
             EXPECT_EQ(listed.credentials[0].name, "renamed-" + name) << "lost rename of " << name;
             const auto revoked = f.mgmt.revoke_credential(uuid, ref);
-            EXPECT_EQ(revoked.credential.status, "revoked");
-            const auto after = f.mgmt.get_credentials(ref, "revoked");
+            EXPECT_EQ(revoked.credential.status, CredentialStatus::revoked);
+            const auto after = f.mgmt.get_credentials(ref, CredentialStatus::revoked);
             ASSERT_EQ(after.credentials.size(), 1U) << "lost revoke of " << name;
             EXPECT_EQ(after.credentials[0].name, "renamed-" + name) << "the revoke undid the rename";
             f.mgmt.delete_by_user_id(user.id);

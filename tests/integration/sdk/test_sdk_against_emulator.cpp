@@ -226,9 +226,9 @@ TEST_F(SdkAgainstEmulator, CredentialsListRenameRevoke) {
   EXPECT_EQ(mgmt.get_credentials(ref).credentials.at(0).name, "Work phone");
 
   const CredentialResult revoked = mgmt.revoke_credential(cred_id, ref);
-  EXPECT_EQ(revoked.credential.status, "revoked");
-  EXPECT_EQ(mgmt.get_credentials(ref, "revoked").credentials.size(), 1U);
-  EXPECT_TRUE(mgmt.get_credentials(ref, "active").credentials.empty());
+  EXPECT_EQ(revoked.credential.status, CredentialStatus::revoked);
+  EXPECT_EQ(mgmt.get_credentials(ref, CredentialStatus::revoked).credentials.size(), 1U);
+  EXPECT_TRUE(mgmt.get_credentials(ref, CredentialStatus::active).credentials.empty());
 
   EXPECT_EQ(error_of([&] { (void)mgmt.rename_credential("0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", "x", ref); }).second,
             "not_found");
@@ -281,7 +281,7 @@ TEST_F(SdkAgainstEmulator, RecoveryCodesAreGeneratedForAUser) {
   const RecoveryCode code = mgmt.generate_recovery_code(UserRef::by_username(user.username));
   EXPECT_EQ(std::count(code.code.begin(), code.code.end(), '-'), 11) << code.code;
   EXPECT_FALSE(code.created_at.empty());
-  const CredentialList list = mgmt.get_credentials(UserRef::by_id(user.id), "active");
+  const CredentialList list = mgmt.get_credentials(UserRef::by_id(user.id), CredentialStatus::active);
   ASSERT_EQ(list.credentials.size(), 1U);
   EXPECT_EQ(list.credentials[0].type, "recovery_code");
   EXPECT_EQ(error_of([&] { (void)mgmt.generate_recovery_code(UserRef::by_username("nobody@example.com")); }).second,

@@ -97,7 +97,7 @@ class ManagementRequests : public ::testing::Test {
          200, json{{"deleted_at", "2026-11-29T00:00:01.000Z"}}, false},
         {"get_credentials",
          [](const LoginIdManagement& m) {
-           auto r = m.get_credentials(UserRef::by_username("alice"), "active");
+           auto r = m.get_credentials(UserRef::by_username("alice"), CredentialStatus::active);
            EXPECT_EQ(r.user_id, kUserId);
            ASSERT_EQ(r.credentials.size(), 1U);
            EXPECT_EQ(r.credentials[0].uuid, kCredId);
@@ -107,6 +107,19 @@ class ManagementRequests : public ::testing::Test {
          "POST", "/credentials/list", "credentials.list",
          json{{"client_id", kClientId}, {"username", "alice"}, {"status", "active"}},
          200, json{{"user_id", kUserId}, {"credentials", json::array({credential_json()})}}, false},
+        // A status this SDK version does not know: sent as given, and kept (not refused) in the answer.
+        {"get_credentials (a newer status)",
+         [](const LoginIdManagement& m) {
+           auto r = m.get_credentials(UserRef::by_username("alice"), CredentialStatus("suspended"));
+           ASSERT_EQ(r.credentials.size(), 1U);
+           EXPECT_EQ(r.credentials[0].status, CredentialStatus("suspended"));
+           EXPECT_EQ(r.credentials[0].status.to_string(), "suspended");
+           EXPECT_NE(r.credentials[0].status, CredentialStatus::active);
+           EXPECT_NE(r.credentials[0].status, CredentialStatus::revoked);
+         },
+         "POST", "/credentials/list", "credentials.list",
+         json{{"client_id", kClientId}, {"username", "alice"}, {"status", "suspended"}},
+         200, json{{"user_id", kUserId}, {"credentials", json::array({credential_json("laptop", "suspended")})}}, false},
         {"rename_credential",
          [](const LoginIdManagement& m) {
            auto r = m.rename_credential(kCredId, "work laptop", UserRef::by_id(kUserId));
@@ -118,7 +131,7 @@ class ManagementRequests : public ::testing::Test {
         {"revoke_credential",
          [](const LoginIdManagement& m) {
            auto r = m.revoke_credential(kCredId, UserRef::by_username("alice"));
-           EXPECT_EQ(r.credential.status, "revoked");
+           EXPECT_EQ(r.credential.status, CredentialStatus::revoked);
          },
          "POST", "/credentials/revoke", "credentials.revoke",
          json{{"client_id", kClientId}, {"username", "alice"}, {"credential", {{"uuid", kCredId}}}},
@@ -292,7 +305,7 @@ TEST_F(ManagementRequests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
   expect_refused([&] { (void)mgmt.authorize_code("", CodeType::short_code, tmp, UserRef::by_username("a")); }, "code");
   expect_refused([&] { (void)mgmt.invalidate_all_codes(CodeType::short_code, tmp, nobody); }, "user");
   expect_refused([&] { (void)mgmt.get_credentials(nobody); }, "user");
-  expect_refused([&] { (void)mgmt.get_credentials(UserRef::by_username("a"), "deleted"); }, "status");
+  expect_refused([&] { (void)mgmt.get_credentials(UserRef::by_username("a"), CredentialStatus("")); }, "status");
   expect_refused([&] { (void)mgmt.rename_credential("", "n", UserRef::by_username("a")); }, "credential_id");
   expect_refused([&] { (void)mgmt.rename_credential(kCredId, "", UserRef::by_username("a")); }, "new_name");
   expect_refused([&] { (void)mgmt.revoke_credential("", UserRef::by_username("a")); }, "credential_id");
@@ -346,13 +359,16 @@ TEST_F(ManagementRequests, WrongShapedAnswersAreBadResponseNamingTheMember) {
   };
   json no_id = user_json();
   no_id.erase("id");
-  json bad_status = user_json("sleeping");
+  json bad_status = user_json();
+  bad_status["status"] = 1;
+  json empty_status = user_json("");
   json id_number = user_json();
   id_number["id"] = 42;
   json bad_cred = {{"user_id", kUserId}, {"credentials", json::array({credential_json(), {{"uuid", 1}}})}};
   const std::vector<Shape> shapes = {
       {no_id, [&] { (void)mgmt.get_user("alice"); }, "user.id: missing"},
-      {bad_status, [&] { (void)mgmt.get_user("alice"); }, "user.status"},
+      {bad_status, [&] { (void)mgmt.get_user("alice"); }, "user.status: expected a string"},
+      {empty_status, [&] { (void)mgmt.get_user("alice"); }, "user.status: empty"},
       {id_number, [&] { (void)mgmt.get_user("alice"); }, "user.id: expected a string"},
       {json::array(), [&] { (void)mgmt.get_user("alice"); }, "user: expected an object"},
       {bad_cred, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); }, "response.credentials[1].uuid"},

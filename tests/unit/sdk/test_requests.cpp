@@ -45,12 +45,10 @@ TEST(Requests, UserRefAddsWhatIsGiven) {
   EXPECT_EQ(username_of(UserRef::by_username("alice")), "alice");
 }
 
-TEST(Requests, PathsAndStatuses) {
+TEST(Requests, Paths) {
   EXPECT_EQ(code_path(CodeType::long_code, "invalidate-all"), "/codes/long/invalidate-all");
   EXPECT_EQ(user_path("6f1c-\xC3\xA9/x", "/activate"), "/manage/users/6f1c-%C3%A9%2Fx/activate");
   EXPECT_THROW((void)user_path(""), InvalidArgument);
-  EXPECT_NO_THROW(require_credential_status("revoked"));
-  EXPECT_THROW(require_credential_status("Revoked"), InvalidArgument);
 }
 
 TEST(Requests, WrongShapeBecomesBadResponseWithTheAnswersContext) {

@@ -1,6 +1,11 @@
-// The enums' wire values and the strict parsers of the result types.
+// The enums' wire values, the extensible enums (statuses), the strict parsers of the result types
+// and their operator==.
 
 #include <gtest/gtest.h>
+
+#include <concepts>
+#include <string>
+#include <type_traits>
 
 #include "loginid/error.hpp"
 #include "loginid/types.hpp"
@@ -8,6 +13,89 @@
 
 namespace loginid {
 namespace {
+
+// Misuse that must not compile (checked here by the compiler): a status is not a string, and the
+// statuses of users, credentials and service codes are distinct types.
+template <typename A, typename B>
+concept Comparable = requires(const A& a, const B& b) { a == b; };
+static_assert(!Comparable<UserStatus, std::string>, "compare with UserStatus::active, not \"active\"");
+static_assert(!Comparable<UserStatus, const char*>);
+static_assert(!Comparable<CredentialStatus, std::string>);
+static_assert(!Comparable<UserStatus, CredentialStatus>, "a user status is not a credential status");
+static_assert(!Comparable<CredentialStatus, ServiceCode>);
+static_assert(!std::is_convertible_v<std::string, UserStatus>, "no implicit conversion from text");
+static_assert(!std::is_convertible_v<const char*, CredentialStatus>);
+// Every result type compares with ==.
+static_assert(std::equality_comparable<User> && std::equality_comparable<Credential> &&
+              std::equality_comparable<CredentialList> && std::equality_comparable<CredentialResult> &&
+              std::equality_comparable<CodeResult> && std::equality_comparable<AuthorizeResult> &&
+              std::equality_comparable<InvalidateResult> && std::equality_comparable<AuthResult> &&
+              std::equality_comparable<TxResult> && std::equality_comparable<PublicKeyChallenge> &&
+              std::equality_comparable<RecoveryCode> && std::equality_comparable<Fido2AttestationInit> &&
+              std::equality_comparable<Fido2AssertionInit> && std::equality_comparable<UserRef>);
+
+nlohmann::json user_body(const std::string& status) {
+  return {{"id", "u"},           {"username", "a"}, {"status", status}, {"namespace_id", "401c4beeb7925852"},
+          {"created_at", "t"},   {"updated_at", "t"}};
+}
+
+// The service may add a status (as it adds error codes): a deployed client keeps working and sees
+// the new value, instead of failing every call that returns such a user or credential.
+TEST(Types, AStatusThisVersionDoesNotKnowIsKept) {
+  const User suspended = detail::parse_user(user_body("suspended"));
+  EXPECT_EQ(suspended.status, UserStatus("suspended"));
+  EXPECT_EQ(suspended.status.to_string(), "suspended");
+  EXPECT_NE(suspended.status, UserStatus::active);
+  EXPECT_NE(suspended.status, UserStatus::inactive);
+  EXPECT_FALSE(suspended.is_active());
+
+  EXPECT_EQ(detail::parse_user(user_body("active")).status, UserStatus::active);
+  EXPECT_TRUE(detail::parse_user(user_body("active")).is_active());
+  EXPECT_EQ(detail::parse_user(user_body("inactive")).status, UserStatus::inactive);
+  // Case matters on the wire: "Active" is another (unknown) status, not active.
+  EXPECT_NE(detail::parse_user(user_body("Active")).status, UserStatus::active);
+
+  const nlohmann::json credential{{"uuid", "c"}, {"type", "fido2"}, {"status", "compromised"},
+                                  {"name", "n"}, {"created_at", "t"}, {"updated_at", "t"}};
+  const Credential c = detail::parse_credential(credential);
+  EXPECT_EQ(c.status.to_string(), "compromised");
+  EXPECT_NE(c.status, CredentialStatus::revoked);
+
+  // Still refused: no status, an empty one, or one that is not a string.
+  EXPECT_THROW((void)detail::parse_user(user_body("")), detail::BadShape);
+  nlohmann::json numeric = user_body("active");
+  numeric["status"] = 1;
+  EXPECT_THROW((void)detail::parse_user(numeric), detail::BadShape);
+  // A default-constructed result has the empty status, which is none of the known ones.
+  EXPECT_EQ(User{}.status.to_string(), "");
+  EXPECT_FALSE(User{}.is_active());
+}
+
+TEST(Types, ResultsCompareMemberByMember) {
+  const User a = detail::parse_user(user_body("active"));
+  EXPECT_EQ(a, detail::parse_user(user_body("active")));
+  User renamed = a;
+  renamed.username = "b";
+  EXPECT_NE(a, renamed);
+  EXPECT_NE(a, detail::parse_user(user_body("inactive")));
+  // raw_json takes part: the same modelled members with another unmodelled member differ.
+  nlohmann::json more = user_body("active");
+  more["contacts"] = nlohmann::json::array();
+  EXPECT_NE(a, detail::parse_user(more));
+
+  const nlohmann::json auth{{"is_authenticated", true},
+                            {"user", {{"id", "u"}, {"username", "a"}, {"namespace_id", "n"}}},
+                            {"client", {{"id", "c"}, {"type", "web"}}}};
+  EXPECT_EQ(detail::parse_auth_result(auth), detail::parse_auth_result(auth));
+  AuthResult with_claims = detail::parse_auth_result(auth);
+  with_claims.claims = Claims::from_json(R"({"sub":"u"})");
+  EXPECT_NE(with_claims, detail::parse_auth_result(auth));
+  AuthResult same_claims = with_claims;
+  same_claims.claims = Claims::from_json(R"({ "sub" : "u" })");
+  EXPECT_EQ(with_claims, same_claims);
+  EXPECT_EQ(UserRef::by_username("a"), UserRef::by_username("a"));
+  EXPECT_NE(UserRef::by_username("a"), UserRef::by_id("a"));
+}
 
 TEST(Types, CodeTypeAndPurposeRoundTrip) {
   for (CodeType t : {CodeType::short_code, CodeType::long_code, CodeType::phrase}) {
