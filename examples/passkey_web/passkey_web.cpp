@@ -337,7 +337,9 @@ class App {
     json list = json::array();
     const auto active = management_.get_credentials(loginid::UserRef::by_id(user_id), loginid::CredentialStatus::active);
     for (const auto& c : active.credentials) {
-      list.push_back({{"id", c.uuid}, {"name", c.name}, {"type", c.type}, {"created_at", c.created_at}});
+      // The service's own RFC 3339 text (the result holds it as a time point).
+      list.push_back({{"id", c.uuid}, {"name", c.name}, {"type", c.type},
+                      {"created_at", json::parse(c.raw_json).at("created_at")}});
     }
     reply(res, 200, {{"passkeys", list}});
   }
@@ -347,7 +349,7 @@ class App {
     const std::string user_id = with_session(req, [](Session& s) { return s.user_id; });
     const auto code = management_.generate_code(loginid::CodeType::short_code, loginid::CodePurpose::add_credential,
                                                 true, loginid::UserRef::by_id(user_id));
-    reply(res, 200, {{"code", code.code}, {"expires_at", code.expires_at}});
+    reply(res, 200, {{"code", code.code}, {"expires_at", json::parse(code.raw_json).at("expires_at")}});
   }
 
   /// The backend writes the text the user confirms and signs a transaction auth token for it;

@@ -10,6 +10,7 @@
 /// this version does not model are still reachable (with any JSON library). Results compare with ==
 /// (member by member, `raw_json` included).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,8 +108,8 @@ struct User final {
   std::string namespace_id{};  ///< the namespace the user lives in (16 hex digits at LoginID)
   std::string client_id{};     ///< the application the user belongs to; empty when the service sent none
   std::string type{};          ///< "user"; empty when the service sent none
-  std::string created_at{};    ///< RFC 3339 UTC, e.g. 2026-11-29T01:02:03.456Z
-  std::string updated_at{};    ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point created_at{};  ///< from RFC 3339 (2026-11-29T01:02:03.456Z)
+  std::chrono::system_clock::time_point updated_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
 
   /// status == UserStatus::active.
@@ -122,8 +123,8 @@ struct Credential final {
   std::string type{};          ///< "fido2", "public_key", ...
   CredentialStatus status{};   ///< active, inactive, revoked, or a status this SDK version does not know
   std::string name{};  ///< the human-readable name
-  std::string created_at{};    ///< RFC 3339 UTC
-  std::string updated_at{};    ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point created_at{};  ///< from RFC 3339
+  std::chrono::system_clock::time_point updated_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const Credential&, const Credential&) = default;
 };
@@ -147,7 +148,7 @@ struct CredentialResult final {
 /// Answer of generate_code: `{code, expires_at, is_authorized}`.
 struct CodeResult final {
   std::string code{};  ///< the code to show to the user
-  std::string expires_at{};    ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point expires_at{};  ///< from RFC 3339
   bool is_authorized = false;
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const CodeResult&, const CodeResult&) = default;
@@ -155,7 +156,7 @@ struct CodeResult final {
 
 /// Answer of authorize_code: `{expires_at, is_authorized}`.
 struct AuthorizeResult final {
-  std::string expires_at{};    ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point expires_at{};  ///< from RFC 3339
   bool is_authorized = false;
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const AuthorizeResult&, const AuthorizeResult&) = default;
@@ -163,7 +164,7 @@ struct AuthorizeResult final {
 
 /// Answer of invalidate_all_codes: `{deleted_at}`.
 struct InvalidateResult final {
-  std::string deleted_at{};    ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point deleted_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const InvalidateResult&, const InvalidateResult&) = default;
 };
@@ -237,7 +238,7 @@ struct PublicKeyChallenge final {
 /// once: the service keeps only a hash of it.
 struct RecoveryCode final {
   std::string code{};        ///< the recovery code, words separated by spaces or dashes
-  std::string created_at{};  ///< RFC 3339 UTC
+  std::chrono::system_clock::time_point created_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const RecoveryCode&, const RecoveryCode&) = default;
 };

@@ -1,6 +1,7 @@
 // Enum <-> wire value conversions and strict parsing of the service's answers.
 
 #include <array>
+#include <chrono>
 #include <initializer_list>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,68 @@ namespace {
 
 using nlohmann::json;
 
+// Reads `count` decimal digits at `pos` (advancing it); false when any is missing.
+bool read_digits(std::string_view text, std::size_t& pos, std::size_t count, int& value) {
+  value = 0;
+  for (std::size_t end = pos + count; pos < end; ++pos) {
+    if (pos >= text.size() || text[pos] < '0' || text[pos] > '9') return false;
+    value = value * 10 + (text[pos] - '0');
+  }
+  return true;
+}
+
+bool read_char(std::string_view text, std::size_t& pos, std::string_view allowed) {
+  if (pos >= text.size() || allowed.find(text[pos]) == std::string_view::npos) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  using namespace std::chrono;
+  std::size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!read_digits(text, pos, 4, year) || !read_char(text, pos, "-") || !read_digits(text, pos, 2, month) ||
+      !read_char(text, pos, "-") || !read_digits(text, pos, 2, day) || !read_char(text, pos, "Tt") ||
+      !read_digits(text, pos, 2, hour) || !read_char(text, pos, ":") || !read_digits(text, pos, 2, minute) ||
+      !read_char(text, pos, ":") || !read_digits(text, pos, 2, second)) {
+    return std::nullopt;
+  }
+  const year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                            std::chrono::day(static_cast<unsigned>(day))};
+  // 60 is a leap second (RFC 3339 allows it); the system clock has none, so it is the next second.
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  nanoseconds fraction{0};
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    const std::size_t first = pos;
+    long long scale = 100'000'000;  // digits past nanoseconds are dropped
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      fraction += nanoseconds((text[pos] - '0') * scale);
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == first) return std::nullopt;
+  }
+  minutes offset{0};
+  if (!read_char(text, pos, "Zz")) {
+    const bool east = pos < text.size() && text[pos] == '+';
+    int offset_hours = 0, offset_minutes = 0;
+    if (!read_char(text, pos, "+-") || !read_digits(text, pos, 2, offset_hours) || !read_char(text, pos, ":") ||
+        !read_digits(text, pos, 2, offset_minutes) || offset_hours > 23 || offset_minutes > 59) {
+      return std::nullopt;
+    }
+    offset = hours(offset_hours) + minutes(offset_minutes);
+    if (!east) offset = -offset;
+  }
+  if (pos != text.size()) return std::nullopt;
+  const auto local = sys_days(date) + hours(hour) + minutes(minute) + seconds(second) + fraction;
+  return time_point_cast<system_clock::duration>(local - offset);
+}
+
+namespace {
+
 std::string_view type_name(const json& value) {
   if (value.is_null()) return "null";
   if (value.is_boolean()) return "a boolean";
@@ -113,6 +176,14 @@ class ObjectReader {
     return as_string(*value, key);
   }
 
+  /// An RFC 3339 date-time ("2026-11-29T01:02:03.456Z", any offset) as a time point.
+  [[nodiscard]] std::chrono::system_clock::time_point time(std::string_view key) const {
+    const std::string text = string(key);
+    auto value = parse_rfc3339(text);
+    if (!value) throw BadShape(path(key) + ": expected an RFC 3339 date-time (like 2026-11-29T01:02:03.456Z)");
+    return *value;
+  }
+
   [[nodiscard]] bool boolean(std::string_view key) const {
     const json& value = required(key);
     if (!value.is_boolean()) throw BadShape(path(key) + ": expected a boolean, got " + std::string(type_name(value)));
@@ -144,8 +215,8 @@ Credential parse_credential_at(const json& object, const std::string& where) {
   c.type = r.non_empty("type");
   c.status = CredentialStatus(r.non_empty("status"));  // a newer status is kept, not refused
   c.name = r.string("name");
-  c.created_at = r.string("created_at");
-  c.updated_at = r.string("updated_at");
+  c.created_at = r.time("created_at");
+  c.updated_at = r.time("updated_at");
   c.raw_json = object.dump();
   return c;
 }
@@ -165,8 +236,8 @@ User parse_user(json object) {
   if (const json* contacts = r.find("contacts"); contacts != nullptr && !contacts->is_null() && !contacts->is_array()) {
     throw BadShape(r.path("contacts") + ": expected an array, got " + std::string(type_name(*contacts)));
   }
-  u.created_at = r.string("created_at");
-  u.updated_at = r.string("updated_at");
+  u.created_at = r.time("created_at");
+  u.updated_at = r.time("updated_at");
   u.raw_json = object.dump();
   return u;
 }
@@ -199,7 +270,7 @@ CodeResult parse_code_result(json object) {
   ObjectReader r(object, "response");
   CodeResult result;
   result.code = r.non_empty("code");
-  result.expires_at = r.non_empty("expires_at");
+  result.expires_at = r.time("expires_at");
   result.is_authorized = r.boolean("is_authorized");
   result.raw_json = object.dump();
   return result;
@@ -208,7 +279,7 @@ CodeResult parse_code_result(json object) {
 AuthorizeResult parse_authorize_result(json object) {
   ObjectReader r(object, "response");
   AuthorizeResult result;
-  result.expires_at = r.non_empty("expires_at");
+  result.expires_at = r.time("expires_at");
   result.is_authorized = r.boolean("is_authorized");
   result.raw_json = object.dump();
   return result;
@@ -217,7 +288,7 @@ AuthorizeResult parse_authorize_result(json object) {
 InvalidateResult parse_invalidate_result(json object) {
   ObjectReader r(object, "response");
   InvalidateResult result;
-  result.deleted_at = r.non_empty("deleted_at");
+  result.deleted_at = r.time("deleted_at");
   result.raw_json = object.dump();
   return result;
 }
@@ -268,7 +339,7 @@ RecoveryCode parse_recovery_code(json object) {
   ObjectReader r(object, "response");
   RecoveryCode result;
   result.code = r.non_empty("code");
-  result.created_at = r.non_empty("created_at");
+  result.created_at = r.time("created_at");
   result.raw_json = object.dump();
   return result;
 }

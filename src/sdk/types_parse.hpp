@@ -4,8 +4,11 @@
 // inactive"); the call site turns it into loginid::Error `bad_response` with the HTTP status and
 // request id of the answer (see parse_answer in requests.hpp).
 
+#include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +21,11 @@ class BadShape : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// An RFC 3339 date-time (`2026-11-29T01:02:03.456Z`; `T`/`t`, `Z`/`z` or a `+hh:mm` offset, any
+/// number of fraction digits, kept to the nanosecond); nullopt for anything else (a date alone, a
+/// space for `T`, no offset, an impossible date).
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 User parse_user(nlohmann::json json);
 Credential parse_credential(nlohmann::json json, const std::string& where = "credential");

@@ -48,7 +48,7 @@ std::string nested_objects(std::size_t depth) {
 
 // A user object whose extra member `deep` brings the whole document to `depth` levels.
 std::string user_nested(std::size_t depth) {
-  return R"({"id":"u-1","username":"alice","status":"active","namespace_id":"n","created_at":"t","updated_at":"t","deep":)" +
+  return R"({"id":"u-1","username":"alice","status":"active","namespace_id":"n","created_at":"2026-11-29T01:02:03.456Z","updated_at":"2026-11-29T01:02:03.456Z","deep":)" +
          nested_arrays(depth - 1) + "}";
 }
 

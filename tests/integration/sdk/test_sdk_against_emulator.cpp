@@ -150,7 +150,7 @@ TEST_F(SdkAgainstEmulator, PreAuthorizedCodesNoJwtAndEveryCodeType) {
     const CodeResult code = mgmt.generate_code(type, CodePurpose::temporary_authentication, true,
                                                UserRef::by_id(user.id));
     EXPECT_TRUE(code.is_authorized);
-    EXPECT_FALSE(code.expires_at.empty());
+    EXPECT_NE(code.expires_at, std::chrono::system_clock::time_point{});
     const AuthResult auth = web.wait_code(user.username, code.code, type, /*no_jwt=*/type == CodeType::phrase);
     EXPECT_TRUE(auth.is_authenticated);
     EXPECT_EQ(auth.jwt.has_value(), type != CodeType::phrase);
@@ -169,7 +169,7 @@ TEST_F(SdkAgainstEmulator, WrongUsedInvalidatedAndExpiringCodes) {
 
   // Invalidated codes cannot be authorized any more.
   const InvalidateResult invalidated = mgmt.invalidate_all_codes(CodeType::short_code, tmp, ref);
-  EXPECT_FALSE(invalidated.deleted_at.empty());
+  EXPECT_NE(invalidated.deleted_at, std::chrono::system_clock::time_point{});
   EXPECT_EQ(error_of([&] { (void)mgmt.authorize_code(code.code, CodeType::short_code, tmp, ref); }).second,
             "code_invalid");
 
@@ -280,7 +280,7 @@ TEST_F(SdkAgainstEmulator, RecoveryCodesAreGeneratedForAUser) {
   const User user = new_user("recovery");
   const RecoveryCode code = mgmt.generate_recovery_code(UserRef::by_username(user.username));
   EXPECT_EQ(std::count(code.code.begin(), code.code.end(), '-'), 11) << code.code;
-  EXPECT_FALSE(code.created_at.empty());
+  EXPECT_NE(code.created_at, std::chrono::system_clock::time_point{});
   const CredentialList list = mgmt.get_credentials(UserRef::by_id(user.id), CredentialStatus::active);
   ASSERT_EQ(list.credentials.size(), 1U);
   EXPECT_EQ(list.credentials[0].type, "recovery_code");

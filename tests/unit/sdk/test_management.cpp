@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace loginid::test {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono;  // sys_days, 2026y, 5min: the timestamps of the answers
 
 const char* kUserId = "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01";
 const char* kCredId = "0f9e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c";
@@ -72,7 +74,7 @@ class ManagementRequests : public ::testing::Test {
                                     UserRef::by_username("alice"));
            EXPECT_EQ(r.code, "123456");
            EXPECT_TRUE(r.is_authorized);
-           EXPECT_EQ(r.expires_at, "2026-11-29T00:05:00.000Z");
+           EXPECT_EQ(r.expires_at, sys_days{2026y / 11 / 29} + 5min);
          },
          "POST", "/codes/short/generate", "codes.generate",
          json{{"client_id", kClientId}, {"purpose", "temporary_authentication"}, {"authorize", true}, {"username", "alice"}},
@@ -90,7 +92,7 @@ class ManagementRequests : public ::testing::Test {
          [](const LoginIdManagement& m) {
            auto r = m.invalidate_all_codes(CodeType::phrase, CodePurpose::temporary_authentication,
                                            UserRef::by_id_and_username(kUserId, "alice"));
-           EXPECT_EQ(r.deleted_at, "2026-11-29T00:00:01.000Z");
+           EXPECT_EQ(r.deleted_at, sys_days{2026y / 11 / 29} + 1s);
          },
          "POST", "/codes/phrase/invalidate-all", "codes.invalidate",
          json{{"client_id", kClientId}, {"purpose", "temporary_authentication"}, {"user_id", kUserId}, {"username", "alice"}},
@@ -153,7 +155,7 @@ class ManagementRequests : public ::testing::Test {
          [](const LoginIdManagement& m) {
            auto r = m.generate_recovery_code(UserRef::by_username("alice"));
            EXPECT_EQ(r.code, "apple-arrow-badge-baker-beach-berry");
-           EXPECT_EQ(r.created_at, "2026-11-29T00:00:00.000Z");
+           EXPECT_EQ(r.created_at, sys_days{2026y / 11 / 29});
          },
          "POST", "/credentials/recovery-code", "credentials.add_recovery",
          json{{"client_id", kClientId}, {"username", "alice"}}, 200,
@@ -374,12 +376,18 @@ TEST_F(ManagementRequests, WrongShapedAnswersAreBadResponseNamingTheMember) {
       {bad_cred, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); }, "response.credentials[1].uuid"},
       {json{{"user_id", kUserId}}, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); },
        "response.credentials: missing"},
-      {json{{"code", "1"}, {"expires_at", "x"}, {"is_authorized", "yes"}},
+      {json{{"code", "1"}, {"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", "yes"}},
        [&] {
          (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
                                   UserRef::by_username("alice"));
        },
        "response.is_authorized: expected a boolean"},
+      {json{{"code", "1"}, {"expires_at", "in five minutes"}, {"is_authorized", true}},
+       [&] {
+         (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
+                                  UserRef::by_username("alice"));
+       },
+       "response.expires_at: expected an RFC 3339 date-time"},
       {json{{"user_id", kUserId}}, [&] { (void)mgmt.revoke_credential(kCredId, UserRef::by_username("alice")); },
        "response.credential: missing"},
       {json::object(),

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <concepts>
 #include <string>
 #include <type_traits>
@@ -36,7 +37,7 @@ static_assert(std::equality_comparable<User> && std::equality_comparable<Credent
 
 nlohmann::json user_body(const std::string& status) {
   return {{"id", "u"},           {"username", "a"}, {"status", status}, {"namespace_id", "401c4beeb7925852"},
-          {"created_at", "t"},   {"updated_at", "t"}};
+          {"created_at", "2026-11-29T01:02:03.456Z"}, {"updated_at", "2026-11-29T01:02:03.456Z"}};
 }
 
 // The service may add a status (as it adds error codes): a deployed client keeps working and sees
@@ -56,7 +57,7 @@ TEST(Types, AStatusThisVersionDoesNotKnowIsKept) {
   EXPECT_NE(detail::parse_user(user_body("Active")).status, UserStatus::active);
 
   const nlohmann::json credential{{"uuid", "c"}, {"type", "fido2"}, {"status", "compromised"},
-                                  {"name", "n"}, {"created_at", "t"}, {"updated_at", "t"}};
+                                  {"name", "n"}, {"created_at", "2026-11-29T01:02:03Z"}, {"updated_at", "2026-11-29T01:02:03Z"}};
   const Credential c = detail::parse_credential(credential);
   EXPECT_EQ(c.status.to_string(), "compromised");
   EXPECT_NE(c.status, CredentialStatus::revoked);
@@ -69,6 +70,39 @@ TEST(Types, AStatusThisVersionDoesNotKnowIsKept) {
   // A default-constructed result has the empty status, which is none of the known ones.
   EXPECT_EQ(User{}.status.to_string(), "");
   EXPECT_FALSE(User{}.is_active());
+}
+
+// Timestamps are time points, read strictly from RFC 3339 (the service sends UTC with milliseconds).
+TEST(Types, TimestampsAreTimePointsFromRfc3339) {
+  using namespace std::chrono;
+  const sys_days day{year(2026) / 11 / 29};
+  const auto at = [](std::string_view text) { return detail::parse_rfc3339(text); };
+  EXPECT_EQ(at("2026-11-29T01:02:03.456Z"), day + 1h + 2min + 3s + 456ms);
+  EXPECT_EQ(at("2026-11-29T01:02:03Z"), day + 1h + 2min + 3s);
+  EXPECT_EQ(at("2026-11-29t01:02:03z"), day + 1h + 2min + 3s);
+  EXPECT_EQ(at("2026-11-29T03:02:03.5+02:00"), day + 1h + 2min + 3s + 500ms);
+  EXPECT_EQ(at("2026-11-28T23:02:03-02:00"), day + 1h + 2min + 3s);
+  EXPECT_EQ(at("2026-11-29T01:02:03.123456789123Z"), day + 1h + 2min + 3s + 123456789ns);
+  EXPECT_EQ(at("1970-01-01T00:00:00Z"), system_clock::time_point{});
+  EXPECT_EQ(at("2024-02-29T00:00:00Z"), sys_days{year(2024) / 2 / 29});
+  for (const char* bad : {"", "t", "2026-11-29", "2026-11-29T01:02:03", "2026-11-29 01:02:03Z", "2026-13-01T00:00:00Z",
+                          "2026-02-29T00:00:00Z", "2026-11-29T24:00:00Z", "2026-11-29T01:60:00Z", "2026-11-29T01:02:03.Z",
+                          "2026-11-29T01:02:03+0200", "2026-11-29T01:02:03Z ", "+2026-11-29T01:02:03Z", "2026-1-29T01:02:03Z",
+                          "1764378123"}) {
+    EXPECT_EQ(at(bad), std::nullopt) << bad;
+  }
+  const User u = detail::parse_user(user_body("active"));
+  EXPECT_EQ(u.created_at, day + 1h + 2min + 3s + 456ms);
+  nlohmann::json wrong = user_body("active");
+  wrong["updated_at"] = "yesterday";
+  try {
+    (void)detail::parse_user(wrong);
+    ADD_FAILURE() << "a timestamp that is not RFC 3339 was accepted";
+  } catch (const detail::BadShape& e) {
+    EXPECT_NE(std::string(e.what()).find("user.updated_at: expected an RFC 3339 date-time"), std::string::npos) << e.what();
+  }
+  wrong["updated_at"] = 1764378123;
+  EXPECT_THROW((void)detail::parse_user(wrong), detail::BadShape);
 }
 
 TEST(Types, ResultsCompareMemberByMember) {
@@ -179,7 +213,7 @@ TEST(Types, UserCarriesClientIdTypeAndContacts) {
   nlohmann::json body{{"id", "u"},           {"username", "a"},        {"status", "active"},
                       {"namespace_id", "401c4beeb7925852"},          {"client_id", "c"},
                       {"type", "user"},      {"contacts", nlohmann::json::array()},
-                      {"created_at", "t"},   {"updated_at", "t"}};
+                      {"created_at", "2026-11-29T01:02:03.456Z"}, {"updated_at", "2026-11-29T01:02:03.456Z"}};
   User u = detail::parse_user(body);
   EXPECT_EQ(u.client_id, "c");
   EXPECT_EQ(u.type, "user");
@@ -204,12 +238,12 @@ TEST(Types, UserCarriesClientIdTypeAndContacts) {
 }
 
 TEST(Types, RecoveryCodeShape) {
-  const RecoveryCode rc = detail::parse_recovery_code({{"code", "apple-arrow"}, {"created_at", "t"}});
+  const RecoveryCode rc = detail::parse_recovery_code({{"code", "apple-arrow"}, {"created_at", "2026-11-29T00:00:00Z"}});
   EXPECT_EQ(rc.code, "apple-arrow");
-  EXPECT_EQ(rc.created_at, "t");
-  EXPECT_THROW((void)detail::parse_recovery_code({{"code", ""}, {"created_at", "t"}}), detail::BadShape);
+  EXPECT_EQ(rc.created_at, std::chrono::sys_days{std::chrono::year(2026) / 11 / 29});
+  EXPECT_THROW((void)detail::parse_recovery_code({{"code", ""}, {"created_at", "2026-11-29T00:00:00Z"}}), detail::BadShape);
   EXPECT_THROW((void)detail::parse_recovery_code({{"code", "a"}}), detail::BadShape);
-  EXPECT_THROW((void)detail::parse_recovery_code({{"code", 1}, {"created_at", "t"}}), detail::BadShape);
+  EXPECT_THROW((void)detail::parse_recovery_code({{"code", 1}, {"created_at", "2026-11-29T00:00:00Z"}}), detail::BadShape);
 }
 
 }  // namespace
