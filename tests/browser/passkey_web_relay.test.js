@@ -163,11 +163,16 @@ browserTest("passkey_web relayed: register and log in through the backend and th
     const missing = await relay({ username, assertion_payload: incomplete });
     assertCleanRefusal(missing, 400, "bad_request", { message: /assertion_payload\.client_data/, secrets });
 
-    // Relayed means relayed: the page never called the emulator, and no log holds a token.
+    // Relayed means relayed: the page never called the emulator. No log holds a token, and the
+    // backend's log (which has a line for each refusal) no signature.
     assert.deepEqual(toEmulator, []);
     assert.deepEqual(await device.exchanges(), []);
+    assert.match(example.log(), /credential_invalid/);
     for (const jwt of [registered.body.jwt, loggedIn.body.jwt]) {
       assert.ok(!example.log().includes(jwt), "passkey_web's log holds a user token");
       assert.ok(!world.emulator.log().includes(jwt), "the emulator's log holds a user token");
+    }
+    for (const signature of [assertion.signature, tampered.sent.assertion_payload.signature]) {
+      assert.ok(!example.log().includes(signature), "passkey_web's log holds a signature");
     }
   });
