@@ -92,7 +92,9 @@ struct Options final {
   std::chrono::seconds leeway{60};
   /// When set, tokens older than this (from `iat`) are rejected.
   std::optional<std::chrono::seconds> max_token_age{};
-  /// Null: the libcurl transport, with `ca_bundle`.
+  /// Null: the libcurl transport, with `ca_bundle`. A custom transport makes its own TLS choices, so
+  /// setting `ca_bundle` as well is refused (InvalidArgument naming Options::ca_bundle) rather than
+  /// silently ignored: give the CAs to the transport (CurlTransportOptions::ca_bundle).
   std::shared_ptr<HttpTransport> transport{};
   /// Empty: system clock. Called from the calling threads and from the pre-signing thread.
   Clock clock{};
@@ -102,7 +104,7 @@ struct Options final {
   /// The CAs to trust for https instead of the system store: PEM text, a PEM file, or a directory
   /// of hashed certificates (CurlTransportOptions::ca_bundle). Needed for a service behind a
   /// private CA (a corporate proxy, an emulator serving TLS). A certificate that does not verify
-  /// fails the call at once (TransportError::Kind::tls_failed; Error code `tls_failed`).
+  /// fails the call at once (TransportError, reason() tls_failed). Not with a custom `transport`.
   std::optional<std::string> ca_bundle{};
   KeyCacheOptions key_cache{};
   TokenCacheOptions token_cache{};

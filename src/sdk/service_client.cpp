@@ -38,6 +38,10 @@ void validate(const Options& options, const std::string& client_id) {
   require(options.retry.initial_backoff.count() >= 0 && options.retry.max_backoff.count() >= 0,
           "Options::retry: backoffs must not be negative");
   require(options.retry.multiplier >= 1.0, "Options::retry.multiplier: must be at least 1");
+  // A custom transport never sees ca_bundle: refuse the pair instead of trusting other CAs than asked.
+  require(!(options.transport && options.ca_bundle),
+          "Options::ca_bundle: not used by a custom Options::transport; give the CAs to the transport "
+          "(make_curl_transport({.ca_bundle = ...})) and leave Options::ca_bundle unset");
 }
 
 // Printable ASCII only, cut to kMaxQuotedBody: a body may be HTML or binary, and a message must stay

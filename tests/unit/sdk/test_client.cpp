@@ -11,6 +11,7 @@
 
 #include "jose/tokens.hpp"
 #include "loginid/client.hpp"
+#include "loginid/management.hpp"
 #include "test_client_fake.hpp"
 
 namespace loginid::test {
@@ -60,6 +61,26 @@ TEST_F(Client, ConstructionValidatesItsArguments) {
   EXPECT_EQ(client.base_url(), kBaseUrl);
   const LoginID parsed(kClientId, fx.app_key, fx.options());
   EXPECT_TRUE(parsed.has_private_key());
+}
+
+// Issue 16 finding 8: a ca_bundle beside a custom transport would be silently ignored; it is refused.
+TEST_F(Client, ACaBundleBesideACustomTransportIsRefused) {
+  Options conflicting = fx.options();
+  ASSERT_TRUE(conflicting.transport);
+  conflicting.ca_bundle = "/etc/ssl/corp/root-ca.pem";
+  for (const auto& make : std::vector<std::function<void()>>{
+           [&] { LoginID(kClientId, fx.app_pem(), conflicting); },
+           [&] { LoginIdManagement(kClientId, fx.app_pem(), conflicting); }}) {
+    try {
+      make();
+      ADD_FAILURE() << "a ca_bundle the custom transport never uses was accepted";
+    } catch (const InvalidArgument& e) {
+      EXPECT_NE(std::string(e.what()).find("Options::ca_bundle"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("custom Options::transport"), std::string::npos) << e.what();
+    }
+  }
+  // The custom transport alone is fine (a ca_bundle alone goes to the libcurl transport: test_sdk_https).
+  EXPECT_NO_THROW(LoginID(kClientId, fx.app_pem(), fx.options()));
 }
 
 TEST_F(Client, ServiceTokenCarriesScopeClientAndUser) {
