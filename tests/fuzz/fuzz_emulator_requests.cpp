@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "emulator/http/server.hpp"
 #include "emulator/service/service.hpp"
@@ -53,7 +54,7 @@ struct World {
     options.workers = 2;
     options.max_waiters = config.max_waiters;
     options.log_level = http::LogLevel::off;
-    server = std::make_unique<http::Server>(*service, options);
+    server = std::make_unique<http::Server>(*service, std::move(options));
     port = server->bind("127.0.0.1", 0);
     std::thread([this] { server->run(); }).detach();
   }

@@ -60,7 +60,7 @@ const std::vector<Call>& calls() {
       [](const LoginIdManagement& m) { (void)m.authorize_code("123456", CodeType::short_code, CodePurpose::temporary_authentication, user); },
       [](const LoginIdManagement& m) { (void)m.invalidate_all_codes(CodeType::long_code, CodePurpose::add_credential, user); },
       [](const LoginIdManagement& m) { (void)m.get_credentials(user); },
-      [](const LoginIdManagement& m) { (void)m.get_credentials(user, "active"); },
+      [](const LoginIdManagement& m) { (void)m.get_credentials(user, CredentialStatus::active); },
       [](const LoginIdManagement& m) { (void)m.rename_credential("cred-1", "laptop", user); },
       [](const LoginIdManagement& m) { (void)m.revoke_credential("cred-1", user); },
       [](const LoginIdManagement& m) { (void)m.add_publickey_credential(user_pem, user, "key"); },
