@@ -25,3 +25,14 @@
 // implementation), whose layout is no part of the ABI, and the library does not export them.
 namespace loginid::inline v1 {}
 namespace loginid::detail {}
+
+namespace loginid::inline v1 {
+
+/// The release of the library the program runs with ("1.0.0"), as compiled into libloginid, where
+/// LOGINID_VERSION_STRING is the release of the headers it was built against. They differ when a
+/// program built with one release runs with another of the same ABI (a newer libloginid1 package):
+/// log both when reporting a problem. The same text is in the SDK's User-Agent
+/// ("loginid-cpp/1.0.0"), `loginid --version` and `loginid-emulator --version`.
+[[nodiscard]] const char* version() noexcept;
+
+}  // namespace loginid::inline v1

@@ -110,6 +110,8 @@ cmake --build "$work/cmake-build" >/dev/null
 "$work/cmake-build/consumer"
 ldd "$work/cmake-build/consumer" | grep -E "libloginid\.so.* => (/usr)?/lib/$triplet/libloginid\.so" >/dev/null ||
   fail "the consumer does not load the installed libloginid: $(ldd "$work/cmake-build/consumer" | grep loginid)"
+[ "$("$work/cmake-build/consumer" --version)" = "$upstream" ] ||
+  fail "loginid::version() of the installed library: $("$work/cmake-build/consumer" --version)"
 
 step "consumer built with pkg-config"
 [ "$(env -u PKG_CONFIG_PATH pkg-config --variable=pcfiledir loginid)" = "/usr/lib/$triplet/pkgconfig" ] ||

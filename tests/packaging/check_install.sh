@@ -29,6 +29,11 @@ echo "-- consumer with find_package(loginid CONFIG)"
 cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer"
+echo "-- loginid::version() of the installed library is the project's release"
+release=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build_dir/CMakeCache.txt")
+[ -n "$release" ] || { echo "no CMAKE_PROJECT_VERSION in $build_dir/CMakeCache.txt"; exit 1; }
+[ "$(LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer" --version)" = "$release" ] ||
+  { echo "loginid::version() is not the project's release ($release)"; exit 1; }
 
 echo "-- consumer with pkg-config"
 flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs loginid)

@@ -3,6 +3,7 @@
 // With arguments (tests/packaging/check_deb.sh) it works against a running emulator instead:
 //   consumer BASE_URL CLIENT_ID PRIVATE_KEY_FILE USERNAME
 // creates USERNAME with the management API, reads it back and prints its id.
+// `consumer --version` prints the installed library's release (loginid::version()).
 // It must build without nlohmann/json (no public header includes it).
 #include <loginid/loginid.hpp>
 
@@ -44,6 +45,10 @@ int against_emulator(const char* base_url, const char* client_id, const char* ke
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::printf("%s\n", loginid::version());
+    return 0;
+  }
   if (argc == 5) return against_emulator(argv[1], argv[2], argv[3], argv[4]);
   const auto key = loginid::PrivateKey::generate();
   std::string pem{key.to_pem().view()};

@@ -27,6 +27,7 @@
 
 #include "loginid/error.hpp"
 #include "loginid/transport.hpp"
+#include "loginid/version.hpp"
 #include "sdk/service_client.hpp"
 #include "support/test_pki.hpp"
 
@@ -233,6 +234,21 @@ TEST_F(CurlTransportTest, ConcurrentRequestsEachGetAConnectionThenReuseThem) {
   const auto stats = curl_transport_stats(*transport);
   EXPECT_EQ(stats->requests, 40U);
   EXPECT_LE(stats->connections_opened, 4U);  // at most one per concurrent caller, not one per request
+}
+
+// Issue 13: one version everywhere. The library reports the release it was built as, which is the
+// headers' release here, and the default transport names it in the User-Agent on the wire.
+TEST_F(CurlTransportTest, TheUserAgentNamesTheLibrarysRelease) {
+  EXPECT_STREQ(loginid::version(), LOGINID_VERSION_STRING);
+  const auto transport = make_curl_transport();
+  HttpRequest post = get(server_.url("/echo"));
+  post.method = "POST";
+  post.body = "{}";
+  EXPECT_EQ(transport->send(post).status, 200);
+  const auto seen = server_.seen();
+  ASSERT_EQ(seen.size(), 1U);
+  ASSERT_EQ(seen[0].headers.count("User-Agent"), 1U);
+  EXPECT_EQ(seen[0].headers.find("User-Agent")->second, std::string("loginid-cpp/") + loginid::version());
 }
 
 TEST_F(CurlTransportTest, MethodsHeadersAndBodiesGoOutAsGiven) {
