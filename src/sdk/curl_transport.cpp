@@ -4,9 +4,21 @@
 // used concurrently, under its lock callbacks. TLS: peer and host always verified, TLS 1.2 at
 // least, and a handshake that cannot succeed on a retry (an untrusted, expired or misnamed
 // certificate) is reported as tls_failed with what to do about it.
+//
+// fork(): a child process inherits the pool's handles with their open connections (the very sockets
+// the parent uses) and whatever locks other threads held at that instant. A child using one would
+// interleave two processes' requests on one connection, so an answer could reach the wrong process;
+// even cleaning one up would hurt the parent (libcurl reads the peer's pending bytes and sends a TLS
+// close_notify on it). So every transport is registered for pthread_atfork: its pool is held still
+// across the fork, and in the child it forgets what it inherited: the inherited sockets are closed
+// (close() only drops the child's reference, the parent's connection stays up), the handles and the
+// shared caches are left unfreed and never touched again, and new ones are made on demand.
 
 #include <curl/curl.h>
 #include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -16,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <unordered_set>
 #include <vector>
 
 #include "loginid/error.hpp"
@@ -55,6 +68,9 @@ class CurlEasy final {
   }
   ~CurlEasy() { reset_handle(); }
   [[nodiscard]] CURL* get() const noexcept { return handle_; }
+  /// Forgets the handle without cleaning it up (a forked child's inherited handle: cleaning it up
+  /// would act on the parent's connection).
+  void abandon() noexcept { handle_ = nullptr; }
 
  private:
   void reset_handle() noexcept {
@@ -386,19 +402,55 @@ std::string tls_failure_text(CURLcode code, long verify_result, const std::strin
   return "TLS: " + detail;
 }
 
+class CurlTransport;
+
+// The live transports, for the pthread_atfork handlers. Never destroyed: a fork may run while
+// static destructors do.
+class ForkRegistry final {
+ public:
+  static ForkRegistry& instance() {
+    static auto* registry = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory): see above
+    return *registry;
+  }
+  void add(CurlTransport* transport);
+  void remove(CurlTransport* transport) noexcept;
+
+ private:
+  ForkRegistry() {
+    if (::pthread_atfork(&ForkRegistry::prepare, &ForkRegistry::parent, &ForkRegistry::child) != 0) {
+      throw TransportError(Kind::refused_locally, "pthread_atfork failed: a forked child could not be protected");
+    }
+  }
+  static void prepare() noexcept;
+  static void parent() noexcept;
+  static void child() noexcept;
+
+  std::mutex mutex_;
+  std::vector<CurlTransport*> transports_;
+};
+
 class CurlTransport final : public HttpTransport {
  public:
   explicit CurlTransport(CurlTransportOptions options)
-      : options_(std::move(options)), ca_source_(check_ca_bundle(options_.ca_bundle)) {}
+      : options_(std::move(options)), ca_source_(check_ca_bundle(options_.ca_bundle)) {
+    ForkRegistry::instance().add(this);
+  }
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+  ~CurlTransport() override {
+    ForkRegistry::instance().remove(this);  // first: a fork on another thread must not see a half-destroyed pool
+    idle_.clear();                           // closes their connections (through on_close_socket)
+  }
 
   HttpResponse send(const HttpRequest& request) override {
     check_request(request);
     requests_.fetch_add(1, std::memory_order_relaxed);
-    CurlEasy easy = acquire();
+    CURLSH* share = nullptr;
+    CurlEasy easy = acquire(share);
     Exchange exchange;
     exchange.max_body = options_.max_response_bytes;
     const HeaderList headers = header_list(request);
-    configure(easy.get(), request, headers.get(), exchange);
+    configure(easy.get(), share, request, headers.get(), exchange);
     const CURLcode code = curl_easy_perform(easy.get());
     long connects = 0;
     curl_easy_getinfo(easy.get(), CURLINFO_NUM_CONNECTS, &connects);
@@ -421,10 +473,29 @@ class CurlTransport final : public HttpTransport {
     return {requests_.load(std::memory_order_relaxed), connections_.load(std::memory_order_relaxed)};
   }
 
+  // Fork handling (ForkRegistry): held from just before fork() until it returns, in both processes.
+  void lock_for_fork() noexcept { pool_mutex_.lock(); }
+  void unlock_in_parent() noexcept { pool_mutex_.unlock(); }
+
+  // In the child, single-threaded, the pool still locked by lock_for_fork (by this very thread).
+  void forget_inherited_connections() noexcept {
+    for (const curl_socket_t socket : sockets_) ::close(socket);
+    sockets_.clear();
+    for (CurlEasy& easy : idle_) easy.abandon();
+    idle_.clear();
+    // Its locks may be held by threads that do not exist in this process: a new one is made on demand.
+    static_cast<void>(share_.release());
+    pool_mutex_.unlock();
+  }
+
  private:
-  CurlEasy acquire() {
+  // An idle handle (or a new one) and the share it must use (made on the first call, and again on
+  // the first call in a forked child).
+  CurlEasy acquire(CURLSH*& share) {
     {
       const std::lock_guard lock(pool_mutex_);
+      if (!share_) share_ = std::make_unique<CurlShare>();
+      share = share_->get();
       if (!idle_.empty()) {
         CurlEasy easy = std::move(idle_.back());
         idle_.pop_back();
@@ -432,6 +503,31 @@ class CurlTransport final : public HttpTransport {
       }
     }
     return CurlEasy();
+  }
+
+  // Every socket libcurl opens for this transport is known (a forked child closes its copies) and is
+  // close-on-exec (an exec'd child never holds the connection open).
+  static curl_socket_t on_open_socket(void* self, curlsocktype /*purpose*/, curl_sockaddr* address) {
+    const curl_socket_t socket = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (socket == CURL_SOCKET_BAD) return CURL_SOCKET_BAD;
+    auto* transport = static_cast<CurlTransport*>(self);
+    try {
+      const std::lock_guard lock(transport->pool_mutex_);
+      transport->sockets_.insert(socket);
+    } catch (const std::bad_alloc&) {
+      ::close(socket);
+      return CURL_SOCKET_BAD;  // the exchange fails (connect_failed) instead of losing track of a socket
+    }
+    return socket;
+  }
+
+  static int on_close_socket(void* self, curl_socket_t socket) {
+    auto* transport = static_cast<CurlTransport*>(self);
+    {
+      const std::lock_guard lock(transport->pool_mutex_);
+      transport->sockets_.erase(socket);
+    }
+    return ::close(socket);
   }
 
   void release(CurlEasy&& easy) {
@@ -442,7 +538,7 @@ class CurlTransport final : public HttpTransport {
     }
   }
 
-  void configure(CURL* h, const HttpRequest& request, curl_slist* headers, Exchange& exchange) const {
+  void configure(CURL* h, CURLSH* share, const HttpRequest& request, curl_slist* headers, Exchange& exchange) {
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -454,7 +550,11 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     set_ca_bundle(h);
-    curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
+    curl_easy_setopt(h, CURLOPT_SHARE, share);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, &CurlTransport::on_open_socket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, &CurlTransport::on_close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, this);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -529,12 +629,42 @@ class CurlTransport final : public HttpTransport {
 
   CurlTransportOptions options_;
   CaSource ca_source_;
-  CurlShare share_;  // declared before the pool: the handles using it are cleaned up first
-  std::mutex pool_mutex_;
+  std::mutex pool_mutex_;  // guards share_, sockets_ and idle_
+  std::unique_ptr<CurlShare> share_;  // declared before the pool: the handles using it are cleaned up first
+  std::unordered_set<curl_socket_t> sockets_;  // open now (idle, or in use by a call)
   std::vector<CurlEasy> idle_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> connections_{0};
 };
+
+void ForkRegistry::add(CurlTransport* transport) {
+  const std::lock_guard lock(mutex_);
+  transports_.push_back(transport);
+}
+
+void ForkRegistry::remove(CurlTransport* transport) noexcept {
+  const std::lock_guard lock(mutex_);
+  std::erase(transports_, transport);
+}
+
+// The registry stays locked until the fork is over, so no transport comes or goes meanwhile.
+void ForkRegistry::prepare() noexcept {
+  auto& self = instance();
+  self.mutex_.lock();
+  for (CurlTransport* transport : self.transports_) transport->lock_for_fork();
+}
+
+void ForkRegistry::parent() noexcept {
+  auto& self = instance();
+  for (CurlTransport* transport : self.transports_) transport->unlock_in_parent();
+  self.mutex_.unlock();
+}
+
+void ForkRegistry::child() noexcept {
+  auto& self = instance();
+  for (CurlTransport* transport : self.transports_) transport->forget_inherited_connections();
+  self.mutex_.unlock();
+}
 
 }  // namespace
 
