@@ -19,10 +19,14 @@ namespace example {
 /// The file written by `loginid-emulator --credentials-out FILE`:
 /// {"base_url", "web": {"client_id", "private_key"}, "management": {...}}, and "ca_bundle" (the path of
 /// the emulator's CA) when it serves https with --tls-self-signed.
+/// The keys are parsed once, here: a PrivateKey is cheap to copy into any number of clients and
+/// never leaves its PEM text lying around.
 struct Credentials {
   std::string base_url;
-  std::string web_client_id, web_private_key;
-  std::string management_client_id, management_private_key;
+  std::string web_client_id;
+  loginid::PrivateKey web_key;
+  std::string management_client_id;
+  loginid::PrivateKey management_key;
   std::optional<std::string> ca_bundle;
 };
 
@@ -33,8 +37,11 @@ inline Credentials load_credentials(int argc, char** argv) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error(std::string("cannot read ") + path);
   const auto json = nlohmann::json::parse(in);
-  Credentials credentials{json.at("base_url"), json.at("web").at("client_id"), json.at("web").at("private_key"),
-                          json.at("management").at("client_id"), json.at("management").at("private_key"), {}};
+  const auto key = [&json](const char* app) {
+    return loginid::PrivateKey::from_pem(json.at(app).at("private_key").get_ref<const std::string&>());
+  };
+  Credentials credentials{json.at("base_url"), json.at("web").at("client_id"), key("web"),
+                          json.at("management").at("client_id"), key("management"), {}};
   if (json.contains("ca_bundle")) credentials.ca_bundle = json.at("ca_bundle").get<std::string>();
   return credentials;
 }
@@ -53,11 +60,11 @@ inline loginid::Options options_for(const Credentials& credentials) {
 /// The backend's two clients, configured from the credentials file as quickstart.cpp spells out:
 /// the management client (users, codes, credentials) and the web application users log into.
 inline loginid::LoginIdManagement management_client(const Credentials& credentials) {
-  return loginid::LoginIdManagement(credentials.management_client_id, credentials.management_private_key,
+  return loginid::LoginIdManagement(credentials.management_client_id, credentials.management_key,
                                     options_for(credentials));
 }
 inline loginid::LoginID web_client(const Credentials& credentials) {
-  return loginid::LoginID(credentials.web_client_id, credentials.web_private_key, options_for(credentials));
+  return loginid::LoginID(credentials.web_client_id, credentials.web_key, options_for(credentials));
 }
 
 /// Prints "[ok] what" or "[FAILED] what" and counts failures.

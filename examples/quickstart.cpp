@@ -19,8 +19,8 @@ int main(int argc, char** argv) try {
   const example::Credentials creds = example::load_credentials(argc, argv);
   const loginid::Options options = example::options_for(creds);
   // The backend's two clients: management functions, and the web application users log into.
-  const loginid::LoginIdManagement mgmt(creds.management_client_id, creds.management_private_key, options);
-  const loginid::LoginID web(creds.web_client_id, creds.web_private_key, options);
+  const loginid::LoginIdManagement mgmt(creds.management_client_id, creds.management_key, options);
+  const loginid::LoginID web(creds.web_client_id, creds.web_key, options);
   example::Steps steps;
   std::printf("LoginID quickstart against %s\n", web.base_url().c_str());
 

@@ -111,11 +111,11 @@ void BM_PairGetUser(benchmark::State& state) {
   loginid::Options options;
   options.base_url = g_setup.base_url;
   options.transport = transport;
-  const loginid::LoginIdManagement mgmt(g_setup.client_id, g_setup.private_key, options);
+  const loginid::LoginIdManagement mgmt(g_setup.client_id, std::string(g_setup.private_key), options);
   loginid::Options inline_options = options;
   inline_options.transport = loginid::make_curl_transport();
   inline_options.presign.enabled = false;
-  const loginid::LoginIdManagement mgmt_inline(g_setup.client_id, g_setup.private_key, inline_options);
+  const loginid::LoginIdManagement mgmt_inline(g_setup.client_id, std::string(g_setup.private_key), inline_options);
   RawClient raw(static_cast<std::size_t>(state.max_iterations) * kBatchSize + 1);
 
   (void)mgmt.get_user(g_setup.username);  // first calls connect
@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   {
     loginid::Options options;
     options.base_url = g_setup.base_url;
-    const loginid::LoginIdManagement mgmt(g_setup.client_id, g_setup.private_key, options);
+    const loginid::LoginIdManagement mgmt(g_setup.client_id, std::string(g_setup.private_key), options);
     (void)mgmt.add_user_without_credentials(g_setup.username);
   }
   benchmark::RunSpecifiedBenchmarks();

@@ -13,6 +13,7 @@
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 #include "loginid/options.hpp"
+#include "loginid/secret.hpp"
 #include "loginid/types.hpp"
 #include "loginid/version.hpp"
 
@@ -32,9 +33,9 @@ struct ServiceTokenOptions final {
 
 /// The application client of LoginID.
 ///
-/// Construction parses the private key once (the PEM text passed in is cleansed afterwards) and
-/// resolves the base URL (Options::base_url, else `http://$LOGINID_EMULATOR_HOST`, else
-/// kDefaultBaseUrl). After construction the object is immutable: every member function is
+/// Construction parses the private key once (the PEM text passed in is wiped afterwards) and
+/// resolves the base URL (Options::base_url, else `http://$LOGINID_EMULATOR_HOST` unless
+/// Options::honour_emulator_env is off, else kDefaultBaseUrl). After construction the object is immutable: every member function is
 /// `const` and safe to call from many threads at once. Copies are cheap and share the key, the
 /// connection pool and the key cache.
 ///
@@ -52,11 +53,14 @@ class LoginID {
  public:
   /// @param client_id  the application's client id (non-empty, else InvalidArgument).
   /// @param private_key_pem  the API credential, PEM PKCS#8 or SEC1; may be empty for a client
-  ///        that only verifies tokens and waits for codes. Cleansed after parsing.
+  ///        that only verifies tokens and waits for codes. Taken as a SecretString, which wipes its
+  ///        memory: pass a std::string rvalue (`std::move(pem)`, `read_file("key.pem")`) and the
+  ///        caller's buffer is wiped too. A std::string lvalue does not compile (it would leave a
+  ///        copy of the key behind); to keep one on purpose, pass `SecretString(std::string_view(pem))`.
   /// @param options  base URL, timeouts, retries, transport, clock, log, ...
   /// @throws KeyError for a key that is not a valid EC P-256 private key (never echoes the key).
   /// @throws InvalidArgument for an empty client id or an insecure/invalid base URL.
-  explicit LoginID(std::string client_id, std::string private_key_pem = {}, Options options = {});
+  explicit LoginID(std::string client_id, SecretString private_key_pem = {}, Options options = {});
   /// Same with an already parsed key.
   LoginID(std::string client_id, PrivateKey private_key, Options options = {});
 
@@ -74,6 +78,10 @@ class LoginID {
   [[nodiscard]] const std::string& base_url() const noexcept;
   /// True when a private key was given (needed for service tokens and transactions).
   [[nodiscard]] bool has_private_key() const noexcept;
+  /// True when the emulator switch chose the base URL: LOGINID_EMULATOR_HOST was set, honoured
+  /// (Options::honour_emulator_env) and no Options::base_url was given. Such a client trusts the
+  /// signing keys the emulator serves; a production service can refuse to start when this is true.
+  [[nodiscard]] bool is_emulator() const noexcept;
 
   /// A service token for `scope` (goes into the `type` claim), signed ES256 with the private key:
   /// `{"client_id","type","nonce","iat"}` plus `username`, else `user_id`, when given.

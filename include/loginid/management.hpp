@@ -31,7 +31,7 @@ class LoginIdManagement : public LoginID {
  public:
   /// @throws InvalidArgument when `private_key_pem` is empty (a management client signs every
   ///         call), KeyError for an invalid key; see LoginID::LoginID for the rest.
-  LoginIdManagement(std::string client_id, std::string private_key_pem, Options options = {});
+  LoginIdManagement(std::string client_id, SecretString private_key_pem, Options options = {});
   /// Same with an already parsed key.
   LoginIdManagement(std::string client_id, PrivateKey private_key, Options options = {});
 

@@ -76,10 +76,16 @@ struct PresignOptions final {
 
 struct Options final {
   /// Service base URL; a trailing '/' is dropped. When unset: the emulator switch if
-  /// LOGINID_EMULATOR_HOST is set (`host:port` means http://host:port; `https://host:port` too,
-  /// trusting the CA file named by LOGINID_EMULATOR_CA unless `ca_bundle` is set), else
-  /// kDefaultBaseUrl.
+  /// LOGINID_EMULATOR_HOST is set and `honour_emulator_env` is on (`host:port` means
+  /// http://host:port; `https://host:port` too, trusting the CA file named by LOGINID_EMULATOR_CA
+  /// unless `ca_bundle` is set), else kDefaultBaseUrl.
   std::optional<std::string> base_url{};
+  /// Whether LOGINID_EMULATOR_HOST (and LOGINID_EMULATOR_CA) may choose the service when
+  /// `base_url` is unset. The switch moves every call, and the fetching of the keys that tokens
+  /// are verified with, to the emulator; when it does, the client says so once through `log`
+  /// (warning) and LoginID::is_emulator() is true. Turn this off in a production binary so that no
+  /// environment variable can redirect it.
+  bool honour_emulator_env = true;
   /// Each call ends within this (retries included).
   std::chrono::milliseconds timeout{10'000};
   std::chrono::milliseconds connect_timeout{3'000};

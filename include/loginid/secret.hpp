@@ -15,8 +15,10 @@ namespace loginid::inline v1 {
 class SecretString final {
  public:
   SecretString() = default;
-  /// Takes the text; the caller's string is cleansed and left empty.
-  explicit SecretString(std::string&& text) noexcept;
+  /// Takes the text; the caller's string is cleansed and left empty. Implicit, so a function taking
+  /// a SecretString accepts a std::string rvalue (`std::move(pem)`, `read_file(path)`) and wipes
+  /// the caller's buffer, while an lvalue (which would leave a copy behind) does not compile.
+  SecretString(std::string&& text) noexcept;  // NOLINT(google-explicit-constructor): see above
   /// Copies the text (the caller keeps and must wipe its own copy).
   explicit SecretString(std::string_view text);
   SecretString(const SecretString&) = delete;

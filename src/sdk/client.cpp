@@ -119,14 +119,10 @@ std::shared_ptr<const ClientState> make_client_state(std::string client_id, std:
 
 namespace {
 
-// Parses the PEM and wipes the caller's copy whatever happens (also when parsing fails).
-std::optional<PrivateKey> parse_key_and_cleanse(std::string& pem) {
-  struct Wipe {
-    std::string& text;
-    ~Wipe() { cleanse(text); }
-  } wipe{pem};
+// Parses the PEM; the SecretString wipes it whatever happens (also when parsing fails).
+std::optional<PrivateKey> parse_key(const SecretString& pem) {
   if (pem.empty()) return std::nullopt;
-  return PrivateKey::from_pem(pem);
+  return PrivateKey::from_pem(pem.view());
 }
 
 // wait_code is one wait as the caller sees it, up to Options::wait_timeout, whatever the service's
@@ -162,8 +158,8 @@ ServiceError wait_deadline_error(std::chrono::milliseconds budget) {
 
 namespace loginid::inline v1 {
 
-LoginID::LoginID(std::string client_id, std::string private_key_pem, Options options)
-    : state_(detail::make_client_state(std::move(client_id), detail::parse_key_and_cleanse(private_key_pem),
+LoginID::LoginID(std::string client_id, SecretString private_key_pem, Options options)
+    : state_(detail::make_client_state(std::move(client_id), detail::parse_key(private_key_pem),
                                        std::move(options))) {}
 
 LoginID::LoginID(std::string client_id, PrivateKey private_key, Options options)
@@ -174,6 +170,7 @@ LoginID::~LoginID() = default;
 const std::string& LoginID::client_id() const noexcept { return state_->client_id; }
 const std::string& LoginID::base_url() const noexcept { return state_->service->base_url(); }
 bool LoginID::has_private_key() const noexcept { return state_->key.has_value(); }
+bool LoginID::is_emulator() const noexcept { return state_->service->is_emulator(); }
 
 std::string LoginID::generate_service_token(std::string_view scope, const ServiceTokenOptions& options) const {
   detail::require_text(scope, "scope");

@@ -17,7 +17,7 @@ namespace {
 using detail::Idempotency;
 using nlohmann::json;
 
-std::string require_pem(std::string pem) {
+SecretString require_pem(SecretString pem) {
   if (pem.empty()) {
     throw InvalidArgument("private_key_pem: LoginIdManagement needs the management application's private key");
   }
@@ -26,7 +26,7 @@ std::string require_pem(std::string pem) {
 
 }  // namespace
 
-LoginIdManagement::LoginIdManagement(std::string client_id, std::string private_key_pem, Options options)
+LoginIdManagement::LoginIdManagement(std::string client_id, SecretString private_key_pem, Options options)
     : LoginID(std::move(client_id), require_pem(std::move(private_key_pem)), std::move(options)) {}
 
 LoginIdManagement::LoginIdManagement(std::string client_id, PrivateKey private_key, Options options)

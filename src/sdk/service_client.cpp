@@ -156,6 +156,7 @@ struct ServiceClient::State {
   Options options;
   std::string client_id;
   std::string base_url;
+  bool is_emulator = false;
   std::shared_ptr<HttpTransport> transport;
   RetryPolicy retry;
   Sleeper sleeper;
@@ -166,9 +167,10 @@ ServiceClient::ServiceClient(Options options, std::string client_id)
 
 ServiceClient::ServiceClient(Options options, std::string client_id, Sleeper sleeper) {
   validate(options, client_id);
-  const auto emulator_host = emulator_host_from_env();
+  const auto emulator_host = options.honour_emulator_env ? emulator_host_from_env() : std::nullopt;
   auto base_url = resolve_base_url(options, emulator_host);
-  if (!options.base_url && emulator_host && !options.ca_bundle) {
+  const bool is_emulator = !options.base_url && emulator_host;
+  if (is_emulator && !options.ca_bundle) {
     options.ca_bundle = emulator_ca_from_env();  // the emulator switch's CA, never a production client's
   }
   if (!options.transport) {
@@ -180,11 +182,26 @@ ServiceClient::ServiceClient(Options options, std::string client_id, Sleeper sle
   auto transport = options.transport;
   const RetryPolicy retry(options.retry);
   state_ = std::make_shared<const State>(State{std::move(options), std::move(client_id), std::move(base_url),
-                                               std::move(transport), retry, std::move(sleeper)});
+                                               is_emulator, std::move(transport), retry, std::move(sleeper)});
+  if (is_emulator) {
+    log_emulator_switch();
+  }
+}
+
+// Once per client, at construction: an environment variable has changed whom this client trusts.
+void ServiceClient::log_emulator_switch() const {
+  std::string line = std::string(kEmulatorHostEnv) + " is set: this client calls the emulator at " + state_->base_url +
+                     " and verifies tokens with the signing keys it serves (GET /certs), not LoginID's";
+  if (state_->options.ca_bundle) {
+    line += "; https trusts the CA named by Options::ca_bundle or " + std::string(kEmulatorCaEnv);
+  }
+  line += ". Set Options::base_url or Options::honour_emulator_env = false to ignore the variable.";
+  log(LogLevel::warning, line);
 }
 
 const std::string& ServiceClient::base_url() const noexcept { return state_->base_url; }
 const std::string& ServiceClient::client_id() const noexcept { return state_->client_id; }
+bool ServiceClient::is_emulator() const noexcept { return state_->is_emulator; }
 const Options& ServiceClient::options() const noexcept { return state_->options; }
 
 std::chrono::system_clock::time_point ServiceClient::now() const {

@@ -53,7 +53,8 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 class ServiceClient {
  public:
-  /// Resolves the base URL (Options::base_url, else LOGINID_EMULATOR_HOST, else kDefaultBaseUrl),
+  /// Resolves the base URL (Options::base_url, else LOGINID_EMULATOR_HOST when
+  /// Options::honour_emulator_env, else kDefaultBaseUrl; the switch is logged once as a warning),
   /// refuses insecure set-ups (InvalidArgument), creates the libcurl transport unless one is given.
   /// Every request carries `X-Client-ID: client_id`.
   ServiceClient(Options options, std::string client_id);
@@ -67,12 +68,15 @@ class ServiceClient {
   ApiResponse call(const ApiCall& call) const;
 
   [[nodiscard]] const std::string& base_url() const noexcept;
+  /// True when LOGINID_EMULATOR_HOST chose the base URL (Options::honour_emulator_env).
+  [[nodiscard]] bool is_emulator() const noexcept;
   [[nodiscard]] const std::string& client_id() const noexcept;
   [[nodiscard]] const Options& options() const noexcept;
   [[nodiscard]] std::chrono::system_clock::time_point now() const;
   void log(LogLevel level, std::string_view message) const;
 
  private:
+  void log_emulator_switch() const;
   struct State;
   std::shared_ptr<const State> state_;
 };

@@ -179,8 +179,8 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
   options.timeout = milliseconds(10'000);
   options.wait_timeout = milliseconds(10'000);
   options.log = capture.log_sink("sdk");
-  const LoginIdManagement mgmt(mgmt_id, mgmt_pem, options);
-  const LoginID web(web_id, web_pem, options);
+  const LoginIdManagement mgmt(mgmt_id, std::string(mgmt_pem), options);
+  const LoginID web(web_id, std::string(web_pem), options);
 
   // A full flow, successes first.
   capture.run("flow", [&] {
@@ -211,11 +211,11 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
   });
   capture.run("forbidden scope", [&] { (void)web.generate_service_token(""); });
   capture.run("web calls management", [&] {
-    const LoginIdManagement wrong(web_id, web_pem, options);
+    const LoginIdManagement wrong(web_id, std::string(web_pem), options);
     (void)wrong.get_user("dup-user");
   });
   capture.run("wrong key for client", [&] {
-    const LoginIdManagement wrong(mgmt_id, web_pem, options);
+    const LoginIdManagement wrong(mgmt_id, std::string(web_pem), options);
     (void)wrong.get_user("dup-user");
   });
   capture.run("bad token", [&] { (void)web.verify_token_claims("a.b.c"); });
@@ -224,12 +224,12 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
     down.base_url = "http://127.0.0.1:1";
     down.retry.max_attempts = 2;
     down.retry.initial_backoff = milliseconds(1);
-    const LoginIdManagement offline(mgmt_id, mgmt_pem, down);
+    const LoginIdManagement offline(mgmt_id, std::string(mgmt_pem), down);
     (void)offline.get_user("x");
   });
   std::string corrupted = mgmt_pem;
   corrupted[corrupted.size() / 2] = corrupted[corrupted.size() / 2] == 'A' ? 'B' : 'A';
-  capture.run("corrupted PEM", [&] { const LoginID bad(mgmt_id, corrupted, options); });
+  capture.run("corrupted PEM", [&] { const LoginID bad(mgmt_id, std::string(corrupted), options); });
   capture.run("PEM without footer", [&] { const LoginID bad(mgmt_id, mgmt_pem.substr(0, mgmt_pem.size() - 30), options); });
   auto pkey = parse_private(mgmt_pem);
   const std::string d = scalar_of(pkey.get());
@@ -328,7 +328,7 @@ TEST(SecretsLeak, NoPasswordInLogsErrorsOrCliOutput) {
   options.base_url = emulator->base_url();
   options.retry.max_attempts = 1;
   options.log = capture.log_sink("sdk");
-  const LoginID web(web_id, web_pem, options);
+  const LoginID web(web_id, std::string(web_pem), options);
   capture.run("register", [&] { (void)web.register_password("pw-secret-user", secrets[0]); });
   capture.run("login", [&] { (void)web.authenticate_password("pw-secret-user", secrets[0]); });
   capture.run("mismatch", [&] { (void)web.register_password("pw-other", secrets[0], secrets[2]); });

@@ -63,6 +63,23 @@ TEST_F(Client, ConstructionValidatesItsArguments) {
   EXPECT_TRUE(parsed.has_private_key());
 }
 
+// Issue 16 finding 8: the PEM is taken as a SecretString, from a std::string rvalue whose buffer the
+// client takes over and wipes (an lvalue does not compile: tests/compile_fail). The caller's
+// string is left empty, also when the key is refused.
+TEST_F(Client, ThePemPassedInIsTakenOverAndTheCallersStringEmptied) {
+  std::string pem = fx.app_pem();
+  const LoginID taken(kClientId, std::move(pem), fx.options());
+  EXPECT_TRUE(taken.has_private_key());
+  EXPECT_TRUE(pem.empty());  // NOLINT(bugprone-use-after-move): what the move left behind is the point
+  std::string bad = "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n";
+  EXPECT_THROW(LoginID(kClientId, std::move(bad), fx.options()), KeyError);
+  EXPECT_TRUE(bad.empty());  // NOLINT(bugprone-use-after-move)
+  std::string kept = fx.app_pem();
+  const LoginID copied(kClientId, SecretString(std::string_view(kept)), fx.options());  // a copy, on purpose
+  EXPECT_TRUE(copied.has_private_key());
+  EXPECT_EQ(kept, fx.app_pem());
+}
+
 // Issue 16 finding 8: a ca_bundle beside a custom transport would be silently ignored; it is refused.
 TEST_F(Client, ACaBundleBesideACustomTransportIsRefused) {
   Options conflicting = fx.options();

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
+#include "loginid/client.hpp"
 #include "loginid/error.hpp"
 #include "sdk/config.hpp"
 #include "sdk/service_client.hpp"
@@ -143,6 +147,68 @@ TEST(BaseUrl, TheEmulatorCaAppliesOnlyToTheEmulatorSwitch) {
   EXPECT_NO_THROW(ServiceClient(options, "client"));
   ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
   ASSERT_EQ(unsetenv(kEmulatorCaEnv), 0);
+}
+
+// Issue 16 finding 8: the emulator switch is visible (is_emulator(), one warning through the log
+// sink naming the variable, the URL and /certs) and can be turned off (Options::honour_emulator_env).
+struct LogLines {
+  std::vector<std::pair<LogLevel, std::string>> lines;
+  [[nodiscard]] LogCallback sink() {
+    return [this](LogLevel level, std::string_view line) { lines.emplace_back(level, std::string(line)); };
+  }
+  [[nodiscard]] int count_containing(std::string_view text) const {
+    return static_cast<int>(std::count_if(lines.begin(), lines.end(),
+                                          [&](const auto& line) { return line.second.find(text) != std::string::npos; }));
+  }
+};
+
+TEST(EmulatorSwitch, IsSaidOnceThroughTheLogAndVisibleOnTheClient) {
+  auto transport = std::make_shared<test::ScriptedTransport>();
+  transport->set_handler([](const HttpRequest&, int) { return HttpResponse{404, {}, R"({"code":"not_found","message":"no"})"}; });
+  LogLines log;
+  Options options;
+  options.transport = transport;
+  options.log = log.sink();
+  ASSERT_EQ(setenv(kEmulatorHostEnv, "127.0.0.1:4321", 1), 0);
+  const LoginID client("client", std::string{}, options);
+  ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
+  EXPECT_TRUE(client.is_emulator());
+  EXPECT_EQ(client.base_url(), "http://127.0.0.1:4321");
+  ASSERT_EQ(log.count_containing(kEmulatorHostEnv), 1);
+  const auto& [level, line] = log.lines.front();
+  EXPECT_EQ(level, LogLevel::warning);
+  EXPECT_NE(line.find("http://127.0.0.1:4321"), std::string::npos) << line;
+  EXPECT_NE(line.find("/certs"), std::string::npos) << line;
+  EXPECT_NE(line.find("honour_emulator_env"), std::string::npos) << line;
+  // Calls (here a key fetch for a token) do not say it again.
+  EXPECT_FALSE(client.verify_token("eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln"));
+  EXPECT_EQ(log.count_containing(kEmulatorHostEnv), 1);
+}
+
+TEST(EmulatorSwitch, CanBeTurnedOffAndIsOffWithAnExplicitBaseUrl) {
+  Options options;
+  options.transport = std::make_shared<test::ScriptedTransport>();
+  LogLines log;
+  options.log = log.sink();
+  ASSERT_EQ(setenv(kEmulatorHostEnv, "127.0.0.1:4321", 1), 0);
+  ASSERT_EQ(setenv(kEmulatorCaEnv, "/nonexistent/emulator-ca.pem", 1), 0);
+  options.honour_emulator_env = false;
+  const LoginID production("client", std::string{}, options);
+  Options explicit_url = options;
+  explicit_url.honour_emulator_env = true;
+  explicit_url.base_url = "http://127.0.0.1:9999";
+  const LoginID pinned("client", std::string{}, explicit_url);
+  Options curl_default;  // the libcurl transport would refuse the missing CA file if it were used
+  curl_default.honour_emulator_env = false;
+  EXPECT_NO_THROW(LoginID("client", std::string{}, curl_default));
+  ASSERT_EQ(unsetenv(kEmulatorHostEnv), 0);
+  ASSERT_EQ(unsetenv(kEmulatorCaEnv), 0);
+  EXPECT_FALSE(production.is_emulator());
+  EXPECT_EQ(production.base_url(), std::string(kDefaultBaseUrl));
+  EXPECT_FALSE(pinned.is_emulator());
+  EXPECT_EQ(pinned.base_url(), "http://127.0.0.1:9999");
+  EXPECT_EQ(log.count_containing(kEmulatorHostEnv), 0);
+  EXPECT_FALSE(LoginID("client", std::string{}, Options{.transport = options.transport}).is_emulator());  // unset
 }
 
 }  // namespace
