@@ -5,27 +5,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <new>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "loginid/error.hpp"
 #include "loginid/secret.hpp"
 
 namespace loginid::detail {
 namespace {
-
-// Counts fork()s: a child inherits its parent's stocked tokens (same nonces) and memory, but
-// neither its threads nor a usable lock that one of them held at the fork.
-std::atomic<std::uint64_t> g_fork_generation{0};
-
-std::uint64_t current_fork_generation() {
-  static std::once_flag registered;
-  std::call_once(registered, [] {
-    ::pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
-  });
-  return g_fork_generation.load(std::memory_order_relaxed);
-}
 
 // Signing ahead is background work: it should use a core the caller's threads leave idle while
 // they wait, never delay them (or a service sharing the machine). Lowering one's own priority is
@@ -35,6 +24,50 @@ void lower_own_priority() noexcept {
 }
 
 }  // namespace
+
+// The live minters, for pthread_atfork. A child inherits its parent's stocked tokens (the same
+// nonces) but not its threads, and the parent's thread may be registered as a waiter of the
+// condition variable (destroying that waits for the thread forever) or hold the lock. So each
+// minter's lock is held across the fork, and in the child the minter starts afresh. Never
+// destroyed: a fork may run while static destructors do.
+class MinterForkRegistry final {
+ public:
+  static MinterForkRegistry& instance() {
+    static auto* registry = new MinterForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory): see above
+    return *registry;
+  }
+  void add(TokenMinter* minter) {
+    const std::lock_guard lock(mutex_);
+    minters_.push_back(minter);
+  }
+  void remove(TokenMinter* minter) noexcept {
+    const std::lock_guard lock(mutex_);
+    std::erase(minters_, minter);
+  }
+
+ private:
+  MinterForkRegistry() {
+    if (::pthread_atfork(&prepare, &parent, &child) != 0) throw std::bad_alloc();  // ENOMEM is its only error
+  }
+  static void prepare() noexcept {
+    auto& self = instance();
+    self.mutex_.lock();
+    for (TokenMinter* minter : self.minters_) minter->mutex_.lock();
+  }
+  static void parent() noexcept {
+    auto& self = instance();
+    for (TokenMinter* minter : self.minters_) minter->mutex_.unlock();
+    self.mutex_.unlock();
+  }
+  static void child() noexcept {
+    auto& self = instance();
+    for (TokenMinter* minter : self.minters_) minter->restart_in_child();
+    self.mutex_.unlock();
+  }
+
+  std::mutex mutex_;
+  std::vector<TokenMinter*> minters_;
+};
 
 void validate_presign(const PresignOptions& options) {
   if (options.per_scope > 64) {
@@ -48,18 +81,12 @@ void validate_presign(const PresignOptions& options) {
 TokenMinter::TokenMinter(Mint mint, Clock clock, PresignOptions options)
     : mint_(std::move(mint)),
       clock_(std::move(clock)),
-      options_(options),
-      fork_generation_(current_fork_generation()) {}
+      options_(options) {
+  MinterForkRegistry::instance().add(this);
+}
 
 TokenMinter::~TokenMinter() {
-  if (forked_since_start()) {
-    // The thread does not exist in this process and the lock may be held forever: leave both.
-    (void)worker_.release();
-    for (auto& [scope, stock] : stock_) {
-      for (auto& stocked : stock) cleanse(stocked.token);
-    }
-    return;
-  }
+  MinterForkRegistry::instance().remove(this);  // first: a fork on another thread must not restart a dying minter
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -71,14 +98,22 @@ TokenMinter::~TokenMinter() {
   }
 }
 
-bool TokenMinter::forked_since_start() const noexcept {
-  return g_fork_generation.load(std::memory_order_relaxed) != fork_generation_;
+void TokenMinter::restart_in_child() noexcept {
+  // The parent's thread is not in this process: its std::thread must be neither joined nor
+  // destroyed (that would terminate), and the condition variable it may wait on is begun anew
+  // (reusing its storage, never destroying it: that would wait for the absent thread).
+  static_cast<void>(worker_.release());
+  new (&wake_) std::condition_variable();
+  for (auto& [scope, stock] : stock_) {
+    for (auto& stocked : stock) cleanse(stocked.token);  // the parent's nonces: never sent from here
+    stock.clear();
+  }
+  stopping_ = false;
+  broken_ = false;
+  mutex_.unlock();
 }
 
 std::string TokenMinter::take(std::string_view scope) {
-  if (forked_since_start()) {
-    return mint_(scope);  // no stock, no worker, no lock in a child
-  }
   auto token = take_stocked(scope, clock_());
   if (!token) {
     token = mint_(scope);  // the caller's own signature first: the refill must not compete with it

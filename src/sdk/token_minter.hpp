@@ -3,8 +3,9 @@
 // service token is the largest client-side cost of the call; the minter signs the next token for a
 // scope on one background thread while the current call waits for its answer, so the next call
 // finds it ready. A token is handed out once, only while fresh, and never in a forked child (it
-// would share its parent's nonces). With an empty stock the caller signs inline, so a call is
-// never slower than signing itself would make it.
+// would share its parent's nonces): a child starts with an empty stock and a thread of its own
+// (pthread_atfork, see MinterForkRegistry in the .cpp). With an empty stock the caller signs
+// inline, so a call is never slower than signing itself would make it.
 
 #include <chrono>
 #include <condition_variable>
@@ -52,6 +53,7 @@ class TokenMinter final {
   [[nodiscard]] Stats stats() const;
 
  private:
+  friend class MinterForkRegistry;
   struct Stocked {
     std::string token;
     std::chrono::system_clock::time_point minted_at;
@@ -60,7 +62,8 @@ class TokenMinter final {
   using StockMap = std::map<std::string, Stock, std::less<>>;
   using Entry = StockMap::value_type;
 
-  [[nodiscard]] bool forked_since_start() const noexcept;
+  // In a forked child, with mutex_ held by this (the only) thread since the fork's prepare handler.
+  void restart_in_child() noexcept;
   std::optional<std::string> take_stocked(std::string_view scope, std::chrono::system_clock::time_point now);
   void request_refill();
   void start_worker_locked();
@@ -71,7 +74,6 @@ class TokenMinter final {
   Mint mint_;
   Clock clock_;
   PresignOptions options_;
-  std::uint64_t fork_generation_;  // the process generation this object was made in
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -224,6 +224,36 @@ TEST(TokenMinter, AForkedChildNeverUsesItsParentsTokens) {
   EXPECT_TRUE(parent_token == "users.retrieve#1" || parent_token == "users.retrieve#2") << parent_token;
 }
 
+// Issue 16 finding 7: the parent's thread does not exist in a child, yet it may have been waiting on
+// the minter's condition variable at the fork; destroying that in the child used to wait for it
+// forever. The child gets a minter of its own instead: its own thread, its own stock, and its
+// client can be destroyed.
+TEST(TokenMinter, AForkedChildSignsAheadOnItsOwnAndCanDestroyItsMinter) {
+  test::ManualClock clock;
+  CountingSigner signer;
+  auto minter = std::make_unique<TokenMinter>(signer.mint(), clock.as_clock(), presign());
+  (void)minter->take("users.retrieve");
+  ASSERT_TRUE(wait_minted_ahead(*minter, 2));  // the parent's thread now waits for work
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::alarm(30);  // hang guard: a stuck child dies of SIGALRM
+    int status = 0;
+    if (minter->take("users.retrieve") != "users.retrieve#3") status = 2;       // its own, not the parent's stock
+    else if (!wait_minted_ahead(*minter, 3)) status = 3;                       // its own thread signs ahead
+    else if (minter->take("users.retrieve") != "users.retrieve#4") status = 4;  // and that token is used
+    minter.reset();
+    ::_exit(status);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                 << " (SIGALRM: it hung)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: took a parent's token, 3: did not sign ahead, 4: did not use its stock";
+  const std::string parent_token = minter->take("users.retrieve");
+  EXPECT_TRUE(parent_token == "users.retrieve#1" || parent_token == "users.retrieve#2") << parent_token;
+}
+
 TEST(TokenMinter, OptionsAreValidated) {
   EXPECT_THROW(validate_presign(presign(65)), InvalidArgument);
   EXPECT_THROW(validate_presign(presign(2, seconds(0))), InvalidArgument);
