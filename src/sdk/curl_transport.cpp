@@ -9,14 +9,13 @@
 // the parent uses) and whatever locks other threads held at that instant. A child using one would
 // interleave two processes' requests on one connection, so an answer could reach the wrong process;
 // even cleaning one up would hurt the parent (libcurl reads the peer's pending bytes and sends a TLS
-// close_notify on it). So every transport is registered for pthread_atfork: its pool is held still
+// close_notify on it). So every transport takes part in fork_safety.hpp: its pool is held still
 // across the fork, and in the child it forgets what it inherited: the inherited sockets are closed
 // (close() only drops the child's reference, the parent's connection stays up), the handles and the
 // shared caches are left unfreed and never touched again, and new ones are made on demand.
 
 #include <curl/curl.h>
 #include <openssl/x509_vfy.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +30,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fork_safety.hpp"
 #include "loginid/error.hpp"
 #include "loginid/transport.hpp"
 
@@ -402,43 +402,16 @@ std::string tls_failure_text(CURLcode code, long verify_result, const std::strin
   return "TLS: " + detail;
 }
 
-class CurlTransport;
-
-// The live transports, for the pthread_atfork handlers. Never destroyed: a fork may run while
-// static destructors do.
-class ForkRegistry final {
- public:
-  static ForkRegistry& instance() {
-    static auto* registry = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory): see above
-    return *registry;
-  }
-  void add(CurlTransport* transport);
-  void remove(CurlTransport* transport) noexcept;
-
- private:
-  ForkRegistry() {
-    if (::pthread_atfork(&ForkRegistry::prepare, &ForkRegistry::parent, &ForkRegistry::child) != 0) {
-      throw TransportError(Kind::refused_locally, "pthread_atfork failed: a forked child could not be protected");
-    }
-  }
-  static void prepare() noexcept;
-  static void parent() noexcept;
-  static void child() noexcept;
-
-  std::mutex mutex_;
-  std::vector<CurlTransport*> transports_;
-};
-
-class CurlTransport final : public HttpTransport {
+class CurlTransport final : public HttpTransport, private detail::ForkParticipant {
  public:
   explicit CurlTransport(CurlTransportOptions options)
       : options_(std::move(options)), ca_source_(check_ca_bundle(options_.ca_bundle)) {
-    ForkRegistry::instance().add(this);
+    detail::ForkRegistry::instance().add(this);
   }
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
   ~CurlTransport() override {
-    ForkRegistry::instance().remove(this);  // first: a fork on another thread must not see a half-destroyed pool
+    detail::ForkRegistry::instance().remove(this);  // first: a fork on another thread must not see a half-destroyed pool
     idle_.clear();                           // closes their connections (through on_close_socket)
   }
 
@@ -473,12 +446,13 @@ class CurlTransport final : public HttpTransport {
     return {requests_.load(std::memory_order_relaxed), connections_.load(std::memory_order_relaxed)};
   }
 
-  // Fork handling (ForkRegistry): held from just before fork() until it returns, in both processes.
-  void lock_for_fork() noexcept { pool_mutex_.lock(); }
-  void unlock_in_parent() noexcept { pool_mutex_.unlock(); }
+ private:
+  // fork_safety.hpp: the pool is held from just before fork() until it returns, in both processes.
+  void lock_for_fork() noexcept override { pool_mutex_.lock(); }
+  void unlock_in_parent() noexcept override { pool_mutex_.unlock(); }
 
-  // In the child, single-threaded, the pool still locked by lock_for_fork (by this very thread).
-  void forget_inherited_connections() noexcept {
+  // In the child: the inherited connections are the parent's.
+  void restart_in_child() noexcept override {
     for (const curl_socket_t socket : sockets_) ::close(socket);
     sockets_.clear();
     for (CurlEasy& easy : idle_) easy.abandon();
@@ -488,7 +462,6 @@ class CurlTransport final : public HttpTransport {
     pool_mutex_.unlock();
   }
 
- private:
   // An idle handle (or a new one) and the share it must use (made on the first call, and again on
   // the first call in a forked child).
   CurlEasy acquire(CURLSH*& share) {
@@ -636,35 +609,6 @@ class CurlTransport final : public HttpTransport {
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> connections_{0};
 };
-
-void ForkRegistry::add(CurlTransport* transport) {
-  const std::lock_guard lock(mutex_);
-  transports_.push_back(transport);
-}
-
-void ForkRegistry::remove(CurlTransport* transport) noexcept {
-  const std::lock_guard lock(mutex_);
-  std::erase(transports_, transport);
-}
-
-// The registry stays locked until the fork is over, so no transport comes or goes meanwhile.
-void ForkRegistry::prepare() noexcept {
-  auto& self = instance();
-  self.mutex_.lock();
-  for (CurlTransport* transport : self.transports_) transport->lock_for_fork();
-}
-
-void ForkRegistry::parent() noexcept {
-  auto& self = instance();
-  for (CurlTransport* transport : self.transports_) transport->unlock_in_parent();
-  self.mutex_.unlock();
-}
-
-void ForkRegistry::child() noexcept {
-  auto& self = instance();
-  for (CurlTransport* transport : self.transports_) transport->forget_inherited_connections();
-  self.mutex_.unlock();
-}
 
 }  // namespace
 

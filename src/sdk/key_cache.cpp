@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <new>
 #include <shared_mutex>
 #include <unordered_map>
 #include <utility>
@@ -89,7 +90,7 @@ std::optional<seconds> parse_max_age(std::string_view cache_control) noexcept {
   return result;
 }
 
-struct KeyCache::Impl {
+struct KeyCache::Impl final : ForkParticipant {
   struct Entry {
     PublicKey key;
     TimePoint fetched_at;
@@ -226,6 +227,17 @@ struct KeyCache::Impl {
     return result;
   }
 
+  // fork_safety.hpp: the cache is whole in both processes. In the child, a fetch under way belongs
+  // to a thread of the parent: its promise is never kept there, so its waiters would wait forever.
+  void lock_for_fork() noexcept override { mutex.lock(); }
+  void unlock_in_parent() noexcept override { mutex.unlock(); }
+  void restart_in_child() noexcept override {
+    in_flight.clear();
+    // Not unlock(): glibc tells a write unlock from a read unlock by the owner's thread id, and the
+    // child's thread has another one. The lock is begun anew in its storage instead.
+    new (&mutex) std::shared_mutex();
+  }
+
   KeyLookup find(std::string_view kid_view, TimePoint now) const {
     std::shared_future<KeyLookup> pending;
     {
@@ -276,9 +288,10 @@ struct KeyCache::Impl {
 KeyCache::KeyCache(std::shared_ptr<const ServiceClient> service) : impl_(std::make_unique<Impl>()) {
   impl_->options = service->options().key_cache;
   impl_->service = std::move(service);
+  ForkRegistry::instance().add(impl_.get());
 }
 
-KeyCache::~KeyCache() = default;
+KeyCache::~KeyCache() { ForkRegistry::instance().remove(impl_.get()); }
 
 KeyLookup KeyCache::find(std::string_view kid) const noexcept {
   if (!sane_kid(kid)) {

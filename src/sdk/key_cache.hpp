@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "fork_safety.hpp"
 #include "loginid/error.hpp"
 #include "loginid/keys.hpp"
 #include "service_client.hpp"

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace loginid::detail {
@@ -39,6 +40,16 @@ TokenDigest token_digest(std::string_view token) {
   }
   return digest;
 }
+
+TokenCache::TokenCache(TokenCacheOptions options) : options_(options) { ForkRegistry::instance().add(this); }
+
+TokenCache::~TokenCache() { ForkRegistry::instance().remove(this); }
+
+void TokenCache::lock_for_fork() noexcept { mutex_.lock(); }
+void TokenCache::unlock_in_parent() noexcept { mutex_.unlock(); }
+// Not unlock(): glibc tells a write unlock from a read unlock by the owner's thread id, and the
+// child's thread has another one.
+void TokenCache::restart_in_child() noexcept { new (&mutex_) std::shared_mutex(); }
 
 std::size_t TokenCache::DigestHash::operator()(const TokenDigest& d) const noexcept {
   std::size_t value = 0;

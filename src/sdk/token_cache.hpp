@@ -14,6 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "fork_safety.hpp"
 #include "jose/claims_data.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/options.hpp"
@@ -25,9 +26,12 @@ using TokenDigest = std::array<unsigned char, 32>;
 /// SHA-256 of `token` (reuses a per-thread digest context: this runs on every verification).
 TokenDigest token_digest(std::string_view token);
 
-class TokenCache {
+class TokenCache final : private ForkParticipant {
  public:
-  explicit TokenCache(TokenCacheOptions options) : options_(options) {}
+  explicit TokenCache(TokenCacheOptions options);
+  ~TokenCache();
+  TokenCache(const TokenCache&) = delete;
+  TokenCache& operator=(const TokenCache&) = delete;
 
   /// The claims stored for `digest`, unless absent or past their `exp` at `now`.
   [[nodiscard]] std::shared_ptr<const ClaimsData> find(const TokenDigest& digest,
@@ -41,6 +45,11 @@ class TokenCache {
   [[nodiscard]] std::size_t size() const;
 
  private:
+  // fork_safety.hpp: the map is whole in a child, whose lock is begun anew.
+  void lock_for_fork() noexcept override;
+  void unlock_in_parent() noexcept override;
+  void restart_in_child() noexcept override;
+
   struct DigestHash {
     std::size_t operator()(const TokenDigest& d) const noexcept;
   };

@@ -1,6 +1,5 @@
 #include "token_minter.hpp"
 
-#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -8,7 +7,6 @@
 #include <new>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 #include "loginid/error.hpp"
 #include "loginid/secret.hpp"
@@ -25,50 +23,6 @@ void lower_own_priority() noexcept {
 
 }  // namespace
 
-// The live minters, for pthread_atfork. A child inherits its parent's stocked tokens (the same
-// nonces) but not its threads, and the parent's thread may be registered as a waiter of the
-// condition variable (destroying that waits for the thread forever) or hold the lock. So each
-// minter's lock is held across the fork, and in the child the minter starts afresh. Never
-// destroyed: a fork may run while static destructors do.
-class MinterForkRegistry final {
- public:
-  static MinterForkRegistry& instance() {
-    static auto* registry = new MinterForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory): see above
-    return *registry;
-  }
-  void add(TokenMinter* minter) {
-    const std::lock_guard lock(mutex_);
-    minters_.push_back(minter);
-  }
-  void remove(TokenMinter* minter) noexcept {
-    const std::lock_guard lock(mutex_);
-    std::erase(minters_, minter);
-  }
-
- private:
-  MinterForkRegistry() {
-    if (::pthread_atfork(&prepare, &parent, &child) != 0) throw std::bad_alloc();  // ENOMEM is its only error
-  }
-  static void prepare() noexcept {
-    auto& self = instance();
-    self.mutex_.lock();
-    for (TokenMinter* minter : self.minters_) minter->mutex_.lock();
-  }
-  static void parent() noexcept {
-    auto& self = instance();
-    for (TokenMinter* minter : self.minters_) minter->mutex_.unlock();
-    self.mutex_.unlock();
-  }
-  static void child() noexcept {
-    auto& self = instance();
-    for (TokenMinter* minter : self.minters_) minter->restart_in_child();
-    self.mutex_.unlock();
-  }
-
-  std::mutex mutex_;
-  std::vector<TokenMinter*> minters_;
-};
-
 void validate_presign(const PresignOptions& options) {
   if (options.per_scope > 64) {
     throw InvalidArgument("Options::presign.per_scope: at most 64 tokens per scope");
@@ -82,11 +36,11 @@ TokenMinter::TokenMinter(Mint mint, Clock clock, PresignOptions options)
     : mint_(std::move(mint)),
       clock_(std::move(clock)),
       options_(options) {
-  MinterForkRegistry::instance().add(this);
+  ForkRegistry::instance().add(this);
 }
 
 TokenMinter::~TokenMinter() {
-  MinterForkRegistry::instance().remove(this);  // first: a fork on another thread must not restart a dying minter
+  ForkRegistry::instance().remove(this);  // first: a fork on another thread must not restart a dying minter
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -98,6 +52,11 @@ TokenMinter::~TokenMinter() {
   }
 }
 
+void TokenMinter::lock_for_fork() noexcept { mutex_.lock(); }
+void TokenMinter::unlock_in_parent() noexcept { mutex_.unlock(); }
+
+// A child inherits the stocked tokens (its parent's nonces) but not the thread, which may be
+// registered as a waiter of the condition variable: destroying that would wait for it forever.
 void TokenMinter::restart_in_child() noexcept {
   // The parent's thread is not in this process: its std::thread must be neither joined nor
   // destroyed (that would terminate), and the condition variable it may wait on is begun anew

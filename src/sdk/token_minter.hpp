@@ -4,7 +4,7 @@
 // scope on one background thread while the current call waits for its answer, so the next call
 // finds it ready. A token is handed out once, only while fresh, and never in a forked child (it
 // would share its parent's nonces): a child starts with an empty stock and a thread of its own
-// (pthread_atfork, see MinterForkRegistry in the .cpp). With an empty stock the caller signs
+// (fork_safety.hpp). With an empty stock the caller signs
 // inline, so a call is never slower than signing itself would make it.
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <thread>
 
+#include "fork_safety.hpp"
 #include "loginid/options.hpp"
 
 namespace loginid::detail {
@@ -27,7 +28,7 @@ namespace loginid::detail {
 /// InvalidArgument naming the member when `options` cannot work (per_scope over 64, max_age not positive).
 void validate_presign(const PresignOptions& options);
 
-class TokenMinter final {
+class TokenMinter final : private ForkParticipant {
  public:
   /// Signs one service token for a scope, now (iat from the client's clock).
   using Mint = std::function<std::string(std::string_view scope)>;
@@ -53,7 +54,6 @@ class TokenMinter final {
   [[nodiscard]] Stats stats() const;
 
  private:
-  friend class MinterForkRegistry;
   struct Stocked {
     std::string token;
     std::chrono::system_clock::time_point minted_at;
@@ -62,8 +62,9 @@ class TokenMinter final {
   using StockMap = std::map<std::string, Stock, std::less<>>;
   using Entry = StockMap::value_type;
 
-  // In a forked child, with mutex_ held by this (the only) thread since the fork's prepare handler.
-  void restart_in_child() noexcept;
+  void lock_for_fork() noexcept override;
+  void unlock_in_parent() noexcept override;
+  void restart_in_child() noexcept override;
   std::optional<std::string> take_stocked(std::string_view scope, std::chrono::system_clock::time_point now);
   void request_refill();
   void start_worker_locked();

@@ -3,6 +3,8 @@
 // injected clock and transport.
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -115,6 +117,49 @@ TEST(KeyCache, SingleFlightAcrossThreads) {
   }
   EXPECT_EQ(fetches.load(), 1);
   EXPECT_EQ(got_key.load(), kThreads);
+}
+
+// Issue 16 finding 7: fork() while another thread fetches a kid. That thread is not in the child, so
+// the child must not wait for its fetch (it used to, forever): it fetches the key itself.
+TEST(KeyCache, AForkedChildDoesNotWaitForItsParentsFetch) {
+  Harness h;
+  const pid_t parent = ::getpid();
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool fetching = false;
+  bool release = false;
+  h.transport->set_handler([&](const HttpRequest&, int) {
+    if (::getpid() == parent) {  // the parent's fetch is held until the child is done
+      std::unique_lock lock(mutex);
+      fetching = true;
+      changed.notify_all();
+      changed.wait_for(lock, std::chrono::seconds(30), [&] { return release; });
+    }
+    return answer(200, h.key.to_pem(), {{"Cache-Control", "max-age=300"}});
+  });
+  std::thread fetcher([&] { EXPECT_TRUE(h.cache->find("kid-1").key); });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] { return fetching; }));
+  }
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::alarm(20);  // hang guard: a child waiting for the parent's fetch dies of SIGALRM
+    const auto found = h.cache->find("kid-1");
+    ::_exit(found.key && *found.key == h.key ? 0 : 2);
+  }
+  int status = 0;
+  const bool waited = child > 0 && ::waitpid(child, &status, 0) == child;
+  {
+    const std::lock_guard lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  fetcher.join();
+  ASSERT_TRUE(waited) << "fork or waitpid failed";
+  ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0)
+                                 << " (SIGALRM: it waited for its parent's fetch)";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the child found no key";
 }
 
 TEST(KeyCache, MaxAgeHonoured) {
