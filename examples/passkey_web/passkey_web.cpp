@@ -248,7 +248,7 @@ class App {
   void passkey_token(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
     const std::string action = string_field(body, "action");
-    const std::string username = string_field(body, "username", 128);
+    const std::string username = username_field(body);
     if (action != "register" && action != "login") {
       throw ApiError{400, "bad_request", "`action` must be \"register\" or \"login\""};
     }
@@ -260,7 +260,7 @@ class App {
   /// session starts only if the token verifies (signature, audience, age, username).
   void log_in(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const std::string username = string_field(body, "username", 128);
+    const std::string username = username_field(body);
     std::error_code reason;
     const auto claims = web_.verify_token_claims(string_field(body, "jwt", 16 * 1024), username, reason);
     if (!claims) throw ApiError{401, "token_rejected", "the login token did not verify: " + reason.message()};
@@ -289,6 +289,9 @@ class App {
     return answer;
   }
 
+  /// The username every form and relayed call sends; one limit for all of them.
+  static std::string username_field(const json& body) { return string_field(body, "username", 128); }
+
   /// The page's answer from navigator.credentials (an object), as the JSON text the SDK relays.
   static std::string payload_field(const json& body, const char* name) {
     const auto it = body.find(name);
@@ -301,7 +304,7 @@ class App {
   /// Relayed registration, step 1: the SDK asks LoginID for the options of navigator.credentials.create.
   void relay_register_init(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const auto init = web_.register_fido2_init(string_field(body, "username", 128));
+    const auto init = web_.register_fido2_init(username_field(body));
     reply(res, 200, {{"attestation_payload", json::parse(init.attestation_payload)}});
   }
 
@@ -309,7 +312,7 @@ class App {
   /// it (challenge, origin, rp id, flags, attestation) and answers a user token the SDK verifies.
   void relay_register_complete(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const std::string username = string_field(body, "username", 128);
+    const std::string username = username_field(body);
     loginid::Fido2CompleteOptions options;
     if (body.contains("credential_name")) options.credential_name = string_field(body, "credential_name", 64);
     const auto auth = web_.register_fido2_complete(username, payload_field(body, "attestation_payload"), options);
@@ -319,7 +322,7 @@ class App {
   /// Relayed login, step 1: the options of navigator.credentials.get for this user's passkeys.
   void relay_login_init(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const auto init = web_.authenticate_fido2_init(string_field(body, "username", 128));
+    const auto init = web_.authenticate_fido2_init(username_field(body));
     reply(res, 200, {{"assertion_payload", json::parse(init.assertion_payload)}});
   }
 
@@ -327,7 +330,7 @@ class App {
   /// signature, sign counter); the session starts only once the SDK verified the user token.
   void relay_login_complete(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const std::string username = string_field(body, "username", 128);
+    const std::string username = username_field(body);
     const auto auth = web_.authenticate_fido2_complete(username, payload_field(body, "assertion_payload"));
     reply(res, 200, relayed_login(res, auth, username));
   }
