@@ -1,7 +1,8 @@
 # cmake --install: headers, libloginid, the CMake package (find_package(loginid CONFIG) ->
-# loginid::loginid), loginid.pc, and the programs. Every rule names the install component that is one
-# Debian package (cmake/LoginidPackaging.cmake): `lib` (the shared library), `dev` (headers, CMake
-# package, loginid.pc, the libloginid.so link) and `tools` (the programs and what packaging/ adds).
+# loginid::loginid, loginid::testing), loginid.pc, loginid-testing.pc, and the programs. Every rule
+# names the install component that is one Debian package (cmake/LoginidPackaging.cmake): `lib` (the
+# shared library), `dev` (headers, CMake package, .pc files, the libloginid.so link, the static
+# libloginid-testing.a) and `tools` (the programs and what packaging/ adds).
 include(CMakePackageConfigHelpers)
 
 # The runtime package is named after the SONAME (Debian policy 8.1): libloginid.so.N -> libloginidN.
@@ -16,6 +17,8 @@ install(TARGETS loginid EXPORT loginidTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT dev
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT lib
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+# loginid::testing (src/testing): a static library for users' test binaries, so it goes with the headers.
+install(TARGETS loginid_testing EXPORT loginidTargets ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT dev)
 foreach(program loginid-cli loginid-emulator)
   if(TARGET ${program})
     install(TARGETS ${program} RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT tools)
@@ -45,4 +48,6 @@ endif()
 file(RELATIVE_PATH LOGINID_PC_UP "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
 set(LOGINID_PC_PREFIX "\${pcfiledir}/${LOGINID_PC_UP}")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/loginid.pc.in" "${PROJECT_BINARY_DIR}/loginid.pc" @ONLY)
-install(FILES "${PROJECT_BINARY_DIR}/loginid.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig" COMPONENT dev)
+configure_file("${PROJECT_SOURCE_DIR}/cmake/loginid-testing.pc.in" "${PROJECT_BINARY_DIR}/loginid-testing.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/loginid.pc" "${PROJECT_BINARY_DIR}/loginid-testing.pc"
+        DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig" COMPONENT dev)

@@ -69,7 +69,8 @@ EC P-256 key, verifies the JWTs LoginID issues and calls LoginID's
 application and management APIs.
 
 This package contains the headers, the CMake package (find_package(loginid))
-and the pkg-config file (loginid.pc).")
+and the pkg-config files (loginid.pc, loginid-testing.pc), and the static
+library loginid::testing: a fake LoginID service for unit tests.")
 
 set(CPACK_DEBIAN_TOOLS_PACKAGE_NAME "${LOGINID_PACKAGE_TOOLS}")
 set(CPACK_DEBIAN_TOOLS_PACKAGE_SECTION "utils")

@@ -112,6 +112,7 @@ ldd "$work/cmake-build/consumer" | grep -E "libloginid\.so.* => (/usr)?/lib/$tri
   fail "the consumer does not load the installed libloginid: $(ldd "$work/cmake-build/consumer" | grep loginid)"
 [ "$("$work/cmake-build/consumer" --version)" = "$upstream" ] ||
   fail "loginid::version() of the installed library: $("$work/cmake-build/consumer" --version)"
+"$work/cmake-build/testing_consumer" || fail "a test against the installed fake service (loginid::testing) failed"
 
 step "consumer built with pkg-config"
 [ "$(env -u PKG_CONFIG_PATH pkg-config --variable=pcfiledir loginid)" = "/usr/lib/$triplet/pkgconfig" ] ||
@@ -120,6 +121,10 @@ flags=$(env -u PKG_CONFIG_PATH pkg-config --cflags --libs loginid)
 # shellcheck disable=SC2086
 "$cxx" -Wall -Wextra -Wpedantic -Werror -o "$work/pc-consumer" "$consumer/consumer.cpp" $flags
 "$work/pc-consumer"
+flags=$(env -u PKG_CONFIG_PATH pkg-config --cflags --libs loginid-testing)
+# shellcheck disable=SC2086
+"$cxx" -Wall -Wextra -Wpedantic -Werror -o "$work/pc-testing-consumer" "$consumer/testing_consumer.cpp" $flags
+"$work/pc-testing-consumer"
 
 step "the consumer and /usr/bin/loginid against /usr/bin/loginid-emulator"
 /usr/bin/loginid-emulator --port 0 --db "$work/emulator.db" --credentials-out "$work/credentials.json" \

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# check_install.sh BUILD_DIR CONSUMER_SRC CXX: install BUILD_DIR into a temp prefix, then build and run
-# the consumer with CMake and with pkg-config. Fails loudly on any step.
+# check_install.sh BUILD_DIR CONSUMER_SRC CXX [TESTING_EXAMPLE_SRC]: install BUILD_DIR into a temp prefix,
+# then build and run the consumer with CMake and with pkg-config, and the testing example (a user's
+# unit test against the fake service, examples/testing) as a user who copied it builds it. Fails
+# loudly on any step.
 set -euo pipefail
-build_dir=$1 consumer=$2 cxx=$3
+build_dir=$1 consumer=$2 cxx=$3 testing_example=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
@@ -35,9 +37,22 @@ release=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build_dir/CMakeCache.tx
 [ "$(LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer" --version)" = "$release" ] ||
   { echo "loginid::version() is not the project's release ($release)"; exit 1; }
 
+echo "-- a test against the installed fake service (loginid::testing)"
+LD_LIBRARY_PATH="$libdir" "$work/cmake-build/testing_consumer"
+
 echo "-- consumer with pkg-config"
 flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs loginid)
 # shellcheck disable=SC2086
 "$cxx" -Wall -Wextra -Wpedantic -Werror -o "$work/pc-consumer" "$consumer/consumer.cpp" $flags
 LD_LIBRARY_PATH="$libdir" "$work/pc-consumer"
+flags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs loginid-testing)
+# shellcheck disable=SC2086
+"$cxx" -Wall -Wextra -Wpedantic -Werror -o "$work/pc-testing-consumer" "$consumer/testing_consumer.cpp" $flags
+LD_LIBRARY_PATH="$libdir" "$work/pc-testing-consumer"
+if [ -n "$testing_example" ]; then
+  echo "-- examples/testing copied out of the tree, against the installed SDK (find_package + GoogleTest)"
+  cmake -S "$testing_example" -B "$work/example-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
+  cmake --build "$work/example-build" >/dev/null
+  LD_LIBRARY_PATH="$libdir" ctest --test-dir "$work/example-build" --output-on-failure >/dev/null
+fi
 echo "packaging ok"
