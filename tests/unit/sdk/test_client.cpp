@@ -519,8 +519,12 @@ TEST_F(Client, TransportFailuresSurfaceAsErrorsWithoutAStatus) {
   // A verification that needs a key it cannot fetch is a reason, not an exception.
   const LoginID cold(kClientId, std::string{}, [this] {
     Options o = fx.options();
-    o.transport = std::make_shared<RecordingTransport>(fx.loginid_key.public_key());
-    o.base_url = "http://127.0.0.1:2";  // the fake serves certs only for kBaseUrl
+    struct Unreachable final : HttpTransport {
+      HttpResponse send(const HttpRequest&) override {
+        throw TransportError(TransportError::Reason::connect_failed, "connection refused");
+      }
+    };
+    o.transport = std::make_shared<Unreachable>();  // /certs included
     return o;
   }());
   std::error_code ec;

@@ -1,12 +1,11 @@
 #pragma once
-// A recording fake HttpTransport for the client-function tests: it records every request and
-// answers from a handler; /certs?kid=<kKid> serves the public half of a test "LoginID" signing key
-// so the SDK can verify the user tokens the tests sign with it.
+// The fake service of the client-function tests: loginid::testkit::FakeService (the public one users
+// test with) answering from each test's script; /certs?kid=<kKid> serves the public half of a test
+// "LoginID" signing key so the SDK can verify the user tokens the tests sign with it.
 
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,14 +13,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "jose/tokens.hpp"
-
 #include "loginid/client.hpp"
 #include "claims_json.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
 #include "loginid/options.hpp"
 #include "failure.hpp"
+#include "loginid/testing/fake_service.hpp"
 #include "loginid/transport.hpp"
 
 namespace loginid::test {
@@ -40,57 +38,41 @@ inline HttpResponse json_response(int status, const nlohmann::json& body) {
   return HttpResponse{status, {{"Content-Type", "application/json"}, {"X-Request-ID", "req-123"}}, body.dump()};
 }
 
+/// The recording fake transport of these tests: the public fake service (loginid::testing) with the
+/// tests' fixed key id and clock. Every request but the /certs key fetches (which it serves) is
+/// answered by the test's script; default answers are off, so an unscripted call gets a 501.
 class RecordingTransport final : public HttpTransport {
  public:
-  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  using Handler = testkit::FakeService::Handler;
 
-  explicit RecordingTransport(PublicKey loginid_key) : loginid_key_(std::move(loginid_key)) {}
+  explicit RecordingTransport(const PrivateKey& loginid_key)
+      : fake_({.client_id = kClientId, .signing_key = loginid_key, .kid = kKid, .clock = [] { return kNow; },
+               .default_answers = false}),
+        transport_(fake_.transport()) {}
 
   /// Answers every non-/certs request with `answer`.
   void answer(HttpResponse answer) {
-    std::lock_guard lock(mutex_);
-    handler_ = [answer = std::move(answer)](const HttpRequest&) { return answer; };
+    fake_.on_any([answer = std::move(answer)](const HttpRequest&) { return answer; });
   }
-  void answer_with(Handler handler) {
-    std::lock_guard lock(mutex_);
-    handler_ = std::move(handler);
-  }
+  void answer_with(Handler handler) { fake_.on_any(std::move(handler)); }
 
-  HttpResponse send(const HttpRequest& request) override {
-    std::lock_guard lock(mutex_);
-    if (request.url == std::string(kBaseUrl) + "/certs?kid=" + kKid) {
-      ++certs_fetches_;
-      return HttpResponse{200, {{"Content-Type", "text/plain"}, {"Cache-Control", "max-age=300"}},
-                          loginid_key_.to_pem()};
-    }
-    requests_.push_back(request);
-    if (!handler_) return json_response(500, {{"code", "internal_error"}, {"message", "no answer scripted"}});
-    return handler_(request);
-  }
+  HttpResponse send(const HttpRequest& request) override { return transport_->send(request); }
 
   /// The requests other than key fetches, in order.
-  std::vector<HttpRequest> requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  int certs_fetches() const {
-    std::lock_guard lock(mutex_);
-    return certs_fetches_;
-  }
+  std::vector<HttpRequest> requests() const { return fake_.requests(); }
+  int certs_fetches() const { return static_cast<int>(fake_.certs_fetches()); }
+  const testkit::FakeService& fake() const { return fake_; }
 
  private:
-  mutable std::mutex mutex_;
-  PublicKey loginid_key_;
-  Handler handler_;
-  std::vector<HttpRequest> requests_;
-  int certs_fetches_ = 0;
+  testkit::FakeService fake_;
+  std::shared_ptr<HttpTransport> transport_;
 };
 
 /// The application key, LoginID's signing key, a fake transport and options wired to them.
 struct Fixture {
   PrivateKey app_key = PrivateKey::generate();
   PrivateKey loginid_key = PrivateKey::generate();
-  std::shared_ptr<RecordingTransport> transport = std::make_shared<RecordingTransport>(loginid_key.public_key());
+  std::shared_ptr<RecordingTransport> transport = std::make_shared<RecordingTransport>(loginid_key);
 
   Options options(int max_attempts = 1) const {
     Options o;
@@ -113,7 +95,7 @@ struct Fixture {
                           {"iat", now_seconds()}, {"exp", now_seconds() + 3600},
                           {"udata", username}};
     claims.update(extra);
-    return detail::sign_jwt_json(claims, loginid_key, kKid);
+    return transport->fake().sign(Claims::from_json(claims.dump()));
   }
 };
 
