@@ -12,6 +12,7 @@
 /// | TransportError   | transport          | no answer: connection failed, deadline passed, I/O error |
 /// | BadResponse      | bad_response       | a 2xx answer whose shape is wrong (names the member) |
 /// | TokenError       | token              | a token that does not verify (a TokenErrc reason) |
+/// | Cancelled        | cancelled          | the caller cancelled the call (CallOptions::cancellation) |
 ///
 /// Messages never contain a secret (private keys, passwords, whole tokens).
 
@@ -34,6 +35,7 @@ enum class ErrorKind {
   transport,
   bad_response,
   token,
+  cancelled,
 };
 
 /// The name of a kind ("invalid_argument", "service", ...).
@@ -144,6 +146,18 @@ class TransportError : public Error {
 
  private:
   Reason reason_;
+};
+
+/// The caller cancelled the call through CallOptions::cancellation (cancellation.hpp). Thrown as
+/// soon as the cancellation is seen: before sending, during the exchange (the transfer is
+/// aborted), during the wait between retries, while waiting for a signing key or a long poll.
+/// Never retried. Whether the service saw the request is unknown when the exchange had begun.
+/// An HttpTransport throws it too, for an exchange it aborted because HttpRequest::cancellation
+/// was cancelled.
+class Cancelled : public Error {
+ public:
+  /// `what` says which call was cancelled and where ("POST /codes/wait: cancelled while ...").
+  explicit Cancelled(const std::string& what);
 };
 
 /// A 2xx answer whose shape is not the documented one. what() names the member and the problem

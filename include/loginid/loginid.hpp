@@ -17,6 +17,8 @@
 #include "loginid/jwt.hpp"         // IWYU pragma: export
 #include "loginid/transport.hpp"   // IWYU pragma: export
 #include "loginid/options.hpp"     // IWYU pragma: export
+#include "loginid/cancellation.hpp"  // IWYU pragma: export
+#include "loginid/call_options.hpp"  // IWYU pragma: export
 #include "loginid/types.hpp"       // IWYU pragma: export
 #include "loginid/client.hpp"      // IWYU pragma: export
 #include "loginid/management.hpp"  // IWYU pragma: export

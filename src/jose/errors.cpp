@@ -57,6 +57,7 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::transport: return "transport";
     case ErrorKind::bad_response: return "bad_response";
     case ErrorKind::token: return "token";
+    case ErrorKind::cancelled: return "cancelled";
   }
   return "unknown";
 }
@@ -71,6 +72,8 @@ ServiceError::ServiceError(int status, ServiceCode code, std::string message, st
 
 TransportError::TransportError(Reason reason, const std::string& message)
     : Error(ErrorKind::transport, message), reason_(reason) {}
+
+Cancelled::Cancelled(const std::string& what) : Error(ErrorKind::cancelled, what) {}
 
 BadResponse::BadResponse(int status, const std::string& problem, std::string request_id)
     : Error(ErrorKind::bad_response, "bad_response: " + problem, status, std::move(request_id)) {}

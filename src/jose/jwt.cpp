@@ -436,6 +436,9 @@ void throw_token_error(std::error_code ec) {
   if (ec == std::errc::not_enough_memory) {
     throw std::bad_alloc();
   }
+  if (ec == std::errc::operation_canceled) {  // the caller's cancellation, not a fault of the token
+    throw Cancelled("token verification: cancelled while fetching the signing key (CallOptions::cancellation)");
+  }
   throw TokenError(ec);
 }
 

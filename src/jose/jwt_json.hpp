@@ -33,7 +33,7 @@ std::string sign_jwt_json(const Json& payload, const PrivateKey& key,
                           std::optional<std::string_view> kid = std::nullopt);
 
 /// Throws what a failed verification with `ec` means: std::bad_alloc for
-/// std::errc::not_enough_memory, TokenError otherwise.
+/// std::errc::not_enough_memory, Cancelled for std::errc::operation_canceled, TokenError otherwise.
 [[noreturn]] void throw_token_error(std::error_code ec);
 
 }  // namespace loginid::detail
