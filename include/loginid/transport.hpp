@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "loginid/cancellation.hpp"
 #include "loginid/error.hpp"
 #include "loginid/version.hpp"
 
@@ -27,9 +28,15 @@ struct HttpRequest final {
   std::string url{};
   HttpHeaders headers{};
   std::string body{};
-  /// The whole exchange must end by then (connect + send + receive).
+  /// The whole exchange must end within this (connect + send + receive). The SDK sets it to the
+  /// time left before the call's deadline (CallOptions), so an attempt never outlives its call.
   std::chrono::milliseconds timeout{10'000};
+  /// Connecting (TCP and TLS) must end within this (never more than `timeout`).
   std::chrono::milliseconds connect_timeout{3'000};
+  /// The call's CallOptions::cancellation. When it is cancelled during send(), a transport should
+  /// abort the exchange at once and throw loginid::Cancelled (a transport that does not look at it
+  /// makes the call end when its exchange ends: the SDK then throws Cancelled itself).
+  CancellationToken cancellation{};
 };
 
 /// One HTTP answer (any status: non-2xx is not an exception at this level).
@@ -45,7 +52,8 @@ struct HttpResponse final {
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  /// Returns the answer (any status) or throws TransportError (loginid/error.hpp).
+  /// Returns the answer (any status) or throws TransportError (loginid/error.hpp), or Cancelled
+  /// when `request.cancellation` was cancelled during the exchange.
   virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 

@@ -1,7 +1,10 @@
-// The default HttpTransport: libcurl easy handles kept in a pool (each keeps its own keep-alive
-// connection cache, so a connection is reused by the next call on any thread) plus one share handle
-// for the DNS and TLS session caches. A handle is used by one thread at a time; only the share is
-// used concurrently, under its lock callbacks. TLS: peer and host always verified, TLS 1.2 at
+// The default HttpTransport: libcurl handles kept in a pool (each an easy handle driven by a multi
+// handle of its own, which keeps its keep-alive connections, so a connection is reused by the next
+// call on any thread) plus one share handle for the DNS and TLS session caches. A handle is used by
+// one thread at a time; only the share is used concurrently, under its lock callbacks. The exchange
+// runs in curl_multi_poll rather than curl_easy_perform because only the former can be woken from
+// another thread (curl_multi_wakeup): a cancelled call aborts its exchange at once instead of at
+// libcurl's next progress callback (up to a second later while waiting for an answer). TLS: peer and host always verified, TLS 1.2 at
 // least, and a handshake that cannot succeed on a retry (an untrusted, expired or misnamed
 // certificate) is reported as tls_failed with what to do about it.
 //
@@ -81,6 +84,97 @@ class CurlEasy final {
   }
   CURL* handle_;
 };
+
+// Owns one CURLM. Move-only, like CurlEasy.
+class CurlMulti final {
+ public:
+  CurlMulti() : handle_(curl_multi_init()) {
+    if (handle_ == nullptr) {
+      throw TransportError(Kind::refused_locally, "libcurl could not create a multi handle");
+    }
+  }
+  CurlMulti(const CurlMulti&) = delete;
+  CurlMulti& operator=(const CurlMulti&) = delete;
+  CurlMulti(CurlMulti&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  CurlMulti& operator=(CurlMulti&& other) noexcept {
+    if (this != &other) {
+      reset_handle();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  ~CurlMulti() { reset_handle(); }
+  [[nodiscard]] CURLM* get() const noexcept { return handle_; }
+  /// Forgets the handle without cleaning it up (see CurlEasy::abandon).
+  void abandon() noexcept { handle_ = nullptr; }
+
+ private:
+  void reset_handle() noexcept {
+    if (handle_ != nullptr) {
+      curl_multi_cleanup(handle_);
+      handle_ = nullptr;
+    }
+  }
+  CURLM* handle_;
+};
+
+// An easy handle and the multi that runs it (and keeps its connections). The multi is declared
+// first so that it is cleaned up last: the easy handle is never in it outside an exchange.
+struct PooledHandle {
+  CurlMulti multi;
+  CurlEasy easy;
+};
+
+// The longest curl_multi_poll sleeps at once. libcurl shortens it to its own next timeout, and a
+// cancellation wakes it: this only bounds a wait if both were ever missed.
+constexpr int kMaxPollMillis = 1000;
+
+// How an exchange ended: libcurl's result, or aborted because the call was cancelled.
+struct Transfer {
+  CURLcode code = CURLE_OK;
+  bool cancelled = false;
+};
+
+// Runs the configured exchange of `handle` to its end, like curl_easy_perform, but returns at once
+// when `cancellation` is cancelled (its callback wakes curl_multi_poll from the cancelling thread).
+Transfer perform(PooledHandle& handle, const CancellationToken& cancellation) {
+  CURLM* multi = handle.multi.get();
+  CURL* easy = handle.easy.get();
+  if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
+    return Transfer{CURLE_OUT_OF_MEMORY, false};
+  }
+  // Removing it mid-transfer (cancelled) makes libcurl close that connection instead of reusing it.
+  struct Remove {
+    CURLM* multi;
+    CURL* easy;
+    ~Remove() { curl_multi_remove_handle(multi, easy); }
+  } remove{multi, easy};
+  // Destroyed before `remove` runs and before the handle goes back to the pool: a late wakeup can
+  // only reach this exchange.
+  const CancellationRegistration wake = cancellation.on_cancel([multi] { curl_multi_wakeup(multi); });
+  for (;;) {
+    int running = 0;
+    if (curl_multi_perform(multi, &running) != CURLM_OK) {
+      return Transfer{CURLE_SEND_ERROR, false};
+    }
+    if (running == 0) {
+      break;
+    }
+    if (cancellation.is_cancelled()) {
+      return Transfer{CURLE_ABORTED_BY_CALLBACK, true};
+    }
+    if (curl_multi_poll(multi, nullptr, 0, kMaxPollMillis, nullptr) != CURLM_OK) {
+      return Transfer{CURLE_RECV_ERROR, false};
+    }
+  }
+  int queued = 0;
+  while (const CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+    if (message->msg == CURLMSG_DONE && message->easy_handle == easy) {
+      return Transfer{message->data.result, false};
+    }
+  }
+  return Transfer{CURLE_RECV_ERROR, false};  // libcurl said it was done without a result
+}
 
 // The DNS and TLS-session caches shared by every handle of one transport.
 class CurlShare final {
@@ -417,28 +511,37 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
 
   HttpResponse send(const HttpRequest& request) override {
     check_request(request);
+    if (request.cancellation.is_cancelled()) {
+      throw Cancelled(request.method + " " + request.url + ": cancelled before sending");
+    }
     requests_.fetch_add(1, std::memory_order_relaxed);
     CURLSH* share = nullptr;
-    CurlEasy easy = acquire(share);
+    PooledHandle handle = acquire(share);
+    CURL* easy = handle.easy.get();
     Exchange exchange;
     exchange.max_body = options_.max_response_bytes;
     const HeaderList headers = header_list(request);
-    configure(easy.get(), share, request, headers.get(), exchange);
-    const CURLcode code = curl_easy_perform(easy.get());
+    configure(easy, share, request, headers.get(), exchange);
+    const Transfer transfer = perform(handle, request.cancellation);
     long connects = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
     connections_.fetch_add(static_cast<std::uint64_t>(std::max(0L, connects)), std::memory_order_relaxed);
-    if (code != CURLE_OK) {
-      const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
-      const Kind kind = kind_of(code, easy.get(), detail);
+    if (transfer.cancelled) {
+      release(std::move(handle));
+      throw Cancelled(request.method + " " + request.url + ": cancelled during the exchange (aborted)");
+    }
+    if (transfer.code != CURLE_OK) {
+      const std::string detail =
+          exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(transfer.code);
+      const Kind kind = kind_of(transfer.code, easy, detail);
       long verify_result = X509_V_OK;
-      curl_easy_getinfo(easy.get(), CURLINFO_SSL_VERIFYRESULT, &verify_result);
-      release(std::move(easy));
-      throw failure(code, kind, detail, verify_result, exchange, request);
+      curl_easy_getinfo(easy, CURLINFO_SSL_VERIFYRESULT, &verify_result);
+      release(std::move(handle));
+      throw failure(transfer.code, kind, detail, verify_result, exchange, request);
     }
     long status = 0;
-    curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
-    release(std::move(easy));
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    release(std::move(handle));
     return HttpResponse{static_cast<int>(status), std::move(exchange.headers), std::move(exchange.body)};
   }
 
@@ -455,7 +558,10 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
   void restart_in_child() noexcept override {
     for (const curl_socket_t socket : sockets_) ::close(socket);
     sockets_.clear();
-    for (CurlEasy& easy : idle_) easy.abandon();
+    for (PooledHandle& handle : idle_) {
+      handle.easy.abandon();
+      handle.multi.abandon();
+    }
     idle_.clear();
     // Its locks may be held by threads that do not exist in this process: a new one is made on demand.
     static_cast<void>(share_.release());
@@ -464,18 +570,18 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
 
   // An idle handle (or a new one) and the share it must use (made on the first call, and again on
   // the first call in a forked child).
-  CurlEasy acquire(CURLSH*& share) {
+  PooledHandle acquire(CURLSH*& share) {
     {
       const std::lock_guard lock(pool_mutex_);
       if (!share_) share_ = std::make_unique<CurlShare>();
       share = share_->get();
       if (!idle_.empty()) {
-        CurlEasy easy = std::move(idle_.back());
+        PooledHandle handle = std::move(idle_.back());
         idle_.pop_back();
-        return easy;
+        return handle;
       }
     }
-    return CurlEasy();
+    return PooledHandle{};
   }
 
   // Every socket libcurl opens for this transport is known (a forked child closes its copies) and is
@@ -503,11 +609,11 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
     return ::close(socket);
   }
 
-  void release(CurlEasy&& easy) {
-    curl_easy_reset(easy.get());  // forgets options, keeps the handle's live connections
+  void release(PooledHandle&& handle) {
+    curl_easy_reset(handle.easy.get());  // forgets options; the multi keeps the live connections
     const std::lock_guard lock(pool_mutex_);
     if (idle_.size() < options_.max_idle_connections) {
-      idle_.push_back(std::move(easy));
+      idle_.push_back(std::move(handle));
     }
   }
 
@@ -605,7 +711,7 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
   std::mutex pool_mutex_;  // guards share_, sockets_ and idle_
   std::unique_ptr<CurlShare> share_;  // declared before the pool: the handles using it are cleaned up first
   std::unordered_set<curl_socket_t> sockets_;  // open now (idle, or in use by a call)
-  std::vector<CurlEasy> idle_;
+  std::vector<PooledHandle> idle_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> connections_{0};
 };

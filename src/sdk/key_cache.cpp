@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <condition_variable>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <new>
 #include <shared_mutex>
 #include <unordered_map>
 #include <utility>
+
+#include "cancellable_wait.hpp"
 
 namespace loginid::detail {
 namespace {
@@ -51,13 +53,30 @@ struct KidHash {
 template <class Value>
 using KidMap = std::unordered_map<std::string, Value, KidHash, std::equal_to<>>;
 
-// What one GET /certs gave.
+// What one GET /certs gave. `cancelled`: the fetching caller gave up; it says nothing about the key.
 struct Fetched {
-  enum class Kind { found, not_found, failed } kind = Kind::failed;
+  enum class Kind { found, not_found, failed, cancelled } kind = Kind::failed;
   std::optional<PublicKey> key;
   seconds ttl{0};
   std::string problem;  // for the log, when failed
 };
+
+// One fetch under way, that other threads needing the same kid wait for.
+struct Flight {
+  std::mutex mutex;
+  std::condition_variable landed;
+  bool done = false;
+  std::optional<KeyLookup> result;  // nullopt when done: the fetching caller was cancelled, ask again
+
+  void finish(std::optional<KeyLookup> outcome) {
+    const std::lock_guard lock(mutex);
+    result = std::move(outcome);
+    done = true;
+    landed.notify_all();
+  }
+};
+
+KeyLookup cancelled_lookup() { return KeyLookup{std::nullopt, std::make_error_code(std::errc::operation_canceled)}; }
 
 }  // namespace
 
@@ -103,7 +122,7 @@ struct KeyCache::Impl final : ForkParticipant {
   mutable std::shared_mutex mutex;
   mutable KidMap<Entry> keys;
   mutable KidMap<TimePoint> unknown;  // negative cache: kid -> until
-  mutable KidMap<std::shared_future<KeyLookup>> in_flight;
+  mutable KidMap<std::shared_ptr<Flight>> in_flight;
   mutable std::deque<TimePoint> unknown_fetches;  // rate limiter: when kids never seen were fetched
 
   // Answers from the cache alone, or nullopt when a fetch (or waiting for one) is needed.
@@ -139,17 +158,19 @@ struct KeyCache::Impl final : ForkParticipant {
   }
 
   // The network part: runs with no lock held.
-  Fetched fetch(const std::string& kid) const {
+  Fetched fetch(const std::string& kid, const CallContext& context) const {
     Fetched out;
     try {
       ApiCall call;
       call.method = "GET";
       call.path = "/certs?kid=" + percent_encode(kid);
       call.idempotency = Idempotency::safe;
-      const auto response = service->call(call);
+      const auto response = service->call(call, context);
       out.key = PublicKey::from_pem(response.body);
       out.ttl = ttl_from(response);
       out.kind = Fetched::Kind::found;
+    } catch (const Cancelled&) {
+      out.kind = Fetched::Kind::cancelled;
     } catch (const ServiceError& e) {
       out.kind = e.status() == 404 ? Fetched::Kind::not_found : Fetched::Kind::failed;
       out.problem = e.what();
@@ -197,6 +218,8 @@ struct KeyCache::Impl final : ForkParticipant {
         return KeyLookup{std::nullopt, TokenErrc::key_not_found};
       case Fetched::Kind::failed:
         break;
+      case Fetched::Kind::cancelled:
+        return cancelled_lookup();
     }
     if (const auto it = keys.find(kid); it != keys.end()) {
       it->second.next_refresh = now + std::min(options.min_ttl, options.negative_ttl);
@@ -207,11 +230,13 @@ struct KeyCache::Impl final : ForkParticipant {
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }
 
-  KeyLookup fetch_as_leader(const std::string& kid, std::promise<KeyLookup>& promise) const {
+  KeyLookup fetch_as_leader(const std::string& kid, Flight& flight, const CallContext& context) const {
     KeyLookup result{std::nullopt, TokenErrc::key_unavailable};
     std::string warning;
+    bool cancelled = false;
     try {
-      Fetched fetched = fetch(kid);
+      Fetched fetched = fetch(kid, context);
+      cancelled = fetched.kind == Fetched::Kind::cancelled;
       const auto now = service->now();
       const std::unique_lock lock(mutex);
       result = apply(kid, std::move(fetched), now, warning);
@@ -220,11 +245,31 @@ struct KeyCache::Impl final : ForkParticipant {
       const std::unique_lock lock(mutex);
       in_flight.erase(kid);
     }
-    promise.set_value(result);  // after the cache is updated: waiters and later readers agree
+    // After the cache is updated: waiters and later readers agree. A cancelled fetch tells the
+    // waiters nothing: they ask again (one of them fetches, within its own limits).
+    flight.finish(cancelled ? std::nullopt : std::optional<KeyLookup>(result));
     if (!warning.empty()) {
       service->log(LogLevel::warning, warning);
     }
     return result;
+  }
+
+  // Waits, within the caller's limits, for the fetch another thread is making; nullopt: ask again.
+  std::optional<KeyLookup> wait_for(Flight& flight, const CallContext& context) const {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(context.deadline - service->now());
+    const auto end = wait_cancellable(flight.mutex, flight.landed, [&flight] { return flight.done; },
+                                      std::max(left, std::chrono::milliseconds(0)), context.cancellation);
+    switch (end) {
+      case WaitEnd::ready: {
+        const std::lock_guard lock(flight.mutex);
+        return flight.result;
+      }
+      case WaitEnd::cancelled:
+        return cancelled_lookup();
+      case WaitEnd::timed_out:
+        break;
+    }
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }
 
   // fork_safety.hpp: the cache is whole in both processes. In the child, a fetch under way belongs
@@ -238,50 +283,71 @@ struct KeyCache::Impl final : ForkParticipant {
     new (&mutex) std::shared_mutex();
   }
 
-  KeyLookup find(std::string_view kid_view, TimePoint now) const {
-    std::shared_future<KeyLookup> pending;
+  // What a thread needing `kid` does: use the cache, wait for a fetch under way, or fetch.
+  struct Plan {
+    std::optional<KeyLookup> answer;  // from the cache (or refused by the rate limit)
+    std::shared_ptr<Flight> flight;   // the fetch to wait for, or to make when `lead`
+    bool lead = false;
+  };
+
+  // Called with a lock: a cached key, or a stale one while another thread refreshes it.
+  std::optional<Plan> plan_from_cache(std::string_view kid, TimePoint now) const {
+    if (auto hit = cached(kid, now)) {
+      return Plan{std::move(hit), nullptr, false};
+    }
+    if (const auto it = in_flight.find(kid); it != in_flight.end()) {
+      if (const auto stale = keys.find(kid); stale != keys.end()) {
+        return Plan{KeyLookup{stale->second.key, TokenErrc::ok}, nullptr, false};  // one thread refreshes, the others go on
+      }
+      return Plan{std::nullopt, it->second, false};
+    }
+    return std::nullopt;
+  }
+
+  Plan plan(const std::string& kid, TimePoint now) const {
     {
       const std::shared_lock lock(mutex);
-      if (auto hit = cached(kid_view, now)) {
-        return std::move(*hit);
-      }
-      if (const auto it = in_flight.find(kid_view); it != in_flight.end()) {
-        if (const auto stale = keys.find(kid_view); stale != keys.end()) {
-          return KeyLookup{stale->second.key, TokenErrc::ok};  // one thread refreshes, the others go on
-        }
-        pending = it->second;
+      if (auto planned = plan_from_cache(kid, now)) {
+        return std::move(*planned);
       }
     }
+    const std::unique_lock lock(mutex);
+    if (auto planned = plan_from_cache(kid, now)) {
+      return std::move(*planned);
+    }
+    if (!keys.contains(kid) && !take_unknown_fetch_slot(now)) {
+      return Plan{KeyLookup{std::nullopt, TokenErrc::key_unavailable}, nullptr, true};
+    }
+    auto flight = std::make_shared<Flight>();
+    in_flight.emplace(kid, flight);
+    return Plan{std::nullopt, std::move(flight), true};
+  }
+
+  // `limits`: the caller's, or null for the client's defaults (made only when the cache cannot
+  // answer: a hit reads no clock).
+  KeyLookup find(std::string_view kid_view, TimePoint now, const CallContext* limits) const {
     const std::string kid(kid_view);
-    if (pending.valid()) {
-      return pending.get();
-    }
-    std::promise<KeyLookup> promise;
-    bool rate_limited = false;
-    {
-      const std::unique_lock lock(mutex);
-      if (auto hit = cached(kid, now)) {
-        return std::move(*hit);
-      }
-      if (const auto it = in_flight.find(kid); it != in_flight.end()) {
-        if (const auto stale = keys.find(kid); stale != keys.end()) {
-          return KeyLookup{stale->second.key, TokenErrc::ok};
+    std::optional<CallContext> defaults;
+    const auto context = [&]() -> const CallContext& {
+      if (limits) return *limits;
+      if (!defaults) defaults.emplace(service->context({}));
+      return *defaults;
+    };
+    for (;;) {
+      Plan next = plan(kid, now);
+      if (next.answer) {
+        if (next.lead) {  // refused by the rate limit
+          service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
         }
-        pending = it->second;
-      } else if (!keys.contains(kid) && !take_unknown_fetch_slot(now)) {
-        rate_limited = true;
-      } else {
-        in_flight.emplace(kid, promise.get_future().share());
+        return std::move(*next.answer);
+      }
+      if (next.lead) {
+        return fetch_as_leader(kid, *next.flight, context());
+      }
+      if (auto landed = wait_for(*next.flight, context())) {
+        return std::move(*landed);
       }
     }
-    if (rate_limited) {
-      service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
-      return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
-    }
-    if (pending.valid()) {
-      return pending.get();
-    }
-    return fetch_as_leader(kid, promise);
   }
 };
 
@@ -298,18 +364,24 @@ KeyLookup KeyCache::find(std::string_view kid) const noexcept {
     return KeyLookup{std::nullopt, TokenErrc::bad_kid};
   }
   try {
-    return impl_->find(kid, impl_->service->now());
+    return find(kid, impl_->service->now());
   } catch (...) {
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }
 }
 
-KeyLookup KeyCache::find(std::string_view kid, TimePoint now) const noexcept {
+KeyLookup KeyCache::find(std::string_view kid, TimePoint now) const noexcept { return find_within(kid, now, nullptr); }
+
+KeyLookup KeyCache::find(std::string_view kid, TimePoint now, const CallContext& context) const noexcept {
+  return find_within(kid, now, &context);
+}
+
+KeyLookup KeyCache::find_within(std::string_view kid, TimePoint now, const CallContext* context) const noexcept {
   if (!sane_kid(kid)) {
     return KeyLookup{std::nullopt, TokenErrc::bad_kid};
   }
   try {
-    return impl_->find(kid, now);
+    return impl_->find(kid, now, context);
   } catch (...) {
     return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
   }

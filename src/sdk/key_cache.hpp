@@ -22,11 +22,12 @@ namespace loginid::detail {
 inline constexpr std::size_t kMaxKidLength = 256;
 
 /// The key, or why there is none: bad_kid, key_not_found (the service said 404; remembered for
-/// negative_ttl), key_unavailable (fetch failed with nothing cached, or a kid never seen while the
-/// per-minute budget of unknown-kid fetches is spent).
+/// negative_ttl), key_unavailable (fetch failed with nothing cached, the caller's deadline passed
+/// first, or a kid never seen while the per-minute budget of unknown-kid fetches is spent),
+/// std::errc::operation_canceled (the caller's cancellation).
 struct KeyLookup {
   std::optional<PublicKey> key;
-  TokenErrc error = TokenErrc::ok;
+  std::error_code error{};
 };
 
 /// max-age from a Cache-Control value, or nullopt when absent or unusable (no-store/no-cache give 0).
@@ -45,8 +46,15 @@ class KeyCache {
   /// The same at a time the caller already read from the client's clock (one reading serves a
   /// whole verification).
   KeyLookup find(std::string_view kid, std::chrono::system_clock::time_point now) const noexcept;
+  /// The same within the limits of the caller's call: a fetch, and waiting for another thread's
+  /// fetch of the same kid, end at its deadline or at once when it is cancelled. A cancelled fetch
+  /// leaves the cache as it was: a thread that waited for it fetches anew.
+  KeyLookup find(std::string_view kid, std::chrono::system_clock::time_point now,
+                 const CallContext& context) const noexcept;
 
  private:
+  KeyLookup find_within(std::string_view kid, std::chrono::system_clock::time_point now,
+                        const CallContext* context) const noexcept;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -8,9 +8,14 @@
 
 #include "loginid/options.hpp"
 #include "loginid/transport.hpp"
-#include "service_client.hpp"
 
 namespace loginid::detail {
+
+/// What may be repeated after a failure (issue 4, "Transport and resilience").
+enum class Idempotency {
+  safe,     ///< reads, PUT activate/deactivate, DELETE: retried on connection failures and 408/429/500/502/503/504
+  creates,  ///< creates something: retried only when the request cannot have reached the server
+};
 
 using TimePoint = std::chrono::system_clock::time_point;
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <new>
 #include <random>
-#include <thread>
+#include <variant>
 
+#include "cancellable_wait.hpp"
 #include "config.hpp"
 #include "jose/json_strict.hpp"
 #include "loginid/secret.hpp"
-#include "retry_policy.hpp"
 
 namespace loginid::detail {
 namespace {
@@ -28,16 +28,21 @@ bool has_line_break(std::string_view text) {
   return text.find_first_of("\r\n") != std::string_view::npos || text.find('\0') != std::string_view::npos;
 }
 
+// `name` is where the options came from ("Options::retry", "CallOptions::retry").
+void validate_retry(const RetryOptions& retry, const std::string& name) {
+  require(retry.max_attempts >= 1, name + ".max_attempts: must be at least 1");
+  require(retry.initial_backoff.count() >= 0 && retry.max_backoff.count() >= 0,
+          name + ": backoffs must not be negative");
+  require(retry.multiplier >= 1.0, name + ".multiplier: must be at least 1");
+}
+
 void validate(const Options& options, const std::string& client_id) {
   require(!client_id.empty(), "client_id: must not be empty");
   require(!has_line_break(client_id), "client_id: must not contain line breaks or NUL");
   require(options.timeout.count() > 0, "Options::timeout: must be positive");
   require(options.connect_timeout.count() > 0, "Options::connect_timeout: must be positive");
   require(options.wait_timeout.count() > 0, "Options::wait_timeout: must be positive");
-  require(options.retry.max_attempts >= 1, "Options::retry.max_attempts: must be at least 1");
-  require(options.retry.initial_backoff.count() >= 0 && options.retry.max_backoff.count() >= 0,
-          "Options::retry: backoffs must not be negative");
-  require(options.retry.multiplier >= 1.0, "Options::retry.multiplier: must be at least 1");
+  validate_retry(options.retry, "Options::retry");
   // A custom transport never sees ca_bundle: refuse the pair instead of trusting other CAs than asked.
   require(!(options.transport && options.ca_bundle),
           "Options::ca_bundle: not used by a custom Options::transport; give the CAs to the transport "
@@ -158,7 +163,6 @@ struct ServiceClient::State {
   std::string base_url;
   bool is_emulator = false;
   std::shared_ptr<HttpTransport> transport;
-  RetryPolicy retry;
   Sleeper sleeper;
 };
 
@@ -177,12 +181,11 @@ ServiceClient::ServiceClient(Options options, std::string client_id, Sleeper sle
     options.transport = make_curl_transport(CurlTransportOptions{.ca_bundle = options.ca_bundle});
   }
   if (!sleeper) {
-    sleeper = [](milliseconds delay) { std::this_thread::sleep_for(delay); };
+    sleeper = [](milliseconds delay, const CancellationToken& cancellation) { sleep_cancellable(delay, cancellation); };
   }
   auto transport = options.transport;
-  const RetryPolicy retry(options.retry);
   state_ = std::make_shared<const State>(State{std::move(options), std::move(client_id), std::move(base_url),
-                                               is_emulator, std::move(transport), retry, std::move(sleeper)});
+                                               is_emulator, std::move(transport), std::move(sleeper)});
   if (is_emulator) {
     log_emulator_switch();
   }
@@ -218,97 +221,160 @@ void ServiceClient::log(LogLevel level, std::string_view message) const {
   }
 }
 
-ApiResponse ServiceClient::call(const ApiCall& call) const {
-  require(!call.path.empty() && call.path.front() == '/', "ApiCall::path: must start with '/'");
-  require(!has_line_break(call.path) && call.path.find(' ') == std::string::npos,
-          "ApiCall::path: must not contain spaces or line breaks");
-  require(!call.bearer || !has_line_break(*call.bearer), "ApiCall::bearer: must not contain line breaks");
-
-  HttpRequest request;
-  request.method = call.method;
-  request.url = state_->base_url + call.path;
-  request.body = serialize_body(call.body);
-  struct WipeSecretBody {
-    std::string& body;
-    bool secret;
-    ~WipeSecretBody() {
-      if (secret) cleanse(body);
-    }
-  } wipe_body{request.body, call.secret_body};
-  if (call.bearer || call.make_bearer) {
-    request.headers.emplace_back("Authorization", call.bearer ? "Bearer " + *call.bearer : std::string());
+CallContext ServiceClient::context(const CallOptions& options, std::optional<milliseconds> default_budget) const {
+  require(!options.timeout || options.timeout->count() > 0, "CallOptions::timeout: must be positive");
+  if (options.retry) {
+    validate_retry(*options.retry, "CallOptions::retry");
   }
-  request.headers.emplace_back("X-Client-ID", state_->client_id);
-  if (call.body) {
-    request.headers.emplace_back("Content-Type", "application/json");
+  milliseconds budget = options.timeout.value_or(default_budget.value_or(state_->options.timeout));
+  if (options.deadline) {
+    // The caller's deadline is on the steady clock; the pipeline measures on the client's clock
+    // (injectable): the time left is carried over once, here.
+    const auto left = std::chrono::ceil<milliseconds>(*options.deadline - std::chrono::steady_clock::now());
+    budget = options.timeout ? std::min(budget, left) : left;
   }
-  request.headers.emplace_back("Accept", "application/json, text/plain");
+  return CallContext{now() + budget, budget, options.cancellation,
+                     RetryPolicy(options.retry.value_or(state_->options.retry))};
+}
 
-  const auto budget = call.timeout.value_or(state_->options.timeout);
-  const auto deadline = now() + budget;
-  const std::string what = call.method + " " + call.path;
-  const int max_attempts = state_->retry.options().max_attempts;
+ApiResponse ServiceClient::call(const ApiCall& call) const { return this->call(call, context({}, call.timeout)); }
 
-  for (int attempt = 1;; ++attempt) {
-    const auto remaining = std::chrono::ceil<milliseconds>(deadline - now());
-    if (remaining.count() <= 0) {
-      throw TransportError(TransportError::Reason::timeout,
-                           what + ": no time left after " + std::to_string(attempt - 1) + " attempt(s)");
-    }
-    request.timeout = remaining;
-    request.connect_timeout = std::min(state_->options.connect_timeout, remaining);
-    if (call.make_bearer) {
-      auto token = call.make_bearer();
-      require(!has_line_break(token), "ApiCall::make_bearer: the token must not contain line breaks");
-      request.headers.front().second = "Bearer " + token;  // Authorization is the first header
-    }
-
-    AttemptOutcome outcome;
-    outcome.attempt = attempt;
-    outcome.idempotency = call.idempotency;
-    outcome.deadline = deadline;
+ApiResponse ServiceClient::call(const ApiCall& call, const CallContext& context) const {
+  CallRun run(*this, call, context);
+  for (;;) {
+    const HttpRequest& request = run.next_request();
     std::optional<HttpResponse> response;
     std::optional<TransportError> failure;
     try {
       response = state_->transport->send(request);
     } catch (const TransportError& e) {
       failure = e;
+    } catch (const Cancelled&) {
+      run.on_cancelled();
     }
-    outcome.now = now();
-    if (response) {
-      const auto request_id = request_id_of(*response);
-      if (state_->options.log) {  // the line is built only for a sink: this is every call's path
-        log(response->status < 400 ? LogLevel::debug : LogLevel::warning,
-            what + " -> " + std::to_string(response->status) + attempt_tag(attempt, max_attempts) +
-                (request_id.empty() ? "" : " request id " + request_id));
-      }
-      if (response->status >= 200 && response->status < 300) {
-        auto json = parse_success_body(*response, request_id);
-        return ApiResponse{response->status, std::move(response->body), std::move(json), request_id,
-                           std::move(response->headers)};
-      }
-      outcome.status = response->status;
-      outcome.retry_after = response->header("Retry-After");
-    } else {
-      log(LogLevel::warning, what + " failed: " + kind_name(failure->reason()) + ": " + failure->what() +
-                                 attempt_tag(attempt, max_attempts));
-      outcome.transport_error = failure->reason();
+    auto step = response ? run.on_answer(std::move(*response)) : run.on_failure(*failure);
+    if (auto* answer = std::get_if<ApiResponse>(&step)) {
+      return std::move(*answer);
     }
-
-    const auto decision = state_->retry.decide(outcome, random_jitter());
-    if (!decision.retry) {
-      if (attempt > 1 || decision.reason == "deadline") {
-        log(LogLevel::info, what + ": giving up: " + std::string(decision.reason));
-      }
-      if (response) {
-        throw_http_error(*response);
-      }
-      throw transport_error(*failure, attempt);
-    }
-    log(LogLevel::info, what + ": retrying in " + std::to_string(decision.delay.count()) + " ms (" +
-                            std::string(decision.reason) + ")");
-    state_->sleeper(decision.delay);
+    // Returns early when cancelled; next_request() then throws Cancelled.
+    state_->sleeper(std::get<milliseconds>(step), context.cancellation);
   }
+}
+
+bool ServiceClient::logs() const noexcept { return static_cast<bool>(state_->options.log); }
+
+CallRun::CallRun(const ServiceClient& client, const ApiCall& call, CallContext context)
+    : client_(client),
+      context_(std::move(context)),
+      what_(call.method + " " + call.path),
+      make_bearer_(call.make_bearer),
+      idempotency_(call.idempotency),
+      secret_body_(call.secret_body) {
+  require(!call.path.empty() && call.path.front() == '/', "ApiCall::path: must start with '/'");
+  require(!has_line_break(call.path) && call.path.find(' ') == std::string::npos,
+          "ApiCall::path: must not contain spaces or line breaks");
+  require(!call.bearer || !has_line_break(*call.bearer), "ApiCall::bearer: must not contain line breaks");
+  const auto& state = *client.state_;
+  request_.method = call.method;
+  request_.url = state.base_url + call.path;
+  request_.body = serialize_body(call.body);
+  if (call.bearer || call.make_bearer) {
+    request_.headers.emplace_back("Authorization", call.bearer ? "Bearer " + *call.bearer : std::string());
+  }
+  request_.headers.emplace_back("X-Client-ID", state.client_id);
+  if (call.body) {
+    request_.headers.emplace_back("Content-Type", "application/json");
+  }
+  request_.headers.emplace_back("Accept", "application/json, text/plain");
+  request_.cancellation = context_.cancellation;
+}
+
+CallRun::~CallRun() {
+  if (secret_body_) cleanse(request_.body);
+}
+
+void CallRun::throw_cancelled(std::string_view where) const {
+  client_.log(LogLevel::info, what_ + ": cancelled " + std::string(where));
+  throw Cancelled(what_ + ": cancelled " + std::string(where) + " (CallOptions::cancellation)");
+}
+
+void CallRun::on_cancelled() {
+  throw_cancelled("during attempt " + std::to_string(attempt_) + "; the service may have seen the request");
+}
+
+const HttpRequest& CallRun::next_request() {
+  if (context_.cancellation.is_cancelled()) {
+    throw_cancelled(attempt_ == 0 ? "before anything was sent" : "after " + std::to_string(attempt_) + " attempt(s)");
+  }
+  const auto remaining = std::chrono::ceil<milliseconds>(context_.deadline - client_.now());
+  if (remaining.count() <= 0) {
+    throw TransportError(TransportError::Reason::timeout,
+                         attempt_ == 0 ? what_ + ": the call's deadline had passed before anything was sent"
+                                       : what_ + ": no time left after " + std::to_string(attempt_) + " attempt(s)");
+  }
+  ++attempt_;
+  request_.timeout = remaining;
+  request_.connect_timeout = std::min(client_.options().connect_timeout, remaining);
+  if (make_bearer_) {
+    auto token = make_bearer_();
+    require(!has_line_break(token), "ApiCall::make_bearer: the token must not contain line breaks");
+    request_.headers.front().second = "Bearer " + token;  // Authorization is the first header
+  }
+  return request_;
+}
+
+CallRun::Step CallRun::on_answer(HttpResponse response) {
+  AttemptOutcome outcome;
+  const auto request_id = request_id_of(response);
+  if (client_.logs()) {  // the line is built only for a sink: this is every call's path
+    const int max_attempts = context_.retry.options().max_attempts;
+    client_.log(response.status < 400 ? LogLevel::debug : LogLevel::warning,
+                what_ + " -> " + std::to_string(response.status) + attempt_tag(attempt_, max_attempts) +
+                    (request_id.empty() ? "" : " request id " + request_id));
+  }
+  if (response.status >= 200 && response.status < 300) {
+    auto json = parse_success_body(response, request_id);
+    return ApiResponse{response.status, std::move(response.body), std::move(json), request_id,
+                       std::move(response.headers)};
+  }
+  outcome.status = response.status;
+  return decide(outcome, std::move(response), nullptr);
+}
+
+CallRun::Step CallRun::on_failure(const TransportError& failure) {
+  if (context_.cancellation.is_cancelled()) {
+    // The transport did not watch the token, or ended for it with another error.
+    on_cancelled();
+  }
+  client_.log(LogLevel::warning, what_ + " failed: " + kind_name(failure.reason()) + ": " + failure.what() +
+                                     attempt_tag(attempt_, context_.retry.options().max_attempts));
+  AttemptOutcome outcome;
+  outcome.transport_error = failure.reason();
+  return decide(outcome, std::nullopt, &failure);
+}
+
+CallRun::Step CallRun::decide(AttemptOutcome outcome, std::optional<HttpResponse> response,
+                              const TransportError* failure) {
+  outcome.attempt = attempt_;
+  outcome.idempotency = idempotency_;
+  outcome.deadline = context_.deadline;
+  outcome.now = client_.now();
+  if (response) {
+    outcome.retry_after = response->header("Retry-After");
+  }
+  const auto decision = context_.retry.decide(outcome, random_jitter());
+  if (!decision.retry) {
+    if (attempt_ > 1 || decision.reason == "deadline") {
+      client_.log(LogLevel::info, what_ + ": giving up: " + std::string(decision.reason));
+    }
+    if (response) {
+      throw_http_error(*response);
+    }
+    throw transport_error(*failure, attempt_);
+  }
+  client_.log(LogLevel::info, what_ + ": retrying in " + std::to_string(decision.delay.count()) + " ms (" +
+                                  std::string(decision.reason) + ")");
+  return decision.delay;
 }
 
 std::string percent_encode(std::string_view text) {

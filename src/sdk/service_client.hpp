@@ -10,20 +10,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "loginid/call_options.hpp"
+#include "loginid/cancellation.hpp"
 #include "loginid/error.hpp"
 #include "loginid/options.hpp"
 #include "loginid/transport.hpp"
+#include "retry_policy.hpp"
 
 namespace loginid::detail {
-
-/// What may be repeated after a failure (issue 4, "Transport and resilience").
-enum class Idempotency {
-  safe,     ///< reads, PUT activate/deactivate, DELETE: retried on connection failures and 408/429/500/502/503/504
-  creates,  ///< creates something: retried only when the request cannot have reached the server
-};
 
 struct ApiCall {
   std::string method;                   ///< "GET", "POST", "PUT", "DELETE"
@@ -34,7 +32,8 @@ struct ApiCall {
   /// token's nonce is single use at the service, so a retry must carry a fresh token.
   std::function<std::string()> make_bearer;
   Idempotency idempotency = Idempotency::safe;
-  /// Overrides Options::timeout (wait_code uses Options::wait_timeout).
+  /// The operation's own default budget when the caller sets none (wait_code: Options::wait_timeout);
+  /// unset: Options::timeout. Used by call(const ApiCall&) only: a CallContext carries its deadline.
   std::optional<std::chrono::milliseconds> timeout;
   /// The body holds a secret (a password): its serialized copy is wiped once the call is over.
   bool secret_body = false;
@@ -48,8 +47,64 @@ struct ApiResponse {
   HttpHeaders headers;
 };
 
-/// Waits between attempts. The default sleeps for real; tests inject one that advances their clock.
-using Sleeper = std::function<void(std::chrono::milliseconds)>;
+/// Waits between attempts, returning early when the token is cancelled. The default sleeps for
+/// real (sleep_cancellable); tests inject one that advances their clock.
+using Sleeper = std::function<void(std::chrono::milliseconds, const CancellationToken&)>;
+
+/// The limits of one call, resolved once from its CallOptions when the operation starts (all the
+/// long polls of one wait_code share one).
+struct CallContext {
+  TimePoint deadline;                ///< on the client's clock (Options::clock)
+  std::chrono::milliseconds budget;  ///< deadline - start, for messages
+  CancellationToken cancellation;
+  RetryPolicy retry;
+};
+
+class ServiceClient;
+
+/// One call through the pipeline as steps that do no I/O and never wait: ServiceClient::call runs
+/// them with the blocking transport and the sleeper; the async engine (issue 12) runs the same steps
+/// with its event loop and timers, so both send, retry, time out, cancel and fail alike.
+class CallRun {
+ public:
+  /// Checks the call (InvalidArgument) and builds its request. The client must outlive the run.
+  CallRun(const ServiceClient& client, const ApiCall& call, CallContext context);
+  ~CallRun();
+  CallRun(const CallRun&) = delete;
+  CallRun& operator=(const CallRun&) = delete;
+
+  /// The request of the next attempt: a fresh bearer token, the time left as its timeout, the
+  /// call's cancellation token. Throws Cancelled when the call is cancelled, TransportError
+  /// (timeout) when its deadline has passed (then nothing more is sent).
+  const HttpRequest& next_request();
+
+  /// What comes after an attempt: the call's answer, or the wait before the next attempt (then call
+  /// next_request() once it has passed, or at once when the cancellation interrupted it).
+  using Step = std::variant<ApiResponse, std::chrono::milliseconds>;
+  /// After an answer: a 2xx ends the call; an error status is retried per policy or thrown
+  /// (ServiceError, BadResponse).
+  Step on_answer(HttpResponse response);
+  /// After the transport failed: retried per policy, else thrown (TransportError; Cancelled when
+  /// the call was cancelled meanwhile).
+  Step on_failure(const TransportError& failure);
+  /// After the transport aborted the exchange for the cancellation: throws Cancelled.
+  [[noreturn]] void on_cancelled();
+
+  [[nodiscard]] const CallContext& context() const noexcept { return context_; }
+
+ private:
+  Step decide(AttemptOutcome outcome, std::optional<HttpResponse> response, const TransportError* failure);
+  [[noreturn]] void throw_cancelled(std::string_view where) const;
+
+  const ServiceClient& client_;
+  CallContext context_;
+  std::string what_;  // "METHOD /path", for messages
+  std::function<std::string()> make_bearer_;
+  Idempotency idempotency_;
+  bool secret_body_;
+  HttpRequest request_;
+  int attempt_ = 0;
+};
 
 class ServiceClient {
  public:
@@ -61,10 +116,19 @@ class ServiceClient {
   /// Same, with the wait between retries injected (tests).
   ServiceClient(Options options, std::string client_id, Sleeper sleeper);
 
-  /// Sends the call, retrying per policy within the call's timeout. Returns a 2xx answer; throws
-  /// loginid::Error for a non-2xx answer (status, code, message, request id from the body; code
-  /// `unknown_error` for a non-JSON body) and for transport failures (status 0, code
-  /// `connection_failed` / `timeout`). Logs one line per attempt through Options::log (no secrets).
+  /// The limits of a call made with `options`: its deadline (CallOptions::deadline / timeout, else
+  /// `default_budget`, else Options::timeout), cancellation and retry policy (CallOptions::retry,
+  /// else Options::retry). Throws InvalidArgument naming the CallOptions member that is wrong.
+  [[nodiscard]] CallContext context(const CallOptions& options,
+                                    std::optional<std::chrono::milliseconds> default_budget = std::nullopt) const;
+
+  /// Sends the call, retrying per the context's policy until its deadline. Returns a 2xx answer;
+  /// throws ServiceError for a non-2xx answer (status, code, message, request id from the body;
+  /// code `unknown_error` for a non-JSON body), BadResponse, TransportError when no answer came in
+  /// time, Cancelled as soon as the context's token is cancelled (also during the exchange and the
+  /// wait between attempts). Logs one line per attempt through Options::log (no secrets).
+  ApiResponse call(const ApiCall& call, const CallContext& context) const;
+  /// The same with the defaults: context({}, call.timeout).
   ApiResponse call(const ApiCall& call) const;
 
   [[nodiscard]] const std::string& base_url() const noexcept;
@@ -74,8 +138,11 @@ class ServiceClient {
   [[nodiscard]] const Options& options() const noexcept;
   [[nodiscard]] std::chrono::system_clock::time_point now() const;
   void log(LogLevel level, std::string_view message) const;
+  /// Whether Options::log is set (a line is built only for a sink).
+  [[nodiscard]] bool logs() const noexcept;
 
  private:
+  friend class CallRun;
   void log_emulator_switch() const;
   struct State;
   std::shared_ptr<const State> state_;

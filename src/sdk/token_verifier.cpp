@@ -96,7 +96,8 @@ struct TokenVerifier::Impl {
     return check_username(payload, expect);
   }
 
-  [[nodiscard]] KeyLookup key_for(const Json& header, TimePoint now) const {
+  // `context`: the caller's limits, or null for the client's defaults.
+  [[nodiscard]] KeyLookup key_for(const Json& header, TimePoint now, const CallContext* context) const {
     const auto it = header.find("kid");
     if (it == header.end()) {
       return KeyLookup{std::nullopt, TokenErrc::missing_kid};
@@ -104,12 +105,14 @@ struct TokenVerifier::Impl {
     if (!it->is_string()) {
       return KeyLookup{std::nullopt, TokenErrc::bad_kid};
     }
-    return keys.find(it->get_ref<const std::string&>(), now);
+    const auto& kid = it->get_ref<const std::string&>();
+    return context ? keys.find(kid, now, *context) : keys.find(kid, now);
   }
 
   // The full path: decode, claims, key, signature. The claims on success.
   std::shared_ptr<const ClaimsData> verify_afresh(std::string_view token, const TokenExpectations& expect,
-                                              std::optional<TimePoint> now, std::error_code& ec) const {
+                                              std::optional<TimePoint> now, std::error_code& ec,
+                                              const CallContext* context) const {
     JwtView jwt;
     TokenErrc why = TokenErrc::ok;
     if (!decode_jwt_view(token, jwt, why)) {
@@ -125,7 +128,7 @@ struct TokenVerifier::Impl {
     if ((ec = check_expectations(jwt.payload, expect, *now))) {
       return nullptr;
     }
-    const auto lookup = key_for(*jwt.header, *now);
+    const auto lookup = key_for(*jwt.header, *now, context);
     if (!lookup.key) {
       ec = lookup.error;
       return nullptr;
@@ -139,9 +142,9 @@ struct TokenVerifier::Impl {
 
   // The claims of a verified token, shared with the verified-token cache when it is on.
   std::shared_ptr<const ClaimsData> verify(std::string_view token, const TokenExpectations& expect,
-                                       std::error_code& ec) const {
+                                       std::error_code& ec, const CallContext* context) const {
     if (!verified || token.size() > kMaxTokenSize) {
-      return verify_afresh(token, expect, std::nullopt, ec);
+      return verify_afresh(token, expect, std::nullopt, ec, context);
     }
     const auto digest = token_digest(token);
     const auto now = service->now();
@@ -149,7 +152,7 @@ struct TokenVerifier::Impl {
       ec = check_expectations(hit->object, expect, now);
       return ec ? nullptr : std::move(hit);
     }
-    auto claims = verify_afresh(token, expect, now, ec);
+    auto claims = verify_afresh(token, expect, now, ec, context);
     if (claims) {
       if (const auto expiry = cache_expiry(claims->object, now)) {
         verified->insert(digest, claims, *expiry, now);
@@ -166,9 +169,19 @@ TokenVerifier::~TokenVerifier() = default;
 
 std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
                                             std::error_code& ec) const noexcept {
+  return verify_within(token, expect, ec, nullptr);
+}
+
+std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
+                                            std::error_code& ec, const CallContext& context) const noexcept {
+  return verify_within(token, expect, ec, &context);
+}
+
+std::optional<Claims> TokenVerifier::verify_within(std::string_view token, const TokenExpectations& expect,
+                                                   std::error_code& ec, const CallContext* context) const noexcept {
   ec.clear();
   try {
-    auto claims = impl_->verify(token, expect, ec);
+    auto claims = impl_->verify(token, expect, ec, context);
     if (!claims) {
       return std::nullopt;
     }
@@ -182,7 +195,17 @@ std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenE
 std::optional<Claims> TokenVerifier::verify_transaction(std::string_view token, std::string_view tx_payload,
                                                         const TokenExpectations& expect,
                                                         std::error_code& ec) const noexcept {
-  auto claims = verify(token, expect, ec);
+  return check_transaction(verify_within(token, expect, ec, nullptr), tx_payload, ec);
+}
+
+std::optional<Claims> TokenVerifier::verify_transaction(std::string_view token, std::string_view tx_payload,
+                                                        const TokenExpectations& expect, std::error_code& ec,
+                                                        const CallContext& context) const noexcept {
+  return check_transaction(verify_within(token, expect, ec, &context), tx_payload, ec);
+}
+
+std::optional<Claims> TokenVerifier::check_transaction(std::optional<Claims> claims, std::string_view tx_payload,
+                                                       std::error_code& ec) noexcept {
   if (!claims) {
     return std::nullopt;
   }

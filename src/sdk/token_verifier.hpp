@@ -31,13 +31,27 @@ class TokenVerifier {
   /// failed). A verified-token cache hit shares the cached, immutable claims (nothing is copied).
   /// Thread-safe; never throws.
   std::optional<Claims> verify(std::string_view token, const TokenExpectations& expect, std::error_code& ec) const noexcept;
+  /// The same within the limits of the caller's call: fetching the key (or waiting for another
+  /// thread's fetch) ends at its deadline (key_unavailable) or at once when it is cancelled
+  /// (std::errc::operation_canceled).
+  std::optional<Claims> verify(std::string_view token, const TokenExpectations& expect, std::error_code& ec,
+                               const CallContext& context) const noexcept;
 
   /// verify() + tx_hash recomputed from the caller's payload and the token's nonce/server_nonce
   /// (never trusted from the token): tx_hash_mismatch when it differs.
   std::optional<Claims> verify_transaction(std::string_view token, std::string_view tx_payload,
                                            const TokenExpectations& expect, std::error_code& ec) const noexcept;
+  /// The same within the limits of the caller's call (as verify()).
+  std::optional<Claims> verify_transaction(std::string_view token, std::string_view tx_payload,
+                                           const TokenExpectations& expect, std::error_code& ec,
+                                           const CallContext& context) const noexcept;
 
  private:
+  std::optional<Claims> verify_within(std::string_view token, const TokenExpectations& expect, std::error_code& ec,
+                                      const CallContext* context) const noexcept;
+  // The tx_hash check of verify_transaction on verified claims.
+  static std::optional<Claims> check_transaction(std::optional<Claims> claims, std::string_view tx_payload,
+                                                 std::error_code& ec) noexcept;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

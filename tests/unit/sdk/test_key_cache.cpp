@@ -37,7 +37,7 @@ struct Harness {
     if (tweak) {
       tweak(options.key_cache);
     }
-    service = std::make_shared<const ServiceClient>(options, "client", [](std::chrono::milliseconds) {});
+    service = std::make_shared<const ServiceClient>(options, "client", [](std::chrono::milliseconds, const CancellationToken&) {});
     cache = std::make_unique<KeyCache>(service);
   }
 

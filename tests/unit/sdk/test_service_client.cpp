@@ -39,7 +39,7 @@ struct Harness {
     if (tweak) {
       tweak(options);
     }
-    client = std::make_unique<ServiceClient>(options, "client-1", [this](milliseconds delay) {
+    client = std::make_unique<ServiceClient>(options, "client-1", [this](milliseconds delay, const CancellationToken&) {
       sleeps.push_back(delay);
       clock.advance(delay);
     });

@@ -56,7 +56,7 @@ TEST(Concurrency, SharedClientAndVerifierUnderMixedLoad) {
   std::atomic<int> log_lines{0};
   options.log = [&](LogLevel, std::string_view) { ++log_lines; };
   const auto service =
-      std::make_shared<const ServiceClient>(options, kClient, [](std::chrono::milliseconds) { std::this_thread::yield(); });
+      std::make_shared<const ServiceClient>(options, kClient, [](std::chrono::milliseconds, const CancellationToken&) { std::this_thread::yield(); });
   const TokenVerifier verifier(service);
 
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();

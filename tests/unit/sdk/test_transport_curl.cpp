@@ -286,6 +286,48 @@ TEST_F(CurlTransportTest, SlowAnswerTimesOutAsTimeout) {
   EXPECT_THAT(std::string(e.what()), HasSubstr("timeout 200 ms"));
 }
 
+// A cancel from another thread aborts an exchange that waits for an answer (the server holds it
+// for 5 s): the send throws Cancelled instead of returning the late answer, and the transport
+// keeps working (the aborted connection is not reused half-read).
+TEST_F(CurlTransportTest, ACancelAbortsAnExchangeWaitingForItsAnswer) {
+  const auto transport = make_curl_transport();
+  auto request = get(server_.url("/slow"));
+  request.timeout = milliseconds(60'000);
+  CancellationSource source;
+  request.cancellation = source.token();
+  std::thread canceller([&] {
+    for (int i = 0; i < 6000 && server_.seen().empty(); ++i) {  // hang guard only
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    source.cancel();
+  });
+  EXPECT_THROW(
+      {
+        try {
+          transport->send(request);
+        } catch (const Cancelled& e) {
+          EXPECT_THAT(std::string(e.what()), HasSubstr("cancelled during the exchange"));
+          throw;
+        }
+      },
+      Cancelled);
+  canceller.join();
+  ASSERT_EQ(server_.seen().size(), 1U);
+  server_.release();
+  EXPECT_EQ(transport->send(get(server_.url("/hello"))).body, "hi");
+  EXPECT_EQ(curl_transport_stats(*transport)->connections_opened, 2U);
+}
+
+TEST_F(CurlTransportTest, AnAlreadyCancelledRequestIsNotSent) {
+  const auto transport = make_curl_transport();
+  auto request = get(server_.url("/hello"));
+  CancellationSource source;
+  source.cancel();
+  request.cancellation = source.token();
+  EXPECT_THROW(transport->send(request), Cancelled);
+  EXPECT_TRUE(server_.seen().empty());
+}
+
 TEST_F(CurlTransportTest, RefusedConnectionIsConnectFailed) {
   const int port = closed_port();
   const auto transport = make_curl_transport();

@@ -46,7 +46,7 @@ struct Harness {
     if (tweak) {
       tweak(options);
     }
-    service = std::make_shared<const ServiceClient>(options, kClient, [](std::chrono::milliseconds) {});
+    service = std::make_shared<const ServiceClient>(options, kClient, [](std::chrono::milliseconds, const CancellationToken&) {});
     verifier = std::make_unique<TokenVerifier>(service);
   }
 
