@@ -39,8 +39,8 @@ struct Flags {
   int challenge_ttl = 300;
   int token_ttl = 0;  // no exp, as LoginID's tokens
   int iat_window = 300;
-  int max_waiters = 32;
-  int workers = 64;  // each connection holds one while it is open (cpp-httplib is thread-per-connection)
+  int max_waiters = 10000;  // a parked wait costs a socket and a few records, no thread
+  int workers = 4;          // handler threads (token checks, SQLite); sockets run on one I/O thread
   double wait_timeout = 30;
   std::string admin_token;
   std::string log_level = "info";
@@ -287,11 +287,12 @@ int main(int argc, char** argv) {
   app.add_option("--iat-window", flags.iat_window, "accepted service-token iat skew, seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
-  app.add_option("--max-waiters", flags.max_waiters, "parked wait_code calls before 429")
-      ->check(CLI::Range(1, 4096))
+  app.add_option("--max-waiters", flags.max_waiters,
+                 "parked wait_code calls before 429 (the open-file limit is raised to fit them)")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  app.add_option("--workers", flags.workers, "threads for everything but parked waiters")
-      ->check(CLI::Range(1, 1024))
+  app.add_option("--workers", flags.workers, "threads that run the requests (token checks, SQLite)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--wait-timeout", flags.wait_timeout, "longest wait_code long poll, seconds")
       ->check(CLI::Range(0.001, 3600.0))

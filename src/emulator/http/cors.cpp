@@ -1,7 +1,5 @@
 #include "emulator/http/cors.hpp"
 
-#include <httplib.h>
-
 #include "emulator/http/json_input.hpp"
 #include "emulator/service/errors.hpp"
 
@@ -12,21 +10,21 @@ bool is_admin_path(std::string_view path) {
   return path == "/emulator" || path.starts_with("/emulator/");
 }
 
-void add_cors_headers(const httplib::Request& req, httplib::Response& res) {
+void add_cors_headers(const Request& req, Response& res) {
   if (!req.has_header("Origin") || is_admin_path(req.path) || res.has_header("Access-Control-Allow-Origin")) return;
   res.set_header("Access-Control-Allow-Origin", req.get_header_value("Origin"));
   res.set_header("Vary", "Origin");
   res.set_header("Access-Control-Expose-Headers", "X-Request-ID, Retry-After");
 }
 
-void answer_preflight(httplib::Response& res) {
+void answer_preflight(Response& res) {
   res.status = 204;
   res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
   res.set_header("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Client-ID, X-Request-ID");
   res.set_header("Access-Control-Max-Age", "600");
 }
 
-std::optional<std::string> named_client_id(const httplib::Request& req) {
+std::optional<std::string> named_client_id(const Request& req) {
   if (req.has_header("X-Client-ID")) return req.get_header_value("X-Client-ID");
   try {
     return optional_string(parse_object(req.body), "client_id");

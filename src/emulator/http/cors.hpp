@@ -11,10 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "emulator/http/request.hpp"
 
 namespace loginid::detail::emulator::http {
 
@@ -23,14 +20,14 @@ bool is_admin_path(std::string_view path);
 
 /// Lets the page at the request's Origin read the answer, whatever it is. No-op without an Origin
 /// header and on admin paths. Idempotent.
-void add_cors_headers(const httplib::Request& req, httplib::Response& res);
+void add_cors_headers(const Request& req, Response& res);
 
 /// A preflight's answer: 204 with the methods and headers the API takes, cached by the browser.
-void answer_preflight(httplib::Response& res);
+void answer_preflight(Response& res);
 
 /// The application a browser request names, for its origin check: X-Client-ID, else the body's
 /// `client_id` when the body is a JSON object that has one as a string. nullopt otherwise (the
 /// handler then refuses the request for its own reason).
-std::optional<std::string> named_client_id(const httplib::Request& req);
+std::optional<std::string> named_client_id(const Request& req);
 
 }  // namespace loginid::detail::emulator::http

@@ -1,20 +1,14 @@
 #include "emulator/http/server.hpp"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <sys/resource.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "emulator/http/cors.hpp"
 #include "emulator/http/fido2_input.hpp"
@@ -27,13 +21,6 @@ namespace loginid::detail::emulator::http {
 namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024;
-
-// SO_REUSEADDR lets a restarted emulator bind while the old one's connections sit in TIME_WAIT;
-// without SO_REUSEPORT, a port another process listens on stays an error.
-void reuse_address_only(int sock) {
-  const int yes = 1;
-  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-}
 
 std::string bind_error_text(const std::string& host, int port, int error) {
   const std::string where = host + ":" + std::to_string(port);
@@ -50,36 +37,6 @@ std::string bind_error_text(const std::string& host, int port, int error) {
       return "cannot bind " + where + ": " + std::strerror(error);
   }
 }
-
-// httplib reports only that binding failed; a bind of our own to the same address tells why.
-// nullopt when it binds (then closes it again).
-std::optional<std::string> bind_problem(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  const std::string service = std::to_string(port);
-  if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0) {
-    return "cannot bind " + host + ":" + service + ": " + ::gai_strerror(rc);
-  }
-  int error = 0;
-  for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {  // as httplib: the first that works
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      error = errno;
-      continue;
-    }
-    reuse_address_only(fd);
-    error = ::bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && ::listen(fd, 1) == 0 ? 0 : errno;
-    ::close(fd);
-    if (error == 0 || error == EADDRINUSE) break;
-  }
-  ::freeaddrinfo(found);
-  if (error == 0) return std::nullopt;
-  return bind_error_text(host, port, error);
-}
-const char* const kPrefixes[] = {"", "/api/native"};
 
 struct Status {
   int http;
@@ -114,20 +71,20 @@ Status status_of(Errc code) {
   return {500, "internal_error"};
 }
 
-void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
+void write_json(Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   // Replace (never throw on) invalid UTF-8, should any reach a message: an answer must always go out.
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
-void write_error(httplib::Response& res, Errc code, const std::string& message, std::int64_t retry_after_seconds = 1) {
+void write_error(Response& res, Errc code, const std::string& message, std::int64_t retry_after_seconds = 1) {
   auto status = status_of(code);
   if (code == Errc::too_many_requests) res.set_header("Retry-After", std::to_string(retry_after_seconds));
   write_json(res, status.http, {{"code", status.code}, {"message", message}});
 }
 
 /// A client's X-Request-ID is echoed when it is short and plain; otherwise we make one.
-std::string request_id_for(const httplib::Request& req) {
+std::string request_id_for(const Request& req) {
   auto sent = req.get_header_value("X-Request-ID");
   bool sane = !sent.empty() && sent.size() <= 128;
   for (char c : sent) {
@@ -157,12 +114,12 @@ bool same_secret(const std::string& given, const std::string& expected) {
   return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
-std::optional<std::string> header(const httplib::Request& req, const char* name) {
+std::optional<std::string> header(const Request& req, const char* name) {
   if (!req.has_header(name)) return std::nullopt;
   return req.get_header_value(name);
 }
 
-CallerCredentials credentials_of(const httplib::Request& req, const nlohmann::json& body) {
+CallerCredentials credentials_of(const Request& req, const nlohmann::json& body) {
   return {header(req, "Authorization"), header(req, "X-Client-ID"), optional_string(body, "client_id")};
 }
 
@@ -175,18 +132,18 @@ UserRef user_ref(const nlohmann::json& body) {
   return {optional_string(body, "user_id"), optional_string(body, "username")};
 }
 
-std::string path_param(const httplib::Request& req, std::size_t index, const char* name) {
+std::string path_param(const Request& req, std::size_t index, const char* name) {
   auto value = req.matches[static_cast<int>(index)].str();
   if (!is_uuid(value)) throw ApiError(Errc::bad_request, std::string(name) + ": not a UUID");
   return value;
 }
 
-std::optional<std::string> query(const httplib::Request& req, const char* name) {
+std::optional<std::string> query(const Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
   return req.get_param_value(name);
 }
 
-std::string client_id_param(const httplib::Request& req, std::size_t index) {
+std::string client_id_param(const Request& req, std::size_t index) {
   auto value = req.matches[static_cast<int>(index)].str();
   bool sane = !value.empty() && value.size() <= 128;
   for (char c : value) {
@@ -235,111 +192,206 @@ nlohmann::json list_json(const std::vector<T>& rows, ToJson to_json) {
   return out;
 }
 
+
+/// True when `pattern` has no regex syntax, so only that exact path matches it.
+bool is_literal(const std::string& pattern) {
+  return pattern.find_first_of("()[]{}.*+?^$|\\") == std::string::npos;
+}
+
+/// The length of the /api/native prefix on `path` (routes are served with and without it), or 0.
+std::size_t native_prefix(const std::string& path) {
+  constexpr std::string_view kNative = "/api/native";
+  return path.starts_with(kNative) && (path.size() == kNative.size() || path[kNative.size()] == '/') ? kNative.size()
+                                                                                                     : 0;
+}
+
+/// Open files the process needs beyond its connections: the database and its WAL and shared memory
+/// (twice: a second connection writes seen nonces), the listening socket, standard streams.
+constexpr std::size_t kOtherOpenFiles = 64;
+
+/// Raises the soft RLIMIT_NOFILE to `needed` (the hard one too when the process may).
+void ensure_open_files(std::size_t needed, std::size_t max_waiters) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) throw std::runtime_error("cannot read the open-file limit");
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= needed) return;
+  rlimit raised = limit;
+  raised.rlim_cur = needed;
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < needed) raised.rlim_max = needed;
+  if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return;
+  throw std::runtime_error("--max-waiters " + std::to_string(max_waiters) + " needs up to " + std::to_string(needed) +
+                           " open files, but the system allows this process " + std::to_string(limit.rlim_max) +
+                           " (the hard limit, ulimit -Hn): raise that limit (as root: ulimit -Hn " +
+                           std::to_string(needed) + ", or LimitNOFILE= in a systemd unit) or lower --max-waiters");
+}
+
 }  // namespace
 
+void Answer::operator()(const std::function<void(Response&)>& fill) const {
+  Response res = *base_;
+  server_->fill_answer(*request_, res, fill);
+  server_->finish(*request_, std::move(res), responder_);
+}
+
 Server::Server(Service& service, ServerOptions options) : service_(service), options_(std::move(options)) {
+  add_api_routes();
+  add_fido2_routes();
+  add_admin_routes();
+  EventServerOptions transport;
+  transport.io_threads = options_.io_threads;
+  transport.workers = options_.workers;
+  transport.max_connections = options_.max_waiters + options_.max_other_connections;
+  transport.max_body = kMaxBody;
   if (options_.tls) {
     tls_ = std::make_unique<tls::ServerTls>(std::move(*options_.tls), tls_log(options_.log_level));
     options_.tls.reset();
-    auto https = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return tls_->configure(ctx); });
-    if (!https->is_valid()) throw std::runtime_error("TLS: the server could not be set up with the certificate and key");
-    server_ = std::move(https);
-  } else {
-    server_ = std::make_unique<httplib::Server>();
+    transport.configure_tls = [this](SSL_CTX& ctx) { return tls_->configure(ctx); };
   }
-  auto& s = *server_;
-  const auto threads = options_.workers + options_.max_waiters;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  s.set_payload_max_length(kMaxBody);
-  // Slow or idle clients must not keep a worker: bounded reads, writes and keep-alive.
-  s.set_read_timeout(2, 0);
-  s.set_write_timeout(5, 0);
-  s.set_keep_alive_timeout(2);
-  s.set_keep_alive_max_count(100000);
-  s.set_tcp_nodelay(true);  // small JSON answers must not wait for Nagle + delayed ACK (~40 ms)
-  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) { on_error(req, res); });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    write_error(res, Errc::internal_error, "internal error");
-  });
-  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.method != "OPTIONS" || !req.has_header("Origin")) {
-      add_cors_headers(req, res);
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
+  transport_ = std::make_unique<EventServer>(
+      transport, [this](const std::shared_ptr<Request>& request, Responder responder) { handle(request, responder); },
+      [this](const Request& req, Response& res) {
+        on_error(req, res);
+        if (!res.has_header("X-Request-ID")) res.set_header("X-Request-ID", request_id_for(req));
+        log_request(req, res);
+      });
+}
+
+Server::~Server() {
+  transport_->stop();
+  // Parked waits hold answers for connections that are gone now: they end here, before the
+  // transport they would answer through.
+  service_.begin_shutdown();
+  transport_->join_workers();
+}
+
+void Server::check_bindable(const std::string& host, int port) {
+  try {
+    EventServer::check_bindable(host, port);
+  } catch (const BindError& e) {
+    if (e.system_error() != 0) throw std::runtime_error(bind_error_text(host, port, e.system_error()));
+    throw;
+  }
+}
+
+int Server::bind(const std::string& host, int port) {
+  ensure_open_files(options_.max_waiters + options_.max_other_connections + kOtherOpenFiles, options_.max_waiters);
+  try {
+    return transport_->bind(host, port);
+  } catch (const BindError& e) {
+    if (e.system_error() != 0) throw std::runtime_error(bind_error_text(host, port, e.system_error()));
+    throw;
+  }
+}
+
+void Server::run() { transport_->run(); }
+
+void Server::stop() { transport_->stop(); }
+
+void Server::handle(const std::shared_ptr<Request>& request, const Responder& responder) {
+  Request& req = *request;
+  Response res;
+  if (req.method == "OPTIONS" && req.has_header("Origin")) {
     if (is_admin_path(req.path)) {
       write_error(res, Errc::forbidden, "the admin API does not answer browser pages; call it from a shell, a test or a backend");
     } else {
       add_cors_headers(req, res);
       answer_preflight(res);
     }
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  s.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.has_header("X-Request-ID")) res.set_header("X-Request-ID", request_id_for(req));
-  });
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
-  add_api_routes();
-  add_fido2_routes();
-  add_admin_routes();
-}
-
-Server::~Server() = default;
-
-void Server::check_bindable(const std::string& host, int port) {
-  if (auto problem = bind_problem(host, port)) throw std::runtime_error(*problem);
-}
-
-int Server::bind(const std::string& host, int port) {
-  int listen_socket = -1;
-  server_->set_socket_options([&listen_socket](socket_t sock) {
-    // Not httplib::default_socket_options: on Linux that sets SO_REUSEPORT, which lets a second
-    // emulator bind the same port and the kernel split requests between the two.
-    reuse_address_only(sock);
-    listen_socket = sock;
-  });
-  int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (bound < 0) {
-    throw std::runtime_error(
-        bind_problem(host, port).value_or("cannot bind " + host + ":" + std::to_string(port) + " (it is free now: try again)"));
+    return finish(req, std::move(res), responder);
   }
-  // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients (a waiter flood, a load test)
-  // would see dropped SYNs and connects delayed by seconds. Listening again raises the backlog.
-  if (listen_socket >= 0) ::listen(listen_socket, SOMAXCONN);
-  return bound;
-}
-
-void Server::run() {
-  if (!stop_requested_) server_->listen_after_bind();
-  run_finished_ = true;
-}
-
-void Server::stop() {
-  stop_requested_ = true;
-  // httplib ignores stop() until its accept loop is running, so a stop that arrives between bind and
-  // run (a SIGINT right after start-up) would be lost: wait, bounded, for the loop or for run() to end.
-  for (int i = 0; i < 500 && !server_->is_running() && !run_finished_; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  bool path_known = false;
+  const Route* route = find_route(req, path_known);
+  if (route == nullptr) {
+    res.status = path_known ? 405 : 404;
+    return finish(req, std::move(res), responder);
   }
-  server_->stop();
+  // A browser request runs its origin check, which may read the store: never on the I/O thread.
+  if (route->on_io_thread && !req.has_header("Origin")) return run_route(*route, request, responder);
+  transport_->post([this, route, request, responder] { run_route(*route, request, responder); });
 }
 
-void Server::on_error(const httplib::Request& req, httplib::Response& res) {
+const Server::Route* Server::find_route(Request& req, bool& path_known) const {
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;  // HEAD: a GET without the body
+  const std::size_t skip = native_prefix(req.path);
+  const std::string rest = req.path.substr(skip);
+  if (auto it = literal_routes_.find(method + " " + rest); it != literal_routes_.end()) return &routes_[it->second];
+  for (const auto& route : routes_) {
+    if (!route.literal && route.method == method &&
+        std::regex_match(req.path.cbegin() + static_cast<std::ptrdiff_t>(skip), req.path.cend(), req.matches,
+                         route.regex)) {
+      return &route;
+    }
+  }
+  for (const auto& route : routes_) {
+    if (route.literal ? route.pattern == rest : std::regex_match(rest, route.regex)) path_known = true;
+  }
+  return nullptr;
+}
+
+void Server::run_route(const Route& route, const std::shared_ptr<Request>& request, const Responder& responder) {
+  const Request& req = *request;
+  auto base = std::make_shared<Response>();
+  add_cors_headers(req, *base);
+  base->set_header("X-Request-ID", request_id_for(req));
+  const Answer answer(*this, request, std::move(base), responder);
+  try {
+    if (route.admin && req.has_header("Origin")) {
+      // A page the developer happens to visit must not drive the admin API (it has no CORS, but a
+      // form post or a no-cors fetch still arrives): browsers always send Origin on those.
+      throw ApiError(Errc::forbidden,
+                     "the admin API does not answer browser pages; call it from a shell, a test or a backend");
+    }
+    if (route.admin && options_.admin_token &&
+        !same_secret(req.get_header_value("Authorization"), "Bearer " + *options_.admin_token)) {
+      throw ApiError(Errc::unauthorized, "admin API needs Authorization: Bearer <admin token>");
+    }
+    if (!route.admin && req.has_header("Origin")) check_origin(req);
+    route.handler(req, answer);
+  } catch (...) {
+    // Refused before the route answered (a deferred route may also have answered already: then
+    // this is ignored).
+    const auto error = std::current_exception();
+    answer([&](Response&) { std::rethrow_exception(error); });
+  }
+}
+
+void Server::fill_answer(const Request&, Response& res, const std::function<void(Response&)>& fill) {
+  try {
+    fill(res);
+  } catch (const ApiError& e) {
+    write_error(res, e.code(), e.what(), e.retry_after_seconds());
+  } catch (const std::exception& e) {
+    if (options_.log_level >= LogLevel::error) std::fprintf(stderr, "internal error: %s\n", e.what());
+    write_error(res, Errc::internal_error, "internal error");
+  }
+}
+
+void Server::finish(const Request& req, Response res, const Responder& responder) {
+  if (res.status >= 400) on_error(req, res);  // CORS on every error; JSON where nothing wrote any
+  if (!res.has_header("X-Request-ID")) res.set_header("X-Request-ID", request_id_for(req));
+  log_request(req, res);
+  responder.send(std::move(res));
+}
+
+void Server::on_error(const Request& req, Response& res) {
   add_cors_headers(req, res);     // also for answers no handler saw (413, 404): the page must read them
   if (!res.body.empty()) return;  // a handler already wrote its JSON error
   if (res.status == 413) return write_error(res, Errc::payload_too_large, "request body is over 64 KiB");
-  if (res.status == 404) {
-    for (const auto& known : known_paths_) {
-      if (std::regex_match(req.path, known)) {
-        return write_error(res, Errc::method_not_allowed, "method " + req.method + " is not allowed on this path");
-      }
-    }
-    return write_error(res, Errc::not_found, "no such endpoint");
+  if (res.status == 404) return write_error(res, Errc::not_found, "no such endpoint");
+  if (res.status == 405) {
+    return write_error(res, Errc::method_not_allowed, "method " + req.method + " is not allowed on this path");
+  }
+  if (res.status == 414) {
+    return write_json(res, 414, {{"code", "uri_too_long"}, {"message", "request target is over 8 KiB"}});
+  }
+  if (res.status == 431) {
+    return write_json(res, 431,
+                      {{"code", "request_header_fields_too_large"}, {"message", "request headers are over 32 KiB"}});
   }
   if (res.status >= 500) return write_error(res, Errc::internal_error, "internal error");
   write_json(res, res.status, {{"code", "bad_request"}, {"message", "malformed HTTP request"}});
 }
 
-void Server::check_origin(const httplib::Request& req) {
+void Server::check_origin(const Request& req) {
   const auto origin = req.get_header_value("Origin");
   auto client_id = named_client_id(req);
   if (!client_id) return;  // the handler refuses it for the missing client_id
@@ -358,7 +410,7 @@ void Server::check_origin(const httplib::Request& req) {
                                                how_to_allow_origin(*client_id, origin));
 }
 
-void Server::log_request(const httplib::Request& req, const httplib::Response& res) {
+void Server::log_request(const Request& req, const Response& res) {
   if (options_.log_level < LogLevel::info && !(options_.log_level >= LogLevel::error && res.status >= 500)) return;
   // Method, path (no query), status and request id only: never bodies, tokens or codes.
   log_line(format_rfc3339(now_ms()) + " " + req.method + " " + req.path + " " + std::to_string(res.status) + " " +
@@ -366,41 +418,33 @@ void Server::log_request(const httplib::Request& req, const httplib::Response& r
 }
 
 void Server::add_route(const char* method, const std::string& pattern, Handler handler, bool admin) {
-  auto wrapped = [this, handler = std::move(handler), admin](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("X-Request-ID", request_id_for(req));
-    try {
-      if (admin && req.has_header("Origin")) {
-        // A page the developer happens to visit must not drive the admin API (it has no CORS, but a
-        // form post or a no-cors fetch still arrives): browsers always send Origin on those.
-        throw ApiError(Errc::forbidden,
-                       "the admin API does not answer browser pages; call it from a shell, a test or a backend");
-      }
-      if (admin && options_.admin_token && !same_secret(req.get_header_value("Authorization"),
-                                                        "Bearer " + *options_.admin_token)) {
-        throw ApiError(Errc::unauthorized, "admin API needs Authorization: Bearer <admin token>");
-      }
-      if (!admin && req.has_header("Origin")) check_origin(req);
-      handler(req, res);
-    } catch (const ApiError& e) {
-      write_error(res, e.code(), e.what(), e.retry_after_seconds());
-    } catch (const std::exception& e) {
-      if (options_.log_level >= LogLevel::error) std::fprintf(stderr, "internal error: %s\n", e.what());
-      write_error(res, Errc::internal_error, "internal error");
+  add_deferred_route(
+      method, pattern,
+      [handler = std::move(handler)](const Request& req, const Answer& answer) {
+        answer([&](Response& res) { handler(req, res); });
+      },
+      admin);
+}
+
+void Server::add_io_route(const char* method, const std::string& pattern, Handler handler) {
+  add_route(method, pattern, std::move(handler));
+  routes_.back().on_io_thread = true;
+}
+
+void Server::add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin) {
+  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, std::move(handler)};
+  // A path registered earlier under a pattern wins over a later exact path, as in a linear search.
+  for (const auto& earlier : routes_) {
+    if (earlier.method == route.method && !earlier.literal && std::regex_match(pattern, earlier.regex)) {
+      route.literal = false;
     }
-  };
-  for (const char* prefix : kPrefixes) {
-    const auto full = std::string(prefix) + pattern;
-    known_paths_.emplace_back(full);
-    const std::string m = method;
-    if (m == "GET") server_->Get(full, wrapped);
-    if (m == "POST") server_->Post(full, wrapped);
-    if (m == "PUT") server_->Put(full, wrapped);
-    if (m == "DELETE") server_->Delete(full, wrapped);
   }
+  if (route.literal) literal_routes_.emplace(route.method + " " + pattern, routes_.size());
+  routes_.push_back(std::move(route));
 }
 
 void Server::add_api_routes() {
-  add_route("GET", "/certs", [this](const auto& req, auto& res) {
+  add_io_route("GET", "/certs", [this](const auto& req, auto& res) {
     // Without a kid: the current signing key (the published Python SDK asks so for a token without one).
     auto kid = query(req, "kid");
     auto pem = kid && !kid->empty() ? service_.public_key_pem(*kid) : service_.active_public_key_pem();
@@ -408,7 +452,7 @@ void Server::add_api_routes() {
     res.set_header("Cache-Control", "public, max-age=300");
     res.set_content(*pem, "text/plain");
   });
-  add_route("GET", "/.well-known/jwks.json", [this](const auto&, auto& res) {
+  add_io_route("GET", "/.well-known/jwks.json", [this](const auto&, auto& res) {
     res.set_header("Cache-Control", "public, max-age=300");
     write_json(res, 200, service_.jwks());
   });
@@ -449,15 +493,17 @@ void Server::add_api_routes() {
                                         user_ref(body));
     write_json(res, 200, {{"deleted_at", format_rfc3339(at)}});
   });
-  add_route("POST", "/authenticate/code/wait", [this](const auto& req, auto& res) {
+  // The long poll answers from the service's completion: a parked wait holds no thread.
+  add_deferred_route("POST", "/authenticate/code/wait", [this](const auto& req, const Answer& answer) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::optional, {}, {}});
     const auto& code = required_object(body, "authentication_code");
-    auto result = service_.wait_code(caller, required_string(body, "username"),
-                                     required_string(code, "code", "authentication_code."),
-                                     required_string(code, "type", "authentication_code."),
-                                     optional_bool(body, "no_jwt").value_or(false));
-    write_json(res, 200, auth_json(result));
+    service_.wait_code(caller, required_string(body, "username"), required_string(code, "code", "authentication_code."),
+                       required_string(code, "type", "authentication_code."),
+                       optional_bool(body, "no_jwt").value_or(false), *transport_,
+                       [answer](const WaitOutcome& outcome) {
+                         answer([&](auto& res) { write_json(res, 200, auth_json(outcome.get())); });
+                       });
   });
 
   add_route("POST", "/credentials/list", [this](const auto& req, auto& res) {
@@ -693,7 +739,7 @@ void Server::add_fido2_routes() {
 }
 
 void Server::add_admin_routes() {
-  add_route("GET", "/emulator/health", [this](const auto&, auto& res) {
+  add_io_route("GET", "/emulator/health", [this](const auto&, auto& res) {
     write_json(res, 200, {{"status", "ok"}, {"waiters", service_.parked_waiters()}});
   });
   constexpr bool kAdmin = true;

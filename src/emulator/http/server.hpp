@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP face of the emulator: routes (at the root and under /api/native), request parsing,
-// the mapping of ApiError to status + {"code","message"}, X-Request-ID, limits and timeouts.
+// the mapping of ApiError to status + {"code","message"}, X-Request-ID, CORS, logging. The
+// transport (sockets, limits, timeouts, threads) is http/event_server.hpp.
 
 #include <atomic>
 #include <functional>
@@ -8,33 +9,54 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "emulator/http/event_server.hpp"
+#include "emulator/http/request.hpp"
 #include "emulator/service/service.hpp"
 #include "emulator/tls/server_tls.hpp"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace loginid::detail::emulator::http {
 
 enum class LogLevel { off, error, info, debug };
 
 struct ServerOptions {
-  std::size_t workers = 64;     ///< threads for everything but parked waiters
-  std::size_t max_waiters = 32;  ///< extra threads, one per parked wait_code
+  std::size_t workers = 4;          ///< threads for the handlers (token checks, SQLite)
+  std::size_t io_threads = 1;       ///< threads for the sockets
+  std::size_t max_waiters = 10000;  ///< parked wait_code calls (each costs a socket, no thread)
+  /// Connections besides the parked waiters; the open-file limit is raised for both.
+  std::size_t max_other_connections = 1024;
   std::optional<std::string> admin_token;
   LogLevel log_level = LogLevel::info;
   /// Serve https with this certificate and key (TLS 1.2+); unset: plain http.
   std::optional<tls::ServerIdentity> tls;
 };
 
+class Server;
+
+/// The answer of a deferred route (a long poll), given later from any thread, exactly once: fill()
+/// runs with the same error mapping as a route's body (an ApiError thrown there becomes its JSON
+/// answer). An Answer dropped unanswered answers 500.
+class Answer {
+ public:
+  /// `base`: the headers every answer to the request carries (X-Request-ID, CORS).
+  Answer(Server& server, std::shared_ptr<const Request> request, std::shared_ptr<const Response> base,
+         Responder responder)
+      : server_(&server), request_(std::move(request)), base_(std::move(base)), responder_(std::move(responder)) {}
+  void operator()(const std::function<void(Response&)>& fill) const;
+
+ private:
+  Server* server_;
+  std::shared_ptr<const Request> request_;
+  std::shared_ptr<const Response> base_;
+  Responder responder_;
+};
+
 class Server {
  public:
   Server(Service& service, ServerOptions options);
+  /// Stops, and answers the waits still parked (shutting_down) before the transport goes away.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -42,9 +64,11 @@ class Server {
   /// Throws std::runtime_error saying why (e.g. "port 8080 on 127.0.0.1 is already in use") when
   /// host:port cannot be bound now. For a start-up check before anything else is touched.
   static void check_bindable(const std::string& host, int port);
-  /// Binds (port 0 picks a free one); returns the bound port. Throws std::runtime_error.
+  /// Raises the open-file limit for max_waiters + max_other_connections (throws std::runtime_error
+  /// saying what to do when the system refuses), binds (port 0 picks a free one); returns the
+  /// bound port. Throws std::runtime_error.
   int bind(const std::string& host, int port);
-  /// Serves until stop(); returns once in-flight requests are done.
+  /// Serves until stop(); returns once requests in progress are answered (bounded).
   void run();
   /// Safe from any thread, also before run() has started (a signal right after start-up).
   void stop();
@@ -52,24 +76,47 @@ class Server {
   [[nodiscard]] const char* scheme() const noexcept { return tls_ ? "https" : "http"; }
 
  private:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  friend class Answer;
+  using Handler = std::function<void(const Request&, Response&)>;
+  using DeferredHandler = std::function<void(const Request&, const Answer&)>;
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::regex regex;
+    bool literal = false;  // the pattern has no regex syntax: matched by a map lookup
+    bool admin = false;
+    bool on_io_thread = false;  // answers from memory, never blocks
+    DeferredHandler handler;
+  };
   void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);
+  /// A route whose answer may come later (from the service's completion), e.g. the long poll.
+  void add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin = false);
+  /// A route that answers from memory and never blocks (no store, no password hashing): it runs
+  /// on the I/O thread, without the hop to a worker, and keeps answering while SQLite is slow.
+  void add_io_route(const char* method, const std::string& pattern, Handler handler);
   void add_api_routes();
   void add_fido2_routes();
   void add_admin_routes();
-  void on_error(const httplib::Request& req, httplib::Response& res);
+  /// On the I/O thread: routes one request, and answers it there or hands it to a worker.
+  void handle(const std::shared_ptr<Request>& request, const Responder& responder);
+  const Route* find_route(Request& request, bool& path_known) const;
+  void run_route(const Route& route, const std::shared_ptr<Request>& request, const Responder& responder);
+  /// Runs `fill` under the ApiError -> JSON mapping.
+  void fill_answer(const Request& req, Response& res, const std::function<void(Response&)>& fill);
+  /// X-Request-ID, the log line, and out.
+  void finish(const Request& req, Response res, const Responder& responder);
+  void on_error(const Request& req, Response& res);
   /// A browser request (it has an Origin) whose application does not allow that origin: logged and
   /// refused with 403 origin_not_allowed.
-  void check_origin(const httplib::Request& req);
-  void log_request(const httplib::Request& req, const httplib::Response& res);
+  void check_origin(const Request& req);
+  void log_request(const Request& req, const Response& res);
 
   Service& service_;
   ServerOptions options_;
-  std::unique_ptr<tls::ServerTls> tls_;  // before server_: its SSL_CTX points at it
-  std::unique_ptr<httplib::Server> server_;
-  std::vector<std::regex> known_paths_;  // to tell 405 (known path, other method) from 404
-  std::atomic<bool> stop_requested_{false};
-  std::atomic<bool> run_finished_{false};
+  std::vector<Route> routes_;  // in registration order: the first match wins
+  std::unordered_map<std::string, std::size_t> literal_routes_;  // "METHOD path" -> index
+  std::unique_ptr<tls::ServerTls> tls_;  // before transport_: its SSL_CTX points at it
+  std::unique_ptr<EventServer> transport_;
 };
 
 }  // namespace loginid::detail::emulator::http

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -19,6 +21,7 @@
 #include "emulator/service/login_throttle.hpp"
 #include "emulator/service/nonce_cache.hpp"
 #include "emulator/service/password_policy.hpp"
+#include "emulator/service/scheduler.hpp"
 #include "emulator/service/secret_hasher.hpp"
 #include "emulator/service/wait_hub.hpp"
 #include "emulator/service/web_settings.hpp"
@@ -33,7 +36,7 @@ struct ServiceConfig {
 
   std::chrono::seconds iat_window{300};
   std::chrono::milliseconds wait_timeout{30000};
-  std::size_t max_waiters = 32;
+  std::size_t max_waiters = 10000;
   std::chrono::seconds challenge_ttl{300};  ///< FIDO2 challenges (also the WebAuthn `timeout` sent)
   LockoutRules lockout{};           ///< password logins
   Argon2Parameters argon2{};        ///< passwords and recovery codes
@@ -141,6 +144,24 @@ struct Fido2Assertion {
   Fido2FieldNames names;
 };
 
+/// How a wait_code ended: the authentication, or the error it ended with (an ApiError, or another
+/// exception for a store failure).
+class WaitOutcome {
+ public:
+  explicit WaitOutcome(AuthResult result) : result_(std::move(result)) {}
+  explicit WaitOutcome(std::exception_ptr error) : error_(std::move(error)) {}
+  /// The authentication; rethrows the error.
+  [[nodiscard]] const AuthResult& get() const {
+    if (error_) std::rethrow_exception(error_);
+    return *result_;
+  }
+
+ private:
+  std::optional<AuthResult> result_;
+  std::exception_ptr error_;
+};
+using WaitDone = std::function<void(WaitOutcome)>;
+
 struct CreatedApplication {
   store::Application app;
   std::optional<std::string> private_key_pem;  ///< only when the emulator generated the pair
@@ -188,9 +209,13 @@ class Service {
   /// Returns the time of the deletion (ms).
   std::int64_t invalidate_codes(const Caller& caller, const std::string& code_type, const std::string& purpose,
                                 const UserRef& user);
-  /// The long poll: answers when the code is authorized, expires, or the wait times out.
-  AuthResult wait_code(const Caller& caller, const std::string& username, const std::string& code,
-                       const std::string& code_type, bool no_jwt);
+  /// The long poll, completion-based: `done` is called exactly once, when the code is authorized,
+  /// expires, the wait times out (config.wait_timeout), the waiters are full (too_many_requests)
+  /// or the service shuts down; from this call or from a worker of `scheduler`. While the code is
+  /// not authorized the wait is parked: a record and a timer, no thread. Throws (and never calls
+  /// `done`) for what is refused at once: a bad code type, an unknown user or code.
+  void wait_code(const Caller& caller, const std::string& username, const std::string& code,
+                 const std::string& code_type, bool no_jwt, Scheduler& scheduler, WaitDone done);
 
   // credentials
   std::pair<store::User, std::vector<store::Credential>> list_credentials(const Caller& caller, const UserRef& user,
@@ -340,6 +365,20 @@ class Service {
                                                                       const Fido2Assertion& assertion);
   std::optional<AuthResult> try_finish_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
                                             bool no_jwt);
+  struct CodeWait;
+  void start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
+                  Scheduler& scheduler, WaitDone done);
+  /// When a wait is parked on the code: consumes the code for it in the authorize's own commit, so
+  /// the waiter answers without a second disk sync. false when nobody is parked (authorize as usual).
+  /// Throws code_invalid when the code went away in between.
+  bool hand_over_code(std::int64_t code_id);
+  /// Checks the wait's code and answers, or parks the wait until a wake-up or its deadline.
+  void run_wait(const std::shared_ptr<CodeWait>& wait);
+  void on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::WakeReason reason);
+  void on_wait_due(const std::shared_ptr<CodeWait>& wait);
+  /// An authorize consumed the code for this wait: answer it without touching the code again.
+  void finish_handed_over(const std::shared_ptr<CodeWait>& wait);
+  static void finish_wait(const std::shared_ptr<CodeWait>& wait, WaitOutcome outcome);
 
   store::Store& store_;
   ServiceConfig config_;

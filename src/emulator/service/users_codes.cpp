@@ -121,6 +121,10 @@ store::Code Service::authorize_code(const Caller& caller, const std::string& cod
   auto row = store_.find_code(user.id, code_type, code);
   if (!row || row->purpose != purpose) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
   if (now_ms() > row->expires_at) throw ApiError(Errc::code_expired, "code has expired");
+  if (user.status == "active" && hand_over_code(row->id)) {
+    row->is_authorized = true;
+    return *row;
+  }
   if (!store_.authorize_code(row->id)) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
   row->is_authorized = true;
   waiters_.notify(row->id);
@@ -162,33 +166,13 @@ std::optional<AuthResult> Service::try_finish_wait(const Caller& caller, const s
   return authenticated(*current, std::nullopt, caller.app, !no_jwt);
 }
 
-AuthResult Service::wait_code(const Caller& caller, const std::string& username, const std::string& code,
-                              const std::string& code_type, bool no_jwt) {
+void Service::wait_code(const Caller& caller, const std::string& username, const std::string& code,
+                        const std::string& code_type, bool no_jwt, Scheduler& scheduler, WaitDone done) {
   check_code_type(code_type);
   auto user = user_by_username(caller.app.namespace_id, username);
   auto row = store_.find_code(user.id, code_type, code);
   if (!row) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
-
-  using Steady = std::chrono::steady_clock;
-  const auto give_up_at = Steady::now() + config_.wait_timeout;
-  WaitHub::Ticket ticket(waiters_, row->id);
-  WaitHub::Seat seat;
-  for (;;) {
-    if (shutting_down_) throw ApiError(Errc::shutting_down, "the emulator is shutting down");
-    if (auto done = try_finish_wait(caller, user, row->id, no_jwt)) return *done;
-    if (Steady::now() >= give_up_at) throw ApiError(Errc::code_timeout, "the code was not authorized in time");
-    if (!seat.taken()) {
-      seat = waiters_.try_take_seat();
-      if (!seat.taken()) {
-        throw ApiError(Errc::too_many_requests, "too many parked wait_code calls; retry later");
-      }
-    }
-    const auto expires_in = std::chrono::milliseconds(std::max<std::int64_t>(0, row->expires_at - now_ms() + 1));
-    const auto wake_at = std::min(give_up_at, Steady::now() + expires_in);
-    if (waiters_.wait(ticket, wake_at) == WaitHub::WakeReason::shutdown) {
-      throw ApiError(Errc::shutting_down, "the emulator is shutting down");
-    }
-  }
+  start_wait(caller, user, *row, no_jwt, scheduler, std::move(done));
 }
 
 }  // namespace loginid::detail::emulator

@@ -116,6 +116,11 @@ int ex_data_index() {
   return index;
 }
 
+int peer_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
 ServerTls* owner_of(const SSL* ssl) {
   return static_cast<ServerTls*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_data_index()));
 }
@@ -204,7 +209,10 @@ void ServerTls::on_info(const SSL* ssl, int where, int value) {
   }
 }
 
+void set_peer(SSL* ssl, const std::string* peer) { SSL_set_ex_data(ssl, peer_index(), const_cast<std::string*>(peer)); }
+
 std::string peer_of(const SSL* ssl) {
+  if (const auto* named = static_cast<const std::string*>(SSL_get_ex_data(ssl, peer_index()))) return *named;
   sockaddr_storage address{};
   socklen_t size = sizeof address;
   const int fd = SSL_get_fd(ssl);

@@ -72,7 +72,12 @@ class ServerTls {
   std::atomic<std::uint64_t> started_{0};
 };
 
-/// The peer of a TLS connection for log lines: "127.0.0.1:54321" or "[::1]:54321".
+/// The peer of a TLS connection for log lines: "127.0.0.1:54321" or "[::1]:54321": the text
+/// given to set_peer, else the address of the SSL's socket.
 std::string peer_of(const SSL* ssl);
+
+/// Names the peer of `ssl` for peer_of, for a server whose SSL objects read through a memory BIO
+/// (Boost.Asio's ssl::stream) and so have no socket. `peer` must outlive `ssl`.
+void set_peer(SSL* ssl, const std::string* peer);
 
 }  // namespace loginid::detail::emulator::tls

@@ -1,0 +1,609 @@
+#include "emulator/http/event_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "emulator/tls/server_tls.hpp"
+
+namespace loginid::detail::emulator::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using IoStrand = asio::strand<asio::io_context::executor_type>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr std::size_t kReadChunk = 4096;
+/// After an answer with Connection: close, what the client still sends is read and dropped, up to
+/// this much for this long (closing with unread input would reset the connection, and a reset can
+/// destroy the answer before the client has read it).
+constexpr std::size_t kLingerBytes = 1 << 20;
+constexpr std::chrono::seconds kLingerTime{2};
+
+std::string_view view(beast::string_view text) { return {text.data(), text.size()}; }
+
+bool has_no_body(int status) { return status / 100 == 1 || status == 204 || status == 304; }
+
+/// What could be read of a request, for the answer to it and its log line.
+template <class Message>
+void copy_head(const Message& message, Request& request) {
+  request.method = std::string(view(message.method_string()));
+  request.set_target(view(message.target()));
+  for (const auto& field : message) request.headers.add(view(field.name_string()), view(field.value()));
+}
+
+/// The stream-specific steps of a connection: what happens before the first request, and how the
+/// sending side is closed. Impl::on_accept makes a Session over TLS when the server has a TLS
+/// context; everything else is shared.
+template <class Done>
+void open_stream(beast::tcp_stream&, const std::string&, Done&& done) {
+  done(error_code{});
+}
+
+/// The handshake. `peer` (owned by the connection, so it outlives the SSL object) names the
+/// client in the handshake log: an SSL reading through Asio's memory BIO has no descriptor.
+template <class Done>
+void open_stream(TlsStream& stream, const std::string& peer, Done&& done) {
+  tls::set_peer(stream.native_handle(), &peer);
+  stream.async_handshake(asio::ssl::stream_base::server, std::forward<Done>(done));
+}
+
+/// Ends the sending side: a FIN; over TLS a close_notify first (bounded by the connection's
+/// timer; a client that closes without its own close_notify ends the wait too).
+template <class Done>
+void close_sending(beast::tcp_stream& stream, Done&& done) {
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  done();
+}
+
+template <class Done>
+void close_sending(TlsStream& stream, Done&& done) {
+  stream.async_shutdown([&stream, done = std::forward<Done>(done)](const error_code&) mutable {
+    close_sending(stream.next_layer(), std::move(done));
+  });
+}
+
+/// "127.0.0.1:54321" or "[::1]:54321", for log lines.
+std::string peer_text(const tcp::socket& socket) {
+  error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return "an unknown peer";
+  const auto address = peer.address().to_string();
+  return (peer.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(peer.port());
+}
+
+}  // namespace
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  /// Writes the answer to the request being handled. Any thread.
+  virtual void deliver(Response response) = 0;
+  /// Closes the connection if it is waiting for a request. Any thread.
+  virtual void on_server_stop() = 0;
+};
+
+struct EventServer::Impl {
+  Impl(EventServerOptions options_in, Handler handler_in, ErrorHandler on_error_in)
+      : options(std::move(options_in)),
+        handler(std::move(handler_in)),
+        on_error(std::move(on_error_in)),
+        tls_context(make_tls_context(options)),
+        keep_running(io.get_executor()),
+        workers(options.workers),
+        accept_strand(asio::make_strand(io)),
+        acceptor(accept_strand),
+        accept_retry(accept_strand),
+        drain_timer(accept_strand) {}
+
+  static std::unique_ptr<asio::ssl::context> make_tls_context(const EventServerOptions& options);
+  void accept();
+  void on_accept(const error_code& ec, tcp::socket socket);
+  std::uint64_t add_session(const std::shared_ptr<SessionBase>& session);
+  /// From a connection's destructor, on any thread.
+  void session_closed(std::uint64_t id);
+
+  const EventServerOptions options;
+  const Handler handler;
+  const ErrorHandler on_error;
+  std::atomic<bool> stopping{false};
+  /// Set once the workers are joined: from then on nothing is posted to the I/O threads (answers
+  /// and timers still alive are dropped with the server).
+  std::atomic<bool> closed{false};
+  std::atomic<std::size_t> connections{0};
+
+  const std::unique_ptr<asio::ssl::context> tls_context;  // null: plain http
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running;  // until stop(): a server
+                                                                            // with only parked requests has no I/O pending
+  asio::thread_pool workers;  // after io: destroyed first, while its queued work can still post to io
+  IoStrand accept_strand;     // the acceptor, its timers and accept_paused
+  tcp::acceptor acceptor;
+  asio::steady_timer accept_retry;
+  asio::steady_timer drain_timer;
+  bool accept_paused = false;
+
+  std::mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  std::uint64_t next_session_id = 0;
+};
+
+struct Responder::State {
+  State(EventServer::Impl& server_in, std::shared_ptr<SessionBase> session_in, std::shared_ptr<const Request> request_in)
+      : server(server_in), session(std::move(session_in)), request(std::move(request_in)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (sent || server.closed) return;
+    try {
+      Response response;
+      response.status = 500;
+      server.on_error(*request, response);
+      session->deliver(std::move(response));
+    } catch (...) {
+      // Nothing more can be done for this request; the connection closes with the server.
+    }
+  }
+
+  EventServer::Impl& server;
+  std::shared_ptr<SessionBase> session;
+  std::shared_ptr<const Request> request;
+  std::atomic<bool> sent{false};
+};
+
+void Responder::send(Response response) const {
+  if (!state_ || state_->sent.exchange(true) || state_->server.closed) return;
+  state_->session->deliver(std::move(response));
+}
+
+namespace {
+
+/// One connection: reads a request, hands it to the Handler, writes the answer (given by a
+/// Responder, maybe later and from another thread), and again while the client keeps the
+/// connection alive. Everything here runs on the connection's strand.
+template <class Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(EventServer::Impl& server, std::string peer, Stream stream)
+      : server_(server),
+        peer_(std::move(peer)),
+        stream_(std::move(stream)),
+        buffer_(server.options.max_header + server.options.max_body + kReadChunk * 16) {}
+  ~Session() override { server_.session_closed(id_); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start(std::uint64_t id) {
+    id_ = id;
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->lowest().expires_after(self->server_.options.request_timeout);  // bounds a TLS handshake
+      open_stream(self->stream_, self->peer_, [self](const error_code& ec) {
+        if (ec) return self->close_now();
+        self->await_request();
+      });
+    });
+  }
+
+  void deliver(Response response) override {
+    // At once when called on the connection's strand (a handler answering on the I/O thread).
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), response = std::move(response)]() mutable {
+      if (self->phase_ == Phase::handling) self->write_answer(std::move(response));
+    });
+  }
+
+  void on_server_stop() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->phase_ == Phase::idle) self->close_now();
+    });
+  }
+
+ private:
+  enum class Phase { idle, reading, handling, writing, closing, closed };
+
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  /// Waits (idle_timeout) for the first byte of the next request.
+  void await_request() {
+    phase_ = Phase::idle;
+    if (server_.stopping) return close_gracefully();
+    if (buffer_.size() > 0) return read_header();  // pipelined: it is already here
+    buffer_.shrink_to_fit();                       // an idle connection keeps no buffer
+    lowest().expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->close_now();  // idle timeout, the client left, or stop()
+                              self->read_header();
+                            });
+  }
+
+  /// From here the whole request must arrive within request_timeout.
+  void read_header() {
+    phase_ = Phase::reading;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.max_header));
+    parser_->body_limit(server_.options.max_body);
+    lowest().expires_after(server_.options.request_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+                               if (ec) return self->refuse(ec);
+                               self->after_header();
+                             });
+  }
+
+  void after_header() {
+    // A client that asked may wait for our go-ahead before sending the body (curl does above 1 KiB).
+    if (!parser_->is_done() && beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
+      go_ahead_.emplace(bhttp::status::continue_, parser_->get().version());
+      bhttp::async_write(stream_, *go_ahead_, [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+        self->go_ahead_.reset();
+        if (ec) return self->close_now();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+      if (ec) return self->refuse(ec);
+      self->handle_request();
+    });
+  }
+
+  void handle_request() {
+    lowest().expires_never();  // a handler may take its time (a long poll); the service bounds it
+    auto& message = parser_->get();
+    auto request = std::make_shared<Request>();
+    copy_head(message, *request);
+    request->body = std::move(message.body());
+    keep_alive_ = message.keep_alive();
+    head_ = message.method() == bhttp::verb::head;
+    version_ = message.version();
+    parser_.reset();
+    // A request may wait long for its answer (a parked wait_code): it keeps no read buffer meanwhile
+    // unless a pipelined request is already in it.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    if (request->target.size() > server_.options.max_target) return answer_error(414, *request);
+    if (request->path.empty()) return answer_error(400, *request);  // not origin-form (e.g. "*")
+    phase_ = Phase::handling;
+    Responder responder(std::make_shared<Responder::State>(server_, this->shared_from_this(), request));
+    try {
+      server_.handler(request, std::move(responder));
+    } catch (...) {
+      // Unanswered: the last copy of the Responder answers 500.
+    }
+  }
+
+  /// A request that could not be read whole: answered when it is the client's fault, else closed.
+  void refuse(const error_code& ec) {
+    const auto& parse_errors = bhttp::make_error_code(bhttp::error::end_of_stream).category();
+    if (ec.category() != parse_errors || ec == bhttp::error::end_of_stream) return close_now();
+    Request request;
+    if (parser_) copy_head(parser_->get(), request);
+    parser_.reset();
+    keep_alive_ = false;
+    head_ = false;
+    version_ = 11;
+    if (ec == bhttp::error::body_limit) return answer_error(413, request);
+    if (ec == bhttp::error::header_limit) return answer_error(431, request);
+    answer_error(400, request);
+  }
+
+  void answer_error(int status, const Request& request) {
+    Response response;
+    response.status = status;
+    try {
+      server_.on_error(request, response);
+    } catch (...) {
+      return close_now();
+    }
+    keep_alive_ = false;
+    write_answer(std::move(response));
+  }
+
+  void write_answer(Response response) {
+    phase_ = Phase::writing;
+    const bool keep = keep_alive_ && !server_.stopping;
+    answer_.emplace();
+    auto& out = *answer_;
+    out.version(version_ == 10 ? 10 : 11);
+    out.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : response.headers.items()) out.insert(name, value);
+    if (has_no_body(response.status)) {
+      out.erase(bhttp::field::content_length);
+    } else if (head_) {
+      out.content_length(response.body.size());  // what a GET would carry; no body follows
+    } else {
+      out.body() = std::move(response.body);
+      out.prepare_payload();
+    }
+    out.keep_alive(keep);
+    if (keep) {
+      const auto idle_seconds = std::chrono::duration_cast<std::chrono::seconds>(server_.options.idle_timeout).count();
+      out.set(bhttp::field::keep_alive, "timeout=" + std::to_string(idle_seconds));
+    }
+    lowest().expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, out, [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
+      self->answer_.reset();
+      if (ec) return self->close_now();
+      if (!keep) return self->close_gracefully();
+      self->await_request();
+    });
+  }
+
+  /// Half-closes, then reads and drops what the client still sends until it closes (bounded).
+  void close_gracefully() {
+    if (phase_ == Phase::closing || phase_ == Phase::closed) return;
+    phase_ = Phase::closing;
+    lowest().expires_after(kLingerTime);
+    buffer_.clear();
+    close_sending(stream_, [self = this->shared_from_this()] {
+      if (self->phase_ == Phase::closing) self->linger();
+    });
+  }
+
+  /// Raw bytes from the socket, dropped: after a close_notify nothing more is decrypted.
+  void linger() {
+    lowest().async_read_some(buffer_.prepare(kReadChunk), [self = this->shared_from_this()](const error_code& ec,
+                                                                                           std::size_t n) {
+      self->lingered_ += n;
+      if (ec || self->lingered_ > kLingerBytes) return self->close_now();
+      self->linger();
+    });
+  }
+
+  void close_now() {
+    if (phase_ == Phase::closed) return;
+    phase_ = Phase::closed;
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+  }
+
+  EventServer::Impl& server_;
+  const std::string peer_;  // before stream_: a TLS stream's SSL object points at it
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::empty_body>> go_ahead_;
+  std::optional<bhttp::response<bhttp::string_body>> answer_;
+  std::uint64_t id_ = 0;
+  Phase phase_ = Phase::idle;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  unsigned version_ = 11;
+  std::size_t lingered_ = 0;
+};
+
+/// A Scheduler timer: a steady_timer on its own strand of the I/O threads, posting its work to
+/// the workers when due.
+class WorkTimer final : public Scheduler::Timer, public std::enable_shared_from_this<WorkTimer> {
+ public:
+  explicit WorkTimer(EventServer::Impl& server) : server_(server), timer_(asio::make_strand(server.io)) {}
+
+  void start(std::chrono::steady_clock::time_point when, std::function<void()> work) {
+    asio::post(timer_.get_executor(), [self = shared_from_this(), when, work = std::move(work)]() mutable {
+      self->timer_.expires_at(when);
+      self->timer_.async_wait([self, work = std::move(work)](const error_code& ec) mutable {
+        if (!ec && !self->server_.closed) asio::post(self->server_.workers, std::move(work));
+      });
+    });
+  }
+
+  void cancel() override {
+    if (server_.closed) return;
+    asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+ private:
+  EventServer::Impl& server_;
+  asio::steady_timer timer_;
+};
+
+}  // namespace
+
+std::unique_ptr<asio::ssl::context> EventServer::Impl::make_tls_context(const EventServerOptions& options) {
+  if (!options.configure_tls) return nullptr;
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  if (!options.configure_tls(*context->native_handle())) {
+    throw std::runtime_error("TLS: the server could not be set up with the certificate and key");
+  }
+  return context;
+}
+
+void EventServer::Impl::accept() {
+  if (stopping || !acceptor.is_open()) return;
+  acceptor.async_accept(asio::make_strand(io),
+                        [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void EventServer::Impl::on_accept(const error_code& ec, tcp::socket socket) {
+  if (stopping) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    // Out of descriptors or memory (or a connection reset before we took it): try again shortly
+    // rather than spin; waiting clients stay in the listen backlog.
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](const error_code& wait_error) {
+      if (!wait_error) accept();
+    });
+    return;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // small answers must not wait for Nagle + delayed ACK
+  if (tls_context) {
+    auto peer = peer_text(socket);
+    auto session = std::make_shared<Session<TlsStream>>(*this, std::move(peer),
+                                                        TlsStream(beast::tcp_stream(std::move(socket)), *tls_context));
+    session->start(add_session(session));
+  } else {
+    auto session = std::make_shared<Session<beast::tcp_stream>>(*this, std::string(), beast::tcp_stream(std::move(socket)));
+    session->start(add_session(session));
+  }
+  if (connections >= options.max_connections) {
+    accept_paused = true;  // resumed by session_closed
+    return;
+  }
+  accept();
+}
+
+std::uint64_t EventServer::Impl::add_session(const std::shared_ptr<SessionBase>& session) {
+  ++connections;
+  std::lock_guard lock(sessions_mutex);
+  const auto id = ++next_session_id;
+  sessions.emplace(id, session);
+  return id;
+}
+
+void EventServer::Impl::session_closed(std::uint64_t id) {
+  if (closed) return;  // the server is being destroyed: nothing to resume or stop
+  {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(id);
+  }
+  const auto left = --connections;
+  if (stopping) {
+    if (left == 0) io.stop();
+    return;
+  }
+  asio::post(accept_strand, [this] {
+    if (accept_paused && connections < options.max_connections) {
+      accept_paused = false;
+      accept();
+    }
+  });
+}
+
+EventServer::EventServer(EventServerOptions options, Handler handler, ErrorHandler on_error)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(on_error))) {}
+
+EventServer::~EventServer() {
+  stop();
+  join_workers();
+  impl_->closed = true;
+}
+
+namespace {
+
+/// Opens, binds and listens `acceptor` on the first address of `host` that works, as a client
+/// connecting to the name would pick. Throws BindError.
+void listen_on(asio::io_context& io, tcp::acceptor& acceptor, const std::string& host, int port) {
+  const std::string where = host + ":" + std::to_string(port);
+  error_code ec;
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(host, std::to_string(port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec) throw BindError("cannot bind " + where + ": " + ec.message(), 0);
+  for (const auto& entry : endpoints) {
+    error_code failed;
+    acceptor.open(entry.endpoint().protocol(), failed);
+    // SO_REUSEADDR only: a restart binds while old connections sit in TIME_WAIT, but (unlike
+    // SO_REUSEPORT) a port another process listens on stays an error.
+    if (!failed) acceptor.set_option(tcp::acceptor::reuse_address(true), failed);
+    if (!failed) acceptor.bind(entry.endpoint(), failed);
+    if (!failed) acceptor.listen(asio::socket_base::max_listen_connections, failed);
+    if (!failed) return;
+    ec = failed;
+    error_code ignored;
+    acceptor.close(ignored);
+  }
+  const bool system = ec && ec.category() == boost::system::system_category();
+  throw BindError("cannot bind " + where + ": " + (ec ? ec.message() : std::string("no address")),
+                  system ? ec.value() : 0);
+}
+
+}  // namespace
+
+int EventServer::bind(const std::string& host, int port) {
+  listen_on(impl_->io, impl_->acceptor, host, port);
+  return impl_->acceptor.local_endpoint().port();
+}
+
+void EventServer::check_bindable(const std::string& host, int port) {
+  asio::io_context io;
+  tcp::acceptor probe(io);
+  listen_on(io, probe, host, port);  // closed again with `probe`
+}
+
+void EventServer::run() {
+  auto& s = *impl_;
+  asio::post(s.accept_strand, [&s] { s.accept(); });
+  auto serve = [&s] {
+    for (;;) {
+      try {
+        s.io.run();
+        return;
+      } catch (const std::exception& e) {
+        // A bug in one connection's step must not take the server down with it.
+        std::fprintf(stderr, "loginid-emulator: internal error on an I/O thread: %s\n", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> more;
+  for (std::size_t i = 1; i < s.options.io_threads; ++i) more.emplace_back(serve);
+  serve();
+  for (auto& thread : more) thread.join();
+}
+
+void EventServer::stop() {
+  auto& s = *impl_;
+  if (s.stopping.exchange(true)) return;
+  asio::post(s.accept_strand, [&s] {
+    error_code ignored;
+    s.acceptor.close(ignored);
+    s.accept_retry.cancel();
+    s.drain_timer.expires_after(s.options.drain_timeout);
+    s.drain_timer.async_wait([&s](const error_code& ec) {
+      if (!ec) s.io.stop();  // what is still open is dropped with the server
+    });
+    if (s.connections == 0) s.io.stop();
+  });
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(s.sessions_mutex);
+    for (const auto& [id, session] : s.sessions) {
+      if (auto alive = session.lock()) live.push_back(std::move(alive));
+    }
+  }
+  for (const auto& session : live) session->on_server_stop();
+}
+
+void EventServer::join_workers() { impl_->workers.join(); }
+
+void EventServer::post(std::function<void()> work) { asio::post(impl_->workers, std::move(work)); }
+
+std::shared_ptr<Scheduler::Timer> EventServer::post_at(std::chrono::steady_clock::time_point when,
+                                                       std::function<void()> work) {
+  auto timer = std::make_shared<WorkTimer>(*impl_);
+  timer->start(when, std::move(work));
+  return timer;
+}
+
+}  // namespace loginid::detail::emulator::http

@@ -1,0 +1,116 @@
+#pragma once
+// The emulator's HTTP/1.1 server core, event-driven on Boost.Beast/Asio (docs/emulator.md,
+// "Threading model"):
+//   - I/O threads (default 1) run every socket: accept, read, parse, write, timeouts, and the
+//     Handler, which must not block: it answers what it can from memory at once and posts the rest
+//     (token checks, SQLite) to the worker pool, so no slow request stalls another's I/O.
+//   - A small worker pool runs the posted work and the service's deferred work (Scheduler).
+//   - A handler answers through a Responder, now or later from any thread: a request waiting for
+//     its answer (a parked wait_code) holds its socket and a few records, never a thread.
+// Each connection has a deadline per phase (idle keep-alive, reading one request, writing one
+// answer) and bounded header and body sizes, so idle or slow clients cost a socket, not service.
+// Connections are templated on the stream, so a TLS stream (Asio SSL) adds a handshake and a
+// shutdown, not another server.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <openssl/types.h>
+
+#include "emulator/http/request.hpp"
+#include "emulator/service/scheduler.hpp"
+
+namespace loginid::detail::emulator::http {
+
+struct EventServerOptions {
+  std::size_t io_threads = 1;
+  std::size_t workers = 4;
+  /// Open connections at most; past it new ones wait in the listen backlog until one closes.
+  std::size_t max_connections = 1024;
+  std::size_t max_body = 64 * 1024;    ///< bigger bodies are refused with 413
+  std::size_t max_header = 32 * 1024;  ///< request line and headers together; bigger: 431
+  /// The request-target (path and query); longer: 414. Routes are matched with std::regex, whose
+  /// libstdc++ matcher recurses once per character: unbounded paths would overflow the stack.
+  std::size_t max_target = 8 * 1024;
+  /// How long a kept-alive connection may wait for its next request (announced in Keep-Alive).
+  std::chrono::milliseconds idle_timeout{5000};
+  /// From the first byte of a request to its last: a slow sender is cut off (no answer).
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds write_timeout{5000};
+  /// stop() waits this long for requests in progress before closing what is left.
+  std::chrono::milliseconds drain_timeout{5000};
+  /// Set: serve https. Called once, in the constructor, to set up the server's SSL_CTX (certificate,
+  /// key, versions, callbacks; tls::ServerTls::configure); false refuses the setup. The SSL objects
+  /// of connections carry their peer's address for tls::peer_of.
+  std::function<bool(SSL_CTX&)> configure_tls;
+};
+
+/// The answer to one request: give it exactly once, from any thread. Later sends are ignored; a
+/// Responder whose last copy goes away unanswered answers 500 (a bug never leaves a client hanging).
+class Responder {
+ public:
+  struct State;
+  explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  void send(Response response) const;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+/// bind() failed. `system_error()` is the errno of the call that failed, or 0 when the host did not
+/// resolve (the message says why).
+class BindError : public std::runtime_error {
+ public:
+  BindError(const std::string& what, int system_error) : std::runtime_error(what), system_error_(system_error) {}
+  [[nodiscard]] int system_error() const noexcept { return system_error_; }
+
+ private:
+  int system_error_;
+};
+
+class EventServer final : public Scheduler {
+ public:
+  /// Runs on an I/O thread for every request read whole; must not block (post() the blocking part).
+  using Handler = std::function<void(const std::shared_ptr<Request>& request, Responder responder)>;
+  /// Fills the answer to a request that cannot be handled: `response.status` is set (400 malformed,
+  /// 413 body too large, 414 target too long, 431 headers too large, 500 a handler that never
+  /// answered) and `request`
+  /// holds what could be read of it. Runs on any thread, and must not block.
+  using ErrorHandler = std::function<void(const Request& request, Response& response)>;
+
+  /// Throws std::runtime_error when configure_tls refuses.
+  EventServer(EventServerOptions options, Handler handler, ErrorHandler on_error);
+  /// Stops, waits for the workers, and drops what is left unanswered (nobody can receive it).
+  ~EventServer() override;
+  EventServer(const EventServer&) = delete;
+  EventServer& operator=(const EventServer&) = delete;
+
+  /// Binds and listens (port 0 picks a free one); returns the bound port. Throws BindError naming
+  /// the address and the system's reason.
+  int bind(const std::string& host, int port);
+  /// Throws the BindError bind() would throw now, without keeping the port (a start-up check).
+  static void check_bindable(const std::string& host, int port);
+  /// Serves on this thread (and io_threads - 1 more) until stop() has drained the connections.
+  void run();
+  /// Stops accepting, closes idle connections, lets requests in progress finish (answers go out
+  /// with Connection: close) for up to drain_timeout, then closes the rest. Any thread, any time,
+  /// also before run().
+  void stop();
+  /// Waits for the work already posted to the workers (after run(): their answers go nowhere).
+  void join_workers();
+
+  // Scheduler: the worker pool, and timers on the I/O threads that post to it.
+  void post(std::function<void()> work) override;
+  std::shared_ptr<Timer> post_at(std::chrono::steady_clock::time_point when, std::function<void()> work) override;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;  // keeps Asio and Beast out of this header
+};
+
+}  // namespace loginid::detail::emulator::http
