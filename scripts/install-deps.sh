@@ -14,7 +14,8 @@ packages=(
   libssl-dev                # crypto: OpenSSL 3
   libcurl4-openssl-dev      # SDK HTTP client
   nlohmann-json3-dev        # JSON
-  libcpp-httplib-dev        # emulator HTTP server
+  libboost1.81-dev          # emulator HTTP server (Boost.Beast/Asio, header-only)
+  libcpp-httplib-dev        # HTTP client of the tests; the previous emulator server in bench/emulator
   libsqlite3-dev            # emulator store
   libargon2-dev             # emulator: Argon2id for passwords and recovery codes
   libcli11-dev              # CLI parsing

@@ -3,10 +3,15 @@
 //   tokens CREDENTIALS SCOPE COUNT FILES PREFIX
 //                                     writes COUNT fresh management service tokens split over
 //                                     PREFIX.1 .. PREFIX.FILES (one per wrk thread; nonces are single use)
-//   ecdsa  SECONDS                    ES256 verifications per second on one core
-//   wake   URL CREDENTIALS ROUNDS     parked wait_code answer latency, "p50_us p99_us p50_us p99_us": measured
-//                                     from sending the authorize, then from the authorize's own answer
-//                                     (negative when the waiter answers first)
+//   ecdsa  SECONDS THREADS            ES256 verifications with THREADS verifying at once: "per_second
+//                                     per_cpu_second" (wall clock summed over threads; per second of CPU)
+//   wake   URL CREDENTIALS ROUNDS PARKED PID
+//                                     parks PARKED wait_code calls (one connection each), then measures
+//                                     ROUNDS authorize -> wait_code answers of one more waiter; prints
+//                                     "p50_us p99_us p50_us p99_us rss_bytes_per_parked threads_before
+//                                     threads_parked": latencies from sending the authorize, then from the
+//                                     authorize's own answer (negative when the waiter answers first); the
+//                                     RSS growth and thread counts of process PID
 //   rtt    URL ROUNDS                 keep-alive GET round trip latency, "p50_us p99_us"
 //   password-timing URL CREDENTIALS ROUNDS
 //                                     POST /authenticate/password answer time for a wrong password of an
@@ -14,10 +19,18 @@
 //                                     each, alternating (the order flips every round), every name used
 //                                     once (so no lockout): "wrong_p50_us wrong_mean_us nouser_p50_us
 //                                     nouser_mean_us"
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <ctime>
+#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -100,26 +113,103 @@ int setup(const std::string& url, const std::string& credentials) {
 
 int tokens(const std::string& credentials, const std::string& scope, long count, int files, const std::string& prefix) {
   auto app = management_app(credentials);
-  std::vector<std::ofstream> out;
-  for (int i = 1; i <= files; ++i) out.emplace_back(prefix + "." + std::to_string(i));
-  for (long i = 0; i < count; ++i) out[static_cast<std::size_t>(i % files)] << token(app, scope) << "\n";
-  return 0;
-}
-
-int ecdsa(double seconds) {
-  auto key = PrivateKey::generate();
-  auto pub = key.public_key();
-  auto signature = key.sign_es256("bench");
-  long n = 0;
-  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
-  while (Clock::now() < end) {
-    for (int i = 0; i < 100; ++i) n += pub.verify_es256("bench", signature) ? 1 : 0;
+  std::vector<std::thread> writers;  // one per file: signing is the slow part
+  for (int f = 1; f <= files; ++f) {
+    writers.emplace_back([&, f] {
+      std::ofstream out(prefix + "." + std::to_string(f));
+      for (long i = f - 1; i < count; i += files) out << token(app, scope) << "\n";
+    });
   }
-  std::printf("%.0f\n", static_cast<double>(n) / seconds);
+  for (auto& w : writers) w.join();
   return 0;
 }
 
-int wake(const std::string& url, const std::string& credentials, int rounds) {
+/// CPU time of the calling thread, seconds: a verify costs the same on a busy machine.
+double thread_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+int ecdsa(double seconds, int threads) {
+  std::atomic<long> total{0};
+  std::mutex cpu_mutex;
+  double cpu = 0;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      auto key = PrivateKey::generate();
+      auto pub = key.public_key();
+      auto signature = key.sign_es256("bench");
+      long n = 0;
+      const double cpu_start = thread_cpu_seconds();
+      const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+      while (Clock::now() < end) {
+        for (int i = 0; i < 100; ++i) n += pub.verify_es256("bench", signature) ? 1 : 0;
+      }
+      const double used = thread_cpu_seconds() - cpu_start;
+      total += n;
+      std::lock_guard lock(cpu_mutex);
+      cpu += used;
+    });
+  }
+  for (auto& w : workers) w.join();
+  std::printf("%.0f %.0f\n", static_cast<double>(total.load()) / seconds, static_cast<double>(total.load()) / cpu);
+  return 0;
+}
+
+struct ProcessSample {
+  long rss_kb = 0;
+  long threads = 0;
+};
+
+ProcessSample sample_process(const std::string& pid) {
+  std::ifstream status("/proc/" + pid + "/status");
+  if (!status) throw std::runtime_error("no process " + pid);
+  ProcessSample sample;
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") status >> sample.rss_kb;
+    if (key == "Threads:") status >> sample.threads;
+    status.ignore(4096, '\n');
+  }
+  return sample;
+}
+
+int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+
+/// A blocking loopback connection that sent `request` and is never read: a parked waiter.
+int park_one(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed (open-file limit?)");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    throw std::runtime_error("a parked waiter could not connect or send");
+  }
+  return fd;
+}
+
+/// Polls /emulator/health (bounded) until `waiters` are parked.
+void await_waiters(httplib::Client& control, int waiters, std::chrono::seconds limit) {
+  const auto give_up = Clock::now() + limit;
+  while (Clock::now() < give_up) {
+    auto health = control.Get("/emulator/health");
+    if (health && nlohmann::json::parse(health->body).value("waiters", -1) == waiters) return;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  throw std::runtime_error("the emulator did not report " + std::to_string(waiters) + " parked waiters in time");
+}
+
+int wake(const std::string& url, const std::string& credentials, int rounds, int parked, const std::string& pid) {
+  rlimit files{};
+  ::getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::min<rlim_t>(files.rlim_max, static_cast<rlim_t>(parked) + 256);
+  ::setrlimit(RLIMIT_NOFILE, &files);
   auto app = management_app(credentials);
   auto web_id = [&] {
     std::ifstream in(credentials);
@@ -127,26 +217,44 @@ int wake(const std::string& url, const std::string& credentials, int rounds) {
   }();
   auto control = client_for(url);
   post(control, "/manage/users", {{"username", "wake-user"}}, auth(app, "users.create"));
+  auto wait_body = [&](const std::string& code) {
+    return nlohmann::json{
+        {"client_id", web_id}, {"username", "wake-user"}, {"authentication_code", {{"code", code}, {"type", "short"}}}};
+  };
+  auto generate = [&] {
+    return post(control, "/codes/short/generate", {{"purpose", "temporary_authentication"}, {"username", "wake-user"}},
+                auth(app, "codes.generate"))
+        .at("code")
+        .get<std::string>();
+  };
+
+  // The crowd: PARKED waits on one code nobody authorizes, each on its own connection.
+  const auto before = sample_process(pid);
+  const auto body = wait_body(generate()).dump();
+  const std::string request = "POST /authenticate/code/wait HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::vector<int> crowd;
+  struct CloseAll {
+    std::vector<int>& fds;
+    ~CloseAll() {
+      for (int fd : fds) ::close(fd);
+    }
+  } close_all{crowd};
+  for (int i = 0; i < parked; ++i) crowd.push_back(park_one(port_of(url), request));
+  await_waiters(control, parked, std::chrono::seconds(120));
+  const auto peak = sample_process(pid);
+
   auto waiter_client = client_for(url);
   std::vector<double> from_call;
   std::vector<double> from_answer;
   for (int i = 0; i < rounds; ++i) {
-    auto code = post(control, "/codes/short/generate",
-                     {{"purpose", "temporary_authentication"}, {"username", "wake-user"}}, auth(app, "codes.generate"))
-                    .at("code")
-                    .get<std::string>();
+    auto code = generate();
     auto waiter = std::async(std::launch::async, [&] {
-      post(waiter_client, "/authenticate/code/wait",
-           {{"client_id", web_id}, {"username", "wake-user"}, {"authentication_code", {{"code", code}, {"type", "short"}}}},
-           {});
+      post(waiter_client, "/authenticate/code/wait", wait_body(code), {});
       return Clock::now();
     });
-    // Bounded: until the emulator reports the waiter parked.
-    for (int spin = 0; spin < 5000; ++spin) {
-      auto health = nlohmann::json::parse(control.Get("/emulator/health")->body);
-      if (health.value("waiters", 0) == 1) break;
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+    await_waiters(control, parked + 1, std::chrono::seconds(30));
     auto headers = auth(app, "codes.authorize");  // signed before the clock starts
     const auto start = Clock::now();
     post(control, "/codes/short/authorize",
@@ -156,7 +264,9 @@ int wake(const std::string& url, const std::string& credentials, int rounds) {
     from_call.push_back(std::chrono::duration<double, std::micro>(woke - start).count());
     from_answer.push_back(std::chrono::duration<double, std::micro>(woke - answered).count());
   }
-  std::cout << percentiles(from_call) << " " << percentiles(from_answer) << "\n";
+  const double per_parked = parked > 0 ? static_cast<double>(peak.rss_kb - before.rss_kb) * 1024.0 / parked : 0;
+  std::printf("%s %s %.0f %ld %ld\n", percentiles(from_call).c_str(), percentiles(from_answer).c_str(), per_parked,
+              before.threads, peak.threads);
   return 0;
 }
 
@@ -230,8 +340,8 @@ int main(int argc, char** argv) {
     std::vector<std::string> a(argv + 1, argv + argc);
     if (a.size() == 3 && a[0] == "setup") return setup(a[1], a[2]);
     if (a.size() == 6 && a[0] == "tokens") return tokens(a[1], a[2], std::stol(a[3]), std::stoi(a[4]), a[5]);
-    if (a.size() == 2 && a[0] == "ecdsa") return ecdsa(std::stod(a[1]));
-    if (a.size() == 4 && a[0] == "wake") return wake(a[1], a[2], std::stoi(a[3]));
+    if (a.size() == 3 && a[0] == "ecdsa") return ecdsa(std::stod(a[1]), std::stoi(a[2]));
+    if (a.size() == 6 && a[0] == "wake") return wake(a[1], a[2], std::stoi(a[3]), std::stoi(a[4]), a[5]);
     if (a.size() == 3 && a[0] == "rtt") return rtt(a[1], std::stoi(a[2]));
     if (a.size() == 4 && a[0] == "password-timing") return password_timing(a[1], a[2], std::stoi(a[3]));
     std::cerr << "usage: see the comment at the top of bench/emulator/bench_tool.cpp\n";
