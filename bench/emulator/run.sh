@@ -64,6 +64,10 @@ run() {
   local status=0
   wait "$pid" || status=$?
   forget "$pid"
+  if [ "$status" -ne 0 ]; then
+    echo "run.sh: '$*' failed (exit $status); its output:" >&2
+    tail -n 20 "$out" >&2 || true
+  fi
   return "$status"
 }
 
@@ -72,6 +76,7 @@ run() {
 start() {
   local name=$1
   shift
+  : >"$work/$name.out"  # there before the loop below reads it
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   local pid=$!
   pids+=("$pid")
@@ -93,19 +98,21 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
 # requests_per_second NAME URL [wrk args...]: appends wrk's requests/s to rps[NAME], and the
-# requests per second of the server's own CPU time to cpu_rps[NAME]; fails on any non-2xx answer.
+# requests per second of the server's own CPU time to cpu_rps[NAME]; fails on any non-2xx answer
+# or socket error.
 declare -A rps=([constant]="" [ours]="" [previous]="")
 declare -A cpu_rps=([constant]="" [ours]="" [previous]="")
 requests_per_second() {
   local name=$1 url=$2
   shift 2
   local pid_var="${name}_pid"
+  kill -0 "${!pid_var}" 2>/dev/null || { echo "$name is not running any more: $(tail -n 5 "$work/$name.err")" >&2; exit 1; }
   local before
   before=$(cpu_ticks "${!pid_var}")
   run "$work/wrk.out" wrk -t"$threads" -c"$connections" -d"${seconds}s" "$@" "$url"
   local used=$(($(cpu_ticks "${!pid_var}") - before))
-  if grep -q 'Non-2xx' "$work/wrk.out"; then
-    echo "$name: non-2xx answers during the run:" >&2
+  if grep -q 'Non-2xx\|Socket errors' "$work/wrk.out"; then
+    echo "$name: non-2xx answers or socket errors during the run:" >&2
     cat "$work/wrk.out" >&2
     exit 1
   fi
