@@ -219,6 +219,7 @@ int serve(const Flags& flags) {
 
   http::ServerOptions options;
   options.workers = static_cast<std::size_t>(flags.workers);
+  options.slow_workers = static_cast<std::size_t>(config.max_concurrent_hashes);  // a hash never waits for a slot
   options.max_waiters = config.max_waiters;
   if (!flags.admin_token.empty()) options.admin_token = flags.admin_token;
   options.log_level = parse_log_level(flags.log_level);

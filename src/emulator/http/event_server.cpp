@@ -114,6 +114,7 @@ struct EventServer::Impl {
         tls_context(make_tls_context(options)),
         keep_running(io.get_executor()),
         workers(options.workers),
+        slow_workers(options.slow_workers),
         accept_strand(asio::make_strand(io)),
         acceptor(accept_strand),
         accept_retry(accept_strand),
@@ -140,6 +141,7 @@ struct EventServer::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> keep_running;  // until stop(): a server
                                                                             // with only parked requests has no I/O pending
   asio::thread_pool workers;  // after io: destroyed first, while its queued work can still post to io
+  asio::thread_pool slow_workers;
   IoStrand accept_strand;     // the acceptor, its timers and accept_paused
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
@@ -595,9 +597,14 @@ void EventServer::stop() {
   for (const auto& session : live) session->on_server_stop();
 }
 
-void EventServer::join_workers() { impl_->workers.join(); }
+void EventServer::join_workers() {
+  impl_->slow_workers.join();  // first: its work may post to the workers
+  impl_->workers.join();
+}
 
 void EventServer::post(std::function<void()> work) { asio::post(impl_->workers, std::move(work)); }
+
+void EventServer::post_slow(std::function<void()> work) { asio::post(impl_->slow_workers, std::move(work)); }
 
 std::shared_ptr<Scheduler::Timer> EventServer::post_at(std::chrono::steady_clock::time_point when,
                                                        std::function<void()> work) {

@@ -4,7 +4,9 @@
 //   - I/O threads (default 1) run every socket: accept, read, parse, write, timeouts, and the
 //     Handler, which must not block: it answers what it can from memory at once and posts the rest
 //     (token checks, SQLite) to the worker pool, so no slow request stalls another's I/O.
-//   - A small worker pool runs the posted work and the service's deferred work (Scheduler).
+//   - A small worker pool runs the posted work and the service's deferred work (Scheduler); a
+//     second one, post_slow(), runs work that spends tens of milliseconds of CPU (password hashing),
+//     so a burst of it never takes the workers from everything else.
 //   - A handler answers through a Responder, now or later from any thread: a request waiting for
 //     its answer (a parked wait_code) holds its socket and a few records, never a thread.
 // Each connection has a deadline per phase (idle keep-alive, reading one request, writing one
@@ -29,6 +31,7 @@ namespace loginid::detail::emulator::http {
 struct EventServerOptions {
   std::size_t io_threads = 1;
   std::size_t workers = 4;
+  std::size_t slow_workers = 2;
   /// Open connections at most; past it new ones wait in the listen backlog until one closes.
   std::size_t max_connections = 1024;
   std::size_t max_body = 64 * 1024;    ///< bigger bodies are refused with 413
@@ -100,8 +103,11 @@ class EventServer final : public Scheduler {
   /// with Connection: close) for up to drain_timeout, then closes the rest. Any thread, any time,
   /// also before run().
   void stop();
-  /// Waits for the work already posted to the workers (after run(): their answers go nowhere).
+  /// Waits for the work already posted to both pools (after run(): their answers go nowhere).
   void join_workers();
+
+  /// Runs `work` on the slow pool (see the top of this file).
+  void post_slow(std::function<void()> work);
 
   // Scheduler: the worker pool, and timers on the I/O threads that post to it.
   void post(std::function<void()> work) override;

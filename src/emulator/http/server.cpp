@@ -239,6 +239,7 @@ Server::Server(Service& service, ServerOptions options) : service_(service), opt
   EventServerOptions transport;
   transport.io_threads = options_.io_threads;
   transport.workers = options_.workers;
+  transport.slow_workers = options_.slow_workers;
   transport.max_connections = options_.max_waiters + options_.max_other_connections;
   transport.max_body = kMaxBody;
   if (options_.tls) {
@@ -306,7 +307,9 @@ void Server::handle(const std::shared_ptr<Request>& request, const Responder& re
   }
   // A browser request runs its origin check, which may read the store: never on the I/O thread.
   if (route->on_io_thread && !req.has_header("Origin")) return run_route(*route, request, responder);
-  transport_->post([this, route, request, responder] { run_route(*route, request, responder); });
+  auto work = [this, route, request, responder] { run_route(*route, request, responder); };
+  if (route->slow) return transport_->post_slow(std::move(work));
+  transport_->post(std::move(work));
 }
 
 const Server::Route* Server::find_route(Request& req, bool& path_known) const {
@@ -431,8 +434,13 @@ void Server::add_io_route(const char* method, const std::string& pattern, Handle
   routes_.back().on_io_thread = true;
 }
 
+void Server::add_slow_route(const char* method, const std::string& pattern, Handler handler) {
+  add_route(method, pattern, std::move(handler));
+  routes_.back().slow = true;
+}
+
 void Server::add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin) {
-  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, std::move(handler)};
+  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, false, std::move(handler)};
   // A path registered earlier under a pattern wins over a later exact path, as in a linear search.
   for (const auto& earlier : routes_) {
     if (earlier.method == route.method && !earlier.literal && std::regex_match(pattern, earlier.regex)) {
@@ -593,21 +601,21 @@ void Server::add_api_routes() {
     write_json(res, 200, auth_json(result));
   });
 
-  add_route("POST", "/register/password", [this](const auto& req, auto& res) {
+  add_slow_route("POST", "/register/password", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.register"));
     auto result = service_.register_password(caller, required_string(body, "username"), required_string(body, "password"),
                                              required_string(body, "password_confirmation"));
     write_json(res, 200, auth_json(result));
   });
-  add_route("POST", "/authenticate/password", [this](const auto& req, auto& res) {
+  add_slow_route("POST", "/authenticate/password", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("auth.login"));
     auto result =
         service_.authenticate_password(caller, required_string(body, "username"), required_string(body, "password"));
     write_json(res, 200, auth_json(result));
   });
-  add_route("POST", "/credentials/recovery-code", [this](const auto& req, auto& res) {
+  add_slow_route("POST", "/credentials/recovery-code", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("credentials.add_recovery"));
     auto [code, created_at] = service_.generate_recovery_code(caller, user_ref(body));

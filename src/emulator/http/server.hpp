@@ -23,6 +23,7 @@ enum class LogLevel { off, error, info, debug };
 
 struct ServerOptions {
   std::size_t workers = 4;          ///< threads for the handlers (token checks, SQLite)
+  std::size_t slow_workers = 2;     ///< threads for the password-hashing handlers (add_slow_route)
   std::size_t io_threads = 1;       ///< threads for the sockets
   std::size_t max_waiters = 10000;  ///< parked wait_code calls (each costs a socket, no thread)
   /// Connections besides the parked waiters; the open-file limit is raised for both.
@@ -86,6 +87,7 @@ class Server {
     bool literal = false;  // the pattern has no regex syntax: matched by a map lookup
     bool admin = false;
     bool on_io_thread = false;  // answers from memory, never blocks
+    bool slow = false;          // spends tens of milliseconds of CPU: runs on the slow pool
     DeferredHandler handler;
   };
   void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);
@@ -94,6 +96,9 @@ class Server {
   /// A route that answers from memory and never blocks (no store, no password hashing): it runs
   /// on the I/O thread, without the hop to a worker, and keeps answering while SQLite is slow.
   void add_io_route(const char* method, const std::string& pattern, Handler handler);
+  /// A route that hashes a password (Argon2id: tens of milliseconds of CPU and 19 MiB): it runs on
+  /// its own small pool, so a burst of password logins never takes the workers from other calls.
+  void add_slow_route(const char* method, const std::string& pattern, Handler handler);
   void add_api_routes();
   void add_fido2_routes();
   void add_admin_routes();
