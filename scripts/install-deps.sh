@@ -15,7 +15,7 @@ packages=(
   libcurl4-openssl-dev      # SDK HTTP client
   nlohmann-json3-dev        # JSON
   libboost1.81-dev          # emulator HTTP server (Boost.Beast/Asio, header-only)
-  libcpp-httplib-dev        # HTTP client of the tests; the previous emulator server in bench/emulator
+  libcpp-httplib-dev        # tests' HTTP client and server; examples/passkey_web; the previous emulator in bench/
   libsqlite3-dev            # emulator store
   libargon2-dev             # emulator: Argon2id for passwords and recovery codes
   libcli11-dev              # CLI parsing
