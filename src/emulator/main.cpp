@@ -186,8 +186,12 @@ int serve(const Flags& flags) {
   const std::string credentials_file = credentials_path(flags);
   loginid::detail::store::FileLock credentials_lock(credentials_file, "credentials file",
                                                     "give this one another --credentials-out");
-  // A port in use, or a bad certificate or key, is refused before the database is created or opened.
+  // A port in use, too few open files for --max-waiters, or a bad certificate or key, is refused
+  // before the database is created or opened.
   if (flags.port != 0) http::Server::check_bindable(flags.host, flags.port);
+  http::ServerOptions limits;
+  limits.max_waiters = static_cast<std::size_t>(flags.max_waiters);
+  http::Server::reserve_open_files(limits);
   std::string ca_path;
   auto identity = tls_identity(flags, credentials_file, ca_path);
   if (!identity && !is_loopback(flags.host)) {

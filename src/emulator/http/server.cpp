@@ -264,6 +264,10 @@ Server::~Server() {
   transport_->join_workers();
 }
 
+void Server::reserve_open_files(const ServerOptions& options) {
+  ensure_open_files(options.max_waiters + options.max_other_connections + kOtherOpenFiles, options.max_waiters);
+}
+
 void Server::check_bindable(const std::string& host, int port) {
   try {
     EventServer::check_bindable(host, port);
@@ -274,7 +278,7 @@ void Server::check_bindable(const std::string& host, int port) {
 }
 
 int Server::bind(const std::string& host, int port) {
-  ensure_open_files(options_.max_waiters + options_.max_other_connections + kOtherOpenFiles, options_.max_waiters);
+  reserve_open_files(options_);
   try {
     return transport_->bind(host, port);
   } catch (const BindError& e) {

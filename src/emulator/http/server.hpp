@@ -65,6 +65,10 @@ class Server {
   /// Throws std::runtime_error saying why (e.g. "port 8080 on 127.0.0.1 is already in use") when
   /// host:port cannot be bound now. For a start-up check before anything else is touched.
   static void check_bindable(const std::string& host, int port);
+  /// Raises the open-file limit to fit max_waiters + max_other_connections; throws
+  /// std::runtime_error saying which limit to raise when the system refuses. bind() does it too;
+  /// this is for a start-up check before anything else is touched.
+  static void reserve_open_files(const ServerOptions& options);
   /// Raises the open-file limit for max_waiters + max_other_connections (throws std::runtime_error
   /// saying what to do when the system refuses), binds (port 0 picks a free one); returns the
   /// bound port. Throws std::runtime_error.

@@ -266,7 +266,9 @@ TEST(EmulatorHttp, AMaxWaitersTheSystemCannotFitStopsTheStartWithTheReason) {
   const int status = std::system(command.c_str());
   std::ifstream err(dir / "err.txt");
   const std::string message((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  const bool database_made = std::filesystem::exists(dir / "x.db");
   std::filesystem::remove_all(dir);
+  EXPECT_FALSE(database_made) << "refused before the database is created, as a port in use is";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1) << message;
   EXPECT_NE(message.find("--max-waiters 5000"), std::string::npos) << message;
