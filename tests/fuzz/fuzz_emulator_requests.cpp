@@ -1,6 +1,6 @@
 // The emulator's request handling (routes, request parsing, service-token checks, service rules,
 // store) driven by arbitrary requests. src/emulator/http/ has no socketless entry point (the
-// cpp-httplib server owns the parsing), so the real http::Server runs in this process on a loopback
+// event-driven server parses on its sockets), so the real http::Server runs in this process on a loopback
 // port and each input becomes one request on a fresh connection; all the emulator code executes
 // in-process, instrumented. Two input modes:
 //   - structured (first byte even): a valid service token for a scope picked by the second byte,
