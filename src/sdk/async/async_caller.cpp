@@ -1,0 +1,199 @@
+#include "sdk/async/async_caller.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "loginid/error.hpp"
+
+namespace loginid::detail {
+
+struct AsyncCaller::Op {
+  CallId id = 0;
+  ApiCall call;
+  Completion done;
+  // Loop thread only.
+  std::optional<CallRun> run;  // refers to `call`: declared after it, destroyed before it
+  std::optional<AsyncTransport::ExchangeId> exchange;
+  std::optional<EventLoop::TimerId> retry_timer;
+};
+
+struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
+  std::shared_ptr<const ServiceClient> service;
+  std::shared_ptr<AsyncEngine> engine;
+
+  mutable std::mutex mutex;  // guards ops, next_id and closed: start() and cancel() come from any thread
+  std::unordered_map<CallId, std::shared_ptr<Op>> ops;
+  CallId next_id = 1;
+  bool closed = false;  // the caller is going away: a call started now completes at once
+
+  Core(std::shared_ptr<const ServiceClient> s, std::shared_ptr<AsyncEngine> e)
+      : service(std::move(s)), engine(std::move(e)) {}
+
+  std::shared_ptr<Op> find(CallId id) const {
+    const std::lock_guard lock(mutex);
+    const auto found = ops.find(id);
+    return found == ops.end() ? nullptr : found->second;
+  }
+
+  // Loop thread. The one place a call ends: whoever takes the op out of `ops` completes it, so it
+  // completes exactly once whatever races (answer, cancel, destruction).
+  void complete(CallId id, CallOutcome outcome) {
+    std::shared_ptr<Op> op;
+    {
+      const std::lock_guard lock(mutex);
+      const auto found = ops.find(id);
+      if (found == ops.end()) return;
+      op = std::move(found->second);
+      ops.erase(found);
+    }
+    finish(*op, std::move(outcome));
+  }
+
+  void finish(Op& op, CallOutcome outcome) {
+    if (op.exchange) engine->transport().cancel(*op.exchange);
+    if (op.retry_timer) engine->loop().cancel_timer(*op.retry_timer);
+    op.run.reset();  // wipes a secret body now, not whenever the last reference goes
+    Completion done = std::move(op.done);
+    done(std::move(outcome));
+  }
+
+  void begin(CallId id) {
+    const std::shared_ptr<Op> op = find(id);
+    if (!op) return;  // cancelled before it began
+    try {
+      op->run.emplace(*service, op->call);
+    } catch (...) {
+      complete(id, std::current_exception());
+      return;
+    }
+    attempt(*op);
+  }
+
+  void attempt(Op& op) {
+    try {
+      HttpRequest request = op.run->next_request();
+      op.exchange = engine->transport().start(
+          std::move(request), [weak = weak_from_this(), id = op.id](HttpOutcome outcome) {
+            if (const auto core = weak.lock()) core->on_outcome(id, std::move(outcome));
+          });
+    } catch (...) {
+      complete(op.id, std::current_exception());
+    }
+  }
+
+  void on_outcome(CallId id, HttpOutcome outcome) {
+    const std::shared_ptr<Op> op = find(id);
+    if (!op) return;
+    op->exchange.reset();
+    CallRun::Step step = std::chrono::milliseconds(0);
+    try {
+      if (auto* response = std::get_if<HttpResponse>(&outcome)) {
+        step = op->run->on_answer(std::move(*response));
+      } else {
+        step = op->run->on_failure(std::get<TransportError>(outcome));
+      }
+    } catch (...) {
+      complete(id, std::current_exception());
+      return;
+    }
+    if (auto* answer = std::get_if<ApiResponse>(&step)) {
+      complete(id, std::move(*answer));
+      return;
+    }
+    retry_later(*op, std::get<std::chrono::milliseconds>(step));
+  }
+
+  void retry_later(Op& op, std::chrono::milliseconds delay) {
+    op.retry_timer = engine->loop().start_timer(
+        std::chrono::steady_clock::now() + delay, [weak = weak_from_this(), id = op.id] {
+          const auto core = weak.lock();
+          if (!core) return;
+          if (const auto again = core->find(id)) {
+            again->retry_timer.reset();
+            core->attempt(*again);
+          }
+        });
+  }
+
+  std::exception_ptr cancelled(const Op& op, const std::string& why) const {
+    const std::string what = op.call.method + " " + op.call.path + ": cancelled " + why;
+    service->log(LogLevel::info, what);
+    return std::make_exception_ptr(Cancelled(what));
+  }
+
+  void cancel(CallId id) {
+    if (const auto op = find(id)) {
+      const std::string why = op->exchange ? "during the exchange; the service may have seen the request"
+                              : op->retry_timer ? "while waiting to retry"
+                                                : "before anything was sent";
+      complete(id, cancelled(*op, why));
+    }
+  }
+
+  // Loop thread. In the order the calls were started, so a test (or a log) sees a stable order.
+  void cancel_all() {
+    std::vector<std::shared_ptr<Op>> taken;
+    {
+      const std::lock_guard lock(mutex);
+      closed = true;
+      for (auto& [id, op] : ops) taken.push_back(std::move(op));
+      ops.clear();
+    }
+    std::sort(taken.begin(), taken.end(), [](const auto& a, const auto& b) { return a->id < b->id; });
+    for (const auto& op : taken) {
+      finish(*op, cancelled(*op, "because the client was destroyed"));
+    }
+  }
+};
+
+AsyncCaller::AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine)
+    : core_(std::make_shared<Core>(std::move(service), std::move(engine))) {}
+
+AsyncCaller::~AsyncCaller() {
+  // run_and_wait runs it inline on the loop thread: a completion may destroy its own client.
+  core_->engine->run_and_wait([core = core_] { core->cancel_all(); });
+}
+
+AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
+  auto op = std::make_shared<Op>();
+  op->call = std::move(call);
+  op->done = std::move(done);
+  {
+    const std::lock_guard lock(core_->mutex);
+    if (!core_->closed) {
+      op->id = core_->next_id++;
+      core_->ops.emplace(op->id, op);
+    }
+  }
+  if (op->id == 0) {
+    // Started by a completion while the caller is being destroyed (on the loop thread, inside
+    // cancel_all): completed here, since no later task of this caller will run.
+    core_->finish(*op, core_->cancelled(*op, "because the client was destroyed"));
+    return 0;
+  }
+  const CallId id = op->id;
+  core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
+    if (const auto core = weak.lock()) core->begin(id);
+  });
+  return id;
+}
+
+void AsyncCaller::cancel(CallId id) {
+  core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
+    if (const auto core = weak.lock()) core->cancel(id);
+  });
+}
+
+std::size_t AsyncCaller::in_flight() const {
+  const std::lock_guard lock(core_->mutex);
+  return core_->ops.size();
+}
+
+const std::shared_ptr<AsyncEngine>& AsyncCaller::engine() const noexcept { return core_->engine; }
+
+}  // namespace loginid::detail

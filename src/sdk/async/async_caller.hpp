@@ -1,0 +1,61 @@
+#pragma once
+// Runs ApiCalls on the async engine: the same steps as ServiceClient::call (CallRun: request
+// building, fresh bearer per attempt, time left as each attempt's timeout, answer -> ApiResponse or
+// loginid::Error, retry decisions with Retry-After), with the loop's transport instead of a blocking
+// send and a loop timer instead of a sleep. Nothing here blocks a thread.
+//
+// Completion rules (the public async API documents them):
+// - every started call completes exactly once: with its answer, its error, Cancelled after cancel(),
+//   or Cancelled when the caller is destroyed first;
+// - completions run on the loop thread, never inside start() or cancel(); one at a time, so a
+//   completion that blocks holds up every call of the engine;
+// - ~AsyncCaller returns after every completion of its calls has returned.
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <variant>
+
+#include "sdk/async/async_engine.hpp"
+#include "sdk/async/unique_function.hpp"
+#include "sdk/service_client.hpp"
+
+namespace loginid::detail {
+
+/// How a call ended: the 2xx answer, or what ServiceClient::call would have thrown.
+using CallOutcome = std::variant<ApiResponse, std::exception_ptr>;
+
+class AsyncCaller final {
+ public:
+  using CallId = std::uint64_t;
+  using Completion = UniqueFunction<void(CallOutcome outcome)>;
+
+  AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine);
+  /// Cancels every call still in flight (each completes with Cancelled) and returns once their
+  /// completions have run. May be called on the loop thread (inside a completion); the
+  /// completions then run inside it.
+  ~AsyncCaller();
+  AsyncCaller(const AsyncCaller&) = delete;
+  AsyncCaller& operator=(const AsyncCaller&) = delete;
+
+  /// Starts `call`; `done` receives its outcome on the loop thread. Any thread. Errors found before
+  /// anything is sent (InvalidArgument) arrive through `done` too.
+  CallId start(ApiCall call, Completion done);
+
+  /// Ends a call that has not completed: its exchange is aborted (or its wait before a retry
+  /// dropped) and it completes with Cancelled. No effect on a call that completed. Any thread;
+  /// the completion runs later, on the loop thread.
+  void cancel(CallId id);
+
+  /// Calls started and not yet completed (any thread).
+  [[nodiscard]] std::size_t in_flight() const;
+
+  [[nodiscard]] const std::shared_ptr<AsyncEngine>& engine() const noexcept;
+
+ private:
+  struct Op;
+  struct Core;
+  std::shared_ptr<Core> core_;  // loop tasks hold it weakly: they do nothing once the caller is gone
+};
+
+}  // namespace loginid::detail
