@@ -177,9 +177,16 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
     return 0;
   }
   const CallId id = op->id;
-  core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
+  const bool posted = core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
     if (const auto core = weak.lock()) core->begin(id);
   });
+  if (!posted) {
+    // Only in a child process forked after the engine started: its loop thread is the parent's.
+    core_->complete(id, std::make_exception_ptr(TransportError(
+                            TransportError::Reason::refused_locally,
+                            op->call.method + " " + op->call.path +
+                                ": this async client was made before fork(); make a new one in this process")));
+  }
   return id;
 }
 

@@ -9,7 +9,10 @@
 //   or Cancelled when the caller is destroyed first;
 // - completions run on the loop thread, never inside start() or cancel(); one at a time, so a
 //   completion that blocks holds up every call of the engine;
-// - ~AsyncCaller returns after every completion of its calls has returned.
+// - ~AsyncCaller returns after every completion of its calls has returned;
+// - in a child process forked after the engine started there is no loop thread: start() completes
+//   the call at once, on the calling thread, with TransportError refused_locally, and ~AsyncCaller
+//   completes what was in flight at the fork on the destroying thread.
 
 #include <cstdint>
 #include <exception>

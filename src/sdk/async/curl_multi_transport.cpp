@@ -46,7 +46,10 @@ struct CurlMultiTransport::Transfer {
 };
 
 CurlMultiTransport::CurlMultiTransport(EventLoop& loop, CurlTransportOptions options)
-    : loop_(loop), setup_((curl_global_init_once(), std::move(options))), multi_(curl_multi_init()) {
+    : loop_(loop),
+      setup_((curl_global_init_once(), std::move(options))),  // curl_global_init before any handle
+      share_(std::make_unique<CurlShare>()),
+      multi_(curl_multi_init()) {
   if (multi_ == nullptr) {
     throw TransportError(Kind::refused_locally, "libcurl could not create a multi handle");
   }
@@ -57,9 +60,15 @@ CurlMultiTransport::CurlMultiTransport(EventLoop& loop, CurlTransportOptions opt
   // The blocking transport keeps this many idle connections; the cache also holds the busy ones
   // (libcurl's default is 4 per handle added, which is what a burst of waits needs).
   curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(setup_.options().max_idle_connections));
+  ForkRegistry::instance().add(this);
 }
 
 CurlMultiTransport::~CurlMultiTransport() {
+  ForkRegistry::instance().remove(this);  // first: a fork on another thread must not see it half destroyed
+  if (forked_) {
+    abandon_inherited();
+    return;
+  }
   for (auto& [id, transfer] : transfers_) {
     if (transfer->easy) curl_multi_remove_handle(multi_, transfer->easy->get());
   }
@@ -68,6 +77,24 @@ CurlMultiTransport::~CurlMultiTransport() {
   idle_.clear();
   if (timer_) loop_.cancel_timer(*timer_);
   for (const curl_socket_t socket : watched_) loop_.unwatch(socket);
+}
+
+void CurlMultiTransport::restart_in_child() noexcept {
+  sockets_.close_inherited();
+  sockets_.unlock();
+  forked_ = true;
+}
+
+// A forked child's copy: the handles are left unfreed (cleaning them up would act on state the
+// parent's loop thread was changing at the fork); the completions are dropped unrun, as on any
+// destruction (the callers have completed their calls already).
+void CurlMultiTransport::abandon_inherited() noexcept {
+  for (auto& [id, transfer] : transfers_) {
+    if (transfer->easy) transfer->easy->abandon();
+  }
+  for (CurlEasy& easy : idle_) easy.abandon();
+  static_cast<void>(share_.release());
+  multi_ = nullptr;
 }
 
 AsyncTransport::ExchangeId CurlMultiTransport::start(HttpRequest request, Completion done) {
@@ -92,7 +119,7 @@ AsyncTransport::ExchangeId CurlMultiTransport::start(HttpRequest request, Comple
     refuse_later(id, e);
     return id;
   }
-  setup_.configure(t.easy->get(), share_.get(), sockets_, t.request, t.headers.get(), t.exchange);
+  setup_.configure(t.easy->get(), share_->get(), sockets_, t.request, t.headers.get(), t.exchange);
   curl_easy_setopt(t.easy->get(), CURLOPT_PRIVATE, reinterpret_cast<void*>(static_cast<std::uintptr_t>(id)));
   if (const CURLMcode code = curl_multi_add_handle(multi_, t.easy->get()); code != CURLM_OK) {
     release(std::move(*t.easy));
@@ -119,10 +146,13 @@ void CurlMultiTransport::cancel(ExchangeId id) noexcept {
   if (found == transfers_.end()) return;
   std::unique_ptr<Transfer> transfer = std::move(found->second);
   transfers_.erase(found);
-  if (transfer->easy) {
-    curl_multi_remove_handle(multi_, transfer->easy->get());  // mid-transfer: libcurl closes the connection
-    release(std::move(*transfer->easy));
+  if (!transfer->easy) return;
+  if (forked_) {
+    transfer->easy->abandon();  // the parent's exchange (see abandon_inherited)
+    return;
   }
+  curl_multi_remove_handle(multi_, transfer->easy->get());  // mid-transfer: libcurl closes the connection
+  release(std::move(*transfer->easy));
 }
 
 int CurlMultiTransport::on_socket(CURL* /*easy*/, curl_socket_t socket, int what, void* self, void* /*socket_data*/) {

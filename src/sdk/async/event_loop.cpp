@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "loginid/error.hpp"
+#include "sdk/fork_safety.hpp"
 
 namespace loginid::detail {
 namespace {
@@ -37,13 +38,16 @@ int wait_millis(EventLoop::TimePoint now, EventLoop::TimePoint due) {
 
 }  // namespace
 
-struct EventLoop::Core {
+// fork(): the child has no loop thread. Its copy of the loop is stopped (post() refuses, so the
+// engine runs its last work inline) and the std::thread handle is let go instead of joined.
+struct EventLoop::Core final : ForkParticipant {
   int epoll_fd = -1;
   int wake_fd = -1;  // an eventfd: post() writes it to wake epoll_wait
 
-  std::mutex mutex;  // guards queue and stopping, which other threads touch
+  std::mutex mutex;  // guards queue, stopping and forked, which other threads touch
   std::deque<Task> queue;
   bool stopping = false;
+  bool forked = false;  // this is a forked child's copy
   std::atomic<std::thread::id> loop_thread{};
 
   // Loop thread only.
@@ -74,12 +78,22 @@ struct EventLoop::Core {
       ::close(epoll_fd);
       refuse("epoll_ctl", error);
     }
+    ForkRegistry::instance().add(this);
   }
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
   ~Core() {
+    ForkRegistry::instance().remove(this);
     ::close(wake_fd);
     ::close(epoll_fd);
+  }
+
+  void lock_for_fork() noexcept override { mutex.lock(); }
+  void unlock_in_parent() noexcept override { mutex.unlock(); }
+  void restart_in_child() noexcept override {
+    stopping = true;
+    forked = true;
+    mutex.unlock();
   }
 
   void wake() const noexcept {
@@ -107,6 +121,13 @@ struct EventLoop::Core {
   bool is_stopping() {
     const std::lock_guard lock(mutex);
     return stopping;
+  }
+
+  // A forked child shares the epoll instance with its parent (one open file description): an
+  // epoll_ctl here would change what the parent's loop watches.
+  bool is_forked() {
+    const std::lock_guard lock(mutex);
+    return forked;
   }
 
   void run_due_timers() {
@@ -160,7 +181,9 @@ EventLoop::~EventLoop() {
     core_->stopping = true;
   }
   core_->wake();
-  if (in_loop_thread()) {
+  if (core_->is_forked()) {
+    thread_.detach();  // the parent's thread: it does not exist in this process
+  } else if (in_loop_thread()) {
     thread_.detach();  // it returns from the current task, sees `stopping` and drops its share of the core
   } else {
     thread_.join();
@@ -196,6 +219,7 @@ void EventLoop::cancel_timer(TimerId id) noexcept {
 }
 
 void EventLoop::watch(int fd, std::uint32_t events, FdHandler handler) {
+  if (core_->is_forked()) throw TransportError(Kind::refused_locally, "event loop: made before fork()");
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
@@ -211,7 +235,7 @@ void EventLoop::watch(int fd, std::uint32_t events, FdHandler handler) {
 }
 
 void EventLoop::unwatch(int fd) noexcept {
-  if (core_->watches.erase(fd) == 0) return;
+  if (core_->watches.erase(fd) == 0 || core_->is_forked()) return;
   // ENOENT/EBADF when the descriptor is already closed: the kernel has forgotten it then.
   static_cast<void>(::epoll_ctl(core_->epoll_fd, EPOLL_CTL_DEL, fd, nullptr));
 }

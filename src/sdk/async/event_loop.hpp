@@ -32,7 +32,8 @@ class EventLoop final {
   EventLoop& operator=(const EventLoop&) = delete;
 
   /// Runs `task` on the loop thread after every task posted before it (FIFO). Any thread. Returns
-  /// false, dropping the task unrun, when the loop has stopped.
+  /// false, dropping the task unrun, when the loop has stopped (also in a child process forked
+  /// after the loop started: the loop thread does not exist there).
   bool post(Task task);
 
   /// True on the loop thread.

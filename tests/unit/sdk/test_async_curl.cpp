@@ -6,6 +6,9 @@
 // the calls in flight, Retry-After is honoured end to end.
 
 #include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -348,6 +351,69 @@ TEST_F(AsyncCurl, RetryAfterIsHonouredOnTheLoop) {
   EXPECT_EQ(std::get<ApiResponse>(outcome).status, 200);
   EXPECT_EQ(server_.seen().size(), 2U);
   EXPECT_TRUE(c.logged("retrying in 1000 ms (Retry-After)"));
+}
+
+#if defined(__SANITIZE_THREAD__)
+#define LOGINID_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LOGINID_UNDER_TSAN 1
+#endif
+#endif
+
+// The child's verdict: 0 when it could neither hang nor use the parent's loop, else a code saying
+// what went wrong. Only async-signal-safe-ish work that needs no other thread.
+int child_of_fork(Caller& c, std::future<CallOutcome>& parked) {
+  auto refused = c.start(get_call("/echo"));  // completes at once: no loop thread here
+  if (refused.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return 2;
+  const Failure failure = failure_in(refused);
+  if (failure.kind != ErrorKind::transport || failure.what.find("made before fork()") == std::string::npos) return 3;
+  c.caller.reset();  // completes the call inherited in flight, here, without the loop
+  if (parked.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return 4;
+  c.engine.engine.reset();  // returns: the loop thread is not joined, the inherited handles not touched
+  return 0;
+}
+
+TEST_F(AsyncCurl, AForkedChildNeitherHangsNorTouchesTheParentsConnections) {
+#ifdef LOGINID_UNDER_TSAN
+  GTEST_SKIP() << "ThreadSanitizer does not support work in a child forked from a threaded process";
+#else
+  Caller c(server_.url(""));
+  auto first = c.start(get_call("/big"));  // a keep-alive connection now in the multi handle's cache
+  ASSERT_EQ(first.wait_for(kHangGuard), std::future_status::ready);
+  ASSERT_TRUE(std::holds_alternative<ApiResponse>(first.get()));
+  auto parked = c.start(get_call("/slow"));  // in flight at the fork
+  wait_seen(server_, 1);
+
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::_exit(child_of_fork(c, parked));
+  }
+  int status = 0;
+  const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      FAIL() << "the forked child hung";
+    }
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  // The parent's loop and connection are untouched: the parked call is answered, and the next call
+  // reuses the connection the child closed its copy of.
+  server_.release();
+  ASSERT_EQ(parked.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_TRUE(std::holds_alternative<ApiResponse>(parked.get()));
+  const auto opened = c.engine.stats().connections_opened;
+  auto again = c.start(get_call("/big"));
+  ASSERT_EQ(again.wait_for(kHangGuard), std::future_status::ready);
+  EXPECT_TRUE(std::holds_alternative<ApiResponse>(again.get()));
+  EXPECT_EQ(c.engine.stats().connections_opened, opened);
+#endif
 }
 
 }  // namespace
