@@ -62,19 +62,28 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     done(std::move(outcome));
   }
 
+  // Completions get errors outside the catch block that caught them: the exception's last
+  // reference then moves to the completion instead of being dropped by the catch block's end on
+  // this thread while the completion's thread reads it (which ThreadSanitizer cannot follow
+  // through libstdc++'s uninstrumented reference count).
   void begin(CallId id) {
     const std::shared_ptr<Op> op = find(id);
     if (!op) return;  // cancelled before it began
+    std::exception_ptr error;
     try {
       op->run.emplace(*service, op->call);
     } catch (...) {
-      complete(id, std::current_exception());
+      error = std::current_exception();
+    }
+    if (error) {
+      complete(id, std::move(error));
       return;
     }
     attempt(*op);
   }
 
   void attempt(Op& op) {
+    std::exception_ptr error;
     try {
       HttpRequest request = op.run->next_request();
       op.exchange = engine->transport().start(
@@ -82,8 +91,9 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
             if (const auto core = weak.lock()) core->on_outcome(id, std::move(outcome));
           });
     } catch (...) {
-      complete(op.id, std::current_exception());
+      error = std::current_exception();
     }
+    if (error) complete(op.id, std::move(error));
   }
 
   void on_outcome(CallId id, HttpOutcome outcome) {
@@ -91,6 +101,7 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     if (!op) return;
     op->exchange.reset();
     CallRun::Step step = std::chrono::milliseconds(0);
+    std::exception_ptr error;
     try {
       if (auto* response = std::get_if<HttpResponse>(&outcome)) {
         step = op->run->on_answer(std::move(*response));
@@ -98,7 +109,10 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
         step = op->run->on_failure(std::get<TransportError>(outcome));
       }
     } catch (...) {
-      complete(id, std::current_exception());
+      error = std::current_exception();
+    }
+    if (error) {
+      complete(id, std::move(error));
       return;
     }
     if (auto* answer = std::get_if<ApiResponse>(&step)) {

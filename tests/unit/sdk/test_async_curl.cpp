@@ -361,6 +361,7 @@ TEST_F(AsyncCurl, RetryAfterIsHonouredOnTheLoop) {
 #endif
 #endif
 
+#ifndef LOGINID_UNDER_TSAN
 // The child's verdict: 0 when it could neither hang nor use the parent's loop, else a code saying
 // what went wrong. Only async-signal-safe-ish work that needs no other thread.
 int child_of_fork(Caller& c, std::future<CallOutcome>& parked) {
@@ -373,6 +374,7 @@ int child_of_fork(Caller& c, std::future<CallOutcome>& parked) {
   c.engine.engine.reset();  // returns: the loop thread is not joined, the inherited handles not touched
   return 0;
 }
+#endif
 
 TEST_F(AsyncCurl, AForkedChildNeitherHangsNorTouchesTheParentsConnections) {
 #ifdef LOGINID_UNDER_TSAN
