@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "loginid/cancellation.hpp"
 #include "loginid/error.hpp"
 
 namespace loginid::detail {
@@ -15,7 +16,9 @@ namespace loginid::detail {
 struct AsyncCaller::Op {
   CallId id = 0;
   ApiCall call;
+  std::optional<CallContext> context;  // moved into `run` when the call begins
   Completion done;
+  CancellationRegistration on_cancel;  // the context's token: cancels this call
   // Loop thread only.
   std::optional<CallRun> run;  // refers to `call`: declared after it, destroyed before it
   std::optional<AsyncTransport::ExchangeId> exchange;
@@ -58,6 +61,7 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     if (op.exchange) engine->transport().cancel(*op.exchange);
     if (op.retry_timer) engine->loop().cancel_timer(*op.retry_timer);
     op.run.reset();  // wipes a secret body now, not whenever the last reference goes
+    op.on_cancel.reset();
     Completion done = std::move(op.done);
     done(std::move(outcome));
   }
@@ -71,7 +75,7 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     if (!op) return;  // cancelled before it began
     std::exception_ptr error;
     try {
-      op->run.emplace(*service, op->call);
+      op->run.emplace(*service, op->call, std::move(*op->context));
     } catch (...) {
       error = std::current_exception();
     }
@@ -134,17 +138,18 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
         });
   }
 
+  // The words of CallRun's own Cancelled, for a cancellation the loop carries out.
   std::exception_ptr cancelled(const Op& op, const std::string& why) const {
-    const std::string what = op.call.method + " " + op.call.path + ": cancelled " + why;
+    const std::string what = op.call.method + " " + op.call.path + ": cancelled " + why + " (CallOptions::cancellation)";
     service->log(LogLevel::info, what);
     return std::make_exception_ptr(Cancelled(what));
   }
 
   void cancel(CallId id) {
     if (const auto op = find(id)) {
-      const std::string why = op->exchange ? "during the exchange; the service may have seen the request"
-                              : op->retry_timer ? "while waiting to retry"
-                                                : "before anything was sent";
+      const char* why = op->exchange      ? "during the exchange; the service may have seen the request"
+                        : op->retry_timer ? "while waiting to retry"
+                                          : "before anything was sent";
       complete(id, cancelled(*op, why));
     }
   }
@@ -174,8 +179,14 @@ AsyncCaller::~AsyncCaller() {
 }
 
 AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
+  CallContext context = core_->service->context({}, call.timeout);
+  return start(std::move(call), std::move(context), std::move(done));
+}
+
+AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done) {
   auto op = std::make_shared<Op>();
   op->call = std::move(call);
+  op->context.emplace(std::move(context));
   op->done = std::move(done);
   {
     const std::lock_guard lock(core_->mutex);
@@ -194,6 +205,18 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
   const bool posted = core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
     if (const auto core = weak.lock()) core->begin(id);
   });
+  if (posted && op->context->cancellation.can_be_cancelled()) {
+    // After the task that begins the call: a token cancelled already cancels it right after.
+    auto registration = op->context->cancellation.on_cancel([this_caller = std::weak_ptr<Core>(core_), id] {
+      if (const auto core = this_caller.lock()) {
+        core->engine->loop().post([weak = std::weak_ptr<Core>(core), id] {
+          if (const auto c = weak.lock()) c->cancel(id);
+        });
+      }
+    });
+    const std::lock_guard lock(core_->mutex);
+    if (core_->ops.contains(id)) op->on_cancel = std::move(registration);
+  }
   if (!posted) {
     // Only in a child process forked after the engine started: its loop thread is the parent's.
     core_->complete(id, std::make_exception_ptr(TransportError(

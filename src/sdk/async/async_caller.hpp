@@ -41,8 +41,12 @@ class AsyncCaller final {
   AsyncCaller(const AsyncCaller&) = delete;
   AsyncCaller& operator=(const AsyncCaller&) = delete;
 
-  /// Starts `call`; `done` receives its outcome on the loop thread. Any thread. Errors found before
-  /// anything is sent (InvalidArgument) arrive through `done` too.
+  /// Starts `call` within `context` (ServiceClient::context: deadline, cancellation token, retry
+  /// policy); `done` receives its outcome on the loop thread. Any thread. Errors found before
+  /// anything is sent (InvalidArgument) arrive through `done` too. Cancelling the context's token
+  /// is cancel(id).
+  CallId start(ApiCall call, CallContext context, Completion done);
+  /// The same with the defaults, as ServiceClient::call(const ApiCall&): context({}, call.timeout).
   CallId start(ApiCall call, Completion done);
 
   /// Ends a call that has not completed: its exchange is aborted (or its wait before a retry

@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "failure.hpp"
+#include "loginid/call_options.hpp"
+#include "loginid/cancellation.hpp"
 #include "loginid/error.hpp"
 #include "sdk/async/async_caller.hpp"
 #include "sdk/async/event_loop.hpp"
@@ -264,7 +266,7 @@ TEST(AsyncCaller, ErrorsAreTheBlockingPathsErrors) {
 
     auto blocking = std::make_shared<test::ScriptedTransport>([&](const HttpRequest&, int) { return answers[i](); });
     ServiceClient sync(Options{.base_url = kBase, .retry = {.max_attempts = 2}, .transport = blocking}, "client-1",
-                       [](milliseconds) {});
+                       [](milliseconds, const CancellationToken&) {});
     const Failure sync_failure = failure_of_call([&] { sync.call(post("/users", Idempotency::creates)); });
     EXPECT_EQ(async_failure.kind, sync_failure.kind);
     EXPECT_EQ(async_failure.status, sync_failure.status);
@@ -368,6 +370,54 @@ TEST(AsyncCaller, CancellingTheWaitBeforeARetryDropsItsTimer) {
   std::size_t timers = 1;
   h.engine->run_and_wait([&] { timers = h.engine->loop().timer_count(); });
   EXPECT_EQ(timers, 0U);
+  EXPECT_EQ(h.script->requests().size(), 1U);
+}
+
+// --- CallOptions on the async path: the same CallContext the blocking path resolves ------------
+
+TEST(AsyncCaller, CancellingTheCallsTokenAbortsItsExchange) {
+  Harness h;
+  h.script->handler = [](const HttpRequest&, int) { return std::optional<HttpResponse>(); };
+  CancellationSource source;
+  Completed done;
+  h.caller->start(post("/codes/wait"), h.service->context({.cancellation = source.token()}),
+                  done.callback(h.engine->loop()));
+  wait_parked(*h.script, 1);
+  source.cancel();
+  const Failure failure = done.failure();
+  EXPECT_EQ(failure.kind, ErrorKind::cancelled);
+  EXPECT_THAT(failure.what, HasSubstr("POST /codes/wait: cancelled during the exchange"));
+  EXPECT_EQ(h.script->cancelled_count(), 1);
+}
+
+TEST(AsyncCaller, ATokenCancelledBeforeTheStartSendsNothing) {
+  Harness h;
+  CancellationSource source;
+  source.cancel();
+  Completed done;
+  h.caller->start(post("/codes/wait"), h.service->context({.cancellation = source.token()}),
+                  done.callback(h.engine->loop()));
+  EXPECT_EQ(done.failure().kind, ErrorKind::cancelled);
+  EXPECT_TRUE(h.script->requests().empty());
+}
+
+TEST(AsyncCaller, ADeadlineAlreadyPassedSendsNothingAndTimesOut) {
+  Harness h;
+  Completed done;
+  const CallOptions options{.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1)};
+  h.caller->start(post("/codes/wait"), h.service->context(options), done.callback(h.engine->loop()));
+  const Failure failure = done.failure();
+  EXPECT_EQ(failure.code, "timeout");
+  EXPECT_TRUE(h.script->requests().empty());
+}
+
+TEST(AsyncCaller, TheCallsRetryOptionsReplaceTheClients) {
+  Harness h;
+  h.script->handler = [](const HttpRequest&, int) { return answer(503, "", {{"Retry-After", "0"}}); };
+  Completed done;
+  h.caller->start(post("/manage/users/retrieve"), h.service->context({.retry = RetryOptions{.max_attempts = 1}}),
+                  done.callback(h.engine->loop()));
+  EXPECT_EQ(done.failure().status, 503);
   EXPECT_EQ(h.script->requests().size(), 1U);
 }
 
