@@ -10,6 +10,7 @@
 
 #include "loginid/cancellation.hpp"
 #include "loginid/error.hpp"
+#include "sdk/async/curl_multi_transport.hpp"
 
 namespace loginid::detail {
 
@@ -28,6 +29,7 @@ struct AsyncCaller::Op {
 struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
   std::shared_ptr<const ServiceClient> service;
   std::shared_ptr<AsyncEngine> engine;
+  std::unique_ptr<AsyncTransport> transport;  // made, used and destroyed on the loop thread
 
   mutable std::mutex mutex;  // guards ops, next_id and closed: start() and cancel() come from any thread
   std::unordered_map<CallId, std::shared_ptr<Op>> ops;
@@ -58,7 +60,7 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
   }
 
   void finish(Op& op, CallOutcome outcome) {
-    if (op.exchange) engine->transport().cancel(*op.exchange);
+    if (op.exchange) transport->cancel(*op.exchange);
     if (op.retry_timer) engine->loop().cancel_timer(*op.retry_timer);
     op.run.reset();  // wipes a secret body now, not whenever the last reference goes
     op.on_cancel.reset();
@@ -90,7 +92,7 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     std::exception_ptr error;
     try {
       HttpRequest request = op.run->next_request();
-      op.exchange = engine->transport().start(
+      op.exchange = transport->start(
           std::move(request), [weak = weak_from_this(), id = op.id](HttpOutcome outcome) {
             if (const auto core = weak.lock()) core->on_outcome(id, std::move(outcome));
           });
@@ -138,19 +140,19 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
         });
   }
 
-  // The words of CallRun's own Cancelled, for a cancellation the loop carries out.
+  // In the words of CallRun's own Cancelled ("POST /x: cancelled during ...").
   std::exception_ptr cancelled(const Op& op, const std::string& why) const {
-    const std::string what = op.call.method + " " + op.call.path + ": cancelled " + why + " (CallOptions::cancellation)";
+    const std::string what = op.call.method + " " + op.call.path + ": cancelled " + why;
     service->log(LogLevel::info, what);
     return std::make_exception_ptr(Cancelled(what));
   }
 
   void cancel(CallId id) {
     if (const auto op = find(id)) {
-      const char* why = op->exchange      ? "during the exchange; the service may have seen the request"
+      const char* why = op->exchange ? "during the exchange; the service may have seen the request"
                         : op->retry_timer ? "while waiting to retry"
                                           : "before anything was sent";
-      complete(id, cancelled(*op, why));
+      complete(id, cancelled(*op, std::string(why) + " (CallOptions::cancellation)"));
     }
   }
 
@@ -170,12 +172,26 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
   }
 };
 
-AsyncCaller::AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine)
-    : core_(std::make_shared<Core>(std::move(service), std::move(engine))) {}
+AsyncCaller::AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine,
+                         TransportFactory make_transport)
+    : core_(std::make_shared<Core>(std::move(service), std::move(engine))) {
+  core_->engine->run_and_wait([this, &make_transport] { core_->transport = make_transport(core_->engine->loop()); });
+}
+
+AsyncCaller::TransportFactory AsyncCaller::curl(CurlTransportOptions options) {
+  return [options = std::move(options)](EventLoop& loop) mutable {
+    return std::unique_ptr<AsyncTransport>(std::make_unique<CurlMultiTransport>(loop, std::move(options)));
+  };
+}
 
 AsyncCaller::~AsyncCaller() {
-  // run_and_wait runs it inline on the loop thread: a completion may destroy its own client.
-  core_->engine->run_and_wait([core = core_] { core->cancel_all(); });
+  // run_and_wait runs it inline on the loop thread: a completion may destroy its own client. The
+  // transport goes last, on the loop: loop tasks still queued for this caller find no call and
+  // never reach it.
+  core_->engine->run_and_wait([core = core_] {
+    core->cancel_all();
+    core->transport.reset();
+  });
 }
 
 AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
@@ -184,6 +200,9 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
 }
 
 AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done) {
+  // Read here: once posted, the op is the loop's (it moves the context out when the call begins).
+  const CancellationToken token = context.cancellation;
+  const std::string what = call.method + " " + call.path;
   auto op = std::make_shared<Op>();
   op->call = std::move(call);
   op->context.emplace(std::move(context));
@@ -205,9 +224,9 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Comple
   const bool posted = core_->engine->loop().post([weak = std::weak_ptr<Core>(core_), id] {
     if (const auto core = weak.lock()) core->begin(id);
   });
-  if (posted && op->context->cancellation.can_be_cancelled()) {
+  if (posted && token.can_be_cancelled()) {
     // After the task that begins the call: a token cancelled already cancels it right after.
-    auto registration = op->context->cancellation.on_cancel([this_caller = std::weak_ptr<Core>(core_), id] {
+    auto registration = token.on_cancel([this_caller = std::weak_ptr<Core>(core_), id] {
       if (const auto core = this_caller.lock()) {
         core->engine->loop().post([weak = std::weak_ptr<Core>(core), id] {
           if (const auto c = weak.lock()) c->cancel(id);
@@ -221,8 +240,7 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Comple
     // Only in a child process forked after the engine started: its loop thread is the parent's.
     core_->complete(id, std::make_exception_ptr(TransportError(
                             TransportError::Reason::refused_locally,
-                            op->call.method + " " + op->call.path +
-                                ": this async client was made before fork(); make a new one in this process")));
+                            what + ": this async client was made before fork(); make a new one in this process")));
   }
   return id;
 }
@@ -239,5 +257,7 @@ std::size_t AsyncCaller::in_flight() const {
 }
 
 const std::shared_ptr<AsyncEngine>& AsyncCaller::engine() const noexcept { return core_->engine; }
+const ServiceClient& AsyncCaller::service() const noexcept { return *core_->service; }
+AsyncTransport& AsyncCaller::transport() const noexcept { return *core_->transport; }
 
 }  // namespace loginid::detail

@@ -20,6 +20,7 @@
 #include <variant>
 
 #include "sdk/async/async_engine.hpp"
+#include "sdk/async/async_transport.hpp"
 #include "sdk/async/unique_function.hpp"
 #include "sdk/service_client.hpp"
 
@@ -32,8 +33,14 @@ class AsyncCaller final {
  public:
   using CallId = std::uint64_t;
   using Completion = UniqueFunction<void(CallOutcome outcome)>;
+  /// Makes the caller's transport, on the loop thread, where it lives until the caller goes.
+  using TransportFactory = UniqueFunction<std::unique_ptr<AsyncTransport>(EventLoop& loop)>;
 
-  AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine);
+  /// Makes the transport on the loop (rethrows what the factory throws).
+  AsyncCaller(std::shared_ptr<const ServiceClient> service, std::shared_ptr<AsyncEngine> engine,
+              TransportFactory make_transport);
+  /// The libcurl multi transport (curl_multi_transport.hpp) with `options`.
+  static TransportFactory curl(CurlTransportOptions options);
   /// Cancels every call still in flight (each completes with Cancelled) and returns once their
   /// completions have run. May be called on the loop thread (inside a completion); the
   /// completions then run inside it.
@@ -58,6 +65,9 @@ class AsyncCaller final {
   [[nodiscard]] std::size_t in_flight() const;
 
   [[nodiscard]] const std::shared_ptr<AsyncEngine>& engine() const noexcept;
+  [[nodiscard]] const ServiceClient& service() const noexcept;
+  /// The caller's transport (loop thread only; diagnostics and tests).
+  [[nodiscard]] AsyncTransport& transport() const noexcept;
 
  private:
   struct Op;

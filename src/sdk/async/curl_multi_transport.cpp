@@ -132,7 +132,8 @@ AsyncTransport::ExchangeId CurlMultiTransport::start(HttpRequest request, Comple
 
 // A refusal completes like any other exchange: later, on the loop, unless cancelled first.
 void CurlMultiTransport::refuse_later(ExchangeId id, TransportError error) {
-  loop_.post([this, id, error = std::move(error)]() mutable {
+  loop_.post([this, alive = std::weak_ptr<char>(alive_), id, error = std::move(error)]() mutable {
+    if (alive.expired()) return;  // the transport went first (its client was destroyed)
     const auto found = transfers_.find(id);
     if (found == transfers_.end()) return;  // cancelled
     Completion done = std::move(found->second->done);

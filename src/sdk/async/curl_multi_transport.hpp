@@ -73,8 +73,9 @@ class CurlMultiTransport final : public AsyncTransport, private ForkParticipant 
   ExchangeId next_id_ = 1;
   TransportStats stats_{};
   std::atomic<bool> forked_{false};  // this is a forked child's copy: its libcurl state is the parent's
-  // Expires when this object is destroyed: a completion may destroy the last client of the engine,
-  // and with it this transport, while a round of completions is running (finish_done_transfers).
+  // Expires when this object is destroyed: a completion may destroy its client, and with it this
+  // transport, while a round of completions is running (finish_done_transfers), and a task it
+  // queued on the loop may run after it is gone.
   std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 

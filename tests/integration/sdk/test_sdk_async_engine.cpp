@@ -85,9 +85,9 @@ class AsyncEngineAgainstEmulator : public ::testing::Test {
     mgmt_ = detail::make_client_state(emulator_.client_id("management"),
                                       PrivateKey::from_pem(emulator_.private_key("management")), options);
     web_ = detail::make_client_state(emulator_.client_id("web"), std::nullopt, options);
-    engine_ = detail::AsyncEngine::with_curl({});
-    mgmt_calls_ = std::make_unique<AsyncCaller>(mgmt_->service, engine_);
-    web_calls_ = std::make_unique<AsyncCaller>(web_->service, engine_);
+    engine_ = std::make_shared<detail::AsyncEngine>();
+    mgmt_calls_ = std::make_unique<AsyncCaller>(mgmt_->service, engine_, AsyncCaller::curl({}));
+    web_calls_ = std::make_unique<AsyncCaller>(web_->service, engine_, AsyncCaller::curl({}));
   }
 
   // Creates a user and a short code for it (not yet authorized), through the engine.

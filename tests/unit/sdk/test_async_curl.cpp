@@ -47,15 +47,20 @@ HttpRequest request(std::string method, std::string url, std::string body = {}) 
   return r;
 }
 
-// An engine with the libcurl multi transport, and a way to run one exchange on it.
+// A loop with the libcurl multi transport on it, and a way to run one exchange there.
 struct Engine {
-  explicit Engine(CurlTransportOptions options = {}) : engine(AsyncEngine::with_curl(std::move(options))) {}
+  explicit Engine(CurlTransportOptions options = {}) {
+    engine->run_and_wait([&] { transport = std::make_unique<CurlMultiTransport>(engine->loop(), std::move(options)); });
+  }
+  ~Engine() {
+    if (engine) engine->run_and_wait([&] { transport.reset(); });
+  }
 
   HttpOutcome exchange(HttpRequest r) {
     std::promise<HttpOutcome> got;
     auto future = got.get_future();
     engine->run_and_wait([&] {
-      engine->transport().start(std::move(r), [&got](HttpOutcome outcome) { got.set_value(std::move(outcome)); });
+      transport->start(std::move(r), [&got](HttpOutcome outcome) { got.set_value(std::move(outcome)); });
     });
     EXPECT_EQ(future.wait_for(kHangGuard), std::future_status::ready);
     return future.get();
@@ -70,17 +75,12 @@ struct Engine {
   }
   TransportStats stats() {
     TransportStats s;
-    engine->run_and_wait([&] { s = dynamic_cast<CurlMultiTransport&>(engine->transport()).stats(); });
+    engine->run_and_wait([&] { s = transport->stats(); });
     return s;
   }
-  // What is left on the loop: exchanges, watched sockets.
-  std::pair<std::size_t, std::size_t> leftovers() {
-    std::pair<std::size_t, std::size_t> left;
-    engine->run_and_wait([&] { left = {engine->transport().in_flight(), engine->loop().watch_count()}; });
-    return left;
-  }
 
-  std::shared_ptr<AsyncEngine> engine;
+  std::shared_ptr<AsyncEngine> engine = std::make_shared<AsyncEngine>();
+  std::unique_ptr<CurlMultiTransport> transport;  // lives on the loop
 };
 
 TransportError blocking_failure(const HttpRequest& r, CurlTransportOptions options = {}) {
@@ -188,7 +188,7 @@ TEST_F(AsyncCurl, ManyExchangesAtOnceAllComplete) {
   std::vector<std::promise<HttpOutcome>> got(kExchanges);
   engine.engine->run_and_wait([&] {
     for (int i = 0; i < kExchanges; ++i) {
-      engine.engine->transport().start(request("POST", server_.url("/echo"), std::to_string(i)),
+      engine.transport->start(request("POST", server_.url("/echo"), std::to_string(i)),
                                        [&got, i](HttpOutcome o) { got[static_cast<std::size_t>(i)].set_value(std::move(o)); });
     }
   });
@@ -199,7 +199,9 @@ TEST_F(AsyncCurl, ManyExchangesAtOnceAllComplete) {
     ASSERT_TRUE(std::holds_alternative<HttpResponse>(outcome));
     EXPECT_EQ(std::get<HttpResponse>(outcome).body, std::to_string(i));
   }
-  EXPECT_EQ(engine.leftovers().first, 0U);
+  std::size_t left = 1;
+  engine.engine->run_and_wait([&] { left = engine.transport->in_flight(); });
+  EXPECT_EQ(left, 0U);
 }
 
 TEST_F(AsyncCurl, FailuresAreReportedAsTheBlockingTransportReportsThem) {
@@ -270,7 +272,7 @@ struct Caller {
     };
     if (tweak) tweak(options);
     service = std::make_shared<const ServiceClient>(options, "client-1");
-    caller = std::make_unique<AsyncCaller>(service, engine.engine);
+    caller = std::make_unique<AsyncCaller>(service, engine, AsyncCaller::curl({}));
   }
   std::future<CallOutcome> start(ApiCall call, AsyncCaller::CallId* id = nullptr) {
     auto promise = std::make_shared<std::promise<CallOutcome>>();
@@ -284,9 +286,21 @@ struct Caller {
     return std::any_of(logs.begin(), logs.end(), [&](const std::string& l) { return l.find(part) != std::string::npos; });
   }
 
+  // What is left on the loop: the caller's exchanges, watched sockets.
+  std::pair<std::size_t, std::size_t> leftovers() {
+    std::pair<std::size_t, std::size_t> left;
+    engine->run_and_wait([&] { left = {caller ? caller->transport().in_flight() : 0, engine->loop().watch_count()}; });
+    return left;
+  }
+  TransportStats stats() {
+    TransportStats s;
+    engine->run_and_wait([&] { s = dynamic_cast<CurlMultiTransport&>(caller->transport()).stats(); });
+    return s;
+  }
+
   std::mutex mutex;               // first: the log sink is used until the caller is gone
   std::vector<std::string> logs;
-  Engine engine;
+  std::shared_ptr<AsyncEngine> engine = std::make_shared<AsyncEngine>();
   std::shared_ptr<const ServiceClient> service;
   std::unique_ptr<AsyncCaller> caller;
 };
@@ -324,7 +338,7 @@ TEST_F(AsyncCurl, ACancelledCallClosesItsConnectionAndLeavesNothingOnTheLoop) {
   const Failure failure = failure_in(future);
   EXPECT_EQ(failure.kind, ErrorKind::cancelled);
   EXPECT_THAT(failure.what, HasSubstr("GET /slow: cancelled during the exchange"));
-  EXPECT_EQ(c.engine.leftovers(), std::make_pair(std::size_t{0}, std::size_t{0}));
+  EXPECT_EQ(c.leftovers(), std::make_pair(std::size_t{0}, std::size_t{0}));
   server_.release();
 }
 
@@ -338,7 +352,7 @@ TEST_F(AsyncCurl, DestroyingTheCallerCompletesItsCallsInFlight) {
     ASSERT_EQ(future.wait_for(std::chrono::seconds(0)), std::future_status::ready);  // before reset() returned
     EXPECT_EQ(failure_in(future).kind, ErrorKind::cancelled);
   }
-  EXPECT_EQ(c.engine.leftovers(), std::make_pair(std::size_t{0}, std::size_t{0}));
+  EXPECT_EQ(c.leftovers(), std::make_pair(std::size_t{0}, std::size_t{0}));
   server_.release();
 }
 
@@ -371,7 +385,7 @@ int child_of_fork(Caller& c, std::future<CallOutcome>& parked) {
   if (failure.kind != ErrorKind::transport || failure.what.find("made before fork()") == std::string::npos) return 3;
   c.caller.reset();  // completes the call inherited in flight, here, without the loop
   if (parked.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return 4;
-  c.engine.engine.reset();  // returns: the loop thread is not joined, the inherited handles not touched
+  c.engine.reset();  // returns: the loop thread is not joined, the inherited handles not touched
   return 0;
 }
 #endif
@@ -410,11 +424,11 @@ TEST_F(AsyncCurl, AForkedChildNeitherHangsNorTouchesTheParentsConnections) {
   server_.release();
   ASSERT_EQ(parked.wait_for(kHangGuard), std::future_status::ready);
   EXPECT_TRUE(std::holds_alternative<ApiResponse>(parked.get()));
-  const auto opened = c.engine.stats().connections_opened;
+  const auto opened = c.stats().connections_opened;
   auto again = c.start(get_call("/big"));
   ASSERT_EQ(again.wait_for(kHangGuard), std::future_status::ready);
   EXPECT_TRUE(std::holds_alternative<ApiResponse>(again.get()));
-  EXPECT_EQ(c.engine.stats().connections_opened, opened);
+  EXPECT_EQ(c.stats().connections_opened, opened);
 #endif
 }
 

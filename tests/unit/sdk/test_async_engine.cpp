@@ -135,7 +135,7 @@ constexpr const char* kBase = "http://127.0.0.1:9";
 
 struct Harness {
   std::shared_ptr<test::Script> script = std::make_shared<test::Script>();
-  std::shared_ptr<AsyncEngine> engine = test::scripted_engine(script);
+  std::shared_ptr<AsyncEngine> engine = std::make_shared<AsyncEngine>();
   std::shared_ptr<const ServiceClient> service;
   std::unique_ptr<AsyncCaller> caller;
   std::mutex log_mutex;
@@ -153,7 +153,7 @@ struct Harness {
     };
     if (tweak) tweak(options);
     service = std::make_shared<const ServiceClient>(options, "client-1");
-    caller = std::make_unique<AsyncCaller>(service, engine);
+    caller = std::make_unique<AsyncCaller>(service, engine, test::scripted_transport(script));
   }
 
   [[nodiscard]] bool logged(std::string_view part) {
@@ -474,10 +474,10 @@ TEST(AsyncCaller, ACompletionMayStartTheNextCall) {
 
 TEST(AsyncCaller, TheLastOwnerOfTheEngineMayLetGoInsideACompletion) {
   auto script = std::make_shared<test::Script>();
-  auto engine = test::scripted_engine(script);
+  auto engine = std::make_shared<AsyncEngine>();
   auto service = std::make_shared<const ServiceClient>(
       Options{.base_url = kBase, .transport = std::make_shared<test::ScriptedTransport>()}, "client-1");
-  auto caller = std::make_unique<AsyncCaller>(service, engine);
+  auto caller = std::make_unique<AsyncCaller>(service, engine, test::scripted_transport(script));
   engine.reset();  // the caller holds the engine now
   std::promise<void> done;
   caller->start(post("/x"), [&](CallOutcome) {

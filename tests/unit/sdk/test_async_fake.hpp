@@ -72,7 +72,9 @@ class ScriptedAsyncTransport final : public detail::AsyncTransport {
       return id;
     }
     pending_.emplace(id, std::move(done));
-    loop_.post([this, id, outcome = std::move(*outcome)]() mutable { complete(id, std::move(outcome)); });
+    loop_.post([this, alive = std::weak_ptr<char>(alive_), id, outcome = std::move(*outcome)]() mutable {
+      if (!alive.expired()) complete(id, std::move(outcome));  // else its caller, and it, are gone
+    });
     return id;
   }
 
@@ -112,13 +114,14 @@ class ScriptedAsyncTransport final : public detail::AsyncTransport {
   std::shared_ptr<Script> script_;
   std::map<ExchangeId, Completion> pending_;  // loop thread only
   ExchangeId next_id_ = 1;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
 };
 
-/// An engine whose transport follows `script`.
-inline std::shared_ptr<detail::AsyncEngine> scripted_engine(const std::shared_ptr<Script>& script) {
-  return std::make_shared<detail::AsyncEngine>([script](detail::EventLoop& loop) {
+/// A caller's transport that follows `script` (AsyncCaller's TransportFactory).
+inline auto scripted_transport(const std::shared_ptr<Script>& script) {
+  return [script](detail::EventLoop& loop) {
     return std::unique_ptr<detail::AsyncTransport>(std::make_unique<ScriptedAsyncTransport>(loop, script));
-  });
+  };
 }
 
 }  // namespace loginid::test
