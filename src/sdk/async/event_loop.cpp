@@ -190,14 +190,13 @@ EventLoop::~EventLoop() {
   }
 }
 
+// Wakes the loop under the lock: once the lock is released the task may run and destroy this
+// loop (its owner let go inside it), so nothing here may touch `this` afterwards.
 bool EventLoop::post(Task task) {
-  bool was_empty = false;
-  {
-    const std::lock_guard lock(core_->mutex);
-    if (core_->stopping) return false;
-    was_empty = core_->queue.empty();
-    core_->queue.push_back(std::move(task));
-  }
+  const std::lock_guard lock(core_->mutex);
+  if (core_->stopping) return false;
+  const bool was_empty = core_->queue.empty();
+  core_->queue.push_back(std::move(task));
   if (was_empty) core_->wake();  // otherwise a wake-up is already on its way
   return true;
 }
