@@ -11,11 +11,11 @@ int main(int argc, char** argv) try {
   const loginid::LoginID web = example::web_client(creds);
   example::Steps steps;
 
-  const std::string username = example::unique_username("code-login");
+  const loginid::Username username(example::unique_username("code-login"));
   (void)mgmt.add_user_without_credentials(username);
-  const auto code = mgmt.generate_code(loginid::CodeType::long_code, loginid::CodePurpose::temporary_authentication,
-                                       /*is_authorized=*/true, loginid::UserRef::by_username(username));
-  const loginid::AuthResult auth = web.wait_code(username, code.code, loginid::CodeType::long_code);
+  const loginid::CodeResult code = mgmt.generate_code(username, loginid::CodeType::long_code,
+                                                      loginid::CodePurpose::temporary_authentication, {.authorized = true});
+  const loginid::AuthResult auth = web.wait_code(username, code);  // the code's text and type come with it
   steps.check(auth.jwt.has_value(), "wait_code gave a user token");
 
   std::error_code reason;

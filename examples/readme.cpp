@@ -17,11 +17,12 @@ int main() try {
   // The management application's client id and private key (PEM); the PEM copy is wiped once parsed.
   const std::string client_id = require_env("LOGINID_CLIENT_ID");
   const loginid::LoginIdManagement mgmt(client_id, require_env("LOGINID_PRIVATE_KEY"));
+  const loginid::Username alice("alice@example.com");  // a Username, never confused with an id or a code
   try {
-    std::printf("alice is %s\n", mgmt.get_user_id("alice@example.com").c_str());
+    std::printf("alice is %s\n", mgmt.get_user_id(alice).str().c_str());
   } catch (const loginid::ServiceError& e) {  // the service said no: e.status(), e.code(), e.message()
     if (e.code() != loginid::ServiceCode::not_found) throw;
-    std::printf("created alice: %s\n", mgmt.add_user_without_credentials("alice@example.com").id.c_str());
+    std::printf("created alice: %s\n", mgmt.add_user_without_credentials(alice).id.c_str());
   }
   return 0;
 } catch (const std::exception& e) {

@@ -253,7 +253,7 @@ class App {
       throw ApiError{400, "bad_request", "`action` must be \"register\" or \"login\""};
     }
     const std::string scope = action == "register" ? "auth.register" : "auth.login";
-    reply(res, 200, {{"token", web_.generate_service_token(scope, {.username = username})}});
+    reply(res, 200, {{"token", web_.generate_service_token(scope, {.username = loginid::Username(username)})}});
   }
 
   /// The page logged in (or registered, or added this device) and brings the user token: the
@@ -262,7 +262,7 @@ class App {
     const json body = body_of(req);
     const std::string username = username_field(body);
     std::error_code reason;
-    const auto claims = web_.verify_token_claims(string_field(body, "jwt", 16 * 1024), username, reason);
+    const auto claims = web_.verify_token_claims(string_field(body, "jwt", 16 * 1024), loginid::Username(username), reason);
     if (!claims) throw ApiError{401, "token_rejected", "the login token did not verify: " + reason.message()};
     reply(res, 200, {{"user", start_session(res, *claims, username)}, {"action", claims->action().value_or("")}});
   }
@@ -304,7 +304,7 @@ class App {
   /// Relayed registration, step 1: the SDK asks LoginID for the options of navigator.credentials.create.
   void relay_register_init(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const auto init = web_.register_fido2_init(username_field(body));
+    const auto init = web_.register_fido2_init(loginid::Username(username_field(body)));
     reply(res, 200, {{"attestation_payload", json::parse(init.attestation_payload)}});
   }
 
@@ -315,14 +315,14 @@ class App {
     const std::string username = username_field(body);
     loginid::Fido2CompleteOptions options;
     if (body.contains("credential_name")) options.credential_name = string_field(body, "credential_name", 64);
-    const auto auth = web_.register_fido2_complete(username, payload_field(body, "attestation_payload"), options);
+    const auto auth = web_.register_fido2_complete(loginid::Username(username), payload_field(body, "attestation_payload"), options);
     reply(res, 200, relayed_login(res, auth, username));
   }
 
   /// Relayed login, step 1: the options of navigator.credentials.get for this user's passkeys.
   void relay_login_init(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
-    const auto init = web_.authenticate_fido2_init(username_field(body));
+    const auto init = web_.authenticate_fido2_init(loginid::Username(username_field(body)));
     reply(res, 200, {{"assertion_payload", json::parse(init.assertion_payload)}});
   }
 
@@ -331,7 +331,7 @@ class App {
   void relay_login_complete(const httplib::Request& req, httplib::Response& res) {
     const json body = body_of(req);
     const std::string username = username_field(body);
-    const auto auth = web_.authenticate_fido2_complete(username, payload_field(body, "assertion_payload"));
+    const auto auth = web_.authenticate_fido2_complete(loginid::Username(username), payload_field(body, "assertion_payload"));
     reply(res, 200, relayed_login(res, auth, username));
   }
 
@@ -350,8 +350,8 @@ class App {
   /// A one-time code (authorized, purpose add_credential) the user types on their other device.
   void add_device_code(const httplib::Request& req, httplib::Response& res) {
     const std::string user_id = with_session(req, [](Session& s) { return s.user_id; });
-    const auto code = management_.generate_code(loginid::CodeType::short_code, loginid::CodePurpose::add_credential,
-                                                true, loginid::UserRef::by_id(user_id));
+    const auto code = management_.generate_code(loginid::UserId(user_id), loginid::CodeType::short_code,
+                                                loginid::CodePurpose::add_credential, {.authorized = true});
     reply(res, 200, {{"code", code.code}, {"expires_at", json::parse(code.raw_json).at("expires_at")}});
   }
 

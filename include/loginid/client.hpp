@@ -15,6 +15,7 @@
 #include "loginid/options.hpp"
 #include "loginid/secret.hpp"
 #include "loginid/types.hpp"
+#include "loginid/ids.hpp"
 #include "loginid/version.hpp"
 
 namespace loginid::detail {
@@ -25,8 +26,8 @@ namespace loginid::inline v1 {
 
 /// Who a service token is for (API.md: `username` is sent if given, else `user_id` if given).
 struct ServiceTokenOptions final {
-  std::optional<std::string> username{};  ///< sent as `username` when set
-  std::optional<std::string> user_id{};   ///< sent as `user_id` when set and no username is
+  std::optional<Username> username{};  ///< sent as `username` when set
+  std::optional<UserId> user_id{};     ///< sent as `user_id` when set and no username is
   /// 16 random alphanumerics when absent. A nonce is single use at the service.
   std::optional<std::string> nonce{};
 };
@@ -86,43 +87,44 @@ class LoginID {
   /// A service token for `scope` (goes into the `type` claim), signed ES256 with the private key:
   /// `{"client_id","type","nonce","iat"}` plus `username`, else `user_id`, when given.
   /// @code
-  /// auto token = client.generate_service_token("users.retrieve", {.username = "alice"});
+  /// auto token = client.generate_service_token("users.retrieve", {.username = loginid::Username("alice")});
   /// @endcode
-  /// @throws InvalidArgument for an empty scope or when the client has no private key.
+  /// @throws InvalidArgument for an empty scope, an empty or non-UTF-8 username, user id or nonce,
+  ///         or when the client has no private key.
   [[nodiscard]] std::string generate_service_token(std::string_view scope, const ServiceTokenOptions& options = {}) const;
 
   /// True when `token` is a user token LoginID issued for this client: ES256 signature by the key
   /// for its `kid` (fetched from /certs and cached), `aud` == client_id(), `exp`/`nbf` within
   /// Options::leeway, and `udata` == `username` when given. Never throws.
   /// @code
-  /// bool ok = client.verify_token(jwt, "alice");
+  /// bool ok = client.verify_token(jwt, loginid::Username("alice"));
   /// @endcode
   [[nodiscard]] bool verify_token(std::string_view token,
-                                  std::optional<std::string_view> username = std::nullopt) const noexcept;
+                                  const std::optional<Username>& username = std::nullopt) const noexcept;
 
   /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc, e.g.
   /// TokenErrc::expired, TokenErrc::audience_mismatch, TokenErrc::key_unavailable). Never throws.
   [[nodiscard]] std::optional<Claims> verify_token_claims(std::string_view token,
-                                                          std::optional<std::string_view> username,
+                                                          const std::optional<Username>& username,
                                                           std::error_code& ec) const noexcept;
-  /// The verified claims. @throws TokenError with the reason.
+  /// The verified claims.
+  /// @throws TokenError with the reason (a TokenErrc), as the overload above reports it in `ec`.
   [[nodiscard]] Claims verify_token_claims(std::string_view token,
-                                           std::optional<std::string_view> username = std::nullopt) const;
+                                           const std::optional<Username>& username = std::nullopt) const;
 
   /// A transaction auth token: `{"type":"tx.create","nonce","payload_hash","iat"}`, payload_hash =
   /// b64url(SHA-256(tx_payload)). @throws InvalidArgument for an empty payload or no private key.
   [[nodiscard]] std::string generate_tx_auth_token(std::string_view tx_payload,
                                                    std::optional<std::string_view> nonce = std::nullopt) const;
 
-  /// Creates a transaction (POST /tx) and returns its id.
+  /// Creates a transaction (POST /tx) with the optional `nonce`, `tx_type` and `username` and
+  /// returns the whole answer (id, url, the nonce sent).
   /// @code
-  /// std::string tx_id = client.create_tx("Pay 10 EUR to Bob");
+  /// std::string tx_id = client.create_transaction("Pay 10 EUR to Bob").id;
   /// @endcode
-  /// @throws InvalidArgument (empty payload, no private key), ServiceError, TransportError, BadResponse.
-  [[nodiscard]] std::string create_tx(std::string_view tx_payload,
-                                      std::optional<std::string_view> nonce = std::nullopt) const;
-  /// Creates a transaction with the optional `tx_type` / `username` fields and returns the whole
-  /// answer (id, url, the nonce sent).
+  /// @throws InvalidArgument (empty or non-UTF-8 payload or option, no private key) before anything
+  ///         is sent; ServiceError for a refusal; TransportError when no answer came; BadResponse
+  ///         for a wrong-shaped answer.
   [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {}) const;
 
   /// True when `tx_token` verifies like a user token (signature, audience, time) and its
@@ -141,17 +143,30 @@ class LoginID {
   /// Waits (long poll, up to Options::wait_timeout) until `code` of `code_type` is authorized for
   /// `username`, then returns the authentication response. When the service ends its own long poll
   /// sooner (`408 code_timeout`), the SDK asks again until Options::wait_timeout is spent. Unless
-  /// `no_jwt`, the returned JWT is verified (audience, signature, `udata` == username) before returning.
+  /// WaitCodeOptions::no_jwt, the returned JWT is verified (audience, signature, `udata` == username)
+  /// before returning.
   /// @code
-  /// auto auth = client.wait_code("alice", code, loginid::CodeType::short_code);
+  /// auto auth = client.wait_code(loginid::Username("alice"), code, loginid::CodeType::short_code);
   /// std::string user_token = *auth.jwt;
   /// @endcode
-  /// @throws InvalidArgument (empty username or code), ServiceError (`code_timeout` when the code was
-  ///         not authorized within Options::wait_timeout: status 408 from the service, or 0 when the
-  ///         SDK's own deadline ended the wait; `code_expired` 410, `code_invalid` 400,
-  ///         `user_inactive` 403, `not_found` 404, ...), TokenError when the returned JWT does not verify.
-  [[nodiscard]] AuthResult wait_code(std::string_view username, std::string_view code, CodeType code_type,
-                                     bool no_jwt = false) const;
+  /// @throws InvalidArgument (empty or non-UTF-8 username or code) before anything is sent.
+  /// @throws ServiceError `code_timeout` when the code was not authorized within
+  ///         Options::wait_timeout (status 408 from the service, or 0 when the SDK's own deadline
+  ///         ended the wait); `code_expired` 410, `code_invalid` 400, `user_inactive` 403,
+  ///         `not_found` 404, ... for the service's other refusals.
+  /// @throws TransportError when the service could not be reached; BadResponse for a wrong-shaped
+  ///         answer (or one without `jwt` when a JWT was asked for).
+  /// @throws TokenError when the returned JWT does not verify.
+  [[nodiscard]] AuthResult wait_code(const Username& username, std::string_view code, CodeType code_type,
+                                     const WaitCodeOptions& options = {}) const;
+  /// wait_code for a code generate_code returned: its text and type come from `code`.
+  /// @code
+  /// auto code = mgmt.generate_code(alice, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication);
+  /// auto auth = client.wait_code(alice, code);
+  /// @endcode
+  /// @throws as the overload above.
+  [[nodiscard]] AuthResult wait_code(const Username& username, const CodeResult& code,
+                                     const WaitCodeOptions& options = {}) const;
 
   /// Registers a new user with a password (POST /register/password, scope `auth.register`) and
   /// returns the authentication response; its JWT is verified like wait_code's. The password goes
@@ -160,38 +175,56 @@ class LoginID {
   /// to let the service check it. The password is never logged or put in an error message, and
   /// the SDK's serialized copy of the request is wiped after the call.
   /// @code
-  /// auto auth = web.register_password("alice", password);
+  /// auto auth = web.register_password(loginid::Username("alice"), password);
   /// @endcode
-  /// @throws InvalidArgument (empty username or password, invalid UTF-8, no private key),
-  ///         Error (`password_too_weak` 400 naming the rule, `password_mismatch` 400,
-  ///         `user_already_exists` 409, ...), TokenError when the returned JWT does not verify.
-  AuthResult register_password(std::string_view username, std::string_view password,
+  /// @throws InvalidArgument (empty username or password, invalid UTF-8, no private key) before
+  ///         anything is sent.
+  /// @throws ServiceError (`password_too_weak` 400 naming the rule, `password_mismatch` 400,
+  ///         `user_already_exists` 409, ...); TransportError, BadResponse as for any call.
+  /// @throws TokenError when the returned JWT does not verify.
+  AuthResult register_password(const Username& username, std::string_view password,
                                std::optional<std::string_view> password_confirmation = std::nullopt) const;
 
   /// Logs a user in with a password (POST /authenticate/password, scope `auth.login`); the
   /// returned JWT is verified like wait_code's. Not repeated once sent (a retry would count as
   /// another failed attempt at the service).
   /// @code
-  /// auto auth = web.authenticate_password("alice", password);
+  /// auto auth = web.authenticate_password(loginid::Username("alice"), password);
   /// @endcode
-  /// @throws InvalidArgument, Error (`credential_invalid` 401 for a wrong password or an unknown
-  ///         user alike, `user_inactive` 403, `too_many_requests` 429 while locked out), TokenError.
-  [[nodiscard]] AuthResult authenticate_password(std::string_view username, std::string_view password) const;
+  /// @throws InvalidArgument (empty or non-UTF-8 username or password, no private key).
+  /// @throws ServiceError (`credential_invalid` 401 for a wrong password or an unknown user alike,
+  ///         `user_inactive` 403, `too_many_requests` 429 while locked out); TransportError,
+  ///         BadResponse as for any call.
+  /// @throws TokenError when the returned JWT does not verify.
+  [[nodiscard]] AuthResult authenticate_password(const Username& username, std::string_view password) const;
 
   /// Starts a public-key login (scope `auth.login`): returns the challenge to sign.
+  /// @param username  the user logging in.
   /// @param public_key_pem  the user's registered public key (PEM SPKI; checked locally).
-  /// @throws InvalidArgument (empty username, bad key: KeyError), Error.
-  [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(std::string_view username,
+  /// @throws InvalidArgument (empty username, no private key); KeyError (a subclass of
+  ///         InvalidArgument) for a key that is not an EC P-256 public key; both before anything is sent.
+  /// @throws ServiceError (`not_found`, `credential_invalid`, `user_inactive`, ...), TransportError,
+  ///         BadResponse.
+  [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(const Username& username,
                                                                std::string_view public_key_pem) const;
   /// Completes a public-key login with `assertion` (see make_publickey_assertion()); the returned
   /// JWT is verified like wait_code's. Sends no service token (a complete call needs none: the
   /// single-use challenge binds it), so a client without a private key can make this call.
   /// @code
-  /// auto challenge = client.authenticate_publickey_init("alice", user_key.public_key().to_pem());
+  /// The challenge is the one authenticate_publickey_init returned (a backend that keeps only its
+  /// id between the two calls passes `PublicKeyChallenge{.challenge_id = id}`).
+  /// @code
+  /// const loginid::Username alice("alice");
+  /// auto challenge = client.authenticate_publickey_init(alice, user_key.public_key().to_pem());
   /// auto auth = client.authenticate_publickey_complete(
-  ///     "alice", challenge.challenge_id, loginid::LoginID::make_publickey_assertion(user_key, challenge.server_nonce));
+  ///     alice, challenge, loginid::LoginID::make_publickey_assertion(user_key, challenge.server_nonce));
   /// @endcode
-  [[nodiscard]] AuthResult authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
+  /// @throws InvalidArgument (empty username, challenge id or assertion) before anything is sent.
+  /// @throws ServiceError (`challenge_invalid` 400 for an unknown, used or expired challenge,
+  ///         `credential_invalid` 401 for a bad signature, ...), TransportError, BadResponse.
+  /// @throws TokenError when the returned JWT does not verify.
+  [[nodiscard]] AuthResult authenticate_publickey_complete(const Username& username,
+                                                           const PublicKeyChallenge& challenge,
                                                            std::string_view assertion) const;
   // ---- FIDO2 / WebAuthn (passkeys): a backend relays the payloads to and from its page ---------
   //
@@ -205,12 +238,12 @@ class LoginID {
 
   /// Starts registering a new user with a passkey (POST /register/fido2/init, scope `auth.register`).
   /// @code
-  /// auto init = web.register_fido2_init("alice@example.com");
+  /// auto init = web.register_fido2_init(loginid::Username("alice@example.com"));
   /// send_to_page(init.attestation_payload);   // JSON text for navigator.credentials.create
   /// @endcode
-  /// @throws InvalidArgument (empty username, empty option, no private key), Error
-  ///         (`user_already_exists` 409, ...), Error `bad_response`.
-  [[nodiscard]] Fido2AttestationInit register_fido2_init(std::string_view username,
+  /// @throws InvalidArgument (empty username, empty option, no private key) before anything is sent.
+  /// @throws ServiceError (`user_already_exists` 409, ...), TransportError, BadResponse.
+  [[nodiscard]] Fido2AttestationInit register_fido2_init(const Username& username,
                                                           const Fido2RegisterOptions& options = {}) const;
 
   /// Completes the registration with the browser's answer (POST /register/fido2/complete, no
@@ -218,60 +251,69 @@ class LoginID {
   /// client_data, attestation_data}` as JSON text. Returns the authentication response (with the
   /// new `credential`); its JWT is verified.
   /// @code
-  /// auth = web.register_fido2_complete("alice@example.com", answer_from_page);
+  /// auth = web.register_fido2_complete(loginid::Username("alice@example.com"), answer_from_page);
   /// @endcode
-  /// @throws InvalidArgument (empty username, payload not JSON or missing a member), Error
-  ///         (`challenge_invalid` 400, `credential_invalid` 401 naming the failed check,
-  ///         `credential_exists` 409, ...), TokenError when the JWT does not verify, Error `bad_response`.
-  AuthResult register_fido2_complete(std::string_view username, std::string_view attestation_payload,
+  /// @throws InvalidArgument (empty username, payload not JSON or missing a member) before
+  ///         anything is sent.
+  /// @throws ServiceError (`challenge_invalid` 400, `credential_invalid` 401 naming the failed
+  ///         check, `credential_exists` 409, ...), TransportError, BadResponse.
+  /// @throws TokenError when the returned JWT does not verify.
+  AuthResult register_fido2_complete(const Username& username, std::string_view attestation_payload,
                                      const Fido2CompleteOptions& options = {}) const;
 
   /// Starts a passkey login (POST /authenticate/fido2/init, scope `auth.login`).
   /// @code
-  /// auto init = web.authenticate_fido2_init("alice@example.com");
+  /// auto init = web.authenticate_fido2_init(loginid::Username("alice@example.com"));
   /// send_to_page(init.assertion_payload);     // JSON text for navigator.credentials.get
   /// @endcode
-  /// @throws InvalidArgument, Error (`not_found` for an unknown user or one without a
-  ///         passkey, `user_inactive` 403, ...), Error `bad_response`.
-  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(std::string_view username) const;
+  /// @throws InvalidArgument (empty username, no private key) before anything is sent.
+  /// @throws ServiceError (`not_found` for an unknown user or one without a passkey,
+  ///         `user_inactive` 403, ...), TransportError, BadResponse.
+  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(const Username& username) const;
 
   /// Completes the login with the browser's answer (POST /authenticate/fido2/complete, no service
   /// token): `assertion_payload` = `{challenge, credential_id, client_data, authenticator_data,
   /// signature}` as JSON text. Returns the authentication response; its JWT is verified.
   /// @code
-  /// auto auth = web.authenticate_fido2_complete("alice@example.com", answer_from_page);
+  /// auto auth = web.authenticate_fido2_complete(loginid::Username("alice@example.com"), answer_from_page);
   /// @endcode
-  /// @throws InvalidArgument, Error (`credential_invalid` 401 naming the failed check, e.g. a
-  ///         signature counter that went back; `challenge_invalid` 400, `user_inactive` 403),
-  ///         TokenError, Error `bad_response`.
-  AuthResult authenticate_fido2_complete(std::string_view username, std::string_view assertion_payload,
+  /// @throws InvalidArgument (empty username, payload not JSON or missing a member) before
+  ///         anything is sent.
+  /// @throws ServiceError (`credential_invalid` 401 naming the failed check, e.g. a signature
+  ///         counter that went back; `challenge_invalid` 400, `user_inactive` 403),
+  ///         TransportError, BadResponse.
+  /// @throws TokenError when the returned JWT does not verify.
+  AuthResult authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
                                          const Fido2AuthenticateOptions& options = {}) const;
 
   /// Starts adding a passkey to an existing user with an authorized code of purpose
   /// `add_credential` (POST /credentials/fido2/init/code, scope `credentials.add`); the code is
   /// used up. Complete with complete_add_fido2_credential.
   /// @code
-  /// auto init = web.init_add_fido2_credential_with_code("alice@example.com", code, loginid::CodeType::short_code);
+  /// auto init = web.init_add_fido2_credential_with_code(loginid::Username("alice@example.com"), code, loginid::CodeType::short_code);
   /// @endcode
-  /// @throws InvalidArgument (empty username or code, bad code type), Error (`code_invalid`
-  ///         for a wrong, used or unauthorized code; `code_expired` 410, ...), Error `bad_response`.
+  /// @throws InvalidArgument (empty username or code, bad code type, no private key) before
+  ///         anything is sent.
+  /// @throws ServiceError (`code_invalid` for a wrong, used or unauthorized code; `code_expired`
+  ///         410, ...), TransportError, BadResponse.
   [[nodiscard]] Fido2AttestationInit init_add_fido2_credential_with_code(
-      std::string_view username, std::string_view code, CodeType code_type,
+      const Username& username, std::string_view code, CodeType code_type,
       const Fido2CredentialOptions& options = {}) const;
 
   /// Completes adding a passkey (POST /credentials/fido2/complete, no service token) begun by
   /// init_add_fido2_credential_with_code or LoginIdManagement::force_fido2_credential_init, with
   /// the browser's answer as for register_fido2_complete. The JWT is verified.
   /// @code
-  /// auto auth = web.complete_add_fido2_credential("alice@example.com", answer_from_page, {.credential_name = "Phone"});
+  /// auto auth = web.complete_add_fido2_credential(loginid::Username("alice@example.com"), answer_from_page, {.credential_name = "Phone"});
   /// @endcode
   /// @throws as register_fido2_complete.
-  AuthResult complete_add_fido2_credential(std::string_view username, std::string_view attestation_payload,
+  AuthResult complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
                                            const Fido2CompleteOptions& options = {}) const;
 
   /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
   /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"server_nonce": <server_nonce>, "iat": <now>}`,
   /// signed with the user's private key.
+  /// @throws InvalidArgument for an empty or non-UTF-8 `server_nonce`.
   [[nodiscard]] static std::string make_publickey_assertion(const PrivateKey& user_key, std::string_view server_nonce);
 
  protected:

@@ -6,7 +6,7 @@
 /// #include <loginid/loginid.hpp>
 ///
 /// loginid::LoginIdManagement mgmt{client_id, private_key_pem};
-/// loginid::User user = mgmt.get_user("alice");
+/// loginid::User user = mgmt.get_user(loginid::Username("alice"));
 /// @endcode
 
 #include "loginid/version.hpp"     // IWYU pragma: export
@@ -19,6 +19,7 @@
 #include "loginid/options.hpp"     // IWYU pragma: export
 #include "loginid/cancellation.hpp"  // IWYU pragma: export
 #include "loginid/call_options.hpp"  // IWYU pragma: export
+#include "loginid/ids.hpp"  // IWYU pragma: export
 #include "loginid/types.hpp"       // IWYU pragma: export
 #include "loginid/client.hpp"      // IWYU pragma: export
 #include "loginid/management.hpp"  // IWYU pragma: export

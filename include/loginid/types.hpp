@@ -19,6 +19,7 @@
 
 #include "loginid/extensible_enum.hpp"
 #include "loginid/jwt.hpp"
+#include "loginid/ids.hpp"
 #include "loginid/version.hpp"
 
 namespace loginid::inline v1 {
@@ -50,26 +51,63 @@ enum class CodePurpose {
 [[nodiscard]] CodePurpose parse_code_purpose(std::string_view text);
 
 /// Which user a call is about: a user id, a username, or both (both are then sent).
-/// At least one must be present and non-empty; the SDK refuses the call locally otherwise
-/// (InvalidArgument naming `user`).
+///
+/// Made only from a Username or a UserId (each converts implicitly) or by a named factory, never
+/// from bare text: `get_credentials({"alice"})` does not compile, because it cannot say whether
+/// "alice" is a username or an id. At least one must be non-empty; the SDK refuses the call locally
+/// otherwise (InvalidArgument naming `user`).
 ///
 /// @code
+/// mgmt.get_credentials(loginid::Username("alice"));
 /// mgmt.get_credentials(loginid::UserRef::by_username("alice"));
-/// mgmt.revoke_credential(cred_id, loginid::UserRef::by_id(user_id));
+/// mgmt.revoke_credential(loginid::UserRef::by_id(user_id), cred_id);
 /// @endcode
-struct UserRef final {
-  std::optional<std::string> user_id{};  ///< the user's id (a UUID at LoginID)
-  std::optional<std::string> username{};  ///< the username
+class UserRef final {
+ public:
+  // Implicit on purpose: the value already says what it is, so `get_credentials(alice)` is unambiguous.
+  /// A reference by username.
+  UserRef(Username username) : username_(std::move(username)) {}
+  /// A reference by user id.
+  UserRef(UserId user_id) : user_id_(std::move(user_id)) {}
 
   /// A reference by username.
-  [[nodiscard]] static UserRef by_username(std::string name) { return UserRef{std::nullopt, std::move(name)}; }
+  [[nodiscard]] static UserRef by_username(std::string name) { return UserRef(Username(std::move(name))); }
   /// A reference by user id (a UUID at LoginID).
-  [[nodiscard]] static UserRef by_id(std::string id) { return UserRef{std::move(id), std::nullopt}; }
+  [[nodiscard]] static UserRef by_id(std::string id) { return UserRef(UserId(std::move(id))); }
   /// A reference by both; both are sent.
-  [[nodiscard]] static UserRef by_id_and_username(std::string id, std::string name) {
-    return UserRef{std::move(id), std::move(name)};
+  [[nodiscard]] static UserRef by_id_and_username(UserId id, Username name) {
+    UserRef ref(std::move(id));
+    ref.username_ = std::move(name);
+    return ref;
   }
+
+  /// The user id, when the reference has one.
+  [[nodiscard]] const std::optional<UserId>& user_id() const noexcept { return user_id_; }
+  /// The username, when the reference has one.
+  [[nodiscard]] const std::optional<Username>& username() const noexcept { return username_; }
+  /// Same user id and same username (both absent counts as equal).
   friend bool operator==(const UserRef&, const UserRef&) = default;
+
+ private:
+  std::optional<UserId> user_id_{};
+  std::optional<Username> username_{};
+};
+
+/// Options of LoginIdManagement::generate_code.
+/// @code
+/// auto code = mgmt.generate_code(loginid::Username("alice"), loginid::CodeType::short_code,
+///                                loginid::CodePurpose::temporary_authentication, {.authorized = true});
+/// @endcode
+struct GenerateCodeOptions final {
+  /// Generate the code already authorized (sent as `authorize`): a wait_code for it returns at
+  /// once, with no authorize_code call in between.
+  bool authorized = false;
+};
+
+/// Options of LoginID::wait_code.
+struct WaitCodeOptions final {
+  /// Ask for no user token (sent as `no_jwt`): the answer then has no `jwt` and nothing is verified.
+  bool no_jwt = false;
 };
 
 /// A user's `status` (API.md "user"). A status this SDK version does not know keeps its text.
@@ -145,11 +183,14 @@ struct CredentialResult final {
   friend bool operator==(const CredentialResult&, const CredentialResult&) = default;
 };
 
-/// Answer of generate_code: `{code, expires_at, is_authorized}`.
+/// Answer of generate_code: `{code, expires_at, is_authorized}`, plus the type and purpose the code
+/// was generated with, so it can be handed on whole (wait_code, authorize_code).
 struct CodeResult final {
   std::string code{};  ///< the code to show to the user
   std::chrono::system_clock::time_point expires_at{};  ///< from RFC 3339
-  bool is_authorized = false;
+  bool is_authorized = false;  ///< true when generated pre-authorized (GenerateCodeOptions::authorized)
+  CodeType code_type{};  ///< the type asked for (from the request; not in the answer)
+  CodePurpose purpose{};  ///< the purpose asked for (from the request; not in the answer)
   std::string raw_json{};  ///< the whole JSON object as received (text)
   friend bool operator==(const CodeResult&, const CodeResult&) = default;
 };
@@ -214,7 +255,7 @@ struct TxOptions final {
   /// Sent as `tx_type` when set.
   std::optional<std::string> tx_type{};
   /// Sent as `username` when set.
-  std::optional<std::string> username{};  ///< the username
+  std::optional<Username> username{};
 };
 
 /// Answer of create_transaction: `{id, url?}` plus the nonce that was sent.

@@ -102,7 +102,7 @@ struct UserFlags {
 
   [[nodiscard]] UserRef ref() const {
     if (username.empty() && user_id.empty()) fail_usage("name the user with --username or --user-id");
-    if (!username.empty() && !user_id.empty()) return UserRef::by_id_and_username(user_id, username);
+    if (!username.empty() && !user_id.empty()) return UserRef::by_id_and_username(UserId(user_id), Username(username));
     return username.empty() ? UserRef::by_id(user_id) : UserRef::by_username(username);
   }
 };
@@ -138,10 +138,10 @@ void print_line(Context& ctx, const std::string& value) {
 // ---- users ----------------------------------------------------------------------------------
 
 /// The user id for commands whose SDK call takes an id: given, or looked up by username.
-std::string user_id_of(const LoginIdManagement& mgmt, const UserFlags& user) {
-  if (!user.user_id.empty()) return user.user_id;
+UserId user_id_of(const LoginIdManagement& mgmt, const UserFlags& user) {
+  if (!user.user_id.empty()) return UserId(user.user_id);
   if (user.username.empty()) fail_usage("name the user with --username or --user-id");
-  return mgmt.get_user_id(user.username);
+  return mgmt.get_user_id(Username(user.username));
 }
 
 void add_users(CLI::App& root, Commands& commands) {
@@ -153,20 +153,20 @@ void add_users(CLI::App& root, Commands& commands) {
   auto* get = users->add_subcommand("get", "Print a user's profile (looked up by username)");
   get->add_option("--username", get_flags->username, "The user's username")->required();
   get->footer(examples({"loginid users get --username alice@example.com"}));
-  commands.on(get, [get_flags](Context& ctx) { print_json_text(ctx, management_client(ctx).get_user(get_flags->username).raw_json); });
+  commands.on(get, [get_flags](Context& ctx) { print_json_text(ctx, management_client(ctx).get_user(Username(get_flags->username)).raw_json); });
 
   auto id_name = std::make_shared<std::string>();
   auto* id = users->add_subcommand("id", "Print just the user id of USERNAME");
   id->add_option("username", *id_name, "The username")->required();
   id->footer(examples({"USER_ID=$(loginid users id alice@example.com)"}));
-  commands.on(id, [id_name](Context& ctx) { print_line(ctx, management_client(ctx).get_user_id(*id_name)); });
+  commands.on(id, [id_name](Context& ctx) { print_line(ctx, management_client(ctx).get_user_id(Username(*id_name)).str()); });
 
   auto create_name = std::make_shared<std::string>();
   auto* create = users->add_subcommand("create", "Create a user without credentials; prints the new user");
   create->add_option("--username", *create_name, "The new user's username")->required();
   create->footer(examples({"loginid users create --username alice@example.com"}));
   commands.on(create, [create_name](Context& ctx) {
-    print_json_text(ctx, management_client(ctx).add_user_without_credentials(*create_name).raw_json);
+    print_json_text(ctx, management_client(ctx).add_user_without_credentials(Username(*create_name)).raw_json);
   });
 
   for (const bool activate : {true, false}) {
@@ -179,7 +179,7 @@ void add_users(CLI::App& root, Commands& commands) {
                                    : "loginid users deactivate --user-id 2f1c0c3e-8b4e-4a53-9d3e-2f43d8a1c001"}));
     commands.on(cmd, [flags, activate](Context& ctx) {
       const auto mgmt = management_client(ctx);
-      const std::string uid = user_id_of(mgmt, *flags);
+      const UserId uid = user_id_of(mgmt, *flags);
       print_json_text(ctx, (activate ? mgmt.activate_user(uid) : mgmt.deactivate_user(uid)).raw_json);
     });
   }
@@ -192,10 +192,10 @@ void add_users(CLI::App& root, Commands& commands) {
     const auto mgmt = management_client(ctx);
     Json doc = {{"deleted", true}};
     if (!del_flags->user_id.empty()) {
-      mgmt.delete_by_user_id(del_flags->user_id);
+      mgmt.delete_by_user_id(UserId(del_flags->user_id));
       doc["user_id"] = del_flags->user_id;
     } else if (!del_flags->username.empty()) {
-      mgmt.delete_by_username(del_flags->username);
+      mgmt.delete_by_username(Username(del_flags->username));
       doc["username"] = del_flags->username;
     } else {
       fail_usage("name the user with --username or --user-id");
@@ -251,7 +251,7 @@ void run_wait(const WaitFlags& flags, Context& ctx) {
   const auto budget = options.wait_timeout;
   const LoginID client = application_client(ctx, /*key_required=*/false, std::move(options));
   const CodeType type = parse_code_type(flags.type);
-  auto pending = std::async(std::launch::async, [&] { return client.wait_code(flags.username, flags.code, type, flags.no_jwt); });
+  auto pending = std::async(std::launch::async, [&] { return client.wait_code(Username(flags.username), flags.code, type, {.no_jwt = flags.no_jwt}); });
   try {
     print_json_text(ctx, with_progress(pending, budget, *ctx.err).raw_json);
   } catch (const ServiceError& e) {
@@ -278,7 +278,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   generate->footer(examples({"loginid codes generate --type short --username alice@example.com"}));
   commands.on(generate, [gen](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print_json_text(ctx, mgmt.generate_code(parse_code_type(gen->type), parse_code_purpose(gen->purpose), gen->authorized, gen->user.ref()).raw_json);
+    print_json_text(ctx, mgmt.generate_code(gen->user.ref(), parse_code_type(gen->type), parse_code_purpose(gen->purpose), {.authorized = gen->authorized}).raw_json);
   });
 
   auto auth = std::make_shared<CodeFlags>();
@@ -289,7 +289,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   authorize->footer(examples({"loginid codes authorize --code 123456 --type short --username alice@example.com"}));
   commands.on(authorize, [auth](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print_json_text(ctx, mgmt.authorize_code(auth->code, parse_code_type(auth->type), parse_code_purpose(auth->purpose), auth->user.ref()).raw_json);
+    print_json_text(ctx, mgmt.authorize_code(auth->user.ref(), auth->code, parse_code_type(auth->type), parse_code_purpose(auth->purpose)).raw_json);
   });
 
   auto inv = std::make_shared<CodeFlags>();
@@ -299,7 +299,7 @@ void add_codes(CLI::App& root, Commands& commands) {
   invalidate->footer(examples({"loginid codes invalidate --type short --username alice@example.com"}));
   commands.on(invalidate, [inv](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print_json_text(ctx, mgmt.invalidate_all_codes(parse_code_type(inv->type), parse_code_purpose(inv->purpose), inv->user.ref()).raw_json);
+    print_json_text(ctx, mgmt.invalidate_all_codes(inv->user.ref(), parse_code_type(inv->type), parse_code_purpose(inv->purpose)).raw_json);
   });
 
   auto wait_flags = std::make_shared<WaitFlags>();
@@ -352,7 +352,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   rename->footer(examples({"loginid credentials rename --id $CRED --name 'Work laptop' --username alice@example.com"}));
   commands.on(rename, [rename_flags](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    print_json_text(ctx, mgmt.rename_credential(rename_flags->id, rename_flags->name, rename_flags->user.ref()).raw_json);
+    print_json_text(ctx, mgmt.rename_credential(rename_flags->user.ref(), CredentialId(rename_flags->id), rename_flags->name).raw_json);
   });
 
   auto revoke_flags = std::make_shared<CredentialFlags>();
@@ -361,7 +361,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
   add_user_flags(revoke, revoke_flags->user);
   revoke->footer(examples({"loginid credentials revoke --id $CRED --username alice@example.com"}));
   commands.on(revoke, [revoke_flags](Context& ctx) {
-    print_json_text(ctx, management_client(ctx).revoke_credential(revoke_flags->id, revoke_flags->user.ref()).raw_json);
+    print_json_text(ctx, management_client(ctx).revoke_credential(revoke_flags->user.ref(), CredentialId(revoke_flags->id)).raw_json);
   });
 
   auto add_flags = std::make_shared<CredentialFlags>();
@@ -376,7 +376,7 @@ void add_credentials(CLI::App& root, Commands& commands) {
     const auto name = add_flags->name.empty() ? std::nullopt : std::optional<std::string_view>(add_flags->name);
     // Only the credential is this command's business: the session token the service also returns
     // is not printed (tokens appear only where a command exists to output one).
-    Json doc = Json::parse(mgmt.add_publickey_credential(pem, add_flags->user.ref(), name).raw_json);
+    Json doc = Json::parse(mgmt.add_publickey_credential(add_flags->user.ref(), pem, name).raw_json);
     doc.erase("jwt");
     print(ctx, doc);
   });
@@ -439,7 +439,7 @@ void add_passwords(CLI::App& root, Commands& commands) {
     const LoginID client = application_client(ctx, /*key_required=*/true);
     const auto confirmation =
         input.confirmation.empty() ? std::nullopt : std::optional<std::string_view>(input.confirmation.view());
-    print_json_text(ctx, client.register_password(reg->username, input.password.view(), confirmation).raw_json);
+    print_json_text(ctx, client.register_password(Username(reg->username), input.password.view(), confirmation).raw_json);
   });
 
   auto login = std::make_shared<PasswordFlags>();
@@ -452,7 +452,7 @@ void add_passwords(CLI::App& root, Commands& commands) {
   commands.on(login_cmd, [login](Context& ctx) {
     const PasswordInput input = password_of(*login, /*confirm=*/false);
     const LoginID client = application_client(ctx, /*key_required=*/true);
-    print_json_text(ctx, client.authenticate_password(login->username, input.password.view()).raw_json);
+    print_json_text(ctx, client.authenticate_password(Username(login->username), input.password.view()).raw_json);
   });
 }
 
@@ -524,7 +524,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
                                        .override_name = given(reg->override_name),
                                        .roaming_authenticator = reg->roaming,
                                        .register_session = given(reg->register_session)};
-    print_json_text(ctx, application_client(ctx, /*key_required=*/true).register_fido2_init(reg->username, options)
+    print_json_text(ctx, application_client(ctx, /*key_required=*/true).register_fido2_init(Username(reg->username), options)
                              .attestation_payload);
   });
 
@@ -541,7 +541,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   commands.on(reg_complete, [reg_done](Context& ctx) {
     const std::string answer = browser_answer(*reg_done);
     const LoginID client = application_client(ctx, /*key_required=*/false);
-    print_json_text(ctx, client.register_fido2_complete(reg_done->username, answer, complete_options(*reg_done)).raw_json);
+    print_json_text(ctx, client.register_fido2_complete(Username(reg_done->username), answer, complete_options(*reg_done)).raw_json);
   });
 
   auto login = std::make_shared<Fido2Flags>();
@@ -551,7 +551,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   login_init->footer(examples({"loginid fido2 login-init --username alice@example.com > get-options.json"}));
   commands.on(login_init, [login](Context& ctx) {
     print_json_text(ctx,
-                    application_client(ctx, /*key_required=*/true).authenticate_fido2_init(login->username).assertion_payload);
+                    application_client(ctx, /*key_required=*/true).authenticate_fido2_init(Username(login->username)).assertion_payload);
   });
 
   auto login_done = std::make_shared<Fido2Flags>();
@@ -566,7 +566,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   commands.on(login_complete, [login_done](Context& ctx) {
     const std::string answer = browser_answer(*login_done);
     const LoginID client = application_client(ctx, /*key_required=*/false);
-    print_json_text(ctx, client.authenticate_fido2_complete(login_done->username, answer, {.no_jwt = login_done->no_jwt}).raw_json);
+    print_json_text(ctx, client.authenticate_fido2_complete(Username(login_done->username), answer, {.no_jwt = login_done->no_jwt}).raw_json);
   });
 
   auto add = std::make_shared<Fido2Flags>();
@@ -581,7 +581,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   add_init->footer(examples({"loginid fido2 add-init --username alice@example.com --code 123456 --type short"}));
   commands.on(add_init, [add](Context& ctx) {
     const LoginID client = application_client(ctx, /*key_required=*/true);
-    print_json_text(ctx, client.init_add_fido2_credential_with_code(add->username, add->code, parse_code_type(add->type),
+    print_json_text(ctx, client.init_add_fido2_credential_with_code(Username(add->username), add->code, parse_code_type(add->type),
                                                                     credential_options(*add))
                              .attestation_payload);
   });
@@ -596,7 +596,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
   force_init->footer(examples({"loginid fido2 force-add-init --username alice@example.com > create-options.json"}));
   commands.on(force_init, [force](Context& ctx) {
     const auto mgmt = management_client(ctx);
-    const std::string uid = user_id_of(mgmt, UserFlags{force->username, force->user_id});
+    const UserId uid = user_id_of(mgmt, UserFlags{force->username, force->user_id});
     print_json_text(ctx, mgmt.force_fido2_credential_init(uid, credential_options(*force)).attestation_payload);
   });
 
@@ -614,7 +614,7 @@ void add_fido2(CLI::App& root, Commands& commands) {
     const LoginID client = application_client(ctx, /*key_required=*/false);
     // Like credentials add-publickey: the command is about the credential, so the session token the
     // service also returns is checked but not printed.
-    Json doc = Json::parse(client.complete_add_fido2_credential(add_done->username, answer, complete_options(*add_done)).raw_json);
+    Json doc = Json::parse(client.complete_add_fido2_credential(Username(add_done->username), answer, complete_options(*add_done)).raw_json);
     doc.erase("jwt");
     print(ctx, doc);
   });
@@ -643,7 +643,7 @@ void add_tx(CLI::App& root, Commands& commands) {
   commands.on(create, [create_flags](Context& ctx) {
     const std::string payload = read_arg_or_stdin(create_flags->payload, "payload");
     TxOptions options;
-    if (!create_flags->username.empty()) options.username = create_flags->username;
+    if (!create_flags->username.empty()) options.username = Username(create_flags->username);
     if (!create_flags->tx_type.empty()) options.tx_type = create_flags->tx_type;
     print_line(ctx, application_client(ctx, /*key_required=*/true).create_transaction(payload, options).id);
   });
@@ -678,8 +678,8 @@ void add_token(CLI::App& root, Commands& commands) {
   service->footer(examples({"loginid token service --scope users.retrieve --username alice@example.com"}));
   commands.on(service, [scope, service_user](Context& ctx) {
     ServiceTokenOptions options;
-    if (!service_user->username.empty()) options.username = service_user->username;
-    if (!service_user->user_id.empty()) options.user_id = service_user->user_id;
+    if (!service_user->username.empty()) options.username = Username(service_user->username);
+    if (!service_user->user_id.empty()) options.user_id = UserId(service_user->user_id);
     print_line(ctx, application_client(ctx, /*key_required=*/true).generate_service_token(*scope, options));
   });
 
@@ -693,7 +693,7 @@ void add_token(CLI::App& root, Commands& commands) {
   verify->footer(examples({"loginid token verify --username alice@example.com \"$USER_TOKEN\""}));
   commands.on(verify, [verify_flags](Context& ctx) {
     const std::string tok = read_arg_or_stdin(verify_flags->token, "token");
-    const auto username = verify_flags->username.empty() ? std::nullopt : std::optional<std::string_view>(verify_flags->username);
+    const auto username = verify_flags->username.empty() ? std::nullopt : std::optional<Username>(verify_flags->username);
     std::error_code ec;
     auto claims = application_client(ctx, false).verify_token_claims(tok, username, ec);
     if (!claims) fail_token(ec);

@@ -125,6 +125,11 @@ std::optional<PrivateKey> parse_key(const SecretString& pem) {
   return PrivateKey::from_pem(pem.view());
 }
 
+std::optional<std::string> expected_username(const std::optional<Username>& username) {
+  if (!username) return std::nullopt;
+  return username->str();
+}
+
 // wait_code is one wait as the caller sees it, up to Options::wait_timeout, whatever the service's
 // own hold of a long poll (the emulator's --wait-timeout, 30 s by default). A service that gives up
 // first answers 408 code_timeout with the code still valid, so asking again is safe; an answer that
@@ -174,35 +179,33 @@ bool LoginID::is_emulator() const noexcept { return state_->service->is_emulator
 
 std::string LoginID::generate_service_token(std::string_view scope, const ServiceTokenOptions& options) const {
   detail::require_text(scope, "scope");
-  if (options.username) detail::require_text(*options.username, "username");
-  if (options.user_id) detail::require_text(*options.user_id, "user_id");
+  if (options.username) detail::require_text(options.username->str(), "username");
+  if (options.user_id) detail::require_text(options.user_id->str(), "user_id");
   if (options.nonce) detail::require_text(*options.nonce, "nonce");
   detail::ServiceTokenRequest request{};
   request.client_id = state_->client_id;
   request.scope = scope;
-  if (options.username) request.username = *options.username;
-  if (options.user_id) request.user_id = *options.user_id;
+  if (options.username) request.username = options.username->str();
+  if (options.user_id) request.user_id = options.user_id->str();
   if (options.nonce) request.nonce = *options.nonce;
   request.now = state_->service->now();
   return detail::make_service_token(state_->require_key("generate_service_token"), request);
 }
 
-bool LoginID::verify_token(std::string_view token, std::optional<std::string_view> username) const noexcept {
+bool LoginID::verify_token(std::string_view token, const std::optional<Username>& username) const noexcept {
   try {
     std::error_code ec;
-    detail::TokenExpectations expect{state_->client_id,
-                                     username ? std::optional<std::string>(*username) : std::nullopt};
+    detail::TokenExpectations expect{state_->client_id, detail::expected_username(username)};
     return state_->verifier->verify(token, expect, ec).has_value();
   } catch (...) {  // only std::bad_alloc can get here (building the expectations)
     return false;
   }
 }
 
-std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username,
+std::optional<Claims> LoginID::verify_token_claims(std::string_view token, const std::optional<Username>& username,
                                                    std::error_code& ec) const noexcept {
   try {
-    detail::TokenExpectations expect{state_->client_id,
-                                     username ? std::optional<std::string>(*username) : std::nullopt};
+    detail::TokenExpectations expect{state_->client_id, detail::expected_username(username)};
     return state_->verifier->verify(token, expect, ec);
   } catch (...) {  // only std::bad_alloc can get here (building the expectations)
     ec = std::make_error_code(std::errc::not_enough_memory);
@@ -210,7 +213,7 @@ std::optional<Claims> LoginID::verify_token_claims(std::string_view token, std::
   }
 }
 
-Claims LoginID::verify_token_claims(std::string_view token, std::optional<std::string_view> username) const {
+Claims LoginID::verify_token_claims(std::string_view token, const std::optional<Username>& username) const {
   std::error_code ec;
   auto claims = verify_token_claims(token, username, ec);
   if (!claims) detail::throw_token_error(ec);
@@ -224,24 +227,18 @@ std::string LoginID::generate_tx_auth_token(std::string_view tx_payload, std::op
                                     state_->service->now());
 }
 
-std::string LoginID::create_tx(std::string_view tx_payload, std::optional<std::string_view> nonce) const {
-  TxOptions options;
-  if (nonce) options.nonce = std::string(*nonce);
-  return create_transaction(tx_payload, options).id;
-}
-
 TxResult LoginID::create_transaction(std::string_view tx_payload, const TxOptions& options) const {
   detail::require_text(tx_payload, "tx_payload");
   if (options.nonce) detail::require_text(*options.nonce, "nonce");
   if (options.tx_type) detail::require_text(*options.tx_type, "tx_type");
-  if (options.username) detail::require_text(*options.username, "username");
-  const PrivateKey& key = state_->require_key("create_tx");
+  if (options.username) detail::require_text(options.username->str(), "username");
+  const PrivateKey& key = state_->require_key("create_transaction");
 
   // The same nonce goes into the tx auth token and the body: the service binds them together.
   const std::string nonce = options.nonce ? *options.nonce : detail::random_alphanumeric(16);
   nlohmann::json body{{"client_id", state_->client_id}, {"tx_payload", tx_payload}, {"nonce", nonce}};
   if (options.tx_type) body["tx_type"] = *options.tx_type;
-  if (options.username) body["username"] = *options.username;
+  if (options.username) body["username"] = options.username->str();
 
   detail::ApiCall call;
   call.method = "POST";
@@ -277,12 +274,17 @@ Claims LoginID::verify_transaction_claims(std::string_view tx_token, std::string
   return std::move(*claims);
 }
 
-AuthResult LoginID::wait_code(std::string_view username, std::string_view code, CodeType code_type,
-                              bool no_jwt) const {
-  detail::require_text(username, "username");
+AuthResult LoginID::wait_code(const Username& username, const CodeResult& code, const WaitCodeOptions& options) const {
+  return wait_code(username, code.code, code.code_type, options);
+}
+
+AuthResult LoginID::wait_code(const Username& username, std::string_view code, CodeType code_type,
+                              const WaitCodeOptions& options) const {
+  detail::require_text(username.str(), "username");
   detail::require_text(code, "code");
+  const bool no_jwt = options.no_jwt;
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"authentication_code", {{"code", code}, {"type", to_string(code_type)}}}};
   if (no_jwt) body["no_jwt"] = true;
 
@@ -300,7 +302,7 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
     call.timeout = std::chrono::ceil<std::chrono::milliseconds>(deadline - service.now());
     const auto asked_at = service.now();
     try {
-      return state_->verified_auth_result(service.call(call), username, /*require_jwt=*/!no_jwt);
+      return state_->verified_auth_result(service.call(call), username.str(), /*require_jwt=*/!no_jwt);
     } catch (const ServiceError& e) {
       if (detail::should_ask_again(e, asked_at, service.now(), deadline)) continue;
       throw;
@@ -311,38 +313,38 @@ AuthResult LoginID::wait_code(std::string_view username, std::string_view code, 
   }
 }
 
-AuthResult LoginID::register_password(std::string_view username, std::string_view password,
+AuthResult LoginID::register_password(const Username& username, std::string_view password,
                                       std::optional<std::string_view> password_confirmation) const {
-  detail::require_text(username, "username");
+  detail::require_text(username.str(), "username");
   detail::require_text(password, "password");
   detail::require_optional_text(password_confirmation, "password_confirmation");
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"password", password},
                       {"password_confirmation", password_confirmation.value_or(password)}};
   // Not repeated once sent: the user may have been created.
   auto answer = state_->call_scoped("POST", "/register/password", std::move(body), "auth.register",
                                     detail::Idempotency::creates, detail::BodySecrecy::secret);
-  return state_->verified_auth_result(std::move(answer), username, /*require_jwt=*/true);
+  return state_->verified_auth_result(std::move(answer), username.str(), /*require_jwt=*/true);
 }
 
-AuthResult LoginID::authenticate_password(std::string_view username, std::string_view password) const {
-  detail::require_text(username, "username");
+AuthResult LoginID::authenticate_password(const Username& username, std::string_view password) const {
+  detail::require_text(username.str(), "username");
   detail::require_text(password, "password");
-  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}, {"password", password}};
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username.str()}, {"password", password}};
   // Not repeated once sent: each attempt counts towards the service's lockout.
   auto answer = state_->call_scoped("POST", "/authenticate/password", std::move(body), "auth.login",
                                     detail::Idempotency::creates, detail::BodySecrecy::secret);
-  return state_->verified_auth_result(std::move(answer), username, /*require_jwt=*/true);
+  return state_->verified_auth_result(std::move(answer), username.str(), /*require_jwt=*/true);
 }
 
-PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view username,
+PublicKeyChallenge LoginID::authenticate_publickey_init(const Username& username,
                                                         std::string_view public_key_pem) const {
-  detail::require_text(username, "username");
+  detail::require_text(username.str(), "username");
   detail::require_text(public_key_pem, "public_key_pem");
   const PublicKey key = PublicKey::from_pem(public_key_pem);
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"publickey", key.to_pem()},
                       {"publickey_alg", "ES256"}};
   auto answer = state_->call_scoped("POST", "/authenticate/publickey/init", std::move(body), "auth.login",
@@ -350,17 +352,17 @@ PublicKeyChallenge LoginID::authenticate_publickey_init(std::string_view usernam
   return detail::parse_answer(std::move(answer), detail::parse_publickey_challenge);
 }
 
-AuthResult LoginID::authenticate_publickey_complete(std::string_view username, std::string_view challenge_id,
+AuthResult LoginID::authenticate_publickey_complete(const Username& username, const PublicKeyChallenge& challenge,
                                                     std::string_view assertion) const {
-  detail::require_text(username, "username");
-  detail::require_text(challenge_id, "challenge_id");
+  detail::require_text(username.str(), "username");
+  detail::require_text(challenge.challenge_id, "challenge_id");
   detail::require_text(assertion, "assertion");
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
-                      {"challenge_id", challenge_id},
+                      {"username", username.str()},
+                      {"challenge_id", challenge.challenge_id},
                       {"assertion", assertion}};
   return state_->verified_auth_result(state_->call_complete("/authenticate/publickey/complete", std::move(body)),
-                                      username);
+                                      username.str());
 }
 
 // ---- FIDO2 / WebAuthn ----------------------------------------------------------------------------
@@ -383,14 +385,14 @@ nlohmann::json assertion_answer(std::string_view text) {
 }
 
 // register_fido2_complete and complete_add_fido2_credential differ only in the path.
-AuthResult complete_attestation(const ClientState& state, std::string path, std::string_view username,
+AuthResult complete_attestation(const ClientState& state, std::string path, const Username& username,
                                 std::string_view attestation_payload, const Fido2CompleteOptions& options) {
-  require_text(username, "username");
+  require_text(username.str(), "username");
   nlohmann::json body{{"client_id", state.client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"attestation_payload", attestation_answer(attestation_payload)}};
   add_fido2_complete_options(body, options);
-  return state.verified_auth_result(state.call_complete(std::move(path), std::move(body)), username,
+  return state.verified_auth_result(state.call_complete(std::move(path), std::move(body)), username.str(),
                                     /*require_jwt=*/!options.no_jwt);
 }
 
@@ -399,9 +401,9 @@ AuthResult complete_attestation(const ClientState& state, std::string path, std:
 
 namespace loginid::inline v1 {
 
-Fido2AttestationInit LoginID::register_fido2_init(std::string_view username, const Fido2RegisterOptions& options) const {
-  detail::require_text(username, "username");
-  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}};
+Fido2AttestationInit LoginID::register_fido2_init(const Username& username, const Fido2RegisterOptions& options) const {
+  detail::require_text(username.str(), "username");
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username.str()}};
   if (auto sent = detail::fido2_create_options(options)) body["options"] = std::move(*sent);
   // Safe to repeat: another init only issues another challenge; nothing is created before the complete.
   auto answer = state_->call_scoped("POST", "/register/fido2/init", std::move(body), "auth.register",
@@ -409,38 +411,38 @@ Fido2AttestationInit LoginID::register_fido2_init(std::string_view username, con
   return detail::parse_answer(std::move(answer), detail::parse_fido2_attestation_init);
 }
 
-AuthResult LoginID::register_fido2_complete(std::string_view username, std::string_view attestation_payload,
+AuthResult LoginID::register_fido2_complete(const Username& username, std::string_view attestation_payload,
                                             const Fido2CompleteOptions& options) const {
   return detail::complete_attestation(*state_, "/register/fido2/complete", username, attestation_payload, options);
 }
 
-Fido2AssertionInit LoginID::authenticate_fido2_init(std::string_view username) const {
-  detail::require_text(username, "username");
-  nlohmann::json body{{"client_id", state_->client_id}, {"username", username}};
+Fido2AssertionInit LoginID::authenticate_fido2_init(const Username& username) const {
+  detail::require_text(username.str(), "username");
+  nlohmann::json body{{"client_id", state_->client_id}, {"username", username.str()}};
   // Safe to repeat: another init only issues another challenge.
   auto answer = state_->call_scoped("POST", "/authenticate/fido2/init", std::move(body), "auth.login",
                                     detail::Idempotency::safe);
   return detail::parse_answer(std::move(answer), detail::parse_fido2_assertion_init);
 }
 
-AuthResult LoginID::authenticate_fido2_complete(std::string_view username, std::string_view assertion_payload,
+AuthResult LoginID::authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
                                                 const Fido2AuthenticateOptions& options) const {
-  detail::require_text(username, "username");
+  detail::require_text(username.str(), "username");
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"assertion_payload", detail::assertion_answer(assertion_payload)}};
   if (options.no_jwt) body["no_jwt"] = true;
   return state_->verified_auth_result(state_->call_complete("/authenticate/fido2/complete", std::move(body)),
-                                      username, /*require_jwt=*/!options.no_jwt);
+                                      username.str(), /*require_jwt=*/!options.no_jwt);
 }
 
-Fido2AttestationInit LoginID::init_add_fido2_credential_with_code(std::string_view username, std::string_view code,
+Fido2AttestationInit LoginID::init_add_fido2_credential_with_code(const Username& username, std::string_view code,
                                                                  CodeType code_type,
                                                                  const Fido2CredentialOptions& options) const {
-  detail::require_text(username, "username");
+  detail::require_text(username.str(), "username");
   detail::require_text(code, "code");
   nlohmann::json body{{"client_id", state_->client_id},
-                      {"username", username},
+                      {"username", username.str()},
                       {"authentication_code", {{"code", code}, {"type", to_string(code_type)}}}};
   if (auto sent = detail::fido2_create_options(options)) body["options"] = std::move(*sent);
   // Not repeated once sent: the service uses the code up.
@@ -449,7 +451,7 @@ Fido2AttestationInit LoginID::init_add_fido2_credential_with_code(std::string_vi
   return detail::parse_answer(std::move(answer), detail::parse_fido2_attestation_init);
 }
 
-AuthResult LoginID::complete_add_fido2_credential(std::string_view username, std::string_view attestation_payload,
+AuthResult LoginID::complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
                                                   const Fido2CompleteOptions& options) const {
   return detail::complete_attestation(*state_, "/credentials/fido2/complete", username, attestation_payload, options);
 }

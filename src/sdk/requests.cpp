@@ -47,7 +47,10 @@ bool is_valid_utf8(std::string_view text) noexcept {
   return true;
 }
 
-bool present(const std::optional<std::string>& value) { return value.has_value() && !value->empty(); }
+template <typename Text>
+bool present(const std::optional<Text>& value) {
+  return value.has_value() && !value->empty();
+}
 
 }  // namespace
 
@@ -61,21 +64,21 @@ void require_optional_text(const std::optional<std::string_view>& value, std::st
 }
 
 void add_user_ref(nlohmann::json& body, const UserRef& user) {
-  if (!present(user.user_id) && !present(user.username)) {
+  if (!present(user.user_id()) && !present(user.username())) {
     throw InvalidArgument("user: give a user_id or a username (both are empty)");
   }
-  if (user.user_id) {
-    require_text(*user.user_id, "user.user_id");
-    body["user_id"] = *user.user_id;
+  if (const auto& id = user.user_id()) {
+    require_text(id->str(), "user.user_id");
+    body["user_id"] = id->str();
   }
-  if (user.username) {
-    require_text(*user.username, "user.username");
-    body["username"] = *user.username;
+  if (const auto& name = user.username()) {
+    require_text(name->str(), "user.username");
+    body["username"] = name->str();
   }
 }
 
 std::optional<std::string_view> username_of(const UserRef& user) noexcept {
-  if (present(user.username)) return std::string_view(*user.username);
+  if (present(user.username())) return std::string_view(user.username()->str());
   return std::nullopt;
 }
 
@@ -83,9 +86,9 @@ std::string code_path(CodeType type, std::string_view action) {
   return "/codes/" + std::string(to_string(type)) + "/" + std::string(action);
 }
 
-std::string user_path(std::string_view user_id, std::string_view suffix) {
-  require_text(user_id, "user_id");
-  return "/manage/users/" + percent_encode(user_id) + std::string(suffix);
+std::string user_path(const UserId& user_id, std::string_view suffix) {
+  require_text(user_id.str(), "user_id");
+  return "/manage/users/" + percent_encode(user_id.str()) + std::string(suffix);
 }
 
 namespace {

@@ -34,7 +34,7 @@ std::optional<std::string_view> username_of(const UserRef& user) noexcept;
 std::string code_path(CodeType type, std::string_view action);
 
 /// "/manage/users/<percent-encoded user_id><suffix>"; validates `user_id`.
-std::string user_path(std::string_view user_id, std::string_view suffix = {});
+std::string user_path(const UserId& user_id, std::string_view suffix = {});
 
 
 /// The browser's answer to a FIDO2 init, relayed to a complete call: `text` must be a JSON object

@@ -52,8 +52,8 @@ int main(int argc, char** argv) try {
   const std::string token = argv[3];
   std::error_code reason;
   if (mode == "token" && argc <= 5) {
-    const std::optional<std::string_view> username =
-        argc == 5 ? std::optional<std::string_view>(argv[4]) : std::nullopt;
+    const std::optional<loginid::Username> username =
+        argc == 5 ? std::optional<loginid::Username>(argv[4]) : std::nullopt;
     const bool verified = client.verify_token(token, username);
     const auto claims = client.verify_token_claims(token, username, reason);
     return print_outcome(verified, claims, reason);

@@ -53,30 +53,30 @@ using Call = std::function<void(const loginid::LoginIdManagement&)>;
 
 const std::vector<Call>& calls() {
   using namespace loginid;
-  static const auto user = UserRef::by_id_and_username("0b7f6f0e-1111-4222-8333-444455556666", "alice");
+  static const auto user = UserRef::by_id_and_username(UserId("0b7f6f0e-1111-4222-8333-444455556666"), Username("alice"));
   static const std::string user_pem = PrivateKey::generate().public_key().to_pem();
   static const std::vector<Call> all = {
-      [](const LoginIdManagement& m) { (void)m.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false, user); },
-      [](const LoginIdManagement& m) { (void)m.authorize_code("123456", CodeType::short_code, CodePurpose::temporary_authentication, user); },
-      [](const LoginIdManagement& m) { (void)m.invalidate_all_codes(CodeType::long_code, CodePurpose::add_credential, user); },
+      [](const LoginIdManagement& m) { (void)m.generate_code(user, CodeType::short_code, CodePurpose::temporary_authentication); },
+      [](const LoginIdManagement& m) { (void)m.authorize_code(user, "123456", CodeType::short_code, CodePurpose::temporary_authentication); },
+      [](const LoginIdManagement& m) { (void)m.invalidate_all_codes(user, CodeType::long_code, CodePurpose::add_credential); },
       [](const LoginIdManagement& m) { (void)m.get_credentials(user); },
       [](const LoginIdManagement& m) { (void)m.get_credentials(user, CredentialStatus::active); },
-      [](const LoginIdManagement& m) { (void)m.rename_credential("cred-1", "laptop", user); },
-      [](const LoginIdManagement& m) { (void)m.revoke_credential("cred-1", user); },
-      [](const LoginIdManagement& m) { (void)m.add_publickey_credential(user_pem, user, "key"); },
-      [](const LoginIdManagement& m) { (void)m.get_user("alice"); },
-      [](const LoginIdManagement& m) { (void)m.get_user_id("alice"); },
-      [](const LoginIdManagement& m) { (void)m.add_user_without_credentials("alice"); },
-      [](const LoginIdManagement& m) { (void)m.deactivate_user("0b7f6f0e-1111-4222-8333-444455556666"); },
-      [](const LoginIdManagement& m) { (void)m.activate_user("0b7f6f0e-1111-4222-8333-444455556666"); },
-      [](const LoginIdManagement& m) { m.delete_by_user_id("0b7f6f0e-1111-4222-8333-444455556666"); },
-      [](const LoginIdManagement& m) { m.delete_by_username("alice"); },
-      [](const LoginIdManagement& m) { (void)m.create_tx("Pay 10 EUR"); },
-      [](const LoginIdManagement& m) { (void)m.create_transaction("Pay 10 EUR", {.nonce = {}, .tx_type = "pay", .username = "alice"}); },
-      [](const LoginIdManagement& m) { (void)m.wait_code("alice", "123456", CodeType::short_code); },
-      [](const LoginIdManagement& m) { (void)m.wait_code("alice", "123456", CodeType::short_code, true); },
-      [](const LoginIdManagement& m) { (void)m.authenticate_publickey_init("alice", user_pem); },
-      [](const LoginIdManagement& m) { (void)m.authenticate_publickey_complete("alice", "challenge-1", "a.b.c"); },
+      [](const LoginIdManagement& m) { (void)m.rename_credential(user, CredentialId("cred-1"), "laptop"); },
+      [](const LoginIdManagement& m) { (void)m.revoke_credential(user, CredentialId("cred-1")); },
+      [](const LoginIdManagement& m) { (void)m.add_publickey_credential(user, user_pem, "key"); },
+      [](const LoginIdManagement& m) { (void)m.get_user(Username("alice")); },
+      [](const LoginIdManagement& m) { (void)m.get_user_id(Username("alice")); },
+      [](const LoginIdManagement& m) { (void)m.add_user_without_credentials(Username("alice")); },
+      [](const LoginIdManagement& m) { (void)m.deactivate_user(UserId("0b7f6f0e-1111-4222-8333-444455556666")); },
+      [](const LoginIdManagement& m) { (void)m.activate_user(UserId("0b7f6f0e-1111-4222-8333-444455556666")); },
+      [](const LoginIdManagement& m) { m.delete_by_user_id(UserId("0b7f6f0e-1111-4222-8333-444455556666")); },
+      [](const LoginIdManagement& m) { m.delete_by_username(Username("alice")); },
+      [](const LoginIdManagement& m) { (void)m.create_transaction("Pay 10 EUR").id; },
+      [](const LoginIdManagement& m) { (void)m.create_transaction("Pay 10 EUR", {.nonce = {}, .tx_type = "pay", .username = Username("alice")}); },
+      [](const LoginIdManagement& m) { (void)m.wait_code(Username("alice"), "123456", CodeType::short_code); },
+      [](const LoginIdManagement& m) { (void)m.wait_code(Username("alice"), "123456", CodeType::short_code, {.no_jwt = true}); },
+      [](const LoginIdManagement& m) { (void)m.authenticate_publickey_init(Username("alice"), user_pem); },
+      [](const LoginIdManagement& m) { (void)m.authenticate_publickey_complete(Username("alice"), PublicKeyChallenge{.challenge_id = "challenge-1"}, "a.b.c"); },
   };
   return all;
 }

@@ -563,8 +563,8 @@ TEST(AttackTokens, SdkVerifyTokenGivesTheExactReasonAndOnlyAsksCertsForTheKid) {
   for (const auto& c : all_cases()) {
     Sdk sdk;
     std::error_code ec;
-    const std::optional<std::string_view> username =
-        c.username ? std::optional<std::string_view>(*c.username) : std::nullopt;
+    const std::optional<loginid::Username> username =
+        c.username ? std::optional<loginid::Username>(*c.username) : std::nullopt;
     const auto claims = sdk.client.verify_token_claims(c.token, username, ec);
     EXPECT_EQ(reason(ec), reason(c.sdk)) << c.name << ": got " << describe(ec);
     EXPECT_EQ(claims.has_value(), c.sdk == TokenErrc::ok) << c.name;

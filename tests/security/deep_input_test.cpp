@@ -85,7 +85,7 @@ TEST(DeepInputSdk, GetUserAnsweredWith200000NestedArraysIsBadResponseNamingTheLi
     BadServer server([&](int) { return respond(200, body); });
     const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
     try {
-      (void)mgmt.get_user("alice");
+      (void)mgmt.get_user(loginid::Username("alice"));
       ADD_FAILURE() << "an over-deep answer was accepted";
     } catch (const Error& e) {
       EXPECT_EQ(e.status(), 200);
@@ -100,7 +100,7 @@ TEST(DeepInputSdk, AnOverDeepErrorAnswerIsBadResponseToo) {
   BadServer server([&](int) { return respond(400, nested_objects(kObjectDepth)); });
   const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
   try {
-    (void)mgmt.get_user("alice");
+    (void)mgmt.get_user(loginid::Username("alice"));
     ADD_FAILURE() << "an error answer was taken for a user";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 400);
@@ -113,7 +113,7 @@ TEST(DeepInputSdk, TheLimitItselfIsAcceptedAndOneMoreLevelIsNot) {
   {
     BadServer server([&](int) { return respond(200, user_nested(kMaxJsonDepth)); });
     const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
-    const User user = mgmt.get_user("alice");
+    const User user = mgmt.get_user(loginid::Username("alice"));
     EXPECT_EQ(user.username, "alice");
     EXPECT_TRUE(nlohmann::json::parse(user.raw_json).at("deep").is_array());
   }
@@ -121,7 +121,7 @@ TEST(DeepInputSdk, TheLimitItselfIsAcceptedAndOneMoreLevelIsNot) {
     BadServer server([&](int) { return respond(200, user_nested(kMaxJsonDepth + 1)); });
     const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
     try {
-      (void)mgmt.get_user("alice");
+      (void)mgmt.get_user(loginid::Username("alice"));
       ADD_FAILURE() << "one level beyond the limit was accepted";
     } catch (const Error& e) {
       EXPECT_EQ(failure_of(e).code, "bad_response");
@@ -154,7 +154,7 @@ TEST(OutsideSizesSdk, AServerStreamingHeadersIsCutOffAt64KiB) {
   BadServer server([&](int) { return respond(200, user, headers); });
   const LoginIdManagement mgmt(kClientId, app_key(), options_for(server));
   try {
-    (void)mgmt.get_user("alice");
+    (void)mgmt.get_user(loginid::Username("alice"));
     ADD_FAILURE() << "3 MB of headers were accepted";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 0);
@@ -165,7 +165,7 @@ TEST(OutsideSizesSdk, AServerStreamingHeadersIsCutOffAt64KiB) {
   headers.clear();
   for (int i = 0; i < 1'000; ++i) headers += "X-Pad-" + std::to_string(i) + ": padding\r\n";
   BadServer modest([&](int) { return respond(200, user, headers); });
-  EXPECT_EQ(LoginIdManagement(kClientId, app_key(), options_for(modest)).get_user("alice").username, "alice");
+  EXPECT_EQ(LoginIdManagement(kClientId, app_key(), options_for(modest)).get_user(loginid::Username("alice")).username, "alice");
 }
 
 // ---- the real CLI ------------------------------------------------------------------------------

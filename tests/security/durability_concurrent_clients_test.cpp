@@ -69,24 +69,24 @@ TEST(ConcurrentClients, CreateRenameRevokeDeleteInParallelLosesNothing) {
         for (int round = 0; round < kRounds; ++round) {
           const std::string name = "c" + std::to_string(t) + "-" + std::to_string(round);
           try {
-            const User user = f.mgmt.add_user_without_credentials(name);
+            const User user = f.mgmt.add_user_without_credentials(loginid::Username(name));
             const auto ref = UserRef::by_id(user.id);
-            const auto added = f.mgmt.add_publickey_credential(f.user_pem, ref, "first");
+            const auto added = f.mgmt.add_publickey_credential(ref, f.user_pem, "first");
             ASSERT_TRUE(added.credential.has_value());
             const std::string uuid = added.credential->uuid;
-            const auto renamed = f.mgmt.rename_credential(uuid, "renamed-" + name, ref);
+            const auto renamed = f.mgmt.rename_credential(ref, loginid::CredentialId(uuid), "renamed-" + name);
             EXPECT_EQ(renamed.credential.name, "renamed-" + name);
             const auto listed = f.mgmt.get_credentials(ref);
             ASSERT_EQ(listed.credentials.size(), 1U) << name;
             EXPECT_EQ(listed.credentials[0].name, "renamed-" + name) << "lost rename of " << name;
-            const auto revoked = f.mgmt.revoke_credential(uuid, ref);
+            const auto revoked = f.mgmt.revoke_credential(ref, loginid::CredentialId(uuid));
             EXPECT_EQ(revoked.credential.status, CredentialStatus::revoked);
             const auto after = f.mgmt.get_credentials(ref, CredentialStatus::revoked);
             ASSERT_EQ(after.credentials.size(), 1U) << "lost revoke of " << name;
             EXPECT_EQ(after.credentials[0].name, "renamed-" + name) << "the revoke undid the rename";
-            f.mgmt.delete_by_user_id(user.id);
+            f.mgmt.delete_by_user_id(loginid::UserId(user.id));
             try {
-              (void)f.mgmt.get_user(name);
+              (void)f.mgmt.get_user(loginid::Username(name));
               ADD_FAILURE() << name << " still exists after delete";
             } catch (const ServiceError& e) {
               EXPECT_EQ(e.code(), ServiceCode::not_found) << e.what();
@@ -113,7 +113,7 @@ TEST(ConcurrentClients, SameUsernameHasExactlyOneWinner) {
       [&](int) {
         for (int n = 0; n < kNames; ++n) {
           try {
-            (void)f.mgmt.add_user_without_credentials("race-" + std::to_string(n));
+            (void)f.mgmt.add_user_without_credentials(loginid::Username("race-" + std::to_string(n)));
             ++created[n];
           } catch (const Error& e) {
             if (failure_of(e).code == "user_already_exists" && e.status() == 409) ++conflicts;
@@ -134,7 +134,7 @@ TEST(ConcurrentClients, SameUsernameHasExactlyOneWinner) {
         std::string name = "MixedCase";
         if (t % 2) name = "mixedcase";
         try {
-          (void)f.mgmt.add_user_without_credentials(name);
+          (void)f.mgmt.add_user_without_credentials(loginid::Username(name));
           ++winners;
         } catch (const Error& e) {
           EXPECT_EQ(failure_of(e).code, "user_already_exists") << e.what();
@@ -146,16 +146,16 @@ TEST(ConcurrentClients, SameUsernameHasExactlyOneWinner) {
 
 TEST(ConcurrentClients, ContendedRenamesEndOnOneWrittenName) {
   Fixture f;
-  const User user = f.mgmt.add_user_without_credentials("shared");
+  const User user = f.mgmt.add_user_without_credentials(loginid::Username("shared"));
   const auto ref = UserRef::by_id(user.id);
-  const auto uuid = f.mgmt.add_publickey_credential(f.user_pem, ref, "start").credential->uuid;
+  const auto uuid = f.mgmt.add_publickey_credential(ref, f.user_pem, "start").credential->uuid;
   std::mutex mutex;
   std::set<std::string> written;
   run_parallel(
       [&](int t) {
         for (int i = 0; i < 10; ++i) {
           const std::string name = "n" + std::to_string(t) + "-" + std::to_string(i);
-          const auto answer = f.mgmt.rename_credential(uuid, name, ref);
+          const auto answer = f.mgmt.rename_credential(ref, loginid::CredentialId(uuid), name);
           EXPECT_EQ(answer.credential.name, name) << "a rename answered with another writer's name";
           const std::lock_guard lock(mutex);
           written.insert(name);

@@ -107,14 +107,14 @@ TEST(FaultsFakeTransport, TransportErrorsRetryOnlyWhatCannotDuplicateACreate) {
   for (const auto& c : cases) {
     auto fail = [&c](const HttpRequest&) -> HttpResponse { throw TransportError(c.reason, "injected fault"); };
     FakeSdk create(fail);
-    const auto create_error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials("alice"); }, milliseconds(30'000));
+    const auto create_error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials(loginid::Username("alice")); }, milliseconds(30'000));
     ASSERT_TRUE(create_error) << c.name;
     EXPECT_EQ(create_error->status, 0) << c.name;
     EXPECT_EQ(create_error->code, c.code) << c.name;
     EXPECT_EQ(create.transport->count(), c.create_attempts) << c.name << ": create sent that many times";
 
     FakeSdk read(fail);
-    const auto read_error = run_bounded([&] { (void)read.mgmt.get_user("alice"); }, milliseconds(30'000));
+    const auto read_error = run_bounded([&] { (void)read.mgmt.get_user(loginid::Username("alice")); }, milliseconds(30'000));
     ASSERT_TRUE(read_error) << c.name;
     EXPECT_EQ(read_error->code, c.code) << c.name;
     EXPECT_EQ(read.transport->count(), c.read_attempts) << c.name;
@@ -125,7 +125,7 @@ TEST(FaultsFakeTransport, RetryableStatusesRepeatReadsButNeverCreates) {
   for (int status : {408, 429, 500, 502, 503, 504}) {
     const auto body = R"({"code":"unavailable","message":"injected )" + std::to_string(status) + "\"}";
     FakeSdk create([&](const HttpRequest&) { return json_answer(status, body); });
-    const auto error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials("alice"); }, milliseconds(30'000));
+    const auto error = run_bounded([&] { (void)create.mgmt.add_user_without_credentials(loginid::Username("alice")); }, milliseconds(30'000));
     ASSERT_TRUE(error) << status;
     EXPECT_EQ(error->status, status);
     EXPECT_EQ(error->code, "unavailable");
@@ -137,7 +137,7 @@ TEST(FaultsFakeTransport, RetryableStatusesRepeatReadsButNeverCreates) {
       return ++seen < 3 ? json_answer(status, body) : json_answer(200, kUserJson);
     });
     std::optional<User> user;
-    EXPECT_FALSE(run_bounded([&] { user = recovering.mgmt.get_user("alice"); }, milliseconds(30'000))) << status;
+    EXPECT_FALSE(run_bounded([&] { user = recovering.mgmt.get_user(loginid::Username("alice")); }, milliseconds(30'000))) << status;
     ASSERT_TRUE(user) << status;
     EXPECT_EQ(user->username, "alice");
     EXPECT_EQ(recovering.transport->count(), 3U) << status;
@@ -149,7 +149,7 @@ TEST(FaultsFakeTransport, FinalStatusesAreNotRetried) {
     FakeSdk sdk([&](const HttpRequest&) {
       return json_answer(status, R"({"code":"some_code","message":"no"})", {{"X-Request-ID", "req-42"}});
     });
-    const auto error = run_bounded([&] { (void)sdk.mgmt.get_user("alice"); }, milliseconds(30'000));
+    const auto error = run_bounded([&] { (void)sdk.mgmt.get_user(loginid::Username("alice")); }, milliseconds(30'000));
     ASSERT_TRUE(error) << status;
     EXPECT_EQ(error->status, status);
     EXPECT_EQ(error->code, "some_code");
@@ -189,7 +189,7 @@ TEST(FaultsFakeTransport, BadBodiesBecomeClearErrors) {
   };
   for (const auto& c : cases) {
     FakeSdk sdk([&](const HttpRequest&) { return json_answer(c.status, c.body); });
-    const auto error = run_bounded([&] { (void)sdk.mgmt.get_user("alice"); }, milliseconds(30'000));
+    const auto error = run_bounded([&] { (void)sdk.mgmt.get_user(loginid::Username("alice")); }, milliseconds(30'000));
     ASSERT_TRUE(error) << c.name;
     EXPECT_EQ(error->code, c.code) << c.name << ": " << error->what;
     EXPECT_NE(std::string(error->what).find(c.message_names), std::string::npos) << c.name << ": " << error->what;
@@ -214,10 +214,10 @@ Options real_options(const std::string& url, milliseconds timeout) {
 struct Calls {
   LoginIdManagement mgmt;
   std::optional<Failure> create() const {
-    return run_bounded([this] { (void)mgmt.add_user_without_credentials("alice"); }, limit);
+    return run_bounded([this] { (void)mgmt.add_user_without_credentials(loginid::Username("alice")); }, limit);
   }
   std::optional<Failure> read() const {
-    return run_bounded([this] { (void)mgmt.get_user("alice"); }, limit);
+    return run_bounded([this] { (void)mgmt.get_user(loginid::Username("alice")); }, limit);
   }
   milliseconds limit;
 };
@@ -241,7 +241,7 @@ TEST(FaultsRealServer, ConnectionRefused) {
     ::close(fd);
   }
   LoginIdManagement mgmt("mgmt-client", app_key(), real_options("http://127.0.0.1:" + std::to_string(port), milliseconds(1000)));
-  const auto error = run_bounded([&] { (void)mgmt.add_user_without_credentials("alice"); }, milliseconds(10'000));
+  const auto error = run_bounded([&] { (void)mgmt.add_user_without_credentials(loginid::Username("alice")); }, milliseconds(10'000));
   ASSERT_TRUE(error);
   EXPECT_EQ(error->status, 0);
   EXPECT_EQ(error->code, "connection_failed") << error->what;

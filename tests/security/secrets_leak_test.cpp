@@ -184,39 +184,38 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
 
   // A full flow, successes first.
   capture.run("flow", [&] {
-    const auto user = mgmt.add_user_without_credentials("secret-alice");
-    const auto ref = UserRef::by_id_and_username(user.id, user.username);
-    const auto code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, true, ref);
-    const auto auth = web.wait_code("secret-alice", code.code, CodeType::short_code);
-    capture.add("flow verify", web.verify_token(*auth.jwt, "secret-alice") ? "verified" : "not verified");
-    const auto added = mgmt.add_publickey_credential(user_key.public_key().to_pem(), ref, "k");
-    (void)mgmt.rename_credential(added.credential->uuid, "renamed", ref);
+    const auto user = mgmt.add_user_without_credentials(loginid::Username("secret-alice"));
+    const auto ref = UserRef::by_id_and_username(loginid::UserId(user.id), loginid::Username(user.username));
+    const auto code = mgmt.generate_code(ref, CodeType::short_code, CodePurpose::temporary_authentication, {.authorized = true});
+    const auto auth = web.wait_code(loginid::Username("secret-alice"), code.code, CodeType::short_code);
+    capture.add("flow verify", web.verify_token(*auth.jwt, loginid::Username("secret-alice")) ? "verified" : "not verified");
+    const auto added = mgmt.add_publickey_credential(ref, user_key.public_key().to_pem(), "k");
+    (void)mgmt.rename_credential(ref, loginid::CredentialId(added.credential->uuid), "renamed");
     (void)mgmt.get_credentials(ref);
-    (void)mgmt.revoke_credential(added.credential->uuid, ref);
-    (void)mgmt.deactivate_user(user.id);
-    (void)mgmt.activate_user(user.id);
-    (void)web.create_tx("Pay 10 EUR to Bob");
-    (void)mgmt.generate_service_token("users.retrieve", {.username = "secret-alice", .user_id = {}, .nonce = {}});
-    mgmt.delete_by_user_id(user.id);
+    (void)mgmt.revoke_credential(ref, loginid::CredentialId(added.credential->uuid));
+    (void)mgmt.deactivate_user(loginid::UserId(user.id));
+    (void)mgmt.activate_user(loginid::UserId(user.id));
+    (void)web.create_transaction("Pay 10 EUR to Bob").id;
+    (void)mgmt.generate_service_token("users.retrieve", {.username = loginid::Username("secret-alice"), .user_id = {}, .nonce = {}});
+    mgmt.delete_by_user_id(loginid::UserId(user.id));
   });
   // Then failures of every kind: service refusals, transport failures, bad keys, bad tokens.
-  capture.run("not found", [&] { (void)mgmt.get_user("nobody-here"); });
+  capture.run("not found", [&] { (void)mgmt.get_user(loginid::Username("nobody-here")); });
   capture.run("duplicate", [&] {
-    (void)mgmt.add_user_without_credentials("dup-user");
-    (void)mgmt.add_user_without_credentials("dup-user");
+    (void)mgmt.add_user_without_credentials(loginid::Username("dup-user"));
+    (void)mgmt.add_user_without_credentials(loginid::Username("dup-user"));
   });
   capture.run("bad code", [&] {
-    (void)mgmt.authorize_code("000000", CodeType::short_code, CodePurpose::temporary_authentication,
-                              UserRef::by_username("dup-user"));
+    (void)mgmt.authorize_code(UserRef::by_username("dup-user"), "000000", CodeType::short_code, CodePurpose::temporary_authentication);
   });
   capture.run("forbidden scope", [&] { (void)web.generate_service_token(""); });
   capture.run("web calls management", [&] {
     const LoginIdManagement wrong(web_id, std::string(web_pem), options);
-    (void)wrong.get_user("dup-user");
+    (void)wrong.get_user(loginid::Username("dup-user"));
   });
   capture.run("wrong key for client", [&] {
     const LoginIdManagement wrong(mgmt_id, std::string(web_pem), options);
-    (void)wrong.get_user("dup-user");
+    (void)wrong.get_user(loginid::Username("dup-user"));
   });
   capture.run("bad token", [&] { (void)web.verify_token_claims("a.b.c"); });
   capture.run("unreachable", [&] {
@@ -225,7 +224,7 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
     down.retry.max_attempts = 2;
     down.retry.initial_backoff = milliseconds(1);
     const LoginIdManagement offline(mgmt_id, std::string(mgmt_pem), down);
-    (void)offline.get_user("x");
+    (void)offline.get_user(loginid::Username("x"));
   });
   std::string corrupted = mgmt_pem;
   corrupted[corrupted.size() / 2] = corrupted[corrupted.size() / 2] == 'A' ? 'B' : 'A';
@@ -246,7 +245,7 @@ TEST(SecretsLeak, NoPrivateKeyMaterialInLogsErrorsOrCliOutput) {
   });
   capture.run("private PEM as public key", [&] { (void)PublicKey::from_pem(mgmt_pem); });
   capture.run("private PEM as credential", [&] {
-    (void)mgmt.add_publickey_credential(mgmt_pem, UserRef::by_username("dup-user"));
+    (void)mgmt.add_publickey_credential(UserRef::by_username("dup-user"), mgmt_pem);
   });
 
   // The CLI, with the key in a file, in success and failure.
@@ -329,17 +328,17 @@ TEST(SecretsLeak, NoPasswordInLogsErrorsOrCliOutput) {
   options.retry.max_attempts = 1;
   options.log = capture.log_sink("sdk");
   const LoginID web(web_id, std::string(web_pem), options);
-  capture.run("register", [&] { (void)web.register_password("pw-secret-user", secrets[0]); });
-  capture.run("login", [&] { (void)web.authenticate_password("pw-secret-user", secrets[0]); });
-  capture.run("mismatch", [&] { (void)web.register_password("pw-other", secrets[0], secrets[2]); });
-  capture.run("too weak", [&] { (void)web.register_password("pw-weak", secrets[3]); });
-  capture.run("too long", [&] { (void)web.register_password("pw-long", secrets[4]); });
-  capture.run("too long login", [&] { (void)web.authenticate_password("pw-secret-user", secrets[4]); });
+  capture.run("register", [&] { (void)web.register_password(loginid::Username("pw-secret-user"), secrets[0]); });
+  capture.run("login", [&] { (void)web.authenticate_password(loginid::Username("pw-secret-user"), secrets[0]); });
+  capture.run("mismatch", [&] { (void)web.register_password(loginid::Username("pw-other"), secrets[0], secrets[2]); });
+  capture.run("too weak", [&] { (void)web.register_password(loginid::Username("pw-weak"), secrets[3]); });
+  capture.run("too long", [&] { (void)web.register_password(loginid::Username("pw-long"), secrets[4]); });
+  capture.run("too long login", [&] { (void)web.authenticate_password(loginid::Username("pw-secret-user"), secrets[4]); });
   for (int i = 0; i < 6; ++i) {  // wrong, then locked out
-    capture.run("wrong " + std::to_string(i), [&] { (void)web.authenticate_password("pw-secret-user", secrets[1]); });
+    capture.run("wrong " + std::to_string(i), [&] { (void)web.authenticate_password(loginid::Username("pw-secret-user"), secrets[1]); });
   }
-  capture.run("unknown", [&] { (void)web.authenticate_password("pw-nobody", secrets[1]); });
-  capture.run("bad utf8", [&] { (void)web.authenticate_password("pw-secret-user", secrets[1] + "\xff"); });
+  capture.run("unknown", [&] { (void)web.authenticate_password(loginid::Username("pw-nobody"), secrets[1]); });
+  capture.run("bad utf8", [&] { (void)web.authenticate_password(loginid::Username("pw-secret-user"), secrets[1] + "\xff"); });
 
   const auto key_file = write_temp(dir, "web.pem", web_pem);
   const auto password_file = write_temp(dir, "pw.txt", secrets[0] + "\n");

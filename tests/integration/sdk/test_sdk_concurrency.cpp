@@ -21,10 +21,9 @@ TEST(SdkConcurrency, EightThreadsShareOneClient) {
   const LoginID web(emulator.client_id("web"), emulator.private_key("web"), emulator.options());
 
   // One user token to verify from every thread (first verification fetches the key: racing is the point).
-  const User owner = mgmt.add_user_without_credentials("owner@example.com");
-  const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, true,
-                                             UserRef::by_id(owner.id));
-  const std::string token = *web.wait_code(owner.username, code.code, CodeType::short_code).jwt;
+  const User owner = mgmt.add_user_without_credentials(loginid::Username("owner@example.com"));
+  const CodeResult code = mgmt.generate_code(UserRef::by_id(owner.id), CodeType::short_code, CodePurpose::temporary_authentication, {.authorized = true});
+  const std::string token = *web.wait_code(loginid::Username(owner.username), code.code, CodeType::short_code).jwt;
   const LoginID fresh_verifier(web.client_id(), std::string{}, emulator.options());  // cold key cache
 
   constexpr int kThreads = 8;
@@ -37,16 +36,15 @@ TEST(SdkConcurrency, EightThreadsShareOneClient) {
     threads.emplace_back([&, t] {
       try {
         for (int round = 0; round < kRounds; ++round) {
-          if (fresh_verifier.verify_token(token, owner.username)) ++verified;
+          if (fresh_verifier.verify_token(token, loginid::Username(owner.username))) ++verified;
           const std::string name = "t" + std::to_string(t) + "-r" + std::to_string(round) + "@example.com";
-          const User user = mgmt.add_user_without_credentials(name);
-          if (mgmt.get_user(name).id != user.id) throw std::runtime_error("get_user returned another user");
-          (void)mgmt.generate_code(CodeType::long_code, CodePurpose::temporary_authentication, false,
-                                   UserRef::by_id(user.id));
+          const User user = mgmt.add_user_without_credentials(loginid::Username(name));
+          if (mgmt.get_user(loginid::Username(name)).id != user.id) throw std::runtime_error("get_user returned another user");
+          (void)mgmt.generate_code(UserRef::by_id(user.id), CodeType::long_code, CodePurpose::temporary_authentication);
           (void)mgmt.get_credentials(UserRef::by_id(user.id));
-          if (mgmt.deactivate_user(user.id).is_active()) throw std::runtime_error("deactivate did not stick");
+          if (mgmt.deactivate_user(loginid::UserId(user.id)).is_active()) throw std::runtime_error("deactivate did not stick");
           if (!mgmt.verify_token(token) && web.verify_token(token)) ++verified;  // wrong audience vs right one
-          mgmt.delete_by_user_id(user.id);
+          mgmt.delete_by_user_id(loginid::UserId(user.id));
         }
       } catch (const std::exception& e) {
         ++failures;

@@ -40,20 +40,20 @@ class SdkFido2 : public ::testing::Test {
 TEST_F(SdkFido2, APasskeyLoginTokenPassesVerifyToken) {
   SoftAuthenticator authenticator;
   auto registration = register_passkey("pat@example.com", authenticator);
-  EXPECT_TRUE(web.verify_token(registration.at("jwt").get<std::string>(), "pat@example.com"));
+  EXPECT_TRUE(web.verify_token(registration.at("jwt").get<std::string>(), loginid::Username("pat@example.com")));
   auto init = page("/authenticate/fido2/init", {{"username", "pat@example.com"}});
   auto login = page("/authenticate/fido2/complete", {{"username", "pat@example.com"},
                                                      {"assertion_payload", authenticator.get(init.at("assertion_payload"))}});
   const auto jwt = login.at("jwt").get<std::string>();
-  EXPECT_TRUE(web.verify_token(jwt, "pat@example.com"));
-  EXPECT_FALSE(web.verify_token(jwt, "someone-else@example.com"));
+  EXPECT_TRUE(web.verify_token(jwt, loginid::Username("pat@example.com")));
+  EXPECT_FALSE(web.verify_token(jwt, loginid::Username("someone-else@example.com")));
 }
 
 TEST_F(SdkFido2, ATransactionConfirmedWithAPasskeyPassesVerifyTransaction) {
   SoftAuthenticator authenticator;
   register_passkey("payer@example.com", authenticator);
   const std::string payload = R"({"amount":"10.00","currency":"EUR","to":"Bob"})";
-  const std::string tx_id = web.create_tx(payload);  // the backend, through the SDK
+  const std::string tx_id = web.create_transaction(payload).id;  // the backend, through the SDK
   auto init = page("/api/tx/init", {{"username", "payer@example.com"}, {"tx_id", tx_id}});
   const auto& options = init.at("assertion_options");
   auto signed_payload = authenticator.get(options);
@@ -88,8 +88,8 @@ class SdkFido2Relay : public SdkFido2 {
   }
 
   AuthResult login(const std::string& username, SoftAuthenticator& authenticator) {
-    const Fido2AssertionInit init = web.authenticate_fido2_init(username);
-    return web.authenticate_fido2_complete(username, page_gets(authenticator, init.assertion_payload));
+    const Fido2AssertionInit init = web.authenticate_fido2_init(loginid::Username(username));
+    return web.authenticate_fido2_complete(loginid::Username(username), page_gets(authenticator, init.assertion_payload));
   }
 
   void expect_user_token(const AuthResult& auth, const std::string& username, const std::string& action) {
@@ -98,7 +98,7 @@ class SdkFido2Relay : public SdkFido2 {
     EXPECT_EQ(auth.claims->username(), username);
     EXPECT_EQ(auth.claims->audience(), std::vector<std::string>{web.client_id()});
     EXPECT_EQ(auth.claims->action(), action);
-    EXPECT_TRUE(web.verify_token(*auth.jwt, username)) << "the token passes verify_token too";
+    EXPECT_TRUE(web.verify_token(*auth.jwt, loginid::Username(username))) << "the token passes verify_token too";
   }
 };
 
@@ -107,13 +107,13 @@ TEST_F(SdkFido2Relay, RegisterLogInAddWithACodeAndForceAddThroughTheSdk) {
 
   // Register: the init's payload goes to the page as is, the page's answer comes back as is.
   SoftAuthenticator first;
-  const Fido2AttestationInit reg = web.register_fido2_init(user, {.display_name = "Relay User"});
+  const Fido2AttestationInit reg = web.register_fido2_init(loginid::Username(user), {.display_name = "Relay User"});
   EXPECT_TRUE(reg.register_session.has_value());
   const auto reg_payload = nlohmann::json::parse(reg.attestation_payload);
   EXPECT_EQ(reg_payload.at("user").at("displayName"), "Relay User");
   EXPECT_EQ(reg_payload.at("challenge"), reg.challenge);
   const AuthResult registered =
-      web.register_fido2_complete(user, page_creates(first, reg.attestation_payload), {.credential_name = "Laptop"});
+      web.register_fido2_complete(loginid::Username(user), page_creates(first, reg.attestation_payload), {.credential_name = "Laptop"});
   expect_user_token(registered, user, "register");
   ASSERT_TRUE(registered.credential.has_value());
   EXPECT_EQ(registered.credential->uuid, reg.credential_uuid);
@@ -126,20 +126,19 @@ TEST_F(SdkFido2Relay, RegisterLogInAddWithACodeAndForceAddThroughTheSdk) {
   EXPECT_EQ(logged_in.user.id, registered.user.id);
 
   // Add a second passkey with an authorized code of purpose add_credential.
-  const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::add_credential, /*is_authorized=*/true,
-                                             UserRef::by_username(user));
+  const CodeResult code = mgmt.generate_code(UserRef::by_username(user), CodeType::short_code, CodePurpose::add_credential, {.authorized = /*is_authorized=*/true});
   SoftAuthenticator second("packed-self");
-  const Fido2AttestationInit add = web.init_add_fido2_credential_with_code(user, code.code, CodeType::short_code);
+  const Fido2AttestationInit add = web.init_add_fido2_credential_with_code(loginid::Username(user), code.code, CodeType::short_code);
   const AuthResult added =
-      web.complete_add_fido2_credential(user, page_creates(second, add.attestation_payload), {.credential_name = "Phone"});
+      web.complete_add_fido2_credential(loginid::Username(user), page_creates(second, add.attestation_payload), {.credential_name = "Phone"});
   expect_user_token(added, user, "credential_add");
-  EXPECT_THROW((void)web.init_add_fido2_credential_with_code(user, code.code, CodeType::short_code), Error)
+  EXPECT_THROW((void)web.init_add_fido2_credential_with_code(loginid::Username(user), code.code, CodeType::short_code), Error)
       << "the code was used up";
 
   // Force-add a third from the management application; the web application's client completes it.
   SoftAuthenticator third("packed-x5c");
-  const Fido2AttestationInit forced = mgmt.force_fido2_credential_init(registered.user.id);
-  const AuthResult force_added = web.complete_add_fido2_credential(user, page_creates(third, forced.attestation_payload));
+  const Fido2AttestationInit forced = mgmt.force_fido2_credential_init(loginid::UserId(registered.user.id));
+  const AuthResult force_added = web.complete_add_fido2_credential(loginid::Username(user), page_creates(third, forced.attestation_payload));
   expect_user_token(force_added, user, "credential_add");
   ASSERT_TRUE(force_added.credential.has_value());
   EXPECT_EQ(force_added.credential->uuid, forced.credential_uuid);
@@ -156,11 +155,11 @@ TEST_F(SdkFido2Relay, AClientWithoutAPrivateKeyCompletesWhatTheBackendStarted) {
   const std::string user = "keyless@example.com";
   const LoginID keyless(emulator.client_id("web"), std::string{}, emulator.options());
   SoftAuthenticator authenticator;
-  const Fido2AttestationInit init = web.register_fido2_init(user);
-  expect_user_token(keyless.register_fido2_complete(user, page_creates(authenticator, init.attestation_payload)), user,
+  const Fido2AttestationInit init = web.register_fido2_init(loginid::Username(user));
+  expect_user_token(keyless.register_fido2_complete(loginid::Username(user), page_creates(authenticator, init.attestation_payload)), user,
                     "register");
-  const Fido2AssertionInit login_init = web.authenticate_fido2_init(user);
-  const AuthResult no_jwt = keyless.authenticate_fido2_complete(user, page_gets(authenticator, login_init.assertion_payload),
+  const Fido2AssertionInit login_init = web.authenticate_fido2_init(loginid::Username(user));
+  const AuthResult no_jwt = keyless.authenticate_fido2_complete(loginid::Username(user), page_gets(authenticator, login_init.assertion_payload),
                                                                 {.no_jwt = true});
   EXPECT_TRUE(no_jwt.is_authenticated);
   EXPECT_FALSE(no_jwt.jwt.has_value());
@@ -169,15 +168,15 @@ TEST_F(SdkFido2Relay, AClientWithoutAPrivateKeyCompletesWhatTheBackendStarted) {
 TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
   const std::string user = "refused@example.com";
   SoftAuthenticator authenticator;
-  const Fido2AttestationInit init = web.register_fido2_init(user);
-  (void)web.register_fido2_complete(user, page_creates(authenticator, init.attestation_payload));
+  const Fido2AttestationInit init = web.register_fido2_init(loginid::Username(user));
+  (void)web.register_fido2_complete(loginid::Username(user), page_creates(authenticator, init.attestation_payload));
 
   // A replayed answer: its challenge was used up by the first complete.
-  const Fido2AssertionInit login_init = web.authenticate_fido2_init(user);
+  const Fido2AssertionInit login_init = web.authenticate_fido2_init(loginid::Username(user));
   const std::string answer = page_gets(authenticator, login_init.assertion_payload);
-  (void)web.authenticate_fido2_complete(user, answer);
+  (void)web.authenticate_fido2_complete(loginid::Username(user), answer);
   try {
-    (void)web.authenticate_fido2_complete(user, answer);
+    (void)web.authenticate_fido2_complete(loginid::Username(user), answer);
     FAIL() << "a replayed assertion was accepted";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 400);
@@ -185,11 +184,11 @@ TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
   }
 
   // A page on an origin the application does not allow: the check the service names.
-  const Fido2AssertionInit other_init = web.authenticate_fido2_init(user);
+  const Fido2AssertionInit other_init = web.authenticate_fido2_init(loginid::Username(user));
   testing::Act foreign_page;
   foreign_page.origin = "https://evil.example";
   try {
-    (void)web.authenticate_fido2_complete(user, page_gets(authenticator, other_init.assertion_payload, foreign_page));
+    (void)web.authenticate_fido2_complete(loginid::Username(user), page_gets(authenticator, other_init.assertion_payload, foreign_page));
     FAIL() << "a foreign origin was accepted";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 401);
@@ -199,14 +198,14 @@ TEST_F(SdkFido2Relay, TheServicesRefusalsSurfaceAsErrors) {
 
   // Registering the same username again, and logging in a user without a passkey.
   try {
-    (void)web.register_fido2_init(user);
+    (void)web.register_fido2_init(loginid::Username(user));
     FAIL() << "a taken username was accepted";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.code(), ServiceCode::user_already_exists);
   }
-  (void)mgmt.add_user_without_credentials("nopasskey@example.com");
+  (void)mgmt.add_user_without_credentials(loginid::Username("nopasskey@example.com"));
   try {
-    (void)web.authenticate_fido2_init("nopasskey@example.com");
+    (void)web.authenticate_fido2_init(loginid::Username("nopasskey@example.com"));
     FAIL() << "a login without a passkey was started";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.code(), ServiceCode::not_found);

@@ -30,7 +30,7 @@ std::string look_up_all(const LoginIdManagement& mgmt, const std::map<std::strin
   for (int round = 0; round < kRounds; ++round) {
     for (int i = 0; i < kUsersPerProcess; ++i) {
       const std::string name = user_name(who, i);
-      const User user = mgmt.get_user(name);
+      const User user = mgmt.get_user(loginid::Username(name));
       if (user.username != name || user.id != ids.at(name)) {
         return who + " asked for " + name + " and got " + user.username + " (" + user.id + ")";
       }
@@ -75,10 +75,10 @@ TEST(SdkFork, ParentAndChildEachGetTheirOwnAnswers) {
   for (const std::string who : {"parent", "child"}) {
     for (int i = 0; i < kUsersPerProcess; ++i) {
       const std::string name = user_name(who, i);
-      ids[name] = mgmt.add_user_without_credentials(name).id;
+      ids[name] = mgmt.add_user_without_credentials(loginid::Username(name)).id;
     }
   }
-  ASSERT_EQ(mgmt.get_user(user_name("parent", 0)).id, ids.at(user_name("parent", 0)));
+  ASSERT_EQ(mgmt.get_user(loginid::Username(user_name("parent", 0))).id, ids.at(user_name("parent", 0)));
   const auto at_fork = curl_transport_stats(*transport);
   ASSERT_TRUE(at_fork.has_value());
   ASSERT_GE(at_fork->connections_opened, 1U);
@@ -103,7 +103,7 @@ TEST(SdkFork, ParentAndChildEachGetTheirOwnAnswers) {
                                        "(its stderr above says which)";
 
   // The parent's client still works after its child is gone (the child closed only its own copies).
-  EXPECT_EQ(mgmt.get_user(user_name("child", 3)).id, ids.at(user_name("child", 3)));
+  EXPECT_EQ(mgmt.get_user(loginid::Username(user_name("child", 3))).id, ids.at(user_name("child", 3)));
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ Options options_for(const EmulatorProcess& emulator, std::optional<std::string> 
 /// How a get_user call that must fail failed (code "tls_failed": a TransportError of that reason).
 Failure failed_call(const LoginIdManagement& mgmt) {
   try {
-    (void)mgmt.get_user("nobody@example.com");
+    (void)mgmt.get_user(loginid::Username("nobody@example.com"));
   } catch (const Error& e) {
     return failure_of(e);
   }
@@ -94,8 +94,8 @@ TEST_F(SdkOverHttps, ACallSucceedsWhenTheClientTrustsTheCa) {
   for (const auto& ca_bundle : {dir_.write("ca.pem", ca_.cert_pem()), ca_.cert_pem()}) {
     LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
                            options_for(emulator, ca_bundle));
-    const User added = mgmt.add_user_without_credentials("tls-user-" + std::to_string(++round));
-    EXPECT_EQ(mgmt.get_user(added.username).id, added.id);
+    const User added = mgmt.add_user_without_credentials(loginid::Username("tls-user-" + std::to_string(++round)));
+    EXPECT_EQ(mgmt.get_user(loginid::Username(added.username)).id, added.id);
   }
 }
 
@@ -217,8 +217,8 @@ TEST_F(SdkOverHttps, SelfSignedRecordsItsCaAndTheEmulatorSwitchTrustsIt) {
   // Options::ca_bundle with the recorded CA.
   LoginIdManagement mgmt(emulator.client_id("management"), emulator.private_key("management"),
                          options_for(emulator, ca_bundle));
-  const User added = mgmt.add_user_without_credentials("self-signed-user");
-  EXPECT_EQ(mgmt.get_user("self-signed-user").id, added.id);
+  const User added = mgmt.add_user_without_credentials(loginid::Username("self-signed-user"));
+  EXPECT_EQ(mgmt.get_user(loginid::Username("self-signed-user")).id, added.id);
 
   // The emulator switch: LOGINID_EMULATOR_HOST=https://host:port with LOGINID_EMULATOR_CA.
   const std::string host_port = emulator.base_url().substr(std::string("https://").size());
@@ -228,7 +228,7 @@ TEST_F(SdkOverHttps, SelfSignedRecordsItsCaAndTheEmulatorSwitchTrustsIt) {
   switched.timeout = std::chrono::seconds(15);
   try {
     LoginIdManagement via_switch(emulator.client_id("management"), emulator.private_key("management"), switched);
-    EXPECT_EQ(via_switch.get_user("self-signed-user").id, added.id);
+    EXPECT_EQ(via_switch.get_user(loginid::Username("self-signed-user")).id, added.id);
   } catch (...) {
     ::unsetenv("LOGINID_EMULATOR_HOST");
     ::unsetenv("LOGINID_EMULATOR_CA");

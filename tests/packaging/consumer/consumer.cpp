@@ -28,8 +28,8 @@ int against_emulator(const char* base_url, const char* client_id, const char* ke
   }
   try {
     const loginid::LoginIdManagement client{client_id, std::move(pem), loginid::Options{.base_url = base_url}};
-    const auto created = client.add_user_without_credentials(username);
-    const auto found = client.get_user(username);
+    const auto created = client.add_user_without_credentials(loginid::Username(username));
+    const auto found = client.get_user(loginid::Username(username));
     if (found.id != created.id || found.username != username) {
       std::fprintf(stderr, "consumer: get_user answered another user than the one created\n");
       return 1;

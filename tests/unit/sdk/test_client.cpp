@@ -110,7 +110,7 @@ TEST_F(Client, ServiceTokenCarriesScopeClientAndUser) {
   EXPECT_FALSE(plain.contains("user_id"));
 
   const std::string token =
-      client.generate_service_token("auth.login", {.username = "alice", .user_id = "u-1", .nonce = "n0nce"});
+      client.generate_service_token("auth.login", {.username = Username("alice"), .user_id = UserId("u-1"), .nonce = "n0nce"});
   const auto decoded = decode_jwt_as_json(token);
   EXPECT_EQ(decoded.header, (json{{"alg", "ES256"}, {"typ", "JWT"}}));
   EXPECT_EQ(decoded.payload["username"], "alice");
@@ -118,7 +118,7 @@ TEST_F(Client, ServiceTokenCarriesScopeClientAndUser) {
   EXPECT_EQ(decoded.payload["nonce"], "n0nce");
   EXPECT_FALSE(detail::check_signature_json(decoded, fx.app_key.public_key()));
 
-  EXPECT_EQ(decode_jwt_as_json(client.generate_service_token("x", {.user_id = "u-1"})).payload["user_id"], "u-1");
+  EXPECT_EQ(decode_jwt_as_json(client.generate_service_token("x", {.user_id = UserId("u-1")})).payload["user_id"], "u-1");
   EXPECT_THROW((void)client.generate_service_token(""), InvalidArgument);
   const LoginID no_key(kClientId, std::string{}, fx.options());
   EXPECT_THROW((void)no_key.generate_service_token("users.retrieve"), InvalidArgument);
@@ -134,7 +134,7 @@ TEST_F(Client, TxAuthTokenHashesThePayload) {
 
 TEST_F(Client, CreateTxSendsTheTxTokenAndTheSameNonceInTheBody) {
   fx.transport->answer(json_response(200, {{"id", "tx-1"}, {"url", "https://x/tx-1"}}));
-  EXPECT_EQ(client.create_tx("Pay 10 EUR", "nonce-1"), "tx-1");
+  EXPECT_EQ(client.create_transaction("Pay 10 EUR", {.nonce = "nonce-1"}).id, "tx-1");
   auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(requests[0].method, "POST");
@@ -147,7 +147,7 @@ TEST_F(Client, CreateTxSendsTheTxTokenAndTheSameNonceInTheBody) {
   EXPECT_EQ(bearer["payload_hash"], detail::sha256_b64url("Pay 10 EUR"));
 
   // Generated nonce: the same one in token and body; optional fields sent when given.
-  const TxResult tx = client.create_transaction("Pay 5", {.tx_type = "payment", .username = "alice"});
+  const TxResult tx = client.create_transaction("Pay 5", {.tx_type = "payment", .username = Username("alice")});
   EXPECT_EQ(tx.id, "tx-1");
   EXPECT_EQ(tx.url, "https://x/tx-1");
   requests = fx.transport->requests();
@@ -163,7 +163,7 @@ TEST_F(Client, CreateTxSendsTheTxTokenAndTheSameNonceInTheBody) {
 TEST_F(Client, CreateTxIsNotRepeatedAndRejectsWrongShapes) {
   fx.transport->answer(json_response(200, {{"url", "x"}}));
   try {
-    (void)client.create_tx("p");
+    (void)client.create_transaction("p").id;
     FAIL();
   } catch (const BadResponse& e) {
     EXPECT_NE(std::string(e.what()).find("response.id"), std::string::npos);
@@ -171,29 +171,29 @@ TEST_F(Client, CreateTxIsNotRepeatedAndRejectsWrongShapes) {
   const LoginID retrying(kClientId, fx.app_pem(), fx.options(3));
   fx.transport->answer(json_response(502, {{"code", "bad_gateway"}, {"message", "x"}}));
   const auto before = fx.transport->requests().size();
-  EXPECT_THROW((void)retrying.create_tx("p"), Error);
+  EXPECT_THROW((void)retrying.create_transaction("p").id, Error);
   EXPECT_EQ(fx.transport->requests().size(), before + 1) << "create_tx must not be repeated once it reached the server";
   const LoginID no_key(kClientId, std::string{}, fx.options());
-  EXPECT_THROW((void)no_key.create_tx("p"), InvalidArgument);
+  EXPECT_THROW((void)no_key.create_transaction("p").id, InvalidArgument);
 }
 
 TEST_F(Client, VerifyTokenChecksSignatureAudienceAndUsername) {
   const std::string good = fx.user_token();
   EXPECT_TRUE(client.verify_token(good));
-  EXPECT_TRUE(client.verify_token(good, "alice"));
-  EXPECT_FALSE(client.verify_token(good, "bob"));
+  EXPECT_TRUE(client.verify_token(good, Username("alice")));
+  EXPECT_FALSE(client.verify_token(good, Username("bob")));
   EXPECT_FALSE(client.verify_token(fx.user_token("other-client")));
   EXPECT_FALSE(client.verify_token("not.a.token"));
   EXPECT_FALSE(client.verify_token(""));
 
   std::error_code ec;
-  auto claims = client.verify_token_claims(good, "alice", ec);
+  auto claims = client.verify_token_claims(good, Username("alice"), ec);
   ASSERT_TRUE(claims.has_value()) << ec.message();
   EXPECT_EQ(claims->username(), "alice");
 
   EXPECT_FALSE(client.verify_token_claims(fx.user_token("other-client"), std::nullopt, ec));
   EXPECT_EQ(ec, TokenErrc::audience_mismatch);
-  EXPECT_FALSE(client.verify_token_claims(good, "bob", ec));
+  EXPECT_FALSE(client.verify_token_claims(good, Username("bob"), ec));
   EXPECT_EQ(ec, TokenErrc::username_mismatch);
   const std::string expired = fx.user_token(kClientId, "alice", {{"exp", now_seconds() - 3600}});
   EXPECT_FALSE(client.verify_token_claims(expired, std::nullopt, ec));
@@ -204,16 +204,16 @@ TEST_F(Client, VerifyTokenChecksSignatureAudienceAndUsername) {
   EXPECT_FALSE(client.verify_token_claims(forged, std::nullopt, ec));
   EXPECT_EQ(ec, TokenErrc::bad_signature);
 
-  EXPECT_EQ(client.verify_token_claims(good, "alice").subject(), "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01");
+  EXPECT_EQ(client.verify_token_claims(good, Username("alice")).subject(), "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01");
   try {
-    (void)client.verify_token_claims(good, "bob");
+    (void)client.verify_token_claims(good, Username("bob"));
     FAIL();
   } catch (const TokenError& e) {
     EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
   }
   // A client without a private key still verifies.
   const LoginID verifier_only(kClientId, std::string{}, fx.options());
-  EXPECT_TRUE(verifier_only.verify_token(good, "alice"));
+  EXPECT_TRUE(verifier_only.verify_token(good, Username("alice")));
 }
 
 TEST_F(Client, VerifyTransactionRecomputesTheHashFromTheCallersPayload) {
@@ -231,7 +231,7 @@ TEST_F(Client, VerifyTransactionRecomputesTheHashFromTheCallersPayload) {
 
 TEST_F(Client, WaitCodeLongPollsWithoutABearerAndVerifiesTheJwt) {
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  const AuthResult auth = client.wait_code("alice", "123456", CodeType::short_code);
+  const AuthResult auth = client.wait_code(Username("alice"), "123456", CodeType::short_code);
   EXPECT_TRUE(auth.is_authenticated);
   ASSERT_TRUE(auth.jwt && auth.claims);
   EXPECT_EQ(auth.claims->username(), "alice");
@@ -249,31 +249,42 @@ TEST_F(Client, WaitCodeLongPollsWithoutABearerAndVerifiesTheJwt) {
   EXPECT_EQ(requests[0].timeout, fx.options().wait_timeout) << "the long poll gets the wait budget";
 
   fx.transport->answer(json_response(200, auth_json(std::nullopt)));
-  const AuthResult no_jwt = client.wait_code("alice", "word word word word", CodeType::phrase, true);
+  const AuthResult no_jwt = client.wait_code(Username("alice"), "word word word word", CodeType::phrase, {.no_jwt = true});
   EXPECT_FALSE(no_jwt.jwt.has_value());
   requests = fx.transport->requests();
   EXPECT_EQ(body_of(requests[1])["no_jwt"], true);
   EXPECT_EQ(body_of(requests[1])["authentication_code"]["type"], "phrase");
+
+  // The result of generate_code handed on whole: its text and type go to the wire as above.
+  fx.transport->answer(json_response(200, auth_json(fx.user_token())));
+  CodeResult generated;
+  generated.code = "abcdEFGH12345678";
+  generated.code_type = CodeType::long_code;
+  (void)client.wait_code(Username("alice"), generated);
+  requests = fx.transport->requests();
+  EXPECT_EQ(body_of(requests[2]), (json{{"client_id", kClientId},
+                                        {"username", "alice"},
+                                        {"authentication_code", {{"code", "abcdEFGH12345678"}, {"type", "long"}}}}));
 }
 
 TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
   fx.transport->answer(json_response(200, auth_json(fx.user_token("other-client"))));
   try {
-    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    (void)client.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const TokenError& e) {
     EXPECT_EQ(e.reason(), TokenErrc::audience_mismatch);
   }
   fx.transport->answer(json_response(200, auth_json(fx.user_token(kClientId, "mallory"))));
   try {
-    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    (void)client.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const TokenError& e) {
     EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
   }
   fx.transport->answer(json_response(200, auth_json(std::nullopt)));
   try {
-    (void)client.wait_code("alice", "123456", CodeType::short_code);
+    (void)client.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const BadResponse& e) {
     EXPECT_NE(std::string(e.what()).find("jwt"), std::string::npos);
@@ -285,7 +296,7 @@ TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
   fx.transport->answer(json_response(408, {{"code", "code_timeout"}, {"message", "gave up waiting"}}));
   const auto before = fx.transport->requests().size();
   try {
-    (void)retrying.wait_code("alice", "123456", CodeType::short_code);
+    (void)retrying.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 408);
@@ -293,9 +304,9 @@ TEST_F(Client, WaitCodeRefusesBadJwtsAndSurfacesServiceErrors) {
   }
   EXPECT_EQ(fx.transport->requests().size(), before + 1) << "an instant 408 is not repeated";
 
-  EXPECT_THROW((void)client.wait_code("", "1", CodeType::short_code), InvalidArgument);
-  EXPECT_THROW((void)client.wait_code("alice", "", CodeType::short_code), InvalidArgument);
-  EXPECT_THROW((void)client.wait_code("alice", "1", static_cast<CodeType>(5)), InvalidArgument);
+  EXPECT_THROW((void)client.wait_code(Username(""), "1", CodeType::short_code), InvalidArgument);
+  EXPECT_THROW((void)client.wait_code(Username("alice"), "", CodeType::short_code), InvalidArgument);
+  EXPECT_THROW((void)client.wait_code(Username("alice"), "1", static_cast<CodeType>(5)), InvalidArgument);
 }
 
 // The service holds one long poll for less than Options::wait_timeout (the emulator: 30 s): the
@@ -313,7 +324,7 @@ TEST_F(Client, WaitCodeAsksAgainWhenTheServiceEndsItsLongPollFirst) {
     return authorized ? json_response(200, auth_json(token))
                       : json_response(408, {{"code", "code_timeout"}, {"message", "the code was not authorized in time"}});
   });
-  const AuthResult auth = waiting.wait_code("alice", "123456", CodeType::short_code);
+  const AuthResult auth = waiting.wait_code(Username("alice"), "123456", CodeType::short_code);
   EXPECT_EQ(auth.jwt, token);
   const auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 3U);
@@ -336,7 +347,7 @@ TEST_F(Client, WaitCodeEndsWithCodeTimeoutWhenItsBudgetIsSpent) {
     return json_response(408, {{"code", "code_timeout"}, {"message", "the code was not authorized in time"}});
   });
   try {
-    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    (void)waiting.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 408);
@@ -351,7 +362,7 @@ TEST_F(Client, WaitCodeEndsWithCodeTimeoutWhenItsBudgetIsSpent) {
     throw TransportError(TransportError::Reason::timeout, "Operation timed out after 45000 milliseconds with 0 bytes received");
   });
   try {
-    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    (void)waiting.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 0);
@@ -366,7 +377,7 @@ TEST_F(Client, WaitCodeEndsWithCodeTimeoutWhenItsBudgetIsSpent) {
     throw TransportError(TransportError::Reason::connect_failed, "Connection refused");
   });
   try {
-    (void)waiting.wait_code("alice", "123456", CodeType::short_code);
+    (void)waiting.wait_code(Username("alice"), "123456", CodeType::short_code);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 0);
@@ -378,7 +389,7 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
   const PrivateKey user_key = PrivateKey::generate();
   const std::string user_pem = user_key.public_key().to_pem();
   fx.transport->answer(json_response(200, {{"challenge_id", "ch-1"}, {"server_nonce", "random-challenge"}}));
-  const PublicKeyChallenge challenge = client.authenticate_publickey_init("alice", user_pem);
+  const PublicKeyChallenge challenge = client.authenticate_publickey_init(Username("alice"), user_pem);
   EXPECT_EQ(challenge.challenge_id, "ch-1");
   EXPECT_EQ(challenge.server_nonce, "random-challenge");
 
@@ -388,7 +399,7 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
   EXPECT_FALSE(check_signature(signed_challenge, user_key.public_key()));
 
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  const AuthResult auth = client.authenticate_publickey_complete("alice", challenge.challenge_id, assertion);
+  const AuthResult auth = client.authenticate_publickey_complete(Username("alice"), challenge, assertion);
   EXPECT_TRUE(auth.claims.has_value());
 
   const auto requests = fx.transport->requests();
@@ -404,25 +415,25 @@ TEST_F(Client, PublicKeyAuthenticationRequestsAndAssertion) {
                                         {"assertion", assertion}}));
   EXPECT_EQ(header_of(requests[1], "Authorization"), "") << "a complete call carries no service token";
 
-  EXPECT_THROW((void)client.authenticate_publickey_init("alice", "garbage"), KeyError);
+  EXPECT_THROW((void)client.authenticate_publickey_init(Username("alice"), "garbage"), KeyError);
   const LoginID no_key(kClientId, std::string{}, fx.options());
-  EXPECT_THROW((void)no_key.authenticate_publickey_init("alice", user_pem), InvalidArgument);
-  EXPECT_THROW((void)client.authenticate_publickey_complete("alice", "", assertion), InvalidArgument);
+  EXPECT_THROW((void)no_key.authenticate_publickey_init(Username("alice"), user_pem), InvalidArgument);
+  EXPECT_THROW((void)client.authenticate_publickey_complete(Username("alice"), loginid::PublicKeyChallenge{.challenge_id = ""}, assertion), InvalidArgument);
   EXPECT_EQ(fx.transport->requests().size(), 2U);
   // Needing no service token, a complete call works from a client that holds no private key.
-  EXPECT_TRUE(no_key.authenticate_publickey_complete("alice", "ch-1", assertion).claims.has_value());
+  EXPECT_TRUE(no_key.authenticate_publickey_complete(Username("alice"), loginid::PublicKeyChallenge{.challenge_id = "ch-1"}, assertion).claims.has_value());
   EXPECT_EQ(header_of(fx.transport->requests().back(), "Authorization"), "");
 }
 
 TEST_F(Client, RegisterPasswordSendsTheConfirmationAndVerifiesTheJwt) {
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  const AuthResult auth = client.register_password("alice", "correct horse battery");
+  const AuthResult auth = client.register_password(Username("alice"), "correct horse battery");
   EXPECT_TRUE(auth.claims.has_value());
   // What the user typed twice goes to the service, which answers password_mismatch itself.
-  (void)client.register_password("alice", "correct horse battery", "correct horse batery");
+  (void)client.register_password(Username("alice"), "correct horse battery", "correct horse batery");
   // A password with a NUL byte is sent whole (JSON \u0000), not cut at the NUL.
   const std::string with_nul("pass\0word", 9);
-  (void)client.register_password("alice", with_nul);
+  (void)client.register_password(Username("alice"), with_nul);
 
   const auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 3U);
@@ -437,10 +448,10 @@ TEST_F(Client, RegisterPasswordSendsTheConfirmationAndVerifiesTheJwt) {
 
   // The JWT is checked like every authentication response's: another user's token is refused.
   fx.transport->answer(json_response(200, auth_json(fx.user_token(kClientId, "mallory"), "alice")));
-  EXPECT_THROW((void)client.register_password("alice", "correct horse battery"), TokenError);
+  EXPECT_THROW((void)client.register_password(Username("alice"), "correct horse battery"), TokenError);
   fx.transport->answer(json_response(200, auth_json(std::nullopt)));
   try {
-    (void)client.register_password("alice", "correct horse battery");
+    (void)client.register_password(Username("alice"), "correct horse battery");
     FAIL() << "an answer without a JWT was accepted";
   } catch (const Error& e) {
     EXPECT_EQ(failure_of(e).code, "bad_response");
@@ -455,7 +466,7 @@ TEST_F(Client, AuthenticatePasswordIsSentOnceAndSurfacesTheServiceRefusal) {
   const std::string password = "Tr0ub4dor&3-secret";
 
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  EXPECT_TRUE(logged.authenticate_password("alice", password).claims.has_value());
+  EXPECT_TRUE(logged.authenticate_password(Username("alice"), password).claims.has_value());
   auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/authenticate/password");
@@ -464,7 +475,7 @@ TEST_F(Client, AuthenticatePasswordIsSentOnceAndSurfacesTheServiceRefusal) {
 
   fx.transport->answer(json_response(401, {{"code", "credential_invalid"}, {"message", "wrong username or password"}}));
   try {
-    (void)logged.authenticate_password("alice", password);
+    (void)logged.authenticate_password(Username("alice"), password);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.status(), 401);
@@ -472,8 +483,8 @@ TEST_F(Client, AuthenticatePasswordIsSentOnceAndSurfacesTheServiceRefusal) {
   }
   // A 503 is not repeated: each attempt counts towards the service's lockout.
   fx.transport->answer(json_response(503, {{"code", "internal_error"}, {"message", "down"}}));
-  EXPECT_THROW((void)logged.authenticate_password("alice", password), Error);
-  EXPECT_THROW((void)logged.register_password("alice", password), Error);
+  EXPECT_THROW((void)logged.authenticate_password(Username("alice"), password), Error);
+  EXPECT_THROW((void)logged.register_password(Username("alice"), password), Error);
   EXPECT_EQ(fx.transport->requests().size(), 4U);
 
   ASSERT_FALSE(log_lines.empty());
@@ -493,15 +504,15 @@ TEST_F(Client, PasswordArgumentsAreCheckedLocallyWithoutEchoingThem) {
     }
   };
   const std::string bad_utf8 = "secret\xff\xfe-pass";
-  expect_refused([&] { (void)client.register_password("alice", ""); }, "password", "");
-  expect_refused([&] { (void)client.register_password("alice", bad_utf8); }, "password", "secret");
-  expect_refused([&] { (void)client.register_password("alice", "ok-password", bad_utf8); }, "password_confirmation",
+  expect_refused([&] { (void)client.register_password(Username("alice"), ""); }, "password", "");
+  expect_refused([&] { (void)client.register_password(Username("alice"), bad_utf8); }, "password", "secret");
+  expect_refused([&] { (void)client.register_password(Username("alice"), "ok-password", bad_utf8); }, "password_confirmation",
                  "secret");
-  expect_refused([&] { (void)client.register_password("", "ok-password"); }, "username", "ok-password");
-  expect_refused([&] { (void)client.authenticate_password("alice", ""); }, "password", "");
-  expect_refused([&] { (void)client.authenticate_password("alice", bad_utf8); }, "password", "secret");
+  expect_refused([&] { (void)client.register_password(Username(""), "ok-password"); }, "username", "ok-password");
+  expect_refused([&] { (void)client.authenticate_password(Username("alice"), ""); }, "password", "");
+  expect_refused([&] { (void)client.authenticate_password(Username("alice"), bad_utf8); }, "password", "secret");
   const LoginID no_key(kClientId, std::string{}, fx.options());
-  expect_refused([&] { (void)no_key.authenticate_password("alice", "ok-password"); }, "private_key_pem", "ok-password");
+  expect_refused([&] { (void)no_key.authenticate_password(Username("alice"), "ok-password"); }, "private_key_pem", "ok-password");
   EXPECT_TRUE(fx.transport->requests().empty());
 }
 
@@ -510,7 +521,7 @@ TEST_F(Client, TransportFailuresSurfaceAsErrorsWithoutAStatus) {
     throw TransportError(TransportError::Reason::connect_failed, "connection refused");
   });
   try {
-    (void)client.create_tx("p");
+    (void)client.create_transaction("p").id;
     FAIL() << "no error";
   } catch (const TransportError& e) {
     EXPECT_EQ(e.status(), 0);

@@ -91,7 +91,7 @@ TEST_F(Fido2Requests, RegisterInitSendsTheUserAndOptionsAndKeepsThePayloadWhole)
   const json answer{{"register_session", "sess-1"}, {"attestation_payload", attestation_payload()}};
   fx.transport->answer(json_response(200, answer));
 
-  const Fido2AttestationInit init = web.register_fido2_init("alice");
+  const Fido2AttestationInit init = web.register_fido2_init(loginid::Username("alice"));
   expect_post(last_request(), "/register/fido2/init");
   EXPECT_EQ(body_of(last_request()), (json{{"client_id", kClientId}, {"username", "alice"}}))
       << "no options member when every option has its default";
@@ -104,7 +104,7 @@ TEST_F(Fido2Requests, RegisterInitSendsTheUserAndOptionsAndKeepsThePayloadWhole)
   EXPECT_EQ(init.register_session, "sess-1");
   EXPECT_EQ(json::parse(init.raw_json), answer);
 
-  (void)web.register_fido2_init("alice", {.display_name = "Alice A.",
+  (void)web.register_fido2_init(loginid::Username("alice"), {.display_name = "Alice A.",
                                           .override_name = "alice.a",
                                           .roaming_authenticator = true,
                                           .register_session = "sess-1"});
@@ -118,12 +118,12 @@ TEST_F(Fido2Requests, RegisterInitSendsTheUserAndOptionsAndKeepsThePayloadWhole)
 
   // register_session is optional in the answer (API.md: `register_session?`).
   fx.transport->answer(json_response(200, {{"attestation_payload", attestation_payload()}}));
-  EXPECT_FALSE(web.register_fido2_init("alice").register_session.has_value());
+  EXPECT_FALSE(web.register_fido2_init(loginid::Username("alice")).register_session.has_value());
 }
 
 TEST_F(Fido2Requests, RegisterCompleteRelaysTheBrowsersAnswerWithoutATokenAndVerifiesTheJwt) {
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  const AuthResult auth = web.register_fido2_complete("alice", browser_attestation().dump());
+  const AuthResult auth = web.register_fido2_complete(loginid::Username("alice"), browser_attestation().dump());
   EXPECT_TRUE(auth.is_authenticated);
   EXPECT_TRUE(auth.claims.has_value()) << "the JWT was verified";
   ASSERT_TRUE(auth.credential.has_value());
@@ -135,24 +135,24 @@ TEST_F(Fido2Requests, RegisterCompleteRelaysTheBrowsersAnswerWithoutATokenAndVer
   EXPECT_EQ(body_of(sent), (json{{"client_id", kClientId}, {"username", "alice"}, {"attestation_payload", browser_attestation()}}))
       << "the browser's answer is relayed whole (transports included)";
 
-  (void)web.register_fido2_complete("alice", browser_attestation().dump(), {.credential_name = "Laptop"});
+  (void)web.register_fido2_complete(loginid::Username("alice"), browser_attestation().dump(), {.credential_name = "Laptop"});
   EXPECT_EQ(body_of(last_request())["options"], (json{{"credential_name", "Laptop"}}));
 
   fx.transport->answer(json_response(200, auth_json(std::nullopt)));
-  const AuthResult no_jwt = web.register_fido2_complete("alice", browser_attestation().dump(), {.no_jwt = true});
+  const AuthResult no_jwt = web.register_fido2_complete(loginid::Username("alice"), browser_attestation().dump(), {.no_jwt = true});
   EXPECT_FALSE(no_jwt.jwt.has_value());
   EXPECT_EQ(body_of(last_request())["no_jwt"], true);
 
   // Needing no service token, a complete works from a client that holds no private key.
   const LoginID no_key(kClientId, std::string{}, fx.options());
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  EXPECT_TRUE(no_key.register_fido2_complete("alice", browser_attestation().dump()).claims.has_value());
+  EXPECT_TRUE(no_key.register_fido2_complete(loginid::Username("alice"), browser_attestation().dump()).claims.has_value());
   EXPECT_EQ(header_of(last_request(), "Authorization"), "");
 }
 
 TEST_F(Fido2Requests, AuthenticateInitAndCompleteSendTheApiMdRequests) {
   fx.transport->answer(json_response(200, {{"assertion_payload", assertion_payload()}}));
-  const Fido2AssertionInit init = web.authenticate_fido2_init("alice");
+  const Fido2AssertionInit init = web.authenticate_fido2_init(loginid::Username("alice"));
   expect_post(last_request(), "/authenticate/fido2/init");
   EXPECT_EQ(body_of(last_request()), (json{{"client_id", kClientId}, {"username", "alice"}}));
   EXPECT_EQ(bearer_claims(last_request())["type"], "auth.login");
@@ -161,7 +161,7 @@ TEST_F(Fido2Requests, AuthenticateInitAndCompleteSendTheApiMdRequests) {
   EXPECT_EQ(json::parse(init.raw_json), (json{{"assertion_payload", assertion_payload()}}));
 
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  const AuthResult auth = web.authenticate_fido2_complete("alice", browser_assertion().dump());
+  const AuthResult auth = web.authenticate_fido2_complete(loginid::Username("alice"), browser_assertion().dump());
   EXPECT_TRUE(auth.claims.has_value());
   const HttpRequest sent = last_request();
   expect_post(sent, "/authenticate/fido2/complete");
@@ -169,13 +169,13 @@ TEST_F(Fido2Requests, AuthenticateInitAndCompleteSendTheApiMdRequests) {
   EXPECT_EQ(body_of(sent), (json{{"client_id", kClientId}, {"username", "alice"}, {"assertion_payload", browser_assertion()}}));
 
   fx.transport->answer(json_response(200, auth_json(std::nullopt)));
-  EXPECT_FALSE(web.authenticate_fido2_complete("alice", browser_assertion().dump(), {.no_jwt = true}).jwt);
+  EXPECT_FALSE(web.authenticate_fido2_complete(loginid::Username("alice"), browser_assertion().dump(), {.no_jwt = true}).jwt);
   EXPECT_EQ(body_of(last_request())["no_jwt"], true);
 }
 
 TEST_F(Fido2Requests, AddWithCodeSendsTheCodeAndIsNotRepeatedOnceSent) {
   fx.transport->answer(json_response(200, {{"attestation_payload", attestation_payload()}}));
-  const Fido2AttestationInit init = web.init_add_fido2_credential_with_code("alice", "123456", CodeType::short_code);
+  const Fido2AttestationInit init = web.init_add_fido2_credential_with_code(loginid::Username("alice"), "123456", CodeType::short_code);
   expect_post(last_request(), "/credentials/fido2/init/code");
   EXPECT_EQ(body_of(last_request()), (json{{"client_id", kClientId},
                                            {"username", "alice"},
@@ -184,14 +184,14 @@ TEST_F(Fido2Requests, AddWithCodeSendsTheCodeAndIsNotRepeatedOnceSent) {
   EXPECT_EQ(init.credential_uuid, "0b7e5a43-1f0c-4c3e-8f43-7d1f7c3b2a10");
   EXPECT_FALSE(init.register_session.has_value());
 
-  (void)web.init_add_fido2_credential_with_code("alice", "word word word word", CodeType::phrase,
+  (void)web.init_add_fido2_credential_with_code(loginid::Username("alice"), "word word word word", CodeType::phrase,
                                                 {.display_name = "Alice", .roaming_authenticator = true});
   EXPECT_EQ(body_of(last_request())["options"], (json{{"display_name", "Alice"}, {"roaming_authenticator", true}}));
   EXPECT_EQ(body_of(last_request())["authentication_code"]["type"], "phrase");
 
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
   const AuthResult added =
-      web.complete_add_fido2_credential("alice", browser_attestation().dump(), {.credential_name = "Phone"});
+      web.complete_add_fido2_credential(loginid::Username("alice"), browser_attestation().dump(), {.credential_name = "Phone"});
   EXPECT_TRUE(added.claims.has_value());
   const HttpRequest sent = last_request();
   expect_post(sent, "/credentials/fido2/complete");
@@ -205,27 +205,27 @@ TEST_F(Fido2Requests, AddWithCodeSendsTheCodeAndIsNotRepeatedOnceSent) {
   const LoginID retrying(kClientId, fx.app_pem(), fx.options(/*max_attempts=*/3));
   fx.transport->answer(json_response(503, {{"code", "internal_error"}, {"message", "down"}}));
   auto before = fx.transport->requests().size();
-  EXPECT_THROW((void)retrying.init_add_fido2_credential_with_code("alice", "123456", CodeType::short_code), Error);
+  EXPECT_THROW((void)retrying.init_add_fido2_credential_with_code(loginid::Username("alice"), "123456", CodeType::short_code), Error);
   EXPECT_EQ(fx.transport->requests().size(), before + 1);
   before = fx.transport->requests().size();
-  EXPECT_THROW((void)retrying.complete_add_fido2_credential("alice", browser_attestation().dump()), Error);
+  EXPECT_THROW((void)retrying.complete_add_fido2_credential(loginid::Username("alice"), browser_attestation().dump()), Error);
   EXPECT_EQ(fx.transport->requests().size(), before + 1);
   // An init that only issues a challenge is safe to repeat.
   before = fx.transport->requests().size();
-  EXPECT_THROW((void)retrying.authenticate_fido2_init("alice"), Error);
+  EXPECT_THROW((void)retrying.authenticate_fido2_init(loginid::Username("alice")), Error);
   EXPECT_EQ(fx.transport->requests().size(), before + 3);
 }
 
 TEST_F(Fido2Requests, ForceInitIsAManagementCallByUserId) {
   fx.transport->answer(json_response(200, {{"attestation_payload", attestation_payload()}}));
-  const Fido2AttestationInit init = mgmt.force_fido2_credential_init("8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01");
+  const Fido2AttestationInit init = mgmt.force_fido2_credential_init(loginid::UserId("8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"));
   expect_post(last_request(), "/credentials/fido2/init/force");
   EXPECT_EQ(body_of(last_request()),
             (json{{"client_id", kClientId}, {"user_id", "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"}}));
   EXPECT_EQ(bearer_claims(last_request())["type"], "credentials.force_add");
   EXPECT_EQ(json::parse(init.attestation_payload), attestation_payload());
 
-  (void)mgmt.force_fido2_credential_init("8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01", {.display_name = "Alice"});
+  (void)mgmt.force_fido2_credential_init(loginid::UserId("8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01"), {.display_name = "Alice"});
   EXPECT_EQ(body_of(last_request())["options"], (json{{"display_name", "Alice"}}));
 }
 
@@ -233,9 +233,9 @@ TEST_F(Fido2Requests, ForceInitIsAManagementCallByUserId) {
 
 TEST_F(Fido2Requests, CompletesRefuseAJwtThatDoesNotVerify) {
   const std::vector<std::function<AuthResult()>> completes{
-      [&] { return web.register_fido2_complete("alice", browser_attestation().dump()); },
-      [&] { return web.authenticate_fido2_complete("alice", browser_assertion().dump()); },
-      [&] { return web.complete_add_fido2_credential("alice", browser_attestation().dump()); },
+      [&] { return web.register_fido2_complete(loginid::Username("alice"), browser_attestation().dump()); },
+      [&] { return web.authenticate_fido2_complete(loginid::Username("alice"), browser_assertion().dump()); },
+      [&] { return web.complete_add_fido2_credential(loginid::Username("alice"), browser_attestation().dump()); },
   };
   for (std::size_t i = 0; i < completes.size(); ++i) {
     SCOPED_TRACE("complete #" + std::to_string(i));
@@ -275,7 +275,7 @@ TEST_F(Fido2Requests, ServiceRefusalsSurfaceWithStatusCodeAndMessage) {
   fx.transport->answer(json_response(401, {{"code", "credential_invalid"},
                                            {"message", "assertion_payload.authenticator_data: the signature counter went back"}}));
   try {
-    (void)web.authenticate_fido2_complete("alice", browser_assertion().dump());
+    (void)web.authenticate_fido2_complete(loginid::Username("alice"), browser_assertion().dump());
     FAIL() << "no error";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 401);
@@ -298,7 +298,7 @@ void expect_bad_response(const std::function<void()>& call, const std::string& m
 }
 
 TEST_F(Fido2Requests, WrongShapedInitAnswersAreBadResponseNamingTheMember) {
-  const auto attestation_init = [&] { (void)web.register_fido2_init("alice"); };
+  const auto attestation_init = [&] { (void)web.register_fido2_init(loginid::Username("alice")); };
   const auto with_payload = [&](const std::function<void(json&)>& change) {
     json payload = attestation_payload();
     change(payload);
@@ -327,12 +327,12 @@ TEST_F(Fido2Requests, WrongShapedInitAnswersAreBadResponseNamingTheMember) {
   expect_bad_response(attestation_init, "response.attestation_payload.pubKeyCredParams: expected an array");
   // The same parser serves the other two inits that make a credential.
   with_payload([](json& p) { p.erase("credential_uuid"); });
-  expect_bad_response([&] { (void)web.init_add_fido2_credential_with_code("alice", "1", CodeType::short_code); },
+  expect_bad_response([&] { (void)web.init_add_fido2_credential_with_code(loginid::Username("alice"), "1", CodeType::short_code); },
                       "response.attestation_payload.credential_uuid: missing");
-  expect_bad_response([&] { (void)mgmt.force_fido2_credential_init("u-1"); },
+  expect_bad_response([&] { (void)mgmt.force_fido2_credential_init(loginid::UserId("u-1")); },
                       "response.attestation_payload.credential_uuid: missing");
 
-  const auto assertion_init = [&] { (void)web.authenticate_fido2_init("alice"); };
+  const auto assertion_init = [&] { (void)web.authenticate_fido2_init(loginid::Username("alice")); };
   fx.transport->answer(json_response(200, {{"attestation_payload", attestation_payload()}}));
   expect_bad_response(assertion_init, "response.assertion_payload: missing");
   json payload = assertion_payload();
@@ -346,7 +346,7 @@ TEST_F(Fido2Requests, WrongShapedInitAnswersAreBadResponseNamingTheMember) {
 
   // A complete's answer is an authentication response, parsed like every other.
   fx.transport->answer(json_response(200, {{"is_authenticated", true}, {"jwt", fx.user_token()}}));
-  expect_bad_response([&] { (void)web.authenticate_fido2_complete("alice", browser_assertion().dump()); },
+  expect_bad_response([&] { (void)web.authenticate_fido2_complete(loginid::Username("alice"), browser_assertion().dump()); },
                       "response.user: missing");
 }
 
@@ -363,7 +363,7 @@ void expect_invalid(const std::function<void()>& call, const std::string& messag
 
 TEST_F(Fido2Requests, BrowserAnswersAreCheckedBeforeAnythingIsSent) {
   const auto register_with = [&](const std::string& text) {
-    return [&, text] { (void)web.register_fido2_complete("alice", text); };
+    return [&, text] { (void)web.register_fido2_complete(loginid::Username("alice"), text); };
   };
   const auto attestation_without = [](const std::string& member) {
     json answer = browser_attestation();
@@ -393,12 +393,12 @@ TEST_F(Fido2Requests, BrowserAnswersAreCheckedBeforeAnythingIsSent) {
                  "attestation_payload.client_data: not base64url");
   // Padding is tolerated (the service drops it); the challenge is the service's own text, not decoded.
   fx.transport->answer(json_response(200, auth_json(fx.user_token())));
-  EXPECT_NO_THROW((void)web.register_fido2_complete("alice", attestation_with("client_data", "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0=")));
+  EXPECT_NO_THROW((void)web.register_fido2_complete(loginid::Username("alice"), attestation_with("client_data", "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0=")));
   const auto sent = fx.transport->requests().size();
   EXPECT_EQ(sent, 1U) << "only the valid answer was sent";
 
   const auto login_with = [&](const std::string& text) {
-    return [&, text] { (void)web.authenticate_fido2_complete("alice", text); };
+    return [&, text] { (void)web.authenticate_fido2_complete(loginid::Username("alice"), text); };
   };
   for (const std::string member : {"challenge", "credential_id", "client_data", "authenticator_data", "signature"}) {
     json answer = browser_assertion();
@@ -411,7 +411,7 @@ TEST_F(Fido2Requests, BrowserAnswersAreCheckedBeforeAnythingIsSent) {
   // An assertion is not an attestation: the members each complete needs are asked for by name.
   expect_invalid(login_with(browser_attestation().dump()), "assertion_payload.authenticator_data: missing");
   expect_invalid(register_with(browser_assertion().dump()), "attestation_payload.credential_uuid: missing");
-  expect_invalid([&] { (void)web.complete_add_fido2_credential("alice", "null"); },
+  expect_invalid([&] { (void)web.complete_add_fido2_credential(loginid::Username("alice"), "null"); },
                  "attestation_payload: must be a JSON object");
   EXPECT_EQ(fx.transport->requests().size(), sent) << "nothing more was sent";
 }
@@ -419,36 +419,36 @@ TEST_F(Fido2Requests, BrowserAnswersAreCheckedBeforeAnythingIsSent) {
 TEST_F(Fido2Requests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
   const std::string attestation = browser_attestation().dump();
   const std::string assertion = browser_assertion().dump();
-  expect_invalid([&] { (void)web.register_fido2_init(""); }, "username: must not be empty");
-  expect_invalid([&] { (void)web.register_fido2_init("bad\xff"); }, "username: not valid UTF-8");
-  expect_invalid([&] { (void)web.register_fido2_init("alice", {.display_name = ""}); },
+  expect_invalid([&] { (void)web.register_fido2_init(loginid::Username("")); }, "username: must not be empty");
+  expect_invalid([&] { (void)web.register_fido2_init(loginid::Username("bad\xff")); }, "username: not valid UTF-8");
+  expect_invalid([&] { (void)web.register_fido2_init(loginid::Username("alice"), {.display_name = ""}); },
                  "options.display_name: must not be empty");
-  expect_invalid([&] { (void)web.register_fido2_init("alice", {.override_name = ""}); },
+  expect_invalid([&] { (void)web.register_fido2_init(loginid::Username("alice"), {.override_name = ""}); },
                  "options.override_name: must not be empty");
-  expect_invalid([&] { (void)web.register_fido2_init("alice", {.register_session = ""}); },
+  expect_invalid([&] { (void)web.register_fido2_init(loginid::Username("alice"), {.register_session = ""}); },
                  "options.register_session: must not be empty");
-  expect_invalid([&] { (void)web.register_fido2_complete("", attestation); }, "username: must not be empty");
-  expect_invalid([&] { (void)web.register_fido2_complete("alice", attestation, {.credential_name = ""}); },
+  expect_invalid([&] { (void)web.register_fido2_complete(loginid::Username(""), attestation); }, "username: must not be empty");
+  expect_invalid([&] { (void)web.register_fido2_complete(loginid::Username("alice"), attestation, {.credential_name = ""}); },
                  "options.credential_name: must not be empty");
-  expect_invalid([&] { (void)web.authenticate_fido2_init(""); }, "username: must not be empty");
-  expect_invalid([&] { (void)web.authenticate_fido2_complete("", assertion); }, "username: must not be empty");
-  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code("", "1", CodeType::short_code); },
+  expect_invalid([&] { (void)web.authenticate_fido2_init(loginid::Username("")); }, "username: must not be empty");
+  expect_invalid([&] { (void)web.authenticate_fido2_complete(loginid::Username(""), assertion); }, "username: must not be empty");
+  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code(loginid::Username(""), "1", CodeType::short_code); },
                  "username: must not be empty");
-  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code("alice", "", CodeType::short_code); },
+  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code(loginid::Username("alice"), "", CodeType::short_code); },
                  "code: must not be empty");
-  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code("alice", "1", static_cast<CodeType>(9)); },
+  expect_invalid([&] { (void)web.init_add_fido2_credential_with_code(loginid::Username("alice"), "1", static_cast<CodeType>(9)); },
                  "code_type");
   expect_invalid(
-      [&] { (void)web.init_add_fido2_credential_with_code("alice", "1", CodeType::short_code, {.display_name = ""}); },
+      [&] { (void)web.init_add_fido2_credential_with_code(loginid::Username("alice"), "1", CodeType::short_code, {.display_name = ""}); },
       "options.display_name: must not be empty");
-  expect_invalid([&] { (void)web.complete_add_fido2_credential("", attestation); }, "username: must not be empty");
-  expect_invalid([&] { (void)mgmt.force_fido2_credential_init(""); }, "user_id: must not be empty");
+  expect_invalid([&] { (void)web.complete_add_fido2_credential(loginid::Username(""), attestation); }, "username: must not be empty");
+  expect_invalid([&] { (void)mgmt.force_fido2_credential_init(loginid::UserId("")); }, "user_id: must not be empty");
 
   // The inits sign a service token: a client without the private key says so.
   const LoginID no_key(kClientId, std::string{}, fx.options());
-  expect_invalid([&] { (void)no_key.register_fido2_init("alice"); }, "private_key_pem");
-  expect_invalid([&] { (void)no_key.authenticate_fido2_init("alice"); }, "private_key_pem");
-  expect_invalid([&] { (void)no_key.init_add_fido2_credential_with_code("alice", "1", CodeType::short_code); },
+  expect_invalid([&] { (void)no_key.register_fido2_init(loginid::Username("alice")); }, "private_key_pem");
+  expect_invalid([&] { (void)no_key.authenticate_fido2_init(loginid::Username("alice")); }, "private_key_pem");
+  expect_invalid([&] { (void)no_key.init_add_fido2_credential_with_code(loginid::Username("alice"), "1", CodeType::short_code); },
                  "private_key_pem");
   EXPECT_TRUE(fx.transport->requests().empty());
 }

@@ -70,28 +70,40 @@ class ManagementRequests : public ::testing::Test {
     return {
         {"generate_code",
          [](const LoginIdManagement& m) {
-           auto r = m.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, true,
-                                    UserRef::by_username("alice"));
+           auto r = m.generate_code(Username("alice"), CodeType::short_code, CodePurpose::temporary_authentication,
+                                    {.authorized = true});
            EXPECT_EQ(r.code, "123456");
            EXPECT_TRUE(r.is_authorized);
            EXPECT_EQ(r.expires_at, sys_days{2026y / 11 / 29} + 5min);
+           // Kept from the request, so the result can be handed on to wait_code / authorize_code.
+           EXPECT_EQ(r.code_type, CodeType::short_code);
+           EXPECT_EQ(r.purpose, CodePurpose::temporary_authentication);
          },
          "POST", "/codes/short/generate", "codes.generate",
          json{{"client_id", kClientId}, {"purpose", "temporary_authentication"}, {"authorize", true}, {"username", "alice"}},
          200, json{{"code", "123456"}, {"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", true}}, true},
         {"authorize_code",
          [](const LoginIdManagement& m) {
-           auto r = m.authorize_code("abcdEFGH12345678", CodeType::long_code, CodePurpose::add_credential,
-                                     UserRef::by_id(kUserId));
+           auto r = m.authorize_code(UserRef::by_id(kUserId), "abcdEFGH12345678", CodeType::long_code, CodePurpose::add_credential);
            EXPECT_TRUE(r.is_authorized);
+         },
+         "POST", "/codes/long/authorize", "codes.authorize",
+         json{{"client_id", kClientId}, {"purpose", "add_credential"}, {"code", "abcdEFGH12345678"}, {"user_id", kUserId}},
+         200, json{{"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", true}}, true},
+        {"authorize_code(CodeResult)",
+         [](const LoginIdManagement& m) {
+           CodeResult code;
+           code.code = "abcdEFGH12345678";
+           code.code_type = CodeType::long_code;
+           code.purpose = CodePurpose::add_credential;
+           EXPECT_TRUE(m.authorize_code(UserId(kUserId), code).is_authorized);
          },
          "POST", "/codes/long/authorize", "codes.authorize",
          json{{"client_id", kClientId}, {"purpose", "add_credential"}, {"code", "abcdEFGH12345678"}, {"user_id", kUserId}},
          200, json{{"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", true}}, true},
         {"invalidate_all_codes",
          [](const LoginIdManagement& m) {
-           auto r = m.invalidate_all_codes(CodeType::phrase, CodePurpose::temporary_authentication,
-                                           UserRef::by_id_and_username(kUserId, "alice"));
+           auto r = m.invalidate_all_codes(UserRef::by_id_and_username(UserId(kUserId), Username("alice")), CodeType::phrase, CodePurpose::temporary_authentication);
            EXPECT_EQ(r.deleted_at, sys_days{2026y / 11 / 29} + 1s);
          },
          "POST", "/codes/phrase/invalidate-all", "codes.invalidate",
@@ -124,7 +136,7 @@ class ManagementRequests : public ::testing::Test {
          200, json{{"user_id", kUserId}, {"credentials", json::array({credential_json("laptop", "suspended")})}}, false},
         {"rename_credential",
          [](const LoginIdManagement& m) {
-           auto r = m.rename_credential(kCredId, "work laptop", UserRef::by_id(kUserId));
+           auto r = m.rename_credential(UserRef::by_id(kUserId), CredentialId(kCredId), "work laptop");
            EXPECT_EQ(r.credential.name, "work laptop");
          },
          "POST", "/credentials/rename", "credentials.rename",
@@ -132,7 +144,7 @@ class ManagementRequests : public ::testing::Test {
          200, json{{"user_id", kUserId}, {"credential", credential_json("work laptop")}}, false},
         {"revoke_credential",
          [](const LoginIdManagement& m) {
-           auto r = m.revoke_credential(kCredId, UserRef::by_username("alice"));
+           auto r = m.revoke_credential(UserRef::by_username("alice"), CredentialId(kCredId));
            EXPECT_EQ(r.credential.status, CredentialStatus::revoked);
          },
          "POST", "/credentials/revoke", "credentials.revoke",
@@ -140,7 +152,7 @@ class ManagementRequests : public ::testing::Test {
          200, json{{"user_id", kUserId}, {"credential", credential_json("laptop", "revoked")}}, false},
         {"add_publickey_credential",
          [user_pem](const LoginIdManagement& m) {
-           auto r = m.add_publickey_credential(user_pem, UserRef::by_username("alice"), "ci key");
+           auto r = m.add_publickey_credential(UserRef::by_username("alice"), user_pem, "ci key");
            EXPECT_TRUE(r.is_authenticated);
            ASSERT_TRUE(r.claims.has_value());
            EXPECT_EQ(r.claims->username(), "alice");
@@ -162,7 +174,7 @@ class ManagementRequests : public ::testing::Test {
          json{{"code", "apple-arrow-badge-baker-beach-berry"}, {"created_at", "2026-11-29T00:00:00.000Z"}}, true},
         {"get_user",
          [](const LoginIdManagement& m) {
-           auto u = m.get_user("alice");
+           auto u = m.get_user(Username("alice"));
            EXPECT_EQ(u.id, kUserId);
            EXPECT_TRUE(u.is_active());
            EXPECT_EQ(u.namespace_id, "401c4beeb7925852");
@@ -171,20 +183,20 @@ class ManagementRequests : public ::testing::Test {
            EXPECT_EQ(json::parse(u.raw_json)["contacts"], json::array());
          },
          "POST", "/manage/users/retrieve", "users.retrieve", json{{"username", "alice"}}, 200, user_json(), false},
-        {"get_user_id", [](const LoginIdManagement& m) { EXPECT_EQ(m.get_user_id("alice"), kUserId); },
+        {"get_user_id", [](const LoginIdManagement& m) { EXPECT_EQ(m.get_user_id(Username("alice")).str(), kUserId); },
          "POST", "/manage/users/retrieve", "users.retrieve", json{{"username", "alice"}}, 200, user_json(), false},
         {"add_user_without_credentials",
-         [](const LoginIdManagement& m) { EXPECT_EQ(m.add_user_without_credentials("alice").username, "alice"); },
+         [](const LoginIdManagement& m) { EXPECT_EQ(m.add_user_without_credentials(Username("alice")).username, "alice"); },
          "POST", "/manage/users", "users.create", json{{"username", "alice"}}, 200, user_json(), true},
         {"deactivate_user",
-         [](const LoginIdManagement& m) { EXPECT_FALSE(m.deactivate_user(kUserId).is_active()); },
+         [](const LoginIdManagement& m) { EXPECT_FALSE(m.deactivate_user(UserId(kUserId)).is_active()); },
          "PUT", std::string("/manage/users/") + kUserId + "/deactivate", "users.deactivate", json(), 200,
          user_json("inactive"), false},
-        {"activate_user", [](const LoginIdManagement& m) { EXPECT_TRUE(m.activate_user(kUserId).is_active()); },
+        {"activate_user", [](const LoginIdManagement& m) { EXPECT_TRUE(m.activate_user(UserId(kUserId)).is_active()); },
          "PUT", std::string("/manage/users/") + kUserId + "/activate", "users.activate", json(), 200, user_json(), false},
-        {"delete_by_user_id", [](const LoginIdManagement& m) { m.delete_by_user_id(kUserId); },
+        {"delete_by_user_id", [](const LoginIdManagement& m) { m.delete_by_user_id(UserId(kUserId)); },
          "DELETE", std::string("/manage/users/") + kUserId, "users.delete", json(), 204, json(), false},
-        {"delete_by_username", [](const LoginIdManagement& m) { m.delete_by_username("alice"); },
+        {"delete_by_username", [](const LoginIdManagement& m) { m.delete_by_username(Username("alice")); },
          "POST", "/manage/users/delete", "users.delete", json{{"username", "alice"}}, 204, json(), false},
     };
   }
@@ -261,8 +273,8 @@ TEST_F(ManagementRequests, CreatingCallsAreNotRepeatedAfterA503AndSafeCallsAre) 
 TEST_F(ManagementRequests, EachNonceIsFresh) {
   const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
   fx.transport->answer(json_response(200, user_json()));
-  (void)mgmt.get_user("alice");
-  (void)mgmt.get_user("alice");
+  (void)mgmt.get_user(Username("alice"));
+  (void)mgmt.get_user(Username("alice"));
   const auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 2U);
   auto nonce = [](const HttpRequest& r) {
@@ -274,9 +286,9 @@ TEST_F(ManagementRequests, EachNonceIsFresh) {
 TEST_F(ManagementRequests, UserIdIsPercentEncodedIntoPaths) {
   const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
   fx.transport->answer(json_response(200, user_json()));
-  (void)mgmt.activate_user("a b/../c?d#e");
+  (void)mgmt.activate_user(UserId("a b/../c?d#e"));
   fx.transport->answer(HttpResponse{204, {}, ""});
-  mgmt.delete_by_user_id("x/y");
+  mgmt.delete_by_user_id(UserId("x/y"));
   const auto requests = fx.transport->requests();
   ASSERT_EQ(requests.size(), 2U);
   EXPECT_EQ(requests[0].url, std::string(kBaseUrl) + "/manage/users/a%20b%2F..%2Fc%3Fd%23e/activate");
@@ -286,7 +298,7 @@ TEST_F(ManagementRequests, UserIdIsPercentEncodedIntoPaths) {
 TEST_F(ManagementRequests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
   const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
   fx.transport->answer(json_response(200, user_json()));
-  const UserRef nobody{};
+  const UserRef nobody = UserRef::by_id("");
   const UserRef empty_name = UserRef::by_username("");
   auto expect_refused = [](const std::function<void()>& call, const std::string& names) {
     try {
@@ -297,32 +309,31 @@ TEST_F(ManagementRequests, BadArgumentsAreRefusedBeforeAnythingIsSent) {
     }
   };
   const auto tmp = CodePurpose::temporary_authentication;
-  expect_refused([&] { (void)mgmt.generate_code(CodeType::short_code, tmp, false, nobody); }, "user");
-  expect_refused([&] { (void)mgmt.generate_code(CodeType::short_code, tmp, false, empty_name); }, "user");
-  expect_refused([&] { (void)mgmt.generate_code(static_cast<CodeType>(7), tmp, false, UserRef::by_username("a")); },
+  expect_refused([&] { (void)mgmt.generate_code(nobody, CodeType::short_code, tmp); }, "user");
+  expect_refused([&] { (void)mgmt.generate_code(empty_name, CodeType::short_code, tmp); }, "user");
+  expect_refused([&] { (void)mgmt.generate_code(UserRef::by_username("a"), static_cast<CodeType>(7), tmp); },
                  "code_type");
   expect_refused(
-      [&] { (void)mgmt.generate_code(CodeType::short_code, static_cast<CodePurpose>(9), false, UserRef::by_username("a")); },
+      [&] { (void)mgmt.generate_code(UserRef::by_username("a"), CodeType::short_code, static_cast<CodePurpose>(9)); },
       "purpose");
-  expect_refused([&] { (void)mgmt.authorize_code("", CodeType::short_code, tmp, UserRef::by_username("a")); }, "code");
-  expect_refused([&] { (void)mgmt.invalidate_all_codes(CodeType::short_code, tmp, nobody); }, "user");
+  expect_refused([&] { (void)mgmt.authorize_code(UserRef::by_username("a"), "", CodeType::short_code, tmp); }, "code");
+  expect_refused([&] { (void)mgmt.invalidate_all_codes(nobody, CodeType::short_code, tmp); }, "user");
   expect_refused([&] { (void)mgmt.get_credentials(nobody); }, "user");
   expect_refused([&] { (void)mgmt.get_credentials(UserRef::by_username("a"), CredentialStatus("")); }, "status");
-  expect_refused([&] { (void)mgmt.rename_credential("", "n", UserRef::by_username("a")); }, "credential_id");
-  expect_refused([&] { (void)mgmt.rename_credential(kCredId, "", UserRef::by_username("a")); }, "new_name");
-  expect_refused([&] { (void)mgmt.revoke_credential("", UserRef::by_username("a")); }, "credential_id");
-  expect_refused([&] { (void)mgmt.add_publickey_credential("", UserRef::by_username("a")); }, "public_key_pem");
-  expect_refused([&] { (void)mgmt.get_user(""); }, "username");
-  expect_refused([&] { (void)mgmt.get_user("bad\xff utf8"); }, "username");
-  expect_refused([&] { (void)mgmt.add_user_without_credentials(""); }, "username");
-  expect_refused([&] { (void)mgmt.deactivate_user(""); }, "user_id");
-  expect_refused([&] { (void)mgmt.activate_user(""); }, "user_id");
-  expect_refused([&] { mgmt.delete_by_user_id(""); }, "user_id");
-  expect_refused([&] { mgmt.delete_by_username(""); }, "username");
+  expect_refused([&] { (void)mgmt.rename_credential(UserRef::by_username("a"), CredentialId(""), "n"); }, "credential_id");
+  expect_refused([&] { (void)mgmt.rename_credential(UserRef::by_username("a"), CredentialId(kCredId), ""); }, "new_name");
+  expect_refused([&] { (void)mgmt.revoke_credential(UserRef::by_username("a"), CredentialId("")); }, "credential_id");
+  expect_refused([&] { (void)mgmt.add_publickey_credential(UserRef::by_username("a"), ""); }, "public_key_pem");
+  expect_refused([&] { (void)mgmt.get_user(Username("")); }, "username");
+  expect_refused([&] { (void)mgmt.get_user(Username("bad\xff utf8")); }, "username");
+  expect_refused([&] { (void)mgmt.add_user_without_credentials(Username("")); }, "username");
+  expect_refused([&] { (void)mgmt.deactivate_user(UserId("")); }, "user_id");
+  expect_refused([&] { (void)mgmt.activate_user(UserId("")); }, "user_id");
+  expect_refused([&] { mgmt.delete_by_user_id(UserId("")); }, "user_id");
+  expect_refused([&] { mgmt.delete_by_username(Username("")); }, "username");
   expect_refused([&] { (void)mgmt.generate_recovery_code(nobody); }, "user");
   expect_refused([&] { (void)mgmt.generate_recovery_code(empty_name); }, "user");
-  EXPECT_THROW((void)mgmt.add_publickey_credential("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-                                                   UserRef::by_username("a")),
+  EXPECT_THROW((void)mgmt.add_publickey_credential(UserRef::by_username("a"), "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
                KeyError);
   EXPECT_TRUE(fx.transport->requests().empty());
 }
@@ -341,7 +352,7 @@ TEST_F(ManagementRequests, ServiceErrorsCarryStatusCodeMessageAndRequestId) {
   const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
   fx.transport->answer(json_response(404, {{"code", "not_found"}, {"message", "user not found"}}));
   try {
-    (void)mgmt.get_user("nobody");
+    (void)mgmt.get_user(Username("nobody"));
     FAIL() << "no error";
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.status(), 404);
@@ -368,32 +379,29 @@ TEST_F(ManagementRequests, WrongShapedAnswersAreBadResponseNamingTheMember) {
   id_number["id"] = 42;
   json bad_cred = {{"user_id", kUserId}, {"credentials", json::array({credential_json(), {{"uuid", 1}}})}};
   const std::vector<Shape> shapes = {
-      {no_id, [&] { (void)mgmt.get_user("alice"); }, "user.id: missing"},
-      {bad_status, [&] { (void)mgmt.get_user("alice"); }, "user.status: expected a string"},
-      {empty_status, [&] { (void)mgmt.get_user("alice"); }, "user.status: empty"},
-      {id_number, [&] { (void)mgmt.get_user("alice"); }, "user.id: expected a string"},
-      {json::array(), [&] { (void)mgmt.get_user("alice"); }, "user: expected an object"},
+      {no_id, [&] { (void)mgmt.get_user(Username("alice")); }, "user.id: missing"},
+      {bad_status, [&] { (void)mgmt.get_user(Username("alice")); }, "user.status: expected a string"},
+      {empty_status, [&] { (void)mgmt.get_user(Username("alice")); }, "user.status: empty"},
+      {id_number, [&] { (void)mgmt.get_user(Username("alice")); }, "user.id: expected a string"},
+      {json::array(), [&] { (void)mgmt.get_user(Username("alice")); }, "user: expected an object"},
       {bad_cred, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); }, "response.credentials[1].uuid"},
       {json{{"user_id", kUserId}}, [&] { (void)mgmt.get_credentials(UserRef::by_username("alice")); },
        "response.credentials: missing"},
       {json{{"code", "1"}, {"expires_at", "2026-11-29T00:05:00.000Z"}, {"is_authorized", "yes"}},
        [&] {
-         (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
-                                  UserRef::by_username("alice"));
+         (void)mgmt.generate_code(UserRef::by_username("alice"), CodeType::short_code, CodePurpose::temporary_authentication);
        },
        "response.is_authorized: expected a boolean"},
       {json{{"code", "1"}, {"expires_at", "in five minutes"}, {"is_authorized", true}},
        [&] {
-         (void)mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
-                                  UserRef::by_username("alice"));
+         (void)mgmt.generate_code(UserRef::by_username("alice"), CodeType::short_code, CodePurpose::temporary_authentication);
        },
        "response.expires_at: expected an RFC 3339 date-time"},
-      {json{{"user_id", kUserId}}, [&] { (void)mgmt.revoke_credential(kCredId, UserRef::by_username("alice")); },
+      {json{{"user_id", kUserId}}, [&] { (void)mgmt.revoke_credential(UserRef::by_username("alice"), CredentialId(kCredId)); },
        "response.credential: missing"},
       {json::object(),
        [&] {
-         (void)mgmt.invalidate_all_codes(CodeType::short_code, CodePurpose::temporary_authentication,
-                                         UserRef::by_username("alice"));
+         (void)mgmt.invalidate_all_codes(UserRef::by_username("alice"), CodeType::short_code, CodePurpose::temporary_authentication);
        },
        "response.deleted_at: missing"},
   };
@@ -412,7 +420,7 @@ TEST_F(ManagementRequests, WrongShapedAnswersAreBadResponseNamingTheMember) {
   // A 200 that is not JSON at all is as bad.
   fx.transport->answer(HttpResponse{200, {}, "<html>hello</html>"});
   try {
-    (void)mgmt.get_user("alice");
+    (void)mgmt.get_user(Username("alice"));
     ADD_FAILURE() << "accepted HTML";
   } catch (const BadResponse& e) {
     EXPECT_EQ(e.kind(), ErrorKind::bad_response);
@@ -423,7 +431,7 @@ TEST_F(ManagementRequests, AddPublicKeyCredentialRejectsATokenForAnotherAudience
   const LoginIdManagement mgmt(kClientId, fx.app_pem(), fx.options());
   fx.transport->answer(json_response(200, auth_json(fx.user_token("other-client"))));
   try {
-    (void)mgmt.add_publickey_credential(user_key.public_key().to_pem(), UserRef::by_username("alice"));
+    (void)mgmt.add_publickey_credential(UserRef::by_username("alice"), user_key.public_key().to_pem());
     FAIL() << "accepted a token for another audience";
   } catch (const TokenError& e) {
     EXPECT_EQ(e.reason(), TokenErrc::audience_mismatch);

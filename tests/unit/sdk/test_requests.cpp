@@ -32,23 +32,25 @@ TEST(Requests, TextMustBeNonEmptyValidUtf8) {
 
 TEST(Requests, UserRefAddsWhatIsGiven) {
   nlohmann::json body = nlohmann::json::object();
-  add_user_ref(body, UserRef::by_id_and_username("u-1", "alice"));
+  add_user_ref(body, UserRef::by_id_and_username(loginid::UserId("u-1"), loginid::Username("alice")));
   EXPECT_EQ(body, (nlohmann::json{{"user_id", "u-1"}, {"username", "alice"}}));
   body = nlohmann::json::object();
   add_user_ref(body, UserRef::by_username("alice"));
   EXPECT_EQ(body, (nlohmann::json{{"username", "alice"}}));
-  EXPECT_THROW(add_user_ref(body, UserRef{}), InvalidArgument);
-  EXPECT_THROW(add_user_ref(body, UserRef{std::string(), std::string()}), InvalidArgument);
+  EXPECT_THROW(add_user_ref(body, UserRef::by_id("")), InvalidArgument);
+  EXPECT_THROW(add_user_ref(body, UserRef::by_id_and_username(loginid::UserId(""), loginid::Username(""))),
+               InvalidArgument);
   // One side present but the other given empty: the empty one is a mistake, not silently dropped.
-  EXPECT_THROW(add_user_ref(body, UserRef{std::string("u-1"), std::string()}), InvalidArgument);
+  EXPECT_THROW(add_user_ref(body, UserRef::by_id_and_username(loginid::UserId("u-1"), loginid::Username(""))),
+               InvalidArgument);
   EXPECT_EQ(username_of(UserRef::by_id("u-1")), std::nullopt);
   EXPECT_EQ(username_of(UserRef::by_username("alice")), "alice");
 }
 
 TEST(Requests, Paths) {
   EXPECT_EQ(code_path(CodeType::long_code, "invalidate-all"), "/codes/long/invalidate-all");
-  EXPECT_EQ(user_path("6f1c-\xC3\xA9/x", "/activate"), "/manage/users/6f1c-%C3%A9%2Fx/activate");
-  EXPECT_THROW((void)user_path(""), InvalidArgument);
+  EXPECT_EQ(user_path(loginid::UserId("6f1c-\xC3\xA9/x"), "/activate"), "/manage/users/6f1c-%C3%A9%2Fx/activate");
+  EXPECT_THROW((void)user_path(loginid::UserId("")), InvalidArgument);
 }
 
 TEST(Requests, WrongShapeBecomesBadResponseWithTheAnswersContext) {

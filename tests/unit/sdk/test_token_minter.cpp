@@ -324,13 +324,13 @@ TEST(TokenMinterClient, ASecondCallSendsATokenSignedAhead) {
   ClientHarness h;
   const auto client = h.client(true);
   const auto first_call = unix_seconds(h.clock.now());
-  (void)client.get_user("alice");
+  (void)client.get_user(loginid::Username("alice"));
   for (int i = 0; i < 10'000 && h.background_clock_reads.load() < 3; ++i) {  // one token stocked
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ASSERT_GE(h.background_clock_reads.load(), 3);
   h.clock.advance(seconds(2));
-  (void)client.get_user("alice");
+  (void)client.get_user(loginid::Username("alice"));
   const auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 2U);
   const Json second = h.sent_claims(requests[1]);
@@ -342,11 +342,11 @@ TEST(TokenMinterClient, ASecondCallSendsATokenSignedAhead) {
 TEST(TokenMinterClient, PresignOffSignsEveryTokenAtItsCall) {
   ClientHarness h;
   const auto client = h.client(false);
-  (void)client.get_user("alice");
+  (void)client.get_user(loginid::Username("alice"));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(h.background_clock_reads.load(), 0) << "no thread signs ahead";
   h.clock.advance(seconds(2));
-  (void)client.get_user("alice");
+  (void)client.get_user(loginid::Username("alice"));
   const auto requests = h.transport->requests();
   ASSERT_EQ(requests.size(), 2U);
   EXPECT_EQ(h.sent_claims(requests[1]).at("iat"), unix_seconds(h.clock.now()));
@@ -355,7 +355,7 @@ TEST(TokenMinterClient, PresignOffSignsEveryTokenAtItsCall) {
 TEST(TokenMinterClient, ManyCallsNeverSendTheSameToken) {
   ClientHarness h;
   const auto client = h.client(true);
-  for (int i = 0; i < 50; ++i) (void)client.get_user("alice");
+  for (int i = 0; i < 50; ++i) (void)client.get_user(loginid::Username("alice"));
   std::set<std::string> tokens;
   for (const auto& request : h.transport->requests()) tokens.insert(test::header_of(request, "Authorization"));
   EXPECT_EQ(tokens.size(), 50U);

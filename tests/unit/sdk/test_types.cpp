@@ -7,6 +7,7 @@
 #include <concepts>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 
 #include "loginid/error.hpp"
 #include "loginid/types.hpp"
@@ -163,12 +164,30 @@ TEST(Types, UnknownValuesAreRefusedNamingTheArgument) {
 }
 
 TEST(Types, UserRefFactories) {
-  EXPECT_EQ(UserRef::by_username("a").username, "a");
-  EXPECT_FALSE(UserRef::by_username("a").user_id.has_value());
-  EXPECT_EQ(UserRef::by_id("i").user_id, "i");
-  const UserRef both = UserRef::by_id_and_username("i", "a");
-  EXPECT_EQ(both.user_id, "i");
-  EXPECT_EQ(both.username, "a");
+  EXPECT_EQ(UserRef::by_username("a").username(), loginid::Username("a"));
+  EXPECT_FALSE(UserRef::by_username("a").user_id().has_value());
+  EXPECT_EQ(UserRef::by_id("i").user_id(), loginid::UserId("i"));
+  EXPECT_FALSE(UserRef::by_id("i").username().has_value());
+  const UserRef both = UserRef::by_id_and_username(loginid::UserId("i"), loginid::Username("a"));
+  EXPECT_EQ(both.user_id(), loginid::UserId("i"));
+  EXPECT_EQ(both.username(), loginid::Username("a"));
+  // The typed values convert implicitly (text does not: see tests/compile_fail/user_ref_from_text.cpp).
+  EXPECT_EQ(UserRef(loginid::Username("a")), UserRef::by_username("a"));
+  EXPECT_EQ(UserRef(loginid::UserId("i")), UserRef::by_id("i"));
+  EXPECT_NE(UserRef(loginid::UserId("a")), UserRef::by_username("a"));
+}
+
+TEST(Types, UsernameAndUserIdAreTextWithAKind) {
+  const loginid::Username alice("alice");
+  EXPECT_EQ(alice.str(), "alice");
+  EXPECT_EQ(alice, loginid::Username(std::string_view("alice")));
+  EXPECT_EQ(alice, loginid::Username(std::string("alice")));
+  EXPECT_NE(alice, loginid::Username("bob"));
+  EXPECT_LT(alice, loginid::Username("bob"));
+  EXPECT_TRUE(loginid::UserId("").empty());
+  std::unordered_set<loginid::Username> names{alice, loginid::Username("alice"), loginid::Username("bob")};
+  EXPECT_EQ(names.size(), 2U);
+  EXPECT_EQ(std::hash<loginid::UserId>{}(loginid::UserId("x")), std::hash<std::string>{}("x"));
 }
 
 TEST(Types, AuthResultParsesOptionalParts) {
