@@ -84,7 +84,7 @@ TEST_F(SdkAgainstEmulator, UsersCreateRetrieveDeactivateActivateDelete) {
 
   const User fetched = mgmt.get_user(loginid::Username(user.username));
   EXPECT_EQ(fetched.id, user.id);
-  EXPECT_EQ(mgmt.get_user_id(loginid::Username(user.username)), user.id);
+  EXPECT_EQ(mgmt.get_user_id(loginid::Username(user.username)), loginid::UserId(user.id));
 
   EXPECT_EQ(error_of([&] { (void)mgmt.add_user_without_credentials(loginid::Username(user.username)); }),
             std::make_pair(409, std::string("user_already_exists")));
