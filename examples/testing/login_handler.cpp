@@ -4,7 +4,7 @@ namespace shop {
 
 LoginOutcome LoginHandler::login_with_code(std::string_view username, std::string_view code) const {
   try {
-    const loginid::AuthResult auth = loginid_.wait_code(username, code, loginid::CodeType::short_code);
+    const loginid::AuthResult auth = loginid_.wait_code(loginid::Username(username), code, loginid::CodeType::short_code);
     // wait_code verified the token already (signature, audience, username): its claims are trusted.
     return LoginOutcome{.logged_in = true, .user_id = auth.claims->subject().value_or(""), .session = *auth.jwt};
   } catch (const loginid::ServiceError& e) {
@@ -20,7 +20,7 @@ LoginOutcome LoginHandler::login_with_code(std::string_view username, std::strin
 }
 
 bool LoginHandler::session_is_valid(std::string_view session, std::string_view username) const {
-  return loginid_.verify_token(session, username);
+  return loginid_.verify_token(session, loginid::Username(username));
 }
 
 }  // namespace shop

@@ -32,10 +32,10 @@ TEST(FakeService, MintedUserTokensVerifyForRealAgainstItsCerts) {
   FakeService fake;
   const auto client = client_of(fake);
   const std::string token = fake.user_token("alice");
-  EXPECT_TRUE(client.verify_token(token, "alice"));
-  EXPECT_FALSE(client.verify_token(token, "bob")) << "udata is checked";
+  EXPECT_TRUE(client.verify_token(token, loginid::Username("alice")));
+  EXPECT_FALSE(client.verify_token(token, loginid::Username("bob"))) << "udata is checked";
   EXPECT_EQ(fake.certs_fetches(), 1U) << "the SDK fetched the fake's key from /certs";
-  const auto claims = client.verify_token_claims(token, "alice");
+  const auto claims = client.verify_token_claims(token, loginid::Username("alice"));
   EXPECT_EQ(claims.issuer(), "loginid.io");
   EXPECT_EQ(claims.subject(), FakeService::user_id_of("alice"));
   EXPECT_EQ(claims.audience(), std::vector<std::string>{fake.client_id()});
@@ -49,11 +49,11 @@ TEST(FakeService, TokensThatShouldFailDoFail) {
   FakeService fake;
   const auto client = client_of(fake);
   std::error_code ec;
-  EXPECT_FALSE(client.verify_token_claims(fake.user_token({.username = "alice", .audience = "another-app"}), "alice", ec));
+  EXPECT_FALSE(client.verify_token_claims(fake.user_token({.username = "alice", .audience = "another-app"}), loginid::Username("alice"), ec));
   EXPECT_EQ(ec, loginid::TokenErrc::audience_mismatch);
 
   FakeService impostor({.kid = fake.kid()});  // same kid, another key: a forged token
-  EXPECT_FALSE(client.verify_token_claims(impostor.user_token("alice"), "alice", ec));
+  EXPECT_FALSE(client.verify_token_claims(impostor.user_token("alice"), loginid::Username("alice"), ec));
   EXPECT_EQ(ec, loginid::TokenErrc::bad_signature);
 }
 
@@ -62,10 +62,10 @@ TEST(FakeService, ExpiryFollowsTheSharedClock) {
   FakeService fake({.clock = [now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now->load())); }});
   const auto client = client_of(fake);  // client_options() gives the client the fake's clock
   const std::string token = fake.user_token({.username = "alice", .lifetime = 10min});
-  EXPECT_TRUE(client.verify_token(token, "alice"));
+  EXPECT_TRUE(client.verify_token(token, loginid::Username("alice")));
   *now += 3600;
   std::error_code ec;
-  EXPECT_FALSE(client.verify_token_claims(token, "alice", ec));
+  EXPECT_FALSE(client.verify_token_claims(token, loginid::Username("alice"), ec));
   EXPECT_EQ(ec, loginid::TokenErrc::expired);
 }
 
@@ -80,7 +80,7 @@ TEST(FakeService, ExtraClaimsAreAddedAndMalformedOnesRefused) {
 TEST(FakeService, DefaultWaitCodeAnswersAVerifiedLogin) {
   FakeService fake;
   const auto client = client_of(fake);
-  const auto auth = client.wait_code("alice", "123456", loginid::CodeType::short_code);
+  const auto auth = client.wait_code(loginid::Username("alice"), "123456", loginid::CodeType::short_code);
   ASSERT_TRUE(auth.claims);
   EXPECT_EQ(auth.claims->username(), "alice");
   EXPECT_EQ(auth.user.id, FakeService::user_id_of("alice"));
@@ -96,14 +96,14 @@ TEST(FakeService, ScriptedErrorsReachTheCallerAsServiceErrors) {
   const auto client = client_of(fake);
   fake.on("POST", "/authenticate/code/wait", FakeService::error(410, "code_expired", "the code expired"));
   try {
-    (void)client.wait_code("alice", "123456", loginid::CodeType::short_code);
+    (void)client.wait_code(loginid::Username("alice"), "123456", loginid::CodeType::short_code);
     FAIL() << "wait_code did not throw";
   } catch (const loginid::ServiceError& e) {
     EXPECT_EQ(e.status(), 410);
     EXPECT_EQ(e.code(), loginid::ServiceCode::code_expired);
   }
   fake.clear_scripts();
-  EXPECT_NO_THROW((void)client.wait_code("alice", "123456", loginid::CodeType::short_code)) << "back to the default";
+  EXPECT_NO_THROW((void)client.wait_code(loginid::Username("alice"), "123456", loginid::CodeType::short_code)) << "back to the default";
 }
 
 TEST(FakeService, WildcardRoutesTheLatestScriptAndOnAny) {
@@ -112,15 +112,15 @@ TEST(FakeService, WildcardRoutesTheLatestScriptAndOnAny) {
   const std::string id = FakeService::user_id_of("alice");
   fake.on("PUT", "/manage/users/*/deactivate", FakeService::error(404, "not_found", "first"));
   fake.on("PUT", "/manage/users/*/deactivate", FakeService::error(403, "forbidden", "latest"));
-  EXPECT_THROW((void)mgmt.deactivate_user(id), loginid::ServiceError);
+  EXPECT_THROW((void)mgmt.deactivate_user(loginid::UserId(id)), loginid::ServiceError);
   try {
-    (void)mgmt.deactivate_user(id);
+    (void)mgmt.deactivate_user(loginid::UserId(id));
   } catch (const loginid::ServiceError& e) {
     EXPECT_EQ(e.status(), 403) << "the latest script for a route wins";
   }
   fake.on_any([](const loginid::HttpRequest&) { return FakeService::error(503, "unavailable", "down"); });
-  EXPECT_THROW((void)mgmt.get_user("alice"), loginid::ServiceError) << "on_any answers what no route matches";
-  EXPECT_THROW((void)mgmt.deactivate_user(id), loginid::ServiceError);
+  EXPECT_THROW((void)mgmt.get_user(loginid::Username("alice")), loginid::ServiceError) << "on_any answers what no route matches";
+  EXPECT_THROW((void)mgmt.deactivate_user(loginid::UserId(id)), loginid::ServiceError);
   EXPECT_THROW(fake.on("GET", "certs", FakeService::error(500, "x", "y")), loginid::InvalidArgument);
 }
 
@@ -133,15 +133,15 @@ TEST(FakeService, HandlersSeeTheRequestAndCanBuildOnTheDefault) {
     }
     return fake.default_answer(request);
   });
-  EXPECT_EQ(mgmt.get_user("alice").id, FakeService::user_id_of("alice"));
-  EXPECT_THROW((void)mgmt.get_user("ghost"), loginid::ServiceError);
+  EXPECT_EQ(mgmt.get_user(loginid::Username("alice")).id, FakeService::user_id_of("alice"));
+  EXPECT_THROW((void)mgmt.get_user(loginid::Username("ghost")), loginid::ServiceError);
 }
 
 TEST(FakeService, RecordsWhatWasSentWithItsServiceToken) {
   FakeService fake;
   const auto app_key = loginid::PrivateKey::generate();
   const loginid::LoginIdManagement mgmt(fake.client_id(), app_key, fake.client_options());
-  const auto user = mgmt.get_user("alice");
+  const auto user = mgmt.get_user(loginid::Username("alice"));
   EXPECT_EQ(user.username, "alice");
   EXPECT_TRUE(user.is_active());
   const auto sent = fake.requests();
@@ -159,7 +159,7 @@ TEST(FakeService, RecordsWhatWasSentWithItsServiceToken) {
 TEST(FakeService, TransactionsConfirmedThroughTheFakeVerify) {
   FakeService fake;
   const auto client = client_of(fake);
-  const std::string id = client.create_tx("Pay 10 EUR to Bob");
+  const std::string id = client.create_transaction("Pay 10 EUR to Bob").id;
   ASSERT_EQ(fake.transactions().size(), 1U);
   EXPECT_EQ(fake.transactions()[0].tx_payload, "Pay 10 EUR to Bob");
   const std::string tx_token = fake.confirm_transaction(id, {.username = "alice"});
@@ -174,47 +174,47 @@ TEST(FakeService, EveryClientFunctionParsesItsDefaultAnswer) {
   FakeService fake;
   const auto mgmt = management_of(fake);
   const auto alice = loginid::UserRef::by_username("alice");
-  const auto code = mgmt.generate_code(loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication, false, alice);
+  const auto code = mgmt.generate_code(alice, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication);
   EXPECT_EQ(code.code.size(), 6U);
-  EXPECT_TRUE(mgmt.authorize_code(code.code, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication, alice).is_authorized);
-  (void)mgmt.invalidate_all_codes(loginid::CodeType::long_code, loginid::CodePurpose::add_credential, alice);
+  EXPECT_TRUE(mgmt.authorize_code(alice, code.code, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication).is_authorized);
+  (void)mgmt.invalidate_all_codes(alice, loginid::CodeType::long_code, loginid::CodePurpose::add_credential);
   const auto list = mgmt.get_credentials(alice);
   ASSERT_EQ(list.credentials.size(), 1U);
-  EXPECT_EQ(mgmt.rename_credential(list.credentials[0].uuid, "Laptop", alice).credential.name, "Laptop");
-  EXPECT_EQ(mgmt.revoke_credential(list.credentials[0].uuid, alice).credential.status, loginid::CredentialStatus::revoked);
+  EXPECT_EQ(mgmt.rename_credential(alice, loginid::CredentialId(list.credentials[0].uuid), "Laptop").credential.name, "Laptop");
+  EXPECT_EQ(mgmt.revoke_credential(alice, loginid::CredentialId(list.credentials[0].uuid)).credential.status, loginid::CredentialStatus::revoked);
   const auto user_key = loginid::PrivateKey::generate();
-  EXPECT_TRUE(mgmt.add_publickey_credential(user_key.public_key().to_pem(), alice).credential);
-  (void)mgmt.force_fido2_credential_init(FakeService::user_id_of("alice"));
+  EXPECT_TRUE(mgmt.add_publickey_credential(alice, user_key.public_key().to_pem()).credential);
+  (void)mgmt.force_fido2_credential_init(loginid::UserId(FakeService::user_id_of("alice")));
   EXPECT_FALSE(mgmt.generate_recovery_code(alice).code.empty());
-  EXPECT_EQ(mgmt.add_user_without_credentials("bob").username, "bob");
-  EXPECT_EQ(mgmt.deactivate_user(FakeService::user_id_of("bob")).status, loginid::UserStatus::inactive);
-  EXPECT_TRUE(mgmt.activate_user(FakeService::user_id_of("bob")).is_active());
-  mgmt.delete_by_user_id(FakeService::user_id_of("bob"));
-  mgmt.delete_by_username("bob");
-  EXPECT_EQ(mgmt.register_password("carol", "correct horse battery").claims->username(), "carol");
-  EXPECT_TRUE(mgmt.authenticate_password("carol", "correct horse battery").claims);
-  const auto challenge = mgmt.authenticate_publickey_init("alice", user_key.public_key().to_pem());
+  EXPECT_EQ(mgmt.add_user_without_credentials(loginid::Username("bob")).username, "bob");
+  EXPECT_EQ(mgmt.deactivate_user(loginid::UserId(FakeService::user_id_of("bob"))).status, loginid::UserStatus::inactive);
+  EXPECT_TRUE(mgmt.activate_user(loginid::UserId(FakeService::user_id_of("bob"))).is_active());
+  mgmt.delete_by_user_id(loginid::UserId(FakeService::user_id_of("bob")));
+  mgmt.delete_by_username(loginid::Username("bob"));
+  EXPECT_EQ(mgmt.register_password(loginid::Username("carol"), "correct horse battery").claims->username(), "carol");
+  EXPECT_TRUE(mgmt.authenticate_password(loginid::Username("carol"), "correct horse battery").claims);
+  const auto challenge = mgmt.authenticate_publickey_init(loginid::Username("alice"), user_key.public_key().to_pem());
   EXPECT_TRUE(mgmt.authenticate_publickey_complete(
-                      "alice", challenge.challenge_id,
+                      loginid::Username("alice"), challenge,
                       loginid::LoginID::make_publickey_assertion(user_key, challenge.server_nonce))
                   .claims);
-  EXPECT_TRUE(mgmt.register_fido2_init("dave").register_session);
-  EXPECT_FALSE(mgmt.authenticate_fido2_init("dave").challenge.empty());
+  EXPECT_TRUE(mgmt.register_fido2_init(loginid::Username("dave")).register_session);
+  EXPECT_FALSE(mgmt.authenticate_fido2_init(loginid::Username("dave")).challenge.empty());
   const std::string browser_answer =
       R"({"challenge":"Y2hhbGxlbmdl","credential_uuid":"u","credential_id":"aWQ","client_data":"Y2Q","attestation_data":"YWQ"})";
-  EXPECT_TRUE(mgmt.register_fido2_complete("dave", browser_answer).credential);
-  EXPECT_TRUE(mgmt.complete_add_fido2_credential("dave", browser_answer).claims);
+  EXPECT_TRUE(mgmt.register_fido2_complete(loginid::Username("dave"), browser_answer).credential);
+  EXPECT_TRUE(mgmt.complete_add_fido2_credential(loginid::Username("dave"), browser_answer).claims);
   EXPECT_TRUE(mgmt.authenticate_fido2_complete(
-                      "dave", R"({"challenge":"Y2g","credential_id":"aWQ","client_data":"Y2Q","authenticator_data":"YWQ","signature":"c2ln"})")
+                      loginid::Username("dave"), R"({"challenge":"Y2g","credential_id":"aWQ","client_data":"Y2Q","authenticator_data":"YWQ","signature":"c2ln"})")
                   .claims);
-  (void)mgmt.init_add_fido2_credential_with_code("dave", "123456", loginid::CodeType::short_code);
+  (void)mgmt.init_add_fido2_credential_with_code(loginid::Username("dave"), "123456", loginid::CodeType::short_code);
 }
 
 TEST(FakeService, StrictModeAnswers501ForWhatIsNotScripted) {
   FakeService fake({.default_answers = false});
   const auto mgmt = management_of(fake);
   try {
-    (void)mgmt.get_user("alice");
+    (void)mgmt.get_user(loginid::Username("alice"));
     FAIL() << "an unscripted call succeeded";
   } catch (const loginid::ServiceError& e) {
     EXPECT_EQ(e.status(), 501);
@@ -245,7 +245,7 @@ TEST(FakeService, ClientsMayOutliveTheFakeAndCallFromManyThreads) {
   std::atomic<int> verified{0};
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
-      for (int j = 0; j < 25; ++j) verified += client->verify_token(token, "alice") ? 1 : 0;
+      for (int j = 0; j < 25; ++j) verified += client->verify_token(token, loginid::Username("alice")) ? 1 : 0;
     });
   }
   for (auto& t : threads) t.join();
