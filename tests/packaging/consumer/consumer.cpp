@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   std::string pem{key.to_pem().view()};
   const loginid::LoginIdManagement client{"consumer-client", std::move(pem),
                                           loginid::Options{.base_url = "http://127.0.0.1:9"}};
-  const auto token = client.generate_service_token("users.retrieve", {.username = "alice"});
+  const auto token = client.generate_service_token("users.retrieve", {.username = loginid::Username("alice")});
   std::error_code ec;
   const auto claims = loginid::verify_jwt(token, key.public_key(), {}, ec);
   if (!claims || claims->get_string("type") != "users.retrieve" || claims->get_string("client_id") != "consumer-client") {

@@ -13,13 +13,13 @@
 int main() {
   loginid::testkit::FakeService fake;
   const loginid::LoginIdManagement client{fake.client_id(), loginid::PrivateKey::generate(), fake.client_options()};
-  if (!client.verify_token(fake.user_token("alice"), "alice")) {
+  if (!client.verify_token(fake.user_token("alice"), loginid::Username("alice"))) {
     std::fprintf(stderr, "testing_consumer: the fake's token did not verify\n");
     return 1;
   }
   fake.on("POST", "/manage/users/retrieve", loginid::testkit::FakeService::error(404, "not_found", "no such user"));
   try {
-    (void)client.get_user("ghost");
+    (void)client.get_user(loginid::Username("ghost"));
     std::fprintf(stderr, "testing_consumer: the scripted 404 did not reach the caller\n");
     return 1;
   } catch (const loginid::ServiceError& e) {
