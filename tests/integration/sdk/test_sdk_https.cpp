@@ -171,27 +171,26 @@ TEST_F(SdkOverHttps, AWaitParkedOnATlsConnectionIsAnsweredAndConnectionsAreKeptA
   LoginID web(emulator.client_id("web"), emulator.private_key("web"), options_for(emulator, ca_file));
 
   const int before = handshakes(emulator);
-  const User user = mgmt.add_user_without_credentials("tls-waiter");
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(mgmt.get_user(user.username).id, user.id);
+  const loginid::Username waiter("tls-waiter");
+  const User user = mgmt.add_user_without_credentials(waiter);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(mgmt.get_user(waiter).id, user.id);
   EXPECT_EQ(handshakes(emulator) - before, 1) << emulator.stderr_text();
   EXPECT_NE(emulator.stderr_text().find("TLS: handshake 1 from 127.0.0.1:"), std::string::npos)
       << emulator.stderr_text();
 
-  const CodeResult code = mgmt.generate_code(CodeType::short_code, CodePurpose::temporary_authentication, false,
-                                             UserRef::by_username(user.username));
-  auto waiting = std::async(std::launch::async, [&] { return web.wait_code(user.username, code.code, CodeType::short_code); });
+  const CodeResult code = mgmt.generate_code(waiter, CodeType::short_code, CodePurpose::temporary_authentication);
+  auto waiting = std::async(std::launch::async, [&] { return web.wait_code(waiter, code); });
   // Parked before the authorize (bounded: a hang guard, not a timing assumption).
   for (int i = 0; i < 2000 && parked_waits(emulator, ca_file) != 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(parked_waits(emulator, ca_file), 1) << emulator.stderr_text();
-  (void)mgmt.authorize_code(code.code, CodeType::short_code, CodePurpose::temporary_authentication,
-                            UserRef::by_username(user.username));
+  (void)mgmt.authorize_code(waiter, code);
   const AuthResult auth = waiting.get();
   EXPECT_TRUE(auth.is_authenticated);
   EXPECT_EQ(auth.user.id, user.id);
   ASSERT_TRUE(auth.jwt.has_value());
-  EXPECT_TRUE(web.verify_token(*auth.jwt, user.username));
+  EXPECT_TRUE(web.verify_token(*auth.jwt, waiter));
 }
 
 TEST_F(SdkOverHttps, PlainHttpToTheHttpsPortIsNotAnHttpAnswer) {
