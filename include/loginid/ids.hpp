@@ -73,9 +73,11 @@ class CredentialId final : public TypedText<CredentialId> {
 
 }  // namespace loginid::inline v1
 
+namespace std {
+
 /// Hashes a Username like its text (for std::unordered_map / std::unordered_set keys).
 template <>
-struct std::hash<loginid::Username> {
+struct hash<loginid::Username> {
   /// The hash of the text.
   std::size_t operator()(const loginid::Username& value) const noexcept {
     return std::hash<std::string>{}(value.str());
@@ -84,16 +86,18 @@ struct std::hash<loginid::Username> {
 
 /// Hashes a UserId like its text (for std::unordered_map / std::unordered_set keys).
 template <>
-struct std::hash<loginid::UserId> {
+struct hash<loginid::UserId> {
   /// The hash of the text.
   std::size_t operator()(const loginid::UserId& value) const noexcept { return std::hash<std::string>{}(value.str()); }
 };
 
 /// Hashes a CredentialId like its text (for std::unordered_map / std::unordered_set keys).
 template <>
-struct std::hash<loginid::CredentialId> {
+struct hash<loginid::CredentialId> {
   /// The hash of the text.
   std::size_t operator()(const loginid::CredentialId& value) const noexcept {
     return std::hash<std::string>{}(value.str());
   }
 };
+
+}  // namespace std
