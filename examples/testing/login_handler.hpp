@@ -19,9 +19,11 @@ struct LoginOutcome {
   std::string message{};  ///< for the user, when not logged in
 };
 
+/// Takes the client as a loginid::ClientInterface: a LoginID in production, a mock in a test (a
+/// LoginID pointed at the fake service works too).
 class LoginHandler {
  public:
-  explicit LoginHandler(const loginid::LoginID& loginid) : loginid_(loginid) {}
+  explicit LoginHandler(const loginid::ClientInterface& loginid) : loginid_(loginid) {}
 
   /// Waits for `code` (a short code) to be authorized for `username`.
   [[nodiscard]] LoginOutcome login_with_code(std::string_view username, std::string_view code) const;
@@ -29,7 +31,7 @@ class LoginHandler {
   [[nodiscard]] bool session_is_valid(std::string_view session, std::string_view username) const;
 
  private:
-  const loginid::LoginID& loginid_;
+  const loginid::ClientInterface& loginid_;
 };
 
 }  // namespace shop

@@ -32,6 +32,91 @@ struct ServiceTokenOptions final {
   std::optional<std::string> nonce{};
 };
 
+/// Everything a LoginID client does, as an interface to program against and to mock: code that takes
+/// a `const loginid::ClientInterface&` runs with a LoginID in production and with a mock in tests
+/// (loginid::testkit::MockClient in <loginid/testing/mock_client.hpp>, or your own). Each function
+/// is documented at LoginID, which implements them all. Copying goes through the concrete class
+/// only (the copy operations are protected), so a mock is never sliced. docs/sdk.md, "Testing your code".
+class ClientInterface {
+ public:
+  /// Destroys the LoginID (or mock) behind it.
+  virtual ~ClientInterface() = default;
+
+  /// See LoginID::generate_service_token.
+  [[nodiscard]] virtual std::string generate_service_token(std::string_view scope,
+                                                           const ServiceTokenOptions& options = {}) const = 0;
+  /// See LoginID::verify_token.
+  [[nodiscard]] virtual bool verify_token(std::string_view token,
+                                          const std::optional<Username>& username = std::nullopt) const noexcept = 0;
+  /// See LoginID::verify_token_claims.
+  [[nodiscard]] virtual std::optional<Claims> verify_token_claims(std::string_view token,
+                                                                  const std::optional<Username>& username,
+                                                                  std::error_code& ec) const noexcept = 0;
+  /// See LoginID::verify_token_claims.
+  [[nodiscard]] virtual Claims verify_token_claims(std::string_view token,
+                                                   const std::optional<Username>& username = std::nullopt) const = 0;
+  /// See LoginID::generate_tx_auth_token.
+  [[nodiscard]] virtual std::string generate_tx_auth_token(std::string_view tx_payload,
+      std::optional<std::string_view> nonce = std::nullopt) const = 0;
+  /// See LoginID::create_transaction.
+  [[nodiscard]] virtual TxResult create_transaction(std::string_view tx_payload,
+                                                    const TxOptions& options = {}) const = 0;
+  /// See LoginID::verify_transaction.
+  [[nodiscard]] virtual bool verify_transaction(std::string_view tx_token,
+                                                std::string_view tx_payload) const noexcept = 0;
+  /// See LoginID::verify_transaction_claims.
+  [[nodiscard]] virtual std::optional<Claims> verify_transaction_claims(std::string_view tx_token,
+                                                                        std::string_view tx_payload,
+                                                                        std::error_code& ec) const noexcept = 0;
+  /// See LoginID::verify_transaction_claims.
+  [[nodiscard]] virtual Claims verify_transaction_claims(std::string_view tx_token,
+                                                         std::string_view tx_payload) const = 0;
+  /// See LoginID::wait_code.
+  [[nodiscard]] virtual AuthResult wait_code(const Username& username, std::string_view code, CodeType code_type,
+                                             const WaitCodeOptions& options = {}) const = 0;
+  /// See LoginID::wait_code.
+  [[nodiscard]] virtual AuthResult wait_code(const Username& username, const CodeResult& code,
+                                             const WaitCodeOptions& options = {}) const = 0;
+  /// See LoginID::register_password.
+  virtual AuthResult register_password(const Username& username, std::string_view password,
+                                       std::optional<std::string_view> password_confirmation = std::nullopt) const = 0;
+  /// See LoginID::authenticate_password.
+  [[nodiscard]] virtual AuthResult authenticate_password(const Username& username,
+                                                         std::string_view password) const = 0;
+  /// See LoginID::authenticate_publickey_init.
+  [[nodiscard]] virtual PublicKeyChallenge authenticate_publickey_init(const Username& username,
+                                                                       std::string_view public_key_pem) const = 0;
+  /// See LoginID::authenticate_publickey_complete.
+  [[nodiscard]] virtual AuthResult authenticate_publickey_complete(const Username& username,
+                                                                   const PublicKeyChallenge& challenge,
+                                                                   std::string_view assertion) const = 0;
+  /// See LoginID::register_fido2_init.
+  [[nodiscard]] virtual Fido2AttestationInit register_fido2_init(const Username& username,
+                                                                 const Fido2RegisterOptions& options = {}) const = 0;
+  /// See LoginID::register_fido2_complete.
+  virtual AuthResult register_fido2_complete(const Username& username, std::string_view attestation_payload,
+                                             const Fido2CompleteOptions& options = {}) const = 0;
+  /// See LoginID::authenticate_fido2_init.
+  [[nodiscard]] virtual Fido2AssertionInit authenticate_fido2_init(const Username& username) const = 0;
+  /// See LoginID::authenticate_fido2_complete.
+  virtual AuthResult authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
+                                                 const Fido2AuthenticateOptions& options = {}) const = 0;
+  /// See LoginID::init_add_fido2_credential_with_code.
+  [[nodiscard]] virtual Fido2AttestationInit init_add_fido2_credential_with_code(
+      const Username& username, std::string_view code, CodeType code_type,
+      const Fido2CredentialOptions& options = {}) const = 0;
+  /// See LoginID::complete_add_fido2_credential.
+  virtual AuthResult complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
+                                                   const Fido2CompleteOptions& options = {}) const = 0;
+
+ protected:
+  ClientInterface() = default;  ///< for the implementing classes only
+  ClientInterface(const ClientInterface&) = default;             ///< for the implementing classes only
+  ClientInterface(ClientInterface&&) noexcept = default;         ///< for the implementing classes only
+  ClientInterface& operator=(const ClientInterface&) = default;  ///< for the implementing classes only
+  ClientInterface& operator=(ClientInterface&&) noexcept = default;  ///< for the implementing classes only
+};
+
 /// The application client of LoginID.
 ///
 /// Construction parses the private key once (the PEM text passed in is wiped afterwards) and
@@ -50,7 +135,7 @@ struct ServiceTokenOptions final {
 /// loginid::LoginID client{"my-client-id", read_file("key.pem")};
 /// if (client.verify_token(jwt, "alice")) { /* logged in */ }
 /// @endcode
-class LoginID {
+class LoginID : public virtual ClientInterface {
  public:
   /// @param client_id  the application's client id (non-empty, else InvalidArgument).
   /// @param private_key_pem  the API credential, PEM PKCS#8 or SEC1; may be empty for a client
@@ -91,7 +176,8 @@ class LoginID {
   /// @endcode
   /// @throws InvalidArgument for an empty scope, an empty or non-UTF-8 username, user id or nonce,
   ///         or when the client has no private key.
-  [[nodiscard]] std::string generate_service_token(std::string_view scope, const ServiceTokenOptions& options = {}) const;
+  [[nodiscard]] std::string generate_service_token(std::string_view scope,
+                                                   const ServiceTokenOptions& options = {}) const override;
 
   /// True when `token` is a user token LoginID issued for this client: ES256 signature by the key
   /// for its `kid` (fetched from /certs and cached), `aud` == client_id(), `exp`/`nbf` within
@@ -100,22 +186,22 @@ class LoginID {
   /// bool ok = client.verify_token(jwt, loginid::Username("alice"));
   /// @endcode
   [[nodiscard]] bool verify_token(std::string_view token,
-                                  const std::optional<Username>& username = std::nullopt) const noexcept;
+                                  const std::optional<Username>& username = std::nullopt) const noexcept override;
 
   /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc, e.g.
   /// TokenErrc::expired, TokenErrc::audience_mismatch, TokenErrc::key_unavailable). Never throws.
   [[nodiscard]] std::optional<Claims> verify_token_claims(std::string_view token,
                                                           const std::optional<Username>& username,
-                                                          std::error_code& ec) const noexcept;
+                                                          std::error_code& ec) const noexcept override;
   /// The verified claims.
   /// @throws TokenError with the reason (a TokenErrc), as the overload above reports it in `ec`.
   [[nodiscard]] Claims verify_token_claims(std::string_view token,
-                                           const std::optional<Username>& username = std::nullopt) const;
+                                           const std::optional<Username>& username = std::nullopt) const override;
 
   /// A transaction auth token: `{"type":"tx.create","nonce","payload_hash","iat"}`, payload_hash =
   /// b64url(SHA-256(tx_payload)). @throws InvalidArgument for an empty payload or no private key.
   [[nodiscard]] std::string generate_tx_auth_token(std::string_view tx_payload,
-                                                   std::optional<std::string_view> nonce = std::nullopt) const;
+                                                   std::optional<std::string_view> nonce = std::nullopt) const override;
 
   /// Creates a transaction (POST /tx) with the optional `nonce`, `tx_type` and `username` and
   /// returns the whole answer (id, url, the nonce sent).
@@ -125,7 +211,7 @@ class LoginID {
   /// @throws InvalidArgument (empty or non-UTF-8 payload or option, no private key) before anything
   ///         is sent; ServiceError for a refusal; TransportError when no answer came; BadResponse
   ///         for a wrong-shaped answer.
-  [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {}) const;
+  [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {}) const override;
 
   /// True when `tx_token` verifies like a user token (signature, audience, time) and its
   /// `tx_hash` equals b64url(SHA-256(tx_payload + nonce + server_nonce)), recomputed from the
@@ -133,12 +219,12 @@ class LoginID {
   /// @code
   /// bool ok = client.verify_transaction(tx_token, "Pay 10 EUR to Bob");
   /// @endcode
-  [[nodiscard]] bool verify_transaction(std::string_view tx_token, std::string_view tx_payload) const noexcept;
+  [[nodiscard]] bool verify_transaction(std::string_view tx_token, std::string_view tx_payload) const noexcept override;
   /// The verified claims, or nullopt with `ec` set (TokenErrc::tx_hash_mismatch, ...). Never throws.
   [[nodiscard]] std::optional<Claims> verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
-                                                                std::error_code& ec) const noexcept;
+                                                                std::error_code& ec) const noexcept override;
   /// The verified claims. @throws TokenError with the reason.
-  [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const;
+  [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const override;
 
   /// Waits (long poll, up to Options::wait_timeout) until `code` of `code_type` is authorized for
   /// `username`, then returns the authentication response. When the service ends its own long poll
@@ -158,7 +244,7 @@ class LoginID {
   ///         answer (or one without `jwt` when a JWT was asked for).
   /// @throws TokenError when the returned JWT does not verify.
   [[nodiscard]] AuthResult wait_code(const Username& username, std::string_view code, CodeType code_type,
-                                     const WaitCodeOptions& options = {}) const;
+                                     const WaitCodeOptions& options = {}) const override;
   /// wait_code for a code generate_code returned: its text and type come from `code`.
   /// @code
   /// auto code = mgmt.generate_code(alice, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication);
@@ -166,7 +252,7 @@ class LoginID {
   /// @endcode
   /// @throws as the overload above.
   [[nodiscard]] AuthResult wait_code(const Username& username, const CodeResult& code,
-                                     const WaitCodeOptions& options = {}) const;
+                                     const WaitCodeOptions& options = {}) const override;
 
   /// Registers a new user with a password (POST /register/password, scope `auth.register`) and
   /// returns the authentication response; its JWT is verified like wait_code's. The password goes
@@ -183,7 +269,7 @@ class LoginID {
   ///         `user_already_exists` 409, ...); TransportError, BadResponse as for any call.
   /// @throws TokenError when the returned JWT does not verify.
   AuthResult register_password(const Username& username, std::string_view password,
-                               std::optional<std::string_view> password_confirmation = std::nullopt) const;
+                               std::optional<std::string_view> password_confirmation = std::nullopt) const override;
 
   /// Logs a user in with a password (POST /authenticate/password, scope `auth.login`); the
   /// returned JWT is verified like wait_code's. Not repeated once sent (a retry would count as
@@ -196,7 +282,7 @@ class LoginID {
   ///         `user_inactive` 403, `too_many_requests` 429 while locked out); TransportError,
   ///         BadResponse as for any call.
   /// @throws TokenError when the returned JWT does not verify.
-  [[nodiscard]] AuthResult authenticate_password(const Username& username, std::string_view password) const;
+  [[nodiscard]] AuthResult authenticate_password(const Username& username, std::string_view password) const override;
 
   /// Starts a public-key login (scope `auth.login`): returns the challenge to sign.
   /// @param username  the user logging in.
@@ -206,7 +292,7 @@ class LoginID {
   /// @throws ServiceError (`not_found`, `credential_invalid`, `user_inactive`, ...), TransportError,
   ///         BadResponse.
   [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(const Username& username,
-                                                               std::string_view public_key_pem) const;
+                                                               std::string_view public_key_pem) const override;
   /// Completes a public-key login with `assertion` (see make_publickey_assertion()); the returned
   /// JWT is verified like wait_code's. Sends no service token (a complete call needs none: the
   /// single-use challenge binds it), so a client without a private key can make this call.
@@ -225,7 +311,7 @@ class LoginID {
   /// @throws TokenError when the returned JWT does not verify.
   [[nodiscard]] AuthResult authenticate_publickey_complete(const Username& username,
                                                            const PublicKeyChallenge& challenge,
-                                                           std::string_view assertion) const;
+                                                           std::string_view assertion) const override;
   // ---- FIDO2 / WebAuthn (passkeys): a backend relays the payloads to and from its page ---------
   //
   // Each init returns a payload (JSON text) for the page's navigator.credentials.create / .get; the
@@ -244,7 +330,7 @@ class LoginID {
   /// @throws InvalidArgument (empty username, empty option, no private key) before anything is sent.
   /// @throws ServiceError (`user_already_exists` 409, ...), TransportError, BadResponse.
   [[nodiscard]] Fido2AttestationInit register_fido2_init(const Username& username,
-                                                          const Fido2RegisterOptions& options = {}) const;
+                                                          const Fido2RegisterOptions& options = {}) const override;
 
   /// Completes the registration with the browser's answer (POST /register/fido2/complete, no
   /// service token): `attestation_payload` = `{challenge, credential_uuid, credential_id,
@@ -259,7 +345,7 @@ class LoginID {
   ///         check, `credential_exists` 409, ...), TransportError, BadResponse.
   /// @throws TokenError when the returned JWT does not verify.
   AuthResult register_fido2_complete(const Username& username, std::string_view attestation_payload,
-                                     const Fido2CompleteOptions& options = {}) const;
+                                     const Fido2CompleteOptions& options = {}) const override;
 
   /// Starts a passkey login (POST /authenticate/fido2/init, scope `auth.login`).
   /// @code
@@ -269,7 +355,7 @@ class LoginID {
   /// @throws InvalidArgument (empty username, no private key) before anything is sent.
   /// @throws ServiceError (`not_found` for an unknown user or one without a passkey,
   ///         `user_inactive` 403, ...), TransportError, BadResponse.
-  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(const Username& username) const;
+  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(const Username& username) const override;
 
   /// Completes the login with the browser's answer (POST /authenticate/fido2/complete, no service
   /// token): `assertion_payload` = `{challenge, credential_id, client_data, authenticator_data,
@@ -284,7 +370,7 @@ class LoginID {
   ///         TransportError, BadResponse.
   /// @throws TokenError when the returned JWT does not verify.
   AuthResult authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
-                                         const Fido2AuthenticateOptions& options = {}) const;
+                                         const Fido2AuthenticateOptions& options = {}) const override;
 
   /// Starts adding a passkey to an existing user with an authorized code of purpose
   /// `add_credential` (POST /credentials/fido2/init/code, scope `credentials.add`); the code is
@@ -298,7 +384,7 @@ class LoginID {
   ///         410, ...), TransportError, BadResponse.
   [[nodiscard]] Fido2AttestationInit init_add_fido2_credential_with_code(
       const Username& username, std::string_view code, CodeType code_type,
-      const Fido2CredentialOptions& options = {}) const;
+      const Fido2CredentialOptions& options = {}) const override;
 
   /// Completes adding a passkey (POST /credentials/fido2/complete, no service token) begun by
   /// init_add_fido2_credential_with_code or LoginIdManagement::force_fido2_credential_init, with
@@ -308,7 +394,7 @@ class LoginID {
   /// @endcode
   /// @throws as register_fido2_complete.
   AuthResult complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
-                                           const Fido2CompleteOptions& options = {}) const;
+                                           const Fido2CompleteOptions& options = {}) const override;
 
   /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
   /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"server_nonce": <server_nonce>, "iat": <now>}`,

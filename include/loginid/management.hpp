@@ -13,6 +13,61 @@
 
 namespace loginid::inline v1 {
 
+/// Everything a LoginIdManagement does (its LoginID functions included: it is a ClientInterface too),
+/// as an interface to program against and to mock (loginid::testkit::MockManagement in
+/// <loginid/testing/mock_client.hpp>). Each function is documented at LoginIdManagement.
+class ManagementInterface : public virtual ClientInterface {
+ public:
+  /// See LoginIdManagement::generate_code.
+  [[nodiscard]] virtual CodeResult generate_code(const UserRef& user, CodeType code_type, CodePurpose purpose,
+                                                 const GenerateCodeOptions& options = {}) const = 0;
+  /// See LoginIdManagement::authorize_code.
+  virtual AuthorizeResult authorize_code(const UserRef& user, std::string_view code, CodeType code_type,
+                                         CodePurpose purpose) const = 0;
+  /// See LoginIdManagement::authorize_code.
+  virtual AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code) const = 0;
+  /// See LoginIdManagement::invalidate_all_codes.
+  virtual InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type,
+                                                CodePurpose purpose) const = 0;
+  /// See LoginIdManagement::get_credentials.
+  [[nodiscard]] virtual CredentialList get_credentials(const UserRef& user,
+      const std::optional<CredentialStatus>& status = std::nullopt) const = 0;
+  /// See LoginIdManagement::rename_credential.
+  virtual CredentialResult rename_credential(const UserRef& user, const CredentialId& credential_id,
+                                             std::string_view new_name) const = 0;
+  /// See LoginIdManagement::revoke_credential.
+  virtual CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id) const = 0;
+  /// See LoginIdManagement::add_publickey_credential.
+  virtual AuthResult add_publickey_credential(const UserRef& user, std::string_view public_key_pem,
+                                              std::optional<std::string_view> credential_name = std::nullopt) const = 0;
+  /// See LoginIdManagement::force_fido2_credential_init.
+  [[nodiscard]] virtual Fido2AttestationInit force_fido2_credential_init(const UserId& user_id,
+      const Fido2CredentialOptions& options = {}) const = 0;
+  /// See LoginIdManagement::generate_recovery_code.
+  virtual RecoveryCode generate_recovery_code(const UserRef& user) const = 0;
+  /// See LoginIdManagement::get_user.
+  [[nodiscard]] virtual User get_user(const Username& username) const = 0;
+  /// See LoginIdManagement::get_user_id.
+  [[nodiscard]] virtual UserId get_user_id(const Username& username) const = 0;
+  /// See LoginIdManagement::add_user_without_credentials.
+  virtual User add_user_without_credentials(const Username& username) const = 0;
+  /// See LoginIdManagement::deactivate_user.
+  virtual User deactivate_user(const UserId& user_id) const = 0;
+  /// See LoginIdManagement::activate_user.
+  virtual User activate_user(const UserId& user_id) const = 0;
+  /// See LoginIdManagement::delete_by_user_id.
+  virtual void delete_by_user_id(const UserId& user_id) const = 0;
+  /// See LoginIdManagement::delete_by_username.
+  virtual void delete_by_username(const Username& username) const = 0;
+
+ protected:
+  ManagementInterface() = default;  ///< for the implementing classes only
+  ManagementInterface(const ManagementInterface&) = default;             ///< for the implementing classes only
+  ManagementInterface(ManagementInterface&&) noexcept = default;         ///< for the implementing classes only
+  ManagementInterface& operator=(const ManagementInterface&) = default;  ///< for the implementing classes only
+  ManagementInterface& operator=(ManagementInterface&&) noexcept = default;  ///< for the implementing classes only
+};
+
 /// The management client: everything LoginID offers plus the calls that need a management
 /// application's credential. Each call signs a fresh service token with the scope API.md lists
 /// for it. Immutable after construction, safe to share between threads, cheap to copy.
@@ -29,7 +84,7 @@ namespace loginid::inline v1 {
 /// loginid::LoginIdManagement mgmt{client_id, private_key_pem, {.base_url = "http://127.0.0.1:8080"}};
 /// loginid::User user = mgmt.add_user_without_credentials(loginid::Username("alice"));
 /// @endcode
-class LoginIdManagement : public LoginID {
+class LoginIdManagement : public LoginID, public ManagementInterface {
  public:
   /// @throws InvalidArgument when `private_key_pem` is empty (a management client signs every
   ///         call), KeyError for an invalid key; see LoginID::LoginID for the rest.
@@ -52,7 +107,7 @@ class LoginIdManagement : public LoginID {
   /// @throws ServiceError (`not_found` for an unknown user, `user_inactive` 403, ...),
   ///         TransportError, BadResponse.
   [[nodiscard]] CodeResult generate_code(const UserRef& user, CodeType code_type, CodePurpose purpose,
-                                         const GenerateCodeOptions& options = {}) const;
+                                         const GenerateCodeOptions& options = {}) const override;
 
   /// Authorizes a code (POST /codes/{code_type}/authorize, scope `codes.authorize`), waking a
   /// wait_code for it.
@@ -65,19 +120,19 @@ class LoginIdManagement : public LoginID {
   /// @throws ServiceError (`code_invalid` 400 for a wrong or used code, `code_expired` 410,
   ///         `not_found`, ...), TransportError, BadResponse.
   AuthorizeResult authorize_code(const UserRef& user, std::string_view code, CodeType code_type,
-                                 CodePurpose purpose) const;
+                                 CodePurpose purpose) const override;
   /// authorize_code for a code generate_code returned: its text, type and purpose come from `code`.
   /// @code
   /// mgmt.authorize_code(alice, code);
   /// @endcode
   /// @throws as the overload above.
-  AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code) const;
+  AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code) const override;
 
   /// Invalidates every live code of this type and purpose for the user
   /// (POST /codes/{code_type}/invalidate-all, scope `codes.invalidate`).
   /// @throws InvalidArgument (no user, a code type or purpose outside the enums) before anything
   ///         is sent; ServiceError (`not_found`, ...), TransportError, BadResponse.
-  InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type, CodePurpose purpose) const;
+  InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type, CodePurpose purpose) const override;
 
   // ---- credentials -------------------------------------------------------------------------
 
@@ -90,7 +145,7 @@ class LoginIdManagement : public LoginID {
   /// @throws InvalidArgument (no user, an empty status) before anything is sent; ServiceError
   ///         (`not_found`, ...), TransportError, BadResponse.
   [[nodiscard]] CredentialList get_credentials(const UserRef& user,
-                                               const std::optional<CredentialStatus>& status = std::nullopt) const;
+      const std::optional<CredentialStatus>& status = std::nullopt) const override;
 
   /// Renames a credential (POST /credentials/rename, scope `credentials.rename`).
   /// @code
@@ -99,12 +154,12 @@ class LoginIdManagement : public LoginID {
   /// @throws InvalidArgument (no user, an empty `credential_id` or `new_name`) before anything is
   ///         sent; ServiceError (`not_found`, ...), TransportError, BadResponse.
   CredentialResult rename_credential(const UserRef& user, const CredentialId& credential_id,
-                                     std::string_view new_name) const;
+                                     std::string_view new_name) const override;
 
   /// Revokes a credential (POST /credentials/revoke, scope `credentials.revoke`).
   /// @throws InvalidArgument (no user, an empty `credential_id`) before anything is sent;
   ///         ServiceError (`not_found`, ...), TransportError, BadResponse.
-  CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id) const;
+  CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id) const override;
 
   /// Registers a public key as a credential of the user (POST /credentials/publickey, scope
   /// `credentials.force_add`, `publickey_alg` ES256). A returned JWT is verified like
@@ -114,7 +169,7 @@ class LoginIdManagement : public LoginID {
   /// @throws ServiceError (`not_found`, `credential_exists` 409, ...), TransportError, BadResponse.
   /// @throws TokenError when a returned JWT does not verify.
   AuthResult add_publickey_credential(const UserRef& user, std::string_view public_key_pem,
-                                      std::optional<std::string_view> credential_name = std::nullopt) const;
+                                      std::optional<std::string_view> credential_name = std::nullopt) const override;
 
   /// Starts adding a passkey to a user without a code (POST /credentials/fido2/init/force, scope
   /// `credentials.force_add`): the backend vouches for the user. The page completes it, through
@@ -126,7 +181,7 @@ class LoginIdManagement : public LoginID {
   /// @throws InvalidArgument (empty user id or option) before anything is sent; ServiceError
   ///         (`not_found`, ...), TransportError, BadResponse.
   [[nodiscard]] Fido2AttestationInit force_fido2_credential_init(const UserId& user_id,
-                                                                  const Fido2CredentialOptions& options = {}) const;
+      const Fido2CredentialOptions& options = {}) const override;
 
   /// Generates a recovery code for the user (POST /credentials/recovery-code, scope
   /// `credentials.add_recovery`): words the user writes down. The service stores only a hash, so
@@ -136,7 +191,7 @@ class LoginIdManagement : public LoginID {
   /// @endcode
   /// @throws InvalidArgument (no user) before anything is sent; ServiceError (`not_found`, ...),
   ///         TransportError, BadResponse.
-  RecoveryCode generate_recovery_code(const UserRef& user) const;
+  RecoveryCode generate_recovery_code(const UserRef& user) const override;
 
   // ---- users -------------------------------------------------------------------------------
 
@@ -146,35 +201,35 @@ class LoginIdManagement : public LoginID {
   /// @endcode
   /// @throws InvalidArgument (empty or non-UTF-8 username) before anything is sent.
   /// @throws ServiceError `not_found` for an unknown user; TransportError, BadResponse.
-  [[nodiscard]] User get_user(const Username& username) const;
+  [[nodiscard]] User get_user(const Username& username) const override;
 
   /// get_user(username).id, typed for the calls that take a user id.
   /// @throws as get_user.
-  [[nodiscard]] UserId get_user_id(const Username& username) const;
+  [[nodiscard]] UserId get_user_id(const Username& username) const override;
 
   /// Creates a user with no credential (POST /manage/users, scope `users.create`).
   /// @throws InvalidArgument (empty or non-UTF-8 username) before anything is sent.
   /// @throws ServiceError `user_already_exists` (409); TransportError, BadResponse.
-  User add_user_without_credentials(const Username& username) const;
+  User add_user_without_credentials(const Username& username) const override;
 
   /// Deactivates a user (PUT /manage/users/{user_id}/deactivate, scope `users.deactivate`); an
   /// inactive user cannot authenticate (`user_inactive`). Returns the updated user.
   /// @throws InvalidArgument (empty user id) before anything is sent; ServiceError `not_found`;
   ///         TransportError, BadResponse.
-  User deactivate_user(const UserId& user_id) const;
+  User deactivate_user(const UserId& user_id) const override;
 
   /// Re-activates a user (PUT /manage/users/{user_id}/activate, scope `users.activate`).
   /// @throws as deactivate_user.
-  User activate_user(const UserId& user_id) const;
+  User activate_user(const UserId& user_id) const override;
 
   /// Deletes a user with its credentials and codes (DELETE /manage/users/{user_id}, scope `users.delete`).
   /// @throws as deactivate_user.
-  void delete_by_user_id(const UserId& user_id) const;
+  void delete_by_user_id(const UserId& user_id) const override;
 
   /// Deletes a user by username (POST /manage/users/delete, scope `users.delete`).
   /// @throws InvalidArgument (empty username) before anything is sent; ServiceError `not_found`;
   ///         TransportError, BadResponse.
-  void delete_by_username(const Username& username) const;
+  void delete_by_username(const Username& username) const override;
 };
 
 }  // namespace loginid::inline v1

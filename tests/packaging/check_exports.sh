@@ -12,7 +12,7 @@ abi=${soname#libloginid.so.}
 [[ "$abi" =~ ^[0-9]+$ ]] || { echo "check_exports: SONAME '$soname' is not libloginid.so.<N>"; exit 1; }
 symbols=$(nm -DC --defined-only "$lib" | sed -E 's/^[0-9a-f]+ [A-Za-z] //')
 [ -n "$symbols" ] || { echo "check_exports: $lib exports nothing"; exit 1; }
-names=$(sed -E 's/^(vtable for|typeinfo for|typeinfo name for|guard variable for|non-virtual thunk to|virtual thunk to) //' <<<"$symbols")
+names=$(sed -E 's/^(vtable for|VTT for|typeinfo for|typeinfo name for|guard variable for|non-virtual thunk to|virtual thunk to) //' <<<"$symbols")
 stray=$(grep -vE "^loginid::v$abi::" <<<"$names" || true)
 internal=$(grep -E '^loginid::([a-z0-9_]+::)?detail::' <<<"$names" || true)
 if [ -n "$stray$internal" ]; then
