@@ -152,9 +152,9 @@ class LoginID : public virtual ClientInterface {
 
   /// Copies and moves share the immutable state (key, connections, key cache): cheap.
   LoginID(const LoginID&) = default;
-  LoginID(LoginID&&) noexcept = default;
-  LoginID& operator=(const LoginID&) = default;
-  LoginID& operator=(LoginID&&) noexcept = default;
+  LoginID(LoginID&&) noexcept = default;                  ///< Shares the state, as a copy does.
+  LoginID& operator=(const LoginID&) = default;           ///< Shares the state, as a copy does.
+  LoginID& operator=(LoginID&&) noexcept = default;       ///< Shares the state, as a copy does.
   /// The shared state goes when the last copy does.
   ~LoginID();
 
@@ -188,7 +188,7 @@ class LoginID : public virtual ClientInterface {
   [[nodiscard]] bool verify_token(std::string_view token,
                                   const std::optional<Username>& username = std::nullopt) const noexcept override;
 
-  /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc, e.g.
+  /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc such as
   /// TokenErrc::expired, TokenErrc::audience_mismatch, TokenErrc::key_unavailable). Never throws.
   [[nodiscard]] std::optional<Claims> verify_token_claims(std::string_view token,
                                                           const std::optional<Username>& username,

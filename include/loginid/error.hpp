@@ -44,6 +44,7 @@ enum class ErrorKind {
 /// The base of every SDK exception. what() is one line that never holds a secret.
 class Error : public std::runtime_error {
  public:
+  /// Which subclass this is.
   [[nodiscard]] ErrorKind kind() const noexcept { return kind_; }
   /// The HTTP status of the answer that failed the call; 0 when there was none.
   [[nodiscard]] int status() const noexcept { return status_; }
@@ -51,6 +52,7 @@ class Error : public std::runtime_error {
   [[nodiscard]] const std::string& request_id() const noexcept { return request_id_; }
 
  protected:
+  /// For the subclasses: `what` becomes what(); `status` and `request_id` describe the answer, if any.
   Error(ErrorKind kind, const std::string& what, int status = 0, std::string request_id = {});
 
  private:
@@ -112,7 +114,9 @@ inline const ServiceCode ServiceCode::unknown_error{"unknown_error"};
 /// (Azure SDK's RequestFailedException). what() is "<code>: <message>".
 class ServiceError : public Error {
  public:
+  /// An error answer: its HTTP `status`, the body's `code` and `message`, and its `X-Request-ID`.
   ServiceError(int status, ServiceCode code, std::string message, std::string request_id = {});
+  /// The service's error code (`not_found`, `user_already_exists`, ...; unknown codes keep their text).
   [[nodiscard]] const ServiceCode& code() const noexcept { return code_; }
   /// The service's human-readable message.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
@@ -126,6 +130,8 @@ class ServiceError : public Error {
 /// the service in time, and by an HttpTransport (the transport seam) for one attempt.
 class TransportError : public Error {
  public:
+  /// What ended the exchange; decides whether a retry may help and whether the request may have
+  /// reached the server.
   enum class Reason {
     connect_failed,   ///< DNS, refused, TLS handshake: the request certainly did not reach the server
     timeout,          ///< the deadline passed (the request may have reached the server)
@@ -137,7 +143,9 @@ class TransportError : public Error {
     /// message says which and what to do. Never retried.
     tls_failed,
   };
+  /// A failure for `reason`; `message` (what()) says what happened, without secrets.
   TransportError(Reason reason, const std::string& message);
+  /// What ended the exchange.
   [[nodiscard]] Reason reason() const noexcept { return reason_; }
   /// False only when the server cannot have seen the request; a creating call is retried only then.
   [[nodiscard]] bool may_have_reached_server() const noexcept {
@@ -164,6 +172,7 @@ class Cancelled : public Error {
 /// ("bad_response: user.status: expected a string, got a number").
 class BadResponse : public Error {
  public:
+  /// A bad answer with HTTP `status`; what() is "bad_response: <problem>".
   BadResponse(int status, const std::string& problem, std::string request_id = {});
 };
 
@@ -171,9 +180,11 @@ class BadResponse : public Error {
 /// and what was wrong; it never contains key material or a password.
 class InvalidArgument : public Error {
  public:
+  /// `message` (what()) names the argument and what was wrong.
   explicit InvalidArgument(const std::string& message);
 
  protected:
+  /// For KeyError, whose kind() is ErrorKind::key.
   InvalidArgument(ErrorKind kind, const std::string& message);
 };
 
@@ -181,6 +192,7 @@ class InvalidArgument : public Error {
 /// ("not PEM", "curve is secp384r1, want P-256", "point not on curve"), never the key.
 class KeyError : public InvalidArgument {
  public:
+  /// `message` (what()) says what was wrong with the key, never the key.
   explicit KeyError(const std::string& message);
 };
 
@@ -216,15 +228,18 @@ enum class TokenErrc {
 
 /// The error category of TokenErrc (name "loginid.token"); messages are short reasons.
 const std::error_category& token_category() noexcept;
+/// `e` as a std::error_code of token_category() (also found by ADL: `std::error_code ec = e;`).
 std::error_code make_error_code(TokenErrc e) noexcept;
 
 /// Thrown by the throwing verification overloads, and by calls whose answer carries a user
 /// token that does not verify. what() is "invalid token: <reason>".
 class TokenError : public Error {
  public:
+  /// A rejection for `reason` (a TokenErrc, or std::errc::not_enough_memory).
   explicit TokenError(std::error_code reason);
   /// The reason as an error code (category token_category()).
   [[nodiscard]] std::error_code code() const noexcept { return reason_; }
+  /// The reason as a TokenErrc (meaningful when code() is of token_category()).
   [[nodiscard]] TokenErrc reason() const noexcept { return static_cast<TokenErrc>(reason_.value()); }
 
  private:
@@ -233,5 +248,8 @@ class TokenError : public Error {
 
 }  // namespace loginid::inline v1
 
+namespace std {
+/// Makes TokenErrc an error code enum: a TokenErrc converts to and compares with std::error_code.
 template <>
-struct std::is_error_code_enum<loginid::TokenErrc> : std::true_type {};
+struct is_error_code_enum<loginid::TokenErrc> : true_type {};
+}  // namespace std

@@ -24,6 +24,7 @@ class ExtensibleEnum {
   explicit ExtensibleEnum(std::string value) : value_(std::move(value)) {}
   /// The wire text; empty for a default-constructed value (a result member the service did not set).
   [[nodiscard]] const std::string& to_string() const noexcept { return value_; }
+  /// Equal when the wire texts are (an unknown value equals only itself).
   friend bool operator==(const Derived& a, const Derived& b) noexcept { return a.value_ == b.value_; }
 
  protected:

@@ -70,13 +70,17 @@ class Claims final {
   [[nodiscard]] std::optional<std::string> action() const;        ///< `action`: login, register, ...
 
   // ---- any claim ------------------------------------------------------------------------------
+  /// Whether the claim `name` is present (with any value, null included).
   [[nodiscard]] bool contains(std::string_view name) const noexcept;
   /// The member names, in the object's (sorted) order.
   [[nodiscard]] std::vector<std::string> names() const;
+  /// A string claim; nullopt when absent or of another type.
   [[nodiscard]] std::optional<std::string> get_string(std::string_view name) const;
   /// An integer claim (a JSON number without fraction that fits in 64 bits).
   [[nodiscard]] std::optional<std::int64_t> get_int(std::string_view name) const;
+  /// A number claim (integer or not); nullopt when absent or of another type.
   [[nodiscard]] std::optional<double> get_number(std::string_view name) const;
+  /// A boolean claim; nullopt when absent or of another type.
   [[nodiscard]] std::optional<bool> get_bool(std::string_view name) const;
   /// A NumericDate claim (seconds since the epoch) as a time point.
   [[nodiscard]] std::optional<std::chrono::system_clock::time_point> get_time(std::string_view name) const;
@@ -112,8 +116,8 @@ struct VerifyPolicy final {
 
 /// A token split and parsed, nothing verified.
 struct DecodedJwt final {
-  Claims header{};
-  Claims payload{};
+  Claims header{};   ///< the JOSE header (`alg`, `kid`, `typ`, ...)
+  Claims payload{};  ///< the claims
   std::string signing_input{};  ///< "<header b64>.<payload b64>": the bytes that were signed
   std::string signature{};      ///< raw signature bytes (base64url-decoded)
 };

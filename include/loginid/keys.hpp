@@ -37,6 +37,7 @@ class PublicKey final {
   /// r or s out of range, or a bad signature gives false. Never throws.
   [[nodiscard]] bool verify_es256(std::string_view data, std::string_view signature) const noexcept;
 
+  /// The same point on the curve.
   [[nodiscard]] bool operator==(const PublicKey& other) const noexcept;
 
  private:
@@ -60,6 +61,7 @@ class PrivateKey final {
 
   /// PKCS#8 PEM text, in a zeroing string.
   [[nodiscard]] SecretString to_pem() const;
+  /// The matching public key (what the service is given to verify this key's signatures).
   [[nodiscard]] PublicKey public_key() const;
 
   /// ES256: SHA-256 + ECDSA P-256, exactly 64 bytes r||s (raw bytes, not base64url).

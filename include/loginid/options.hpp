@@ -19,7 +19,13 @@ namespace loginid::inline v1 {
 /// The production environment (API.md, "Base URL").
 inline constexpr std::string_view kDefaultBaseUrl = "https://directweb.usw1.loginid.io";
 
-enum class LogLevel { debug, info, warning, error };
+/// The severity of a log line given to a LogCallback.
+enum class LogLevel {
+  debug,    ///< each answer received
+  info,     ///< retry decisions (retrying, giving up)
+  warning,  ///< a failed attempt, a key that could not be fetched, the emulator switch in use
+  error,    ///< not used by this release (the SDK reports failures by throwing)
+};
 /// Receives the SDK's log lines (never secrets). The library prints nothing by itself. Called on
 /// the thread making the call, possibly from several threads at once, never under an SDK lock.
 using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
@@ -28,8 +34,12 @@ using LogCallback = std::function<void(LogLevel level, std::string_view message)
 struct RetryOptions final {
   /// Total attempts, the first included (1 = never retry).
   int max_attempts = 3;
+  /// The wait before retry n is random in [0, cap] (full jitter), where cap is initial_backoff
+  /// times multiplier^(n-1), at most max_backoff; a valid Retry-After replaces it.
   std::chrono::milliseconds initial_backoff{100};
+  /// The largest cap (see initial_backoff).
   std::chrono::milliseconds max_backoff{2'000};
+  /// The cap's growth per retry (see initial_backoff).
   double multiplier = 2.0;
   /// Honour `Retry-After` (seconds or HTTP-date) on 429/503, within the call's timeout.
   bool honour_retry_after = true;
@@ -41,7 +51,8 @@ struct KeyCacheOptions final {
   std::chrono::seconds default_ttl{300};
   /// max-age is clamped into [min_ttl, max_ttl].
   std::chrono::seconds min_ttl{60};
-  std::chrono::seconds max_ttl{std::chrono::hours(24)};
+  std::chrono::seconds max_ttl{std::chrono::hours(24)};  ///< see min_ttl
+  /// At most this many keys are kept; the one fetched longest ago goes first.
   std::size_t max_keys = 64;
   /// An unknown kid is remembered as unknown this long (no new fetch for it).
   std::chrono::seconds negative_ttl{60};
@@ -53,7 +64,8 @@ struct KeyCacheOptions final {
 /// Optional cache of verified tokens: SHA-256(token) -> claims, until the token's `exp`.
 /// A hit still enforces audience, username and time checks.
 struct TokenCacheOptions final {
-  bool enabled = false;
+  bool enabled = false;  ///< off by default: every verification checks the signature
+  /// At most this many tokens are kept; the one expiring soonest goes first.
   std::size_t max_entries = 10'000;
 };
 
@@ -64,7 +76,7 @@ struct TokenCacheOptions final {
 /// used once, only within `max_age` of being signed, and never in a forked child; with no token
 /// ready the call signs inline, as with this off.
 struct PresignOptions final {
-  bool enabled = true;
+  bool enabled = true;  ///< off: every call signs its token inline
   /// Tokens kept ready per scope.
   std::size_t per_scope = 2;
   /// A ready token older than this is wiped instead of used (the service accepts `iat` within
@@ -74,6 +86,8 @@ struct PresignOptions final {
   std::size_t max_scopes = 32;
 };
 
+/// The configuration of a client (LoginID, LoginIdManagement). Every member has a default that
+/// suits production; docs/sdk.md ("Configuration") explains each.
 struct Options final {
   /// Service base URL; a trailing '/' is dropped. When unset: the emulator switch if
   /// LOGINID_EMULATOR_HOST is set and `honour_emulator_env` is on (`host:port` means
@@ -88,11 +102,13 @@ struct Options final {
   bool honour_emulator_env = true;
   /// Each call ends within this (retries included).
   std::chrono::milliseconds timeout{10'000};
+  /// Each connection attempt (DNS, TCP, TLS handshake) ends within this.
   std::chrono::milliseconds connect_timeout{3'000};
   /// How long wait_code waits for the code to be authorized. The service holds one long poll for
   /// less (the emulator's --wait-timeout, 30 s by default); wait_code then asks again, so this is
   /// the whole wait. Past it: Error `code_timeout`.
   std::chrono::milliseconds wait_timeout{120'000};
+  /// When and how often a failed call is repeated.
   RetryOptions retry{};
   /// Tolerance for exp/nbf/iat when verifying LoginID's tokens.
   std::chrono::seconds leeway{60};
@@ -104,7 +120,7 @@ struct Options final {
   std::shared_ptr<HttpTransport> transport{};
   /// Empty: system clock. Called from the calling threads and from the pre-signing thread.
   Clock clock{};
-  LogCallback log{};
+  LogCallback log{};  ///< receives the SDK's log lines; empty: nothing is logged
   /// Allow plain http:// to a non-loopback host (never do this in production).
   bool allow_insecure_http = false;
   /// The CAs to trust for https instead of the system store: PEM text, a PEM file, or a directory
@@ -112,9 +128,9 @@ struct Options final {
   /// private CA (a corporate proxy, an emulator serving TLS). A certificate that does not verify
   /// fails the call at once (TransportError, reason() tls_failed). Not with a custom `transport`.
   std::optional<std::string> ca_bundle{};
-  KeyCacheOptions key_cache{};
-  TokenCacheOptions token_cache{};
-  PresignOptions presign{};
+  KeyCacheOptions key_cache{};      ///< the cache of LoginID's public keys
+  TokenCacheOptions token_cache{};  ///< the optional cache of verified tokens
+  PresignOptions presign{};         ///< service tokens signed ahead of need
 };
 
 }  // namespace loginid::inline v1

@@ -23,12 +23,17 @@ class SecretString final {
   explicit SecretString(std::string_view text);
   SecretString(const SecretString&) = delete;
   SecretString& operator=(const SecretString&) = delete;
+  /// Takes `other`'s text; `other` is left empty.
   SecretString(SecretString&& other) noexcept;
+  /// Wipes this text, then takes `other`'s; `other` is left empty.
   SecretString& operator=(SecretString&& other) noexcept;
   ~SecretString();
 
+  /// The text, valid until this string is cleared, reassigned or destroyed.
   [[nodiscard]] std::string_view view() const noexcept { return value_; }
+  /// Whether there is no text.
   [[nodiscard]] bool empty() const noexcept { return value_.empty(); }
+  /// The length of the text in bytes.
   [[nodiscard]] std::size_t size() const noexcept { return value_.size(); }
   /// Wipes and empties.
   void clear() noexcept;

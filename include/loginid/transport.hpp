@@ -25,9 +25,9 @@ using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 /// One HTTP request, fully resolved (absolute URL).
 struct HttpRequest final {
   std::string method{};  ///< "GET", "POST", "PUT", "DELETE"
-  std::string url{};
-  HttpHeaders headers{};
-  std::string body{};
+  std::string url{};      ///< absolute http:// or https:// URL, query included
+  HttpHeaders headers{};  ///< request headers, in sending order
+  std::string body{};     ///< request body; empty for none
   /// The whole exchange must end within this (connect + send + receive). The SDK sets it to the
   /// time left before the call's deadline (CallOptions), so an attempt never outlives its call.
   std::chrono::milliseconds timeout{10'000};
@@ -41,9 +41,9 @@ struct HttpRequest final {
 
 /// One HTTP answer (any status: non-2xx is not an exception at this level).
 struct HttpResponse final {
-  int status = 0;
-  HttpHeaders headers{};
-  std::string body{};
+  int status = 0;         ///< HTTP status code
+  HttpHeaders headers{};  ///< response headers, in received order
+  std::string body{};     ///< response body
   /// First header with this name (case-insensitive), or nullopt.
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
@@ -66,6 +66,7 @@ struct CurlTransportOptions final {
   std::optional<std::string> ca_bundle{};
   /// Connections kept alive for reuse across calls and threads.
   std::size_t max_idle_connections = 16;
+  /// The User-Agent header of every request.
   std::string user_agent = "loginid-cpp/" LOGINID_VERSION_STRING;
   /// Larger response bodies fail the call (TransportError io_failed) instead of using unbounded memory.
   std::size_t max_response_bytes = 1024 * 1024;

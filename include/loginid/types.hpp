@@ -152,7 +152,7 @@ struct User final {
 
   /// status == UserStatus::active.
   [[nodiscard]] bool is_active() const noexcept { return status == UserStatus::active; }
-  friend bool operator==(const User&, const User&) = default;
+  friend bool operator==(const User&, const User&) = default;  ///< Equal when every member is.
 };
 
 /// A credential of a user (API.md "credential").
@@ -164,7 +164,7 @@ struct Credential final {
   std::chrono::system_clock::time_point created_at{};  ///< from RFC 3339
   std::chrono::system_clock::time_point updated_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const Credential&, const Credential&) = default;
+  friend bool operator==(const Credential&, const Credential&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of get_credentials: `{user_id, credentials:[credential]}`.
@@ -172,7 +172,7 @@ struct CredentialList final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   std::vector<Credential> credentials{};  ///< the credentials, in the service's order
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const CredentialList&, const CredentialList&) = default;
+  friend bool operator==(const CredentialList&, const CredentialList&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of rename_credential / revoke_credential: `{user_id, credential}`.
@@ -180,7 +180,7 @@ struct CredentialResult final {
   std::string user_id{};  ///< the user's id (a UUID at LoginID)
   Credential credential{};  ///< the credential acted on
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const CredentialResult&, const CredentialResult&) = default;
+  friend bool operator==(const CredentialResult&, const CredentialResult&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of generate_code: `{code, expires_at, is_authorized}`, plus the type and purpose the code
@@ -192,22 +192,22 @@ struct CodeResult final {
   CodeType code_type{};  ///< the type asked for (from the request; not in the answer)
   CodePurpose purpose{};  ///< the purpose asked for (from the request; not in the answer)
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const CodeResult&, const CodeResult&) = default;
+  friend bool operator==(const CodeResult&, const CodeResult&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of authorize_code: `{expires_at, is_authorized}`.
 struct AuthorizeResult final {
   std::chrono::system_clock::time_point expires_at{};  ///< from RFC 3339
-  bool is_authorized = false;
+  bool is_authorized = false;  ///< true once the code is authorized
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const AuthorizeResult&, const AuthorizeResult&) = default;
+  friend bool operator==(const AuthorizeResult&, const AuthorizeResult&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of invalidate_all_codes: `{deleted_at}`.
 struct InvalidateResult final {
   std::chrono::system_clock::time_point deleted_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const InvalidateResult&, const InvalidateResult&) = default;
+  friend bool operator==(const InvalidateResult&, const InvalidateResult&) = default;  ///< Equal when every member is.
 };
 
 /// The authenticated user inside an AuthResult: `{id, username, namespace_id}`.
@@ -215,7 +215,7 @@ struct AuthUser final {
   std::string id{};  ///< the id (a UUID)
   std::string username{};  ///< the username
   std::string namespace_id{};  ///< the namespace the user lives in
-  friend bool operator==(const AuthUser&, const AuthUser&) = default;
+  friend bool operator==(const AuthUser&, const AuthUser&) = default;  ///< Equal when every member is.
 };
 
 /// The credential used, inside an AuthResult: `{uuid, type, name}`.
@@ -223,14 +223,14 @@ struct AuthCredential final {
   std::string uuid{};  ///< the credential id (a UUID)
   std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
   std::string name{};  ///< the human-readable name
-  friend bool operator==(const AuthCredential&, const AuthCredential&) = default;
+  friend bool operator==(const AuthCredential&, const AuthCredential&) = default;  ///< Equal when every member is.
 };
 
 /// The application inside an AuthResult: `{id, type}`.
 struct AuthClient final {
   std::string id{};  ///< the id (a UUID)
   std::string type{};  ///< the kind (credential: "fido2", "public_key", ...; client: "web", "management")
-  friend bool operator==(const AuthClient&, const AuthClient&) = default;
+  friend bool operator==(const AuthClient&, const AuthClient&) = default;  ///< Equal when every member is.
 };
 
 /// An authentication response (API.md): `{is_authenticated, jwt?, user, credential?, client}`.
@@ -238,14 +238,14 @@ struct AuthClient final {
 /// audience == this client's id, time claims, and `udata` == the username when the call named
 /// one) before returning; `claims` holds its verified payload.
 struct AuthResult final {
-  bool is_authenticated = false;
+  bool is_authenticated = false;  ///< whether the user is authenticated
   std::optional<std::string> jwt{};      ///< the user token; absent when no_jwt was requested
   std::optional<Claims> claims{};        ///< the verified payload of `jwt`
   AuthUser user{};  ///< the authenticated user
   std::optional<AuthCredential> credential{};  ///< the credential acted on
   AuthClient client{};  ///< the application the user authenticated to
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const AuthResult&, const AuthResult&) = default;
+  friend bool operator==(const AuthResult&, const AuthResult&) = default;  ///< Equal when every member is.
 };
 
 /// Optional fields of a transaction (API.md, POST /tx).
@@ -264,7 +264,7 @@ struct TxResult final {
   std::optional<std::string> url{};  ///< a URL for the user to confirm at, when the service gives one
   std::string nonce{};                   ///< the nonce sent in the request (given or generated)
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const TxResult&, const TxResult&) = default;
+  friend bool operator==(const TxResult&, const TxResult&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of authenticate_publickey_init: `{challenge_id, server_nonce}`.
@@ -272,7 +272,7 @@ struct PublicKeyChallenge final {
   std::string challenge_id{};  ///< names the challenge in authenticate_publickey_complete
   std::string server_nonce{};  ///< sign it with make_publickey_assertion()
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const PublicKeyChallenge&, const PublicKeyChallenge&) = default;
+  friend bool operator==(const PublicKeyChallenge&, const PublicKeyChallenge&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of generate_recovery_code: `{code, created_at}`. The code (words) is shown to the user
@@ -281,7 +281,7 @@ struct RecoveryCode final {
   std::string code{};        ///< the recovery code, words separated by spaces or dashes
   std::chrono::system_clock::time_point created_at{};  ///< from RFC 3339
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const RecoveryCode&, const RecoveryCode&) = default;
+  friend bool operator==(const RecoveryCode&, const RecoveryCode&) = default;  ///< Equal when every member is.
 };
 
 // ---- FIDO2 / WebAuthn (passkeys) ------------------------------------------------------------
@@ -337,7 +337,7 @@ struct Fido2AttestationInit final {
   /// The opaque session of a registration, for the page's next register init (register_fido2_init only).
   std::optional<std::string> register_session{};
   std::string raw_json{};  ///< the whole JSON object as received (text)
-  friend bool operator==(const Fido2AttestationInit&, const Fido2AttestationInit&) = default;
+  friend bool operator==(const Fido2AttestationInit&, const Fido2AttestationInit&) = default;  ///< Equal when every member is.
 };
 
 /// Answer of authenticate_fido2_init: `{assertion_payload}`.
@@ -347,7 +347,7 @@ struct Fido2AssertionInit final {
   std::string assertion_payload{};
   std::string challenge{};  ///< assertion_payload.challenge (base64url), single use
   std::string raw_json{};   ///< the whole JSON object as received (text)
-  friend bool operator==(const Fido2AssertionInit&, const Fido2AssertionInit&) = default;
+  friend bool operator==(const Fido2AssertionInit&, const Fido2AssertionInit&) = default;  ///< Equal when every member is.
 };
 
 }  // namespace loginid::inline v1

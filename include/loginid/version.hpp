@@ -10,12 +10,16 @@
 
 /// The release (semantic versioning of the source API).
 #define LOGINID_VERSION_MAJOR 1
+/// The minor release: new API, source compatible (see LOGINID_VERSION_MAJOR).
 #define LOGINID_VERSION_MINOR 0
+/// The patch release: fixes only (see LOGINID_VERSION_MAJOR).
 #define LOGINID_VERSION_PATCH 0
 /// The ABI version: the inline namespace `v<N>` and the SONAME `libloginid.so.<N>`.
 #define LOGINID_ABI_VERSION 1
 
+/// Helper of LOGINID_VERSION_TEXT: turns its arguments, as written, into text.
 #define LOGINID_VERSION_TEXT_(major, minor, patch) #major "." #minor "." #patch
+/// "major.minor.patch" from three numbers (macros are expanded first, hence the helper).
 #define LOGINID_VERSION_TEXT(major, minor, patch) LOGINID_VERSION_TEXT_(major, minor, patch)
 /// The release as text, "1.0.0".
 #define LOGINID_VERSION_STRING LOGINID_VERSION_TEXT(LOGINID_VERSION_MAJOR, LOGINID_VERSION_MINOR, LOGINID_VERSION_PATCH)
