@@ -28,6 +28,7 @@ packages=(
   wrk                       # emulator load benchmark
   dpkg-dev file             # Debian packages: dpkg-shlibdeps computes dependencies, CPack reads ELF types with file
   lintian man-db            # the packaging test: lintian checks the packages, man -l renders the man pages
+  doxygen                   # the API reference (scripts/docs.sh), built by scripts/test.sh
   chromium                  # browser tests and the passkey web example's test (never a downloaded browser)
 )
 

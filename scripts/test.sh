@@ -21,6 +21,9 @@ stage "build (RelWithDebInfo, -Werror)"
 configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 
+stage "API reference (Doxygen over include/loginid/, every public name documented, warnings are errors)"
+scripts/docs.sh build >/dev/null
+
 stage "all tests"
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
 
@@ -29,12 +32,12 @@ ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
 # browser_passkey_web_relay, 10 s and 8 s measured under ASan): the emulator then parses
 # real authenticators' CBOR under ASan, the example's backend relays them through the SDK, and a
 # test fails when a program does not exit cleanly (LeakSanitizer at exit).
-stage "AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite (but packaging, which installs)"
+stage "AddressSanitizer + UndefinedBehaviorSanitizer: the whole suite (but packaging, which installs, and docs, built above)"
 configure build-asan -DCMAKE_BUILD_TYPE=Debug -DLOGINID_SANITIZE=address,undefined \
   -DLOGINID_BUILD_BENCH=OFF -DLOGINID_BUILD_EXAMPLES=OFF
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900 -LE packaging
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900 -LE "packaging|docs"
 
 # TSan: only the programs the concurrency tests need (test name == target name, see tests/CMakeLists.txt).
 mapfile -t concurrency_tests < <(ctest --test-dir build -N -L concurrency | sed -n 's/^ *Test *#[0-9]*: *//p')
