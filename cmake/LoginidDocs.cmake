@@ -9,7 +9,8 @@
 #
 # One mechanism: the target `docs` (Doxygen, then the link check). scripts/docs.sh builds it;
 # scripts/test.sh runs scripts/docs.sh; the ctest test `docs_reference` (label docs) builds it, so a
-# full ctest run fails on an undocumented public name.
+# full ctest run fails on an undocumented public name; scripts/package.sh builds it for the
+# libloginid-doc package (install component doc: /usr/share/doc/libloginid-doc/html).
 find_package(Doxygen QUIET)
 if(NOT DOXYGEN_FOUND)
   message(STATUS "Doxygen not found: no API reference (target docs, test docs_reference); scripts/install-deps.sh installs it")
@@ -71,7 +72,14 @@ add_custom_command(TARGET docs POST_BUILD
   COMMAND "${LOGINID_PYTHON3}" "${PROJECT_SOURCE_DIR}/tests/docs/check_reference_links.py" "${DOXYGEN_OUTPUT_DIRECTORY}/html"
   VERBATIM)
 
+# Debian practice (libssl-doc, libcurl4-doc): the HTML reference is a package of its own, not part of
+# -dev. OPTIONAL: a plain `cmake --install` without a built reference installs everything else.
+set(LOGINID_PACKAGE_DOC "libloginid-doc")
+install(DIRECTORY "${DOXYGEN_OUTPUT_DIRECTORY}/html/" DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/doc/${LOGINID_PACKAGE_DOC}/html"
+  COMPONENT doc OPTIONAL)
+
 if(LOGINID_BUILD_TESTS)
   add_test(NAME docs_reference COMMAND "${CMAKE_COMMAND}" --build "${PROJECT_BINARY_DIR}" --target docs)
-  set_tests_properties(docs_reference PROPERTIES LABELS docs TIMEOUT 300)
+  # The packaging tests install and package <build>/docs/html, which this rebuilds: one at a time.
+  set_tests_properties(docs_reference PROPERTIES LABELS docs TIMEOUT 300 RESOURCE_LOCK loginid_docs_html)
 endif()

@@ -3,6 +3,7 @@
 #   libloginidN     component lib:   the shared library (N = SONAME version)
 #   libloginid-dev  component dev:   headers, CMake package, loginid.pc, the libloginid.so link
 #   loginid-tools   component tools: loginid, loginid-emulator, man pages, completions, systemd unit
+#   libloginid-doc  component doc:   the HTML API reference (only when Doxygen is installed; Architecture all)
 # Dependencies on other Debian packages are computed by dpkg-shlibdeps from the ELF files; the ones
 # between these three come from the component dependencies, pinned to this exact version.
 
@@ -23,6 +24,9 @@ set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL lib dev)
 if(TARGET loginid-cli OR TARGET loginid-emulator)
   list(APPEND CPACK_COMPONENTS_ALL tools)
+endif()
+if(LOGINID_PACKAGE_DOC)
+  list(APPEND CPACK_COMPONENTS_ALL doc)
 endif()
 set(CPACK_COMPONENT_DEV_DEPENDS lib)
 set(CPACK_COMPONENT_TOOLS_DEPENDS lib)
@@ -79,5 +83,21 @@ loginid calls every LoginID SDK function from the shell, generates keys and
 decodes and verifies JWTs. loginid-emulator is a local, persistent,
 LoginID-compatible server for development and tests; its systemd unit is
 installed but not enabled.")
+
+if(LOGINID_PACKAGE_DOC)
+  set(CPACK_DEBIAN_DOC_PACKAGE_NAME "${LOGINID_PACKAGE_DOC}")
+  set(CPACK_DEBIAN_DOC_PACKAGE_SECTION "doc")
+  set(CPACK_DEBIAN_DOC_PACKAGE_ARCHITECTURE "all")  # HTML only
+  set(CPACK_DEBIAN_DOC_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS "${LOGINID_PACKAGE_DOC}")
+  set(CPACK_DEBIAN_DOC_DESCRIPTION "LoginID Server SDK for C++ (API reference)
+The LoginID Server SDK for C++ signs service tokens with an application's
+EC P-256 key, verifies the JWTs LoginID issues and calls LoginID's
+application and management APIs.
+
+This package contains the HTML API reference generated from the headers,
+with the SDK guide, the wire contract and the emulator and CLI guides:
+/usr/share/doc/libloginid-doc/html/index.html.")
+endif()
 
 include(CPack)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian packages: libloginid<N> (the shared library), libloginid-dev (headers, CMake
-# package, loginid.pc) and loginid-tools (loginid, loginid-emulator, man pages, completions, systemd
-# unit), with CPack (cmake/LoginidPackaging.cmake), then checks them with lintian when it is installed.
+# package, loginid.pc), loginid-tools (loginid, loginid-emulator, man pages, completions, systemd
+# unit) and, when Doxygen is installed, libloginid-doc (the HTML API reference, scripts/docs.sh), with
+# CPack (cmake/LoginidPackaging.cmake), then checks them with lintian when it is installed.
 #
 #   scripts/package.sh              configures build-package (Release; no tests, benchmarks or
 #                                   examples), builds it and packages it
@@ -23,6 +24,10 @@ else
 fi
 # cpack would build the whole tree first, on one core: build it here with every core instead.
 cmake --build "$build" -j"$jobs" >/dev/null
+# The reference is no part of `all`: build it when the tree packages it (component doc).
+if grep -E '^set\(CPACK_COMPONENTS_ALL "[^"]*\bdoc\b' "$build/CPackConfig.cmake" >/dev/null; then
+  cmake --build "$build" --target docs >/dev/null
+fi
 
 out=$build/packages
 rm -f "$out"/*.deb

@@ -3,7 +3,8 @@
 # Builds them from BUILD_DIR (scripts/package.sh: no recompilation; lintian must be clean), installs
 # them with dpkg -i, builds the consumer against the installed libloginid-dev with find_package and
 # with pkg-config, runs it and /usr/bin/loginid against /usr/bin/loginid-emulator, checks versions,
-# man pages, completions and the (not enabled) systemd unit, then removes and purges the packages and
+# man pages, completions, the (not enabled) systemd unit and the HTML reference (libloginid-doc, when
+# the tree has Doxygen), then removes and purges the packages and
 # checks that nothing of them is left. Needs root (or passwordless sudo); without, it says so and
 # skips (exit 77), except in CI (CI=true), where it fails.
 set -euo pipefail  # (pipes into grep use >/dev/null, not -q: grep -q would SIGPIPE the writer)
@@ -50,7 +51,12 @@ loginid_paths() {
 
 step "building the packages (scripts/package.sh $build)"
 mapfile -t debs < <("$src/scripts/package.sh" "$build")
-[ ${#debs[@]} -eq 3 ] || fail "expected 3 packages, got: ${debs[*]}"
+expected=3
+with_reference=false  # libloginid-doc: made when the tree found Doxygen (cmake/LoginidDocs.cmake)
+if grep -E '^set\(CPACK_COMPONENTS_ALL "[^"]*\bdoc\b' "$build/CPackConfig.cmake" >/dev/null; then
+  expected=4 with_reference=true
+fi
+[ ${#debs[@]} -eq $expected ] || fail "expected $expected packages, got: ${debs[*]}"
 packages=()
 for deb in "${debs[@]}"; do packages+=("$(dpkg-deb -f "$deb" Package)"); done
 for p in "${packages[@]}"; do
@@ -100,6 +106,14 @@ if compgen -G "/etc/systemd/system/*.wants/loginid-emulator.service" >/dev/null;
 fi
 if command -v systemd-analyze >/dev/null 2>&1; then
   systemd-analyze verify "$unit" || fail "systemd-analyze verify $unit"
+fi
+
+if $with_reference; then
+  step "the API reference in /usr/share/doc/libloginid-doc/html: every link works"
+  python3 "$src/tests/docs/check_reference_links.py" /usr/share/doc/libloginid-doc/html ||
+    fail "the installed API reference has broken links"
+  grep -l 'classloginid_1_1LoginID.html' /usr/share/doc/libloginid-doc/html/index.html >/dev/null ||
+    fail "the installed reference's main page does not link loginid::LoginID"
 fi
 
 step "consumer built against the installed libloginid-dev with find_package(loginid)"
