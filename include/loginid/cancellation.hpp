@@ -28,7 +28,9 @@ class CancellationRegistration final {
  public:
   /// Holds no callback.
   CancellationRegistration() noexcept;
+  /// Takes over the other's callback; the other then holds none.
   CancellationRegistration(CancellationRegistration&&) noexcept;
+  /// Unregisters this one's callback (as reset() does), then takes over the other's.
   CancellationRegistration& operator=(CancellationRegistration&&) noexcept;
   CancellationRegistration(const CancellationRegistration&) = delete;
   CancellationRegistration& operator=(const CancellationRegistration&) = delete;
