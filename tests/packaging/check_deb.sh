@@ -109,11 +109,12 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 fi
 
 if $with_reference; then
-  step "the API reference in /usr/share/doc/libloginid-doc/html: every link works"
+  step "the API reference in /usr/share/doc/libloginid-doc/html: every link works; doc-base knows it"
   python3 "$src/tests/docs/check_reference_links.py" /usr/share/doc/libloginid-doc/html ||
     fail "the installed API reference has broken links"
   grep -l 'classloginid_1_1LoginID.html' /usr/share/doc/libloginid-doc/html/index.html >/dev/null ||
     fail "the installed reference's main page does not link loginid::LoginID"
+  [ -f /usr/share/doc-base/libloginid-doc ] || fail "the reference is not registered with doc-base"
 fi
 
 step "consumer built against the installed libloginid-dev with find_package(loginid)"
