@@ -27,7 +27,7 @@ loginid::AuthResult login_of(const std::string& user_id) {
 
 TEST(LoginHandlerWithMock, AskForTheCodeOfTheUserAndKeepTheToken) {
   ::testing::StrictMock<loginid::testkit::MockClient> client;  // any call not expected fails the test
-  EXPECT_CALL(client, wait_code(loginid::Username("alice"), std::string_view("123456"), loginid::CodeType::short_code, _))
+  EXPECT_CALL(client, wait_code(loginid::Username("alice"), std::string_view("123456"), loginid::CodeType::short_code, _, _))
       .WillOnce(Return(login_of("user-1")));
   const shop::LoginHandler handler{client};
 
@@ -39,7 +39,7 @@ TEST(LoginHandlerWithMock, AskForTheCodeOfTheUserAndKeepTheToken) {
 
 TEST(LoginHandlerWithMock, EachRefusalHasItsMessage) {
   loginid::testkit::MockClient client;
-  EXPECT_CALL(client, wait_code(_, _, _, _))
+  EXPECT_CALL(client, wait_code(_, _, _, _, _))
       .WillOnce(Throw(loginid::ServiceError(408, loginid::ServiceCode::code_timeout, "not authorized in time")))
       .WillOnce(Throw(loginid::ServiceError(403, loginid::ServiceCode::user_inactive, "deactivated")))
       .WillOnce(Throw(loginid::ServiceError(500, loginid::ServiceCode::internal_error, "oops")));
@@ -51,7 +51,7 @@ TEST(LoginHandlerWithMock, EachRefusalHasItsMessage) {
 
 TEST(LoginHandlerWithMock, SessionsAreCheckedForTheirUser) {
   loginid::testkit::MockClient client;
-  EXPECT_CALL(client, verify_token(std::string_view("session"), std::optional(loginid::Username("alice"))))
+  EXPECT_CALL(client, verify_token(std::string_view("session"), std::optional(loginid::Username("alice")), _))
       .WillOnce(Return(true));
   const shop::LoginHandler handler{client};
   EXPECT_TRUE(handler.session_is_valid("session", "alice"));

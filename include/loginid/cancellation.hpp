@@ -8,9 +8,8 @@
 ///
 /// @code
 /// loginid::CancellationSource cancel;
-/// loginid::CallOptions call{.cancellation = cancel.token()};
-/// // another thread: a network function called with `call` ...
-/// cancel.cancel();  // ... throws loginid::Cancelled, now
+/// std::thread waiter([&] { client.wait_code(alice, code, {}, {.cancellation = cancel.token()}); });
+/// cancel.cancel();  // the waiting wait_code throws loginid::Cancelled, now
 /// @endcode
 
 #include <functional>

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "loginid/call_options.hpp"
 #include "loginid/error.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
@@ -47,67 +48,67 @@ class ClientInterface {
                                                            const ServiceTokenOptions& options = {}) const = 0;
   /// See LoginID::verify_token.
   [[nodiscard]] virtual bool verify_token(std::string_view token,
-                                          const std::optional<Username>& username = std::nullopt) const noexcept = 0;
+                                          const std::optional<Username>& username = std::nullopt, const CallOptions& call = {}) const noexcept = 0;
   /// See LoginID::verify_token_claims.
   [[nodiscard]] virtual std::optional<Claims> verify_token_claims(std::string_view token,
                                                                   const std::optional<Username>& username,
-                                                                  std::error_code& ec) const noexcept = 0;
+                                                                  std::error_code& ec, const CallOptions& call = {}) const noexcept = 0;
   /// See LoginID::verify_token_claims.
   [[nodiscard]] virtual Claims verify_token_claims(std::string_view token,
-                                                   const std::optional<Username>& username = std::nullopt) const = 0;
+                                                   const std::optional<Username>& username = std::nullopt, const CallOptions& call = {}) const = 0;
   /// See LoginID::generate_tx_auth_token.
   [[nodiscard]] virtual std::string generate_tx_auth_token(std::string_view tx_payload,
       std::optional<std::string_view> nonce = std::nullopt) const = 0;
   /// See LoginID::create_transaction.
   [[nodiscard]] virtual TxResult create_transaction(std::string_view tx_payload,
-                                                    const TxOptions& options = {}) const = 0;
+                                                    const TxOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::verify_transaction.
   [[nodiscard]] virtual bool verify_transaction(std::string_view tx_token,
-                                                std::string_view tx_payload) const noexcept = 0;
+                                                std::string_view tx_payload, const CallOptions& call = {}) const noexcept = 0;
   /// See LoginID::verify_transaction_claims.
   [[nodiscard]] virtual std::optional<Claims> verify_transaction_claims(std::string_view tx_token,
                                                                         std::string_view tx_payload,
-                                                                        std::error_code& ec) const noexcept = 0;
+                                                                        std::error_code& ec, const CallOptions& call = {}) const noexcept = 0;
   /// See LoginID::verify_transaction_claims.
   [[nodiscard]] virtual Claims verify_transaction_claims(std::string_view tx_token,
-                                                         std::string_view tx_payload) const = 0;
+                                                         std::string_view tx_payload, const CallOptions& call = {}) const = 0;
   /// See LoginID::wait_code.
   [[nodiscard]] virtual AuthResult wait_code(const Username& username, std::string_view code, CodeType code_type,
-                                             const WaitCodeOptions& options = {}) const = 0;
+                                             const WaitCodeOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::wait_code.
   [[nodiscard]] virtual AuthResult wait_code(const Username& username, const CodeResult& code,
-                                             const WaitCodeOptions& options = {}) const = 0;
+                                             const WaitCodeOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::register_password.
   virtual AuthResult register_password(const Username& username, std::string_view password,
-                                       std::optional<std::string_view> password_confirmation = std::nullopt) const = 0;
+                                       std::optional<std::string_view> password_confirmation = std::nullopt, const CallOptions& call = {}) const = 0;
   /// See LoginID::authenticate_password.
   [[nodiscard]] virtual AuthResult authenticate_password(const Username& username,
-                                                         std::string_view password) const = 0;
+                                                         std::string_view password, const CallOptions& call = {}) const = 0;
   /// See LoginID::authenticate_publickey_init.
   [[nodiscard]] virtual PublicKeyChallenge authenticate_publickey_init(const Username& username,
-                                                                       std::string_view public_key_pem) const = 0;
+                                                                       std::string_view public_key_pem, const CallOptions& call = {}) const = 0;
   /// See LoginID::authenticate_publickey_complete.
   [[nodiscard]] virtual AuthResult authenticate_publickey_complete(const Username& username,
                                                                    const PublicKeyChallenge& challenge,
-                                                                   std::string_view assertion) const = 0;
+                                                                   std::string_view assertion, const CallOptions& call = {}) const = 0;
   /// See LoginID::register_fido2_init.
   [[nodiscard]] virtual Fido2AttestationInit register_fido2_init(const Username& username,
-                                                                 const Fido2RegisterOptions& options = {}) const = 0;
+                                                                 const Fido2RegisterOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::register_fido2_complete.
   virtual AuthResult register_fido2_complete(const Username& username, std::string_view attestation_payload,
-                                             const Fido2CompleteOptions& options = {}) const = 0;
+                                             const Fido2CompleteOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::authenticate_fido2_init.
-  [[nodiscard]] virtual Fido2AssertionInit authenticate_fido2_init(const Username& username) const = 0;
+  [[nodiscard]] virtual Fido2AssertionInit authenticate_fido2_init(const Username& username, const CallOptions& call = {}) const = 0;
   /// See LoginID::authenticate_fido2_complete.
   virtual AuthResult authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
-                                                 const Fido2AuthenticateOptions& options = {}) const = 0;
+                                                 const Fido2AuthenticateOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::init_add_fido2_credential_with_code.
   [[nodiscard]] virtual Fido2AttestationInit init_add_fido2_credential_with_code(
       const Username& username, std::string_view code, CodeType code_type,
-      const Fido2CredentialOptions& options = {}) const = 0;
+      const Fido2CredentialOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginID::complete_add_fido2_credential.
   virtual AuthResult complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
-                                                   const Fido2CompleteOptions& options = {}) const = 0;
+                                                   const Fido2CompleteOptions& options = {}, const CallOptions& call = {}) const = 0;
 
  protected:
   ClientInterface() = default;  ///< for the implementing classes only
@@ -185,18 +186,29 @@ class LoginID : public virtual ClientInterface {
   /// @code
   /// bool ok = client.verify_token(jwt, loginid::Username("alice"));
   /// @endcode
+  /// The key fetch (GET /certs, for a `kid` not cached yet) ends at `call`'s deadline or at once on its
+  /// cancellation: then false (the `ec` overload: key_unavailable / std::errc::operation_canceled;
+  /// std::errc::invalid_argument for a bad CallOptions).
   [[nodiscard]] bool verify_token(std::string_view token,
-                                  const std::optional<Username>& username = std::nullopt) const noexcept override;
+                                  const std::optional<Username>& username = std::nullopt,
+                                  const CallOptions& call = {}) const noexcept override;
 
   /// The verified claims, or nullopt with `ec` set to the reason (a TokenErrc such as
   /// TokenErrc::expired, TokenErrc::audience_mismatch, TokenErrc::key_unavailable). Never throws.
+  /// The key fetch (GET /certs, for a `kid` not cached yet) ends at `call`'s deadline or at once on its
+  /// cancellation: then false (the `ec` overload: key_unavailable / std::errc::operation_canceled;
+  /// std::errc::invalid_argument for a bad CallOptions).
   [[nodiscard]] std::optional<Claims> verify_token_claims(std::string_view token,
                                                           const std::optional<Username>& username,
-                                                          std::error_code& ec) const noexcept override;
+                                                          std::error_code& ec,
+                                                          const CallOptions& call = {}) const noexcept override;
   /// The verified claims.
   /// @throws TokenError with the reason (a TokenErrc), as the overload above reports it in `ec`.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] Claims verify_token_claims(std::string_view token,
-                                           const std::optional<Username>& username = std::nullopt) const override;
+                                           const std::optional<Username>& username = std::nullopt,
+                                           const CallOptions& call = {}) const override;
 
   /// A transaction auth token: `{"type":"tx.create","nonce","payload_hash","iat"}`, payload_hash =
   /// b64url(SHA-256(tx_payload)). @throws InvalidArgument for an empty payload or no private key.
@@ -211,7 +223,10 @@ class LoginID : public virtual ClientInterface {
   /// @throws InvalidArgument (empty or non-UTF-8 payload or option, no private key) before anything
   ///         is sent; ServiceError for a refusal; TransportError when no answer came; BadResponse
   ///         for a wrong-shaped answer.
-  [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {}) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] TxResult create_transaction(std::string_view tx_payload, const TxOptions& options = {},
+                                            const CallOptions& call = {}) const override;
 
   /// True when `tx_token` verifies like a user token (signature, audience, time) and its
   /// `tx_hash` equals b64url(SHA-256(tx_payload + nonce + server_nonce)), recomputed from the
@@ -219,12 +234,23 @@ class LoginID : public virtual ClientInterface {
   /// @code
   /// bool ok = client.verify_transaction(tx_token, "Pay 10 EUR to Bob");
   /// @endcode
-  [[nodiscard]] bool verify_transaction(std::string_view tx_token, std::string_view tx_payload) const noexcept override;
+  /// The key fetch (GET /certs, for a `kid` not cached yet) ends at `call`'s deadline or at once on its
+  /// cancellation: then false (the `ec` overload: key_unavailable / std::errc::operation_canceled;
+  /// std::errc::invalid_argument for a bad CallOptions).
+  [[nodiscard]] bool verify_transaction(std::string_view tx_token, std::string_view tx_payload,
+                                        const CallOptions& call = {}) const noexcept override;
   /// The verified claims, or nullopt with `ec` set (TokenErrc::tx_hash_mismatch, ...). Never throws.
+  /// The key fetch (GET /certs, for a `kid` not cached yet) ends at `call`'s deadline or at once on its
+  /// cancellation: then false (the `ec` overload: key_unavailable / std::errc::operation_canceled;
+  /// std::errc::invalid_argument for a bad CallOptions).
   [[nodiscard]] std::optional<Claims> verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
-                                                                std::error_code& ec) const noexcept override;
+                                                                std::error_code& ec,
+                                                                const CallOptions& call = {}) const noexcept override;
   /// The verified claims. @throws TokenError with the reason.
-  [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] Claims verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
+                                                 const CallOptions& call = {}) const override;
 
   /// Waits (long poll, up to Options::wait_timeout) until `code` of `code_type` is authorized for
   /// `username`, then returns the authentication response. When the service ends its own long poll
@@ -243,16 +269,20 @@ class LoginID : public virtual ClientInterface {
   /// @throws TransportError when the service could not be reached; BadResponse for a wrong-shaped
   ///         answer (or one without `jwt` when a JWT was asked for).
   /// @throws TokenError when the returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] AuthResult wait_code(const Username& username, std::string_view code, CodeType code_type,
-                                     const WaitCodeOptions& options = {}) const override;
+                                     const WaitCodeOptions& options = {}, const CallOptions& call = {}) const override;
   /// wait_code for a code generate_code returned: its text and type come from `code`.
   /// @code
   /// auto code = mgmt.generate_code(alice, loginid::CodeType::short_code, loginid::CodePurpose::temporary_authentication);
   /// auto auth = client.wait_code(alice, code);
   /// @endcode
   /// @throws as the overload above.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] AuthResult wait_code(const Username& username, const CodeResult& code,
-                                     const WaitCodeOptions& options = {}) const override;
+                                     const WaitCodeOptions& options = {}, const CallOptions& call = {}) const override;
 
   /// Registers a new user with a password (POST /register/password, scope `auth.register`) and
   /// returns the authentication response; its JWT is verified like wait_code's. The password goes
@@ -268,8 +298,11 @@ class LoginID : public virtual ClientInterface {
   /// @throws ServiceError (`password_too_weak` 400 naming the rule, `password_mismatch` 400,
   ///         `user_already_exists` 409, ...); TransportError, BadResponse as for any call.
   /// @throws TokenError when the returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthResult register_password(const Username& username, std::string_view password,
-                               std::optional<std::string_view> password_confirmation = std::nullopt) const override;
+                               std::optional<std::string_view> password_confirmation = std::nullopt,
+                               const CallOptions& call = {}) const override;
 
   /// Logs a user in with a password (POST /authenticate/password, scope `auth.login`); the
   /// returned JWT is verified like wait_code's. Not repeated once sent (a retry would count as
@@ -282,7 +315,10 @@ class LoginID : public virtual ClientInterface {
   ///         `user_inactive` 403, `too_many_requests` 429 while locked out); TransportError,
   ///         BadResponse as for any call.
   /// @throws TokenError when the returned JWT does not verify.
-  [[nodiscard]] AuthResult authenticate_password(const Username& username, std::string_view password) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] AuthResult authenticate_password(const Username& username, std::string_view password,
+                                                 const CallOptions& call = {}) const override;
 
   /// Starts a public-key login (scope `auth.login`): returns the challenge to sign.
   /// @param username  the user logging in.
@@ -291,8 +327,12 @@ class LoginID : public virtual ClientInterface {
   ///         InvalidArgument) for a key that is not an EC P-256 public key; both before anything is sent.
   /// @throws ServiceError (`not_found`, `credential_invalid`, `user_inactive`, ...), TransportError,
   ///         BadResponse.
+  /// @param call  the limits of this call (CallOptions).
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] PublicKeyChallenge authenticate_publickey_init(const Username& username,
-                                                               std::string_view public_key_pem) const override;
+                                                               std::string_view public_key_pem,
+                                                               const CallOptions& call = {}) const override;
   /// Completes a public-key login with `assertion` (see make_publickey_assertion()); the returned
   /// JWT is verified like wait_code's. Sends no service token (a complete call needs none: the
   /// single-use challenge binds it), so a client without a private key can make this call.
@@ -309,9 +349,12 @@ class LoginID : public virtual ClientInterface {
   /// @throws ServiceError (`challenge_invalid` 400 for an unknown, used or expired challenge,
   ///         `credential_invalid` 401 for a bad signature, ...), TransportError, BadResponse.
   /// @throws TokenError when the returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] AuthResult authenticate_publickey_complete(const Username& username,
                                                            const PublicKeyChallenge& challenge,
-                                                           std::string_view assertion) const override;
+                                                           std::string_view assertion,
+                                                           const CallOptions& call = {}) const override;
   // ---- FIDO2 / WebAuthn (passkeys): a backend relays the payloads to and from its page ---------
   //
   // Each init returns a payload (JSON text) for the page's navigator.credentials.create / .get; the
@@ -329,8 +372,11 @@ class LoginID : public virtual ClientInterface {
   /// @endcode
   /// @throws InvalidArgument (empty username, empty option, no private key) before anything is sent.
   /// @throws ServiceError (`user_already_exists` 409, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] Fido2AttestationInit register_fido2_init(const Username& username,
-                                                          const Fido2RegisterOptions& options = {}) const override;
+                                                          const Fido2RegisterOptions& options = {},
+                                                          const CallOptions& call = {}) const override;
 
   /// Completes the registration with the browser's answer (POST /register/fido2/complete, no
   /// service token): `attestation_payload` = `{challenge, credential_uuid, credential_id,
@@ -344,8 +390,10 @@ class LoginID : public virtual ClientInterface {
   /// @throws ServiceError (`challenge_invalid` 400, `credential_invalid` 401 naming the failed
   ///         check, `credential_exists` 409, ...), TransportError, BadResponse.
   /// @throws TokenError when the returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthResult register_fido2_complete(const Username& username, std::string_view attestation_payload,
-                                     const Fido2CompleteOptions& options = {}) const override;
+                                     const Fido2CompleteOptions& options = {}, const CallOptions& call = {}) const override;
 
   /// Starts a passkey login (POST /authenticate/fido2/init, scope `auth.login`).
   /// @code
@@ -355,7 +403,10 @@ class LoginID : public virtual ClientInterface {
   /// @throws InvalidArgument (empty username, no private key) before anything is sent.
   /// @throws ServiceError (`not_found` for an unknown user or one without a passkey,
   ///         `user_inactive` 403, ...), TransportError, BadResponse.
-  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(const Username& username) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] Fido2AssertionInit authenticate_fido2_init(const Username& username,
+                                                           const CallOptions& call = {}) const override;
 
   /// Completes the login with the browser's answer (POST /authenticate/fido2/complete, no service
   /// token): `assertion_payload` = `{challenge, credential_id, client_data, authenticator_data,
@@ -369,8 +420,11 @@ class LoginID : public virtual ClientInterface {
   ///         counter that went back; `challenge_invalid` 400, `user_inactive` 403),
   ///         TransportError, BadResponse.
   /// @throws TokenError when the returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthResult authenticate_fido2_complete(const Username& username, std::string_view assertion_payload,
-                                         const Fido2AuthenticateOptions& options = {}) const override;
+                                         const Fido2AuthenticateOptions& options = {},
+                                         const CallOptions& call = {}) const override;
 
   /// Starts adding a passkey to an existing user with an authorized code of purpose
   /// `add_credential` (POST /credentials/fido2/init/code, scope `credentials.add`); the code is
@@ -382,9 +436,11 @@ class LoginID : public virtual ClientInterface {
   ///         anything is sent.
   /// @throws ServiceError (`code_invalid` for a wrong, used or unauthorized code; `code_expired`
   ///         410, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] Fido2AttestationInit init_add_fido2_credential_with_code(
       const Username& username, std::string_view code, CodeType code_type,
-      const Fido2CredentialOptions& options = {}) const override;
+      const Fido2CredentialOptions& options = {}, const CallOptions& call = {}) const override;
 
   /// Completes adding a passkey (POST /credentials/fido2/complete, no service token) begun by
   /// init_add_fido2_credential_with_code or LoginIdManagement::force_fido2_credential_init, with
@@ -393,8 +449,11 @@ class LoginID : public virtual ClientInterface {
   /// auto auth = web.complete_add_fido2_credential(loginid::Username("alice@example.com"), answer_from_page, {.credential_name = "Phone"});
   /// @endcode
   /// @throws as register_fido2_complete.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthResult complete_add_fido2_credential(const Username& username, std::string_view attestation_payload,
-                                           const Fido2CompleteOptions& options = {}) const override;
+                                           const Fido2CompleteOptions& options = {},
+                                           const CallOptions& call = {}) const override;
 
   /// The assertion for authenticate_publickey_complete: a compact ES256 JWS (header
   /// `{"alg":"ES256","typ":"JWT"}`) whose payload is `{"server_nonce": <server_nonce>, "iat": <now>}`,

@@ -20,45 +20,45 @@ class ManagementInterface : public virtual ClientInterface {
  public:
   /// See LoginIdManagement::generate_code.
   [[nodiscard]] virtual CodeResult generate_code(const UserRef& user, CodeType code_type, CodePurpose purpose,
-                                                 const GenerateCodeOptions& options = {}) const = 0;
+                                                 const GenerateCodeOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::authorize_code.
   virtual AuthorizeResult authorize_code(const UserRef& user, std::string_view code, CodeType code_type,
-                                         CodePurpose purpose) const = 0;
+                                         CodePurpose purpose, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::authorize_code.
-  virtual AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code) const = 0;
+  virtual AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::invalidate_all_codes.
   virtual InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type,
-                                                CodePurpose purpose) const = 0;
+                                                CodePurpose purpose, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::get_credentials.
   [[nodiscard]] virtual CredentialList get_credentials(const UserRef& user,
-      const std::optional<CredentialStatus>& status = std::nullopt) const = 0;
+      const std::optional<CredentialStatus>& status = std::nullopt, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::rename_credential.
   virtual CredentialResult rename_credential(const UserRef& user, const CredentialId& credential_id,
-                                             std::string_view new_name) const = 0;
+                                             std::string_view new_name, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::revoke_credential.
-  virtual CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id) const = 0;
+  virtual CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::add_publickey_credential.
   virtual AuthResult add_publickey_credential(const UserRef& user, std::string_view public_key_pem,
-                                              std::optional<std::string_view> credential_name = std::nullopt) const = 0;
+                                              std::optional<std::string_view> credential_name = std::nullopt, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::force_fido2_credential_init.
   [[nodiscard]] virtual Fido2AttestationInit force_fido2_credential_init(const UserId& user_id,
-      const Fido2CredentialOptions& options = {}) const = 0;
+      const Fido2CredentialOptions& options = {}, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::generate_recovery_code.
-  virtual RecoveryCode generate_recovery_code(const UserRef& user) const = 0;
+  virtual RecoveryCode generate_recovery_code(const UserRef& user, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::get_user.
-  [[nodiscard]] virtual User get_user(const Username& username) const = 0;
+  [[nodiscard]] virtual User get_user(const Username& username, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::get_user_id.
-  [[nodiscard]] virtual UserId get_user_id(const Username& username) const = 0;
+  [[nodiscard]] virtual UserId get_user_id(const Username& username, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::add_user_without_credentials.
-  virtual User add_user_without_credentials(const Username& username) const = 0;
+  virtual User add_user_without_credentials(const Username& username, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::deactivate_user.
-  virtual User deactivate_user(const UserId& user_id) const = 0;
+  virtual User deactivate_user(const UserId& user_id, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::activate_user.
-  virtual User activate_user(const UserId& user_id) const = 0;
+  virtual User activate_user(const UserId& user_id, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::delete_by_user_id.
-  virtual void delete_by_user_id(const UserId& user_id) const = 0;
+  virtual void delete_by_user_id(const UserId& user_id, const CallOptions& call = {}) const = 0;
   /// See LoginIdManagement::delete_by_username.
-  virtual void delete_by_username(const Username& username) const = 0;
+  virtual void delete_by_username(const Username& username, const CallOptions& call = {}) const = 0;
 
  protected:
   ManagementInterface() = default;  ///< for the implementing classes only
@@ -106,8 +106,10 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   ///         purpose outside the enums) before anything is sent.
   /// @throws ServiceError (`not_found` for an unknown user, `user_inactive` 403, ...),
   ///         TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] CodeResult generate_code(const UserRef& user, CodeType code_type, CodePurpose purpose,
-                                         const GenerateCodeOptions& options = {}) const override;
+                                         const GenerateCodeOptions& options = {}, const CallOptions& call = {}) const override;
 
   /// Authorizes a code (POST /codes/{code_type}/authorize, scope `codes.authorize`), waking a
   /// wait_code for it.
@@ -119,20 +121,27 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   ///         before anything is sent.
   /// @throws ServiceError (`code_invalid` 400 for a wrong or used code, `code_expired` 410,
   ///         `not_found`, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthorizeResult authorize_code(const UserRef& user, std::string_view code, CodeType code_type,
-                                 CodePurpose purpose) const override;
+                                 CodePurpose purpose, const CallOptions& call = {}) const override;
   /// authorize_code for a code generate_code returned: its text, type and purpose come from `code`.
   /// @code
   /// mgmt.authorize_code(alice, code);
   /// @endcode
   /// @throws as the overload above.
-  AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  AuthorizeResult authorize_code(const UserRef& user, const CodeResult& code, const CallOptions& call = {}) const override;
 
   /// Invalidates every live code of this type and purpose for the user
   /// (POST /codes/{code_type}/invalidate-all, scope `codes.invalidate`).
   /// @throws InvalidArgument (no user, a code type or purpose outside the enums) before anything
   ///         is sent; ServiceError (`not_found`, ...), TransportError, BadResponse.
-  InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type, CodePurpose purpose) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  InvalidateResult invalidate_all_codes(const UserRef& user, CodeType code_type, CodePurpose purpose,
+                                        const CallOptions& call = {}) const override;
 
   // ---- credentials -------------------------------------------------------------------------
 
@@ -144,8 +153,11 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   /// @endcode
   /// @throws InvalidArgument (no user, an empty status) before anything is sent; ServiceError
   ///         (`not_found`, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] CredentialList get_credentials(const UserRef& user,
-      const std::optional<CredentialStatus>& status = std::nullopt) const override;
+                                               const std::optional<CredentialStatus>& status = std::nullopt,
+                                               const CallOptions& call = {}) const override;
 
   /// Renames a credential (POST /credentials/rename, scope `credentials.rename`).
   /// @code
@@ -153,13 +165,18 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   /// @endcode
   /// @throws InvalidArgument (no user, an empty `credential_id` or `new_name`) before anything is
   ///         sent; ServiceError (`not_found`, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   CredentialResult rename_credential(const UserRef& user, const CredentialId& credential_id,
-                                     std::string_view new_name) const override;
+                                     std::string_view new_name, const CallOptions& call = {}) const override;
 
   /// Revokes a credential (POST /credentials/revoke, scope `credentials.revoke`).
   /// @throws InvalidArgument (no user, an empty `credential_id`) before anything is sent;
   ///         ServiceError (`not_found`, ...), TransportError, BadResponse.
-  CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  CredentialResult revoke_credential(const UserRef& user, const CredentialId& credential_id,
+                                     const CallOptions& call = {}) const override;
 
   /// Registers a public key as a credential of the user (POST /credentials/publickey, scope
   /// `credentials.force_add`, `publickey_alg` ES256). A returned JWT is verified like
@@ -168,8 +185,11 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   ///         InvalidArgument: not an EC P-256 public key) before anything is sent.
   /// @throws ServiceError (`not_found`, `credential_exists` 409, ...), TransportError, BadResponse.
   /// @throws TokenError when a returned JWT does not verify.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   AuthResult add_publickey_credential(const UserRef& user, std::string_view public_key_pem,
-                                      std::optional<std::string_view> credential_name = std::nullopt) const override;
+                                      std::optional<std::string_view> credential_name = std::nullopt,
+                                      const CallOptions& call = {}) const override;
 
   /// Starts adding a passkey to a user without a code (POST /credentials/fido2/init/force, scope
   /// `credentials.force_add`): the backend vouches for the user. The page completes it, through
@@ -180,8 +200,11 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   /// @endcode
   /// @throws InvalidArgument (empty user id or option) before anything is sent; ServiceError
   ///         (`not_found`, ...), TransportError, BadResponse.
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
   [[nodiscard]] Fido2AttestationInit force_fido2_credential_init(const UserId& user_id,
-      const Fido2CredentialOptions& options = {}) const override;
+                                                                  const Fido2CredentialOptions& options = {},
+                                                                  const CallOptions& call = {}) const override;
 
   /// Generates a recovery code for the user (POST /credentials/recovery-code, scope
   /// `credentials.add_recovery`): words the user writes down. The service stores only a hash, so
@@ -191,7 +214,9 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   /// @endcode
   /// @throws InvalidArgument (no user) before anything is sent; ServiceError (`not_found`, ...),
   ///         TransportError, BadResponse.
-  RecoveryCode generate_recovery_code(const UserRef& user) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  RecoveryCode generate_recovery_code(const UserRef& user, const CallOptions& call = {}) const override;
 
   // ---- users -------------------------------------------------------------------------------
 
@@ -201,35 +226,49 @@ class LoginIdManagement : public LoginID, public ManagementInterface {
   /// @endcode
   /// @throws InvalidArgument (empty or non-UTF-8 username) before anything is sent.
   /// @throws ServiceError `not_found` for an unknown user; TransportError, BadResponse.
-  [[nodiscard]] User get_user(const Username& username) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] User get_user(const Username& username, const CallOptions& call = {}) const override;
 
   /// get_user(username).id, typed for the calls that take a user id.
   /// @throws as get_user.
-  [[nodiscard]] UserId get_user_id(const Username& username) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  [[nodiscard]] UserId get_user_id(const Username& username, const CallOptions& call = {}) const override;
 
   /// Creates a user with no credential (POST /manage/users, scope `users.create`).
   /// @throws InvalidArgument (empty or non-UTF-8 username) before anything is sent.
   /// @throws ServiceError `user_already_exists` (409); TransportError, BadResponse.
-  User add_user_without_credentials(const Username& username) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  User add_user_without_credentials(const Username& username, const CallOptions& call = {}) const override;
 
   /// Deactivates a user (PUT /manage/users/{user_id}/deactivate, scope `users.deactivate`); an
   /// inactive user cannot authenticate (`user_inactive`). Returns the updated user.
   /// @throws InvalidArgument (empty user id) before anything is sent; ServiceError `not_found`;
   ///         TransportError, BadResponse.
-  User deactivate_user(const UserId& user_id) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  User deactivate_user(const UserId& user_id, const CallOptions& call = {}) const override;
 
   /// Re-activates a user (PUT /manage/users/{user_id}/activate, scope `users.activate`).
   /// @throws as deactivate_user.
-  User activate_user(const UserId& user_id) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  User activate_user(const UserId& user_id, const CallOptions& call = {}) const override;
 
   /// Deletes a user with its credentials and codes (DELETE /manage/users/{user_id}, scope `users.delete`).
   /// @throws as deactivate_user.
-  void delete_by_user_id(const UserId& user_id) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  void delete_by_user_id(const UserId& user_id, const CallOptions& call = {}) const override;
 
   /// Deletes a user by username (POST /manage/users/delete, scope `users.delete`).
   /// @throws InvalidArgument (empty username) before anything is sent; ServiceError `not_found`;
   ///         TransportError, BadResponse.
-  void delete_by_username(const Username& username) const override;
+  /// @throws Cancelled as soon as `call.cancellation` is cancelled (never retried); the limits of
+  ///         `call` (deadline, timeout, retry) replace the client's Options for this call.
+  void delete_by_username(const Username& username, const CallOptions& call = {}) const override;
 };
 
 }  // namespace loginid::inline v1

@@ -3,6 +3,7 @@
 // request pipeline and the token verifier. Built once, never mutated, so every member function
 // may run on many threads at once.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "loginid/keys.hpp"
 #include "loginid/options.hpp"
 #include "loginid/types.hpp"
+#include "operation.hpp"
 #include "service_client.hpp"
 #include "token_minter.hpp"
 #include "token_verifier.hpp"
@@ -41,21 +43,33 @@ struct ClientState {
   /// A service token for `scope` for one request: from the minter's stock when it has one ready.
   [[nodiscard]] std::string request_token(std::string_view scope) const;
 
-  /// Sends a call authorized by a service token for `scope`. With BodySecrecy::secret every
-  /// string of the body, and its serialized copy, is wiped once the call is over.
-  ApiResponse call_scoped(std::string method, std::string path, std::optional<nlohmann::json> body,
-                          std::string_view scope, Idempotency idempotency,
-                          BodySecrecy secrecy = BodySecrecy::plain) const;
+  /// The request of a call authorized by a service token for `scope` (a fresh one per attempt: its
+  /// nonce is single use). With BodySecrecy::secret every string of the body, and its serialized
+  /// copy, is wiped once the call is over. InvalidArgument when the client has no private key.
+  [[nodiscard]] ApiCall scoped_call(std::string method, std::string path, std::optional<nlohmann::json> body,
+                                    std::string_view scope, Idempotency idempotency,
+                                    BodySecrecy secrecy = BodySecrecy::plain) const;
 
-  /// Sends a complete call (API.md "complete calls"): POST without a service token, since the
-  /// single-use challenge binds it; not repeated once sent (the challenge is used up).
-  ApiResponse call_complete(std::string path, nlohmann::json body) const;
+  /// The request of a complete call (API.md "complete calls"): POST without a service token, since
+  /// the single-use challenge binds it; not repeated once sent (the challenge is used up).
+  [[nodiscard]] static ApiCall complete_call(std::string path, nlohmann::json body);
 
-  /// Parses an authentication response and, when it carries a JWT, verifies it (audience = the
-  /// client id, `udata` == username when given); TokenError when it does not verify. With
-  /// `require_jwt`, an answer without one is Error `bad_response`.
+  /// Parses an authentication response and, when it carries a JWT, verifies it within the call's
+  /// limits (audience = the client id, `udata` == username when given); TokenError when it does not
+  /// verify, Cancelled when the call was cancelled while fetching the key. With `require_jwt`, an
+  /// answer without one is Error `bad_response`.
   [[nodiscard]] AuthResult verified_auth_result(ApiResponse answer, std::optional<std::string_view> username,
-                                                bool require_jwt = false) const;
+                                                bool require_jwt, const CallContext& context) const;
+
+  /// Reads an answer with verified_auth_result (the state must outlive the operation).
+  [[nodiscard]] std::function<AuthResult(ApiResponse&&, const CallContext&)> auth_reader(
+      std::optional<std::string> username, bool require_jwt) const;
+
+  /// Runs `operation` (operation.hpp) within the limits of `call`.
+  template <class Result>
+  Result run(const Operation<Result>& operation, const CallOptions& call) const {
+    return run_operation(*service, operation, call);
+  }
 };
 
 /// Builds the state: validates the client id, creates the pipeline (may throw InvalidArgument).

@@ -155,7 +155,20 @@ std::string attempt_tag(int attempt, int max_attempts) {
   return " (attempt " + std::to_string(attempt) + "/" + std::to_string(max_attempts) + ")";
 }
 
+// Overwrites every string of a JSON document (the request body of a call that carries a secret).
+void cleanse_strings(nlohmann::json& value) noexcept {
+  if (value.is_string()) {
+    cleanse(value.get_ref<std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) cleanse_strings(item);
+  }
+}
+
 }  // namespace
+
+ApiCall::~ApiCall() {
+  if (secret_body && body) cleanse_strings(*body);
+}
 
 struct ServiceClient::State {
   Options options;

@@ -35,8 +35,16 @@ struct ApiCall {
   /// The operation's own default budget when the caller sets none (wait_code: Options::wait_timeout);
   /// unset: Options::timeout. Used by call(const ApiCall&) only: a CallContext carries its deadline.
   std::optional<std::chrono::milliseconds> timeout;
-  /// The body holds a secret (a password): its serialized copy is wiped once the call is over.
+  /// The body holds a secret (a password): its serialized copy is wiped once the call is over, and
+  /// the strings of `body` when this ApiCall is destroyed.
   bool secret_body = false;
+
+  ApiCall() = default;
+  ApiCall(const ApiCall&) = default;
+  ApiCall(ApiCall&&) noexcept = default;
+  ApiCall& operator=(const ApiCall&) = default;
+  ApiCall& operator=(ApiCall&&) noexcept = default;
+  ~ApiCall();
 };
 
 struct ApiResponse {

@@ -20,6 +20,7 @@
 #include "loginid/call_options.hpp"
 #include "loginid/cancellation.hpp"
 #include "loginid/keys.hpp"
+#include "loginid/management.hpp"
 #include "sdk/key_cache.hpp"
 #include "sdk/service_client.hpp"
 #include "sdk/token_verifier.hpp"
@@ -518,6 +519,69 @@ TEST(KeyCacheCallOptions, AVerificationCancelledWhileFetchingTheKey) {
   EXPECT_EQ(ec, std::errc::operation_canceled);
   EXPECT_THROW(throw_token_error(ec), Cancelled);
   EXPECT_TRUE(verifier.verify(token, TokenExpectations{"client", "alice"}, ec)) << ec.message();
+}
+
+// ---- the public functions: one call path -------------------------------------------------------
+
+struct ClientHarness {
+  std::shared_ptr<test::ScriptedTransport> transport = std::make_shared<test::ScriptedTransport>();
+  LoginIdManagement mgmt{"client", PrivateKey::generate(), [this] {
+                           Options options;
+                           options.base_url = kBase;
+                           options.transport = transport;
+                           options.presign.enabled = false;
+                           options.retry.initial_backoff = milliseconds(0);
+                           options.retry.max_backoff = milliseconds(0);
+                           return options;
+                         }()};
+};
+
+TEST(PublicCallOptions, EveryNetworkFunctionTakesThemAndTheyReachThePipeline) {
+  ClientHarness h;
+  h.transport->set_handler([](const HttpRequest&, int) { return unavailable(); });
+  const Username alice("alice");
+  EXPECT_THROW((void)h.mgmt.get_user(alice, {.retry = RetryOptions{.max_attempts = 1}}), ServiceError);
+  EXPECT_EQ(h.transport->count(), 1U);
+  EXPECT_THROW((void)h.mgmt.get_user(alice), ServiceError);
+  EXPECT_EQ(h.transport->count(), 4U);  // Options::retry: 3 attempts
+  CancellationSource source;
+  source.cancel();
+  EXPECT_THROW(h.mgmt.delete_by_username(alice, {.cancellation = source.token()}), Cancelled);
+  EXPECT_THROW((void)h.mgmt.wait_code(alice, "123456", CodeType::short_code, {}, {.cancellation = source.token()}),
+               Cancelled);
+  EXPECT_EQ(h.transport->count(), 4U);  // nothing sent once cancelled
+  h.transport->set_handler([](const HttpRequest& request, int) {
+    EXPECT_EQ(request.timeout, milliseconds(1'234));
+    return answer(200, R"({"code":"123456","expires_at":"2026-12-01T00:00:00Z","is_authorized":false})");
+  });
+  (void)h.mgmt.generate_code(UserRef::by_username("alice"), CodeType::short_code,
+                             CodePurpose::temporary_authentication, {}, {.timeout = milliseconds(1'234)});
+}
+
+// verify_token stays noexcept: a cancelled or refused CallOptions is a `false` / an error code,
+// never an exception, and a cancelled key fetch is not mistaken for a bad token.
+TEST(PublicCallOptions, VerifyTokenBoundsItsKeyFetchAndStaysNoexcept) {
+  ClientHarness h;
+  const auto signer = PrivateKey::generate();
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::string token =
+      sign_jwt_json(Json{{"iss", "loginid.io"}, {"sub", "u"}, {"aud", "client"}, {"iat", now}}, signer, "kid-1");
+  CancellationSource source;
+  source.cancel();
+  std::error_code ec;
+  EXPECT_FALSE(h.mgmt.verify_token(token, std::nullopt, {.cancellation = source.token()}));
+  EXPECT_FALSE(h.mgmt.verify_token_claims(token, std::nullopt, ec, {.cancellation = source.token()}));
+  EXPECT_EQ(ec, std::errc::operation_canceled);
+  EXPECT_THROW((void)h.mgmt.verify_token_claims(token, std::nullopt, {.cancellation = source.token()}), Cancelled);
+  EXPECT_FALSE(h.mgmt.verify_token_claims(token, std::nullopt, ec, {.timeout = milliseconds(0)}));
+  EXPECT_EQ(ec, std::errc::invalid_argument);
+  EXPECT_EQ(h.transport->count(), 0U);
+  h.transport->set_handler([&](const HttpRequest&, int) {
+    return answer(200, signer.public_key().to_pem(), {{"Cache-Control", "max-age=300"}});
+  });
+  EXPECT_TRUE(h.mgmt.verify_token(token, std::nullopt, {.timeout = milliseconds(500)}));
+  EXPECT_EQ(h.transport->count(), 1U);
 }
 
 }  // namespace

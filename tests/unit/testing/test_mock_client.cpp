@@ -39,9 +39,9 @@ std::string deactivate(const loginid::ManagementInterface& mgmt, const std::stri
 
 TEST(MockClient, StandsInForLoginId) {
   loginid::testkit::MockClient client;
-  EXPECT_CALL(client, verify_token(std::string_view("good"), std::optional(loginid::Username("alice"))))
+  EXPECT_CALL(client, verify_token(std::string_view("good"), std::optional(loginid::Username("alice")), _))
       .WillOnce(Return(true));
-  EXPECT_CALL(client, verify_token(std::string_view("bad"), _)).WillOnce(Return(false));
+  EXPECT_CALL(client, verify_token(std::string_view("bad"), _, _)).WillOnce(Return(false));
   EXPECT_TRUE(session_ok(client, "good"));
   EXPECT_FALSE(session_ok(client, "bad"));
 }
@@ -52,15 +52,15 @@ TEST(MockManagement, StandsInForLoginIdManagementAndForTheClient) {
   alice.id = "8d3c6a64-8a3f-4d55-9d6e-3b1a0c0f0e01";
   loginid::User inactive = alice;
   inactive.status = loginid::UserStatus::inactive;
-  EXPECT_CALL(mgmt, get_user(loginid::Username("alice"))).WillOnce(Return(alice));
-  EXPECT_CALL(mgmt, deactivate_user(loginid::UserId(alice.id))).WillOnce(Return(inactive));
+  EXPECT_CALL(mgmt, get_user(loginid::Username("alice"), _)).WillOnce(Return(alice));
+  EXPECT_CALL(mgmt, deactivate_user(loginid::UserId(alice.id), _)).WillOnce(Return(inactive));
   EXPECT_EQ(deactivate(mgmt, "alice"), "inactive");
 
-  EXPECT_CALL(mgmt, get_user(loginid::Username("ghost")))
+  EXPECT_CALL(mgmt, get_user(loginid::Username("ghost"), _))
       .WillOnce(Throw(loginid::ServiceError(404, loginid::ServiceCode::not_found, "no such user")));
   EXPECT_THROW((void)deactivate(mgmt, "ghost"), loginid::ServiceError);
 
-  EXPECT_CALL(mgmt, verify_token(_, _)).WillOnce(Return(true));
+  EXPECT_CALL(mgmt, verify_token(_, _, _)).WillOnce(Return(true));
   EXPECT_TRUE(session_ok(mgmt, "any")) << "a ManagementInterface is a ClientInterface";
 }
 
