@@ -67,7 +67,7 @@ struct ClientState {
 
   /// Runs `operation` (operation.hpp) within the limits of `call`.
   template <class Result>
-  Result run(const Operation<Result>& operation, const CallOptions& call) const {
+  [[gnu::visibility("hidden")]] Result run(const Operation<Result>& operation, const CallOptions& call) const {
     return run_operation(*service, operation, call);
   }
 };

@@ -45,8 +45,10 @@ auto read_parsed(Parser parser) {
 /// Runs `operation` within the limits of `options` (ServiceClient::context) and returns its result.
 /// @throws what the pipeline and the operation's `read` throw (ServiceError, TransportError,
 ///         BadResponse, TokenError, Cancelled; InvalidArgument for bad CallOptions).
+/// Hidden: an instantiation's demangled name starts with its public result type, which the export
+/// list (libloginid.map, "loginid::v1::*") would otherwise take for part of the public API.
 template <class Result>
-Result run_operation(const ServiceClient& service, const Operation<Result>& operation, const CallOptions& options) {
+[[gnu::visibility("hidden")]] Result run_operation(const ServiceClient& service, const Operation<Result>& operation, const CallOptions& options) {
   const CallContext context = service.context(options, operation.default_budget);
   for (;;) {
     const auto asked_at = service.now();
