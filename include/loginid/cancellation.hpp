@@ -27,12 +27,13 @@ class CancellationRegistration final {
  public:
   /// Holds no callback.
   CancellationRegistration() noexcept;
-  /// Takes over the other's callback; the other then holds none.
-  CancellationRegistration(CancellationRegistration&&) noexcept;
-  /// Unregisters this one's callback (as reset() does), then takes over the other's.
-  CancellationRegistration& operator=(CancellationRegistration&&) noexcept;
+  /// Takes over the callback of `other` (which then holds none).
+  CancellationRegistration(CancellationRegistration&& other) noexcept;
+  /// Unregisters the callback held (see reset()), then takes over the callback of `other`.
+  CancellationRegistration& operator=(CancellationRegistration&& other) noexcept;
   CancellationRegistration(const CancellationRegistration&) = delete;
   CancellationRegistration& operator=(const CancellationRegistration&) = delete;
+  /// Unregisters the callback, waiting for it when it is running on another thread.
   ~CancellationRegistration();
 
   /// Unregisters now (as the destructor does).
