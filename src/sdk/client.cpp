@@ -253,6 +253,15 @@ Operation<AuthResult> wait_code(const ClientState& state, const Username& userna
   return operation;
 }
 
+// The two password calls: the body holds the password (wiped after the call), the call is never
+// repeated once sent, and the answer must carry a JWT for `username`.
+Operation<AuthResult> password_operation(const ClientState& state, const Username& username, std::string path,
+                                         nlohmann::json body, std::string_view scope) {
+  return {state.scoped_call("POST", std::move(path), std::move(body), scope, Idempotency::creates,
+                            BodySecrecy::secret),
+          std::nullopt, state.auth_reader(username.str(), /*require_jwt=*/true)};
+}
+
 Operation<AuthResult> register_password(const ClientState& state, const Username& username, std::string_view password,
                                         std::optional<std::string_view> password_confirmation) {
   require_text(username.str(), "username");
@@ -263,9 +272,7 @@ Operation<AuthResult> register_password(const ClientState& state, const Username
                       {"password", password},
                       {"password_confirmation", password_confirmation.value_or(password)}};
   // Not repeated once sent: the user may have been created.
-  return {state.scoped_call("POST", "/register/password", std::move(body), "auth.register", Idempotency::creates,
-                            BodySecrecy::secret),
-          std::nullopt, state.auth_reader(username.str(), /*require_jwt=*/true)};
+  return password_operation(state, username, "/register/password", std::move(body), "auth.register");
 }
 
 Operation<AuthResult> authenticate_password(const ClientState& state, const Username& username,
@@ -274,9 +281,7 @@ Operation<AuthResult> authenticate_password(const ClientState& state, const User
   require_text(password, "password");
   nlohmann::json body{{"client_id", state.client_id}, {"username", username.str()}, {"password", password}};
   // Not repeated once sent: each attempt counts towards the service's lockout.
-  return {state.scoped_call("POST", "/authenticate/password", std::move(body), "auth.login", Idempotency::creates,
-                            BodySecrecy::secret),
-          std::nullopt, state.auth_reader(username.str(), /*require_jwt=*/true)};
+  return password_operation(state, username, "/authenticate/password", std::move(body), "auth.login");
 }
 
 Operation<PublicKeyChallenge> authenticate_publickey_init(const ClientState& state, const Username& username,
