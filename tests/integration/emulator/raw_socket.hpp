@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,21 @@
 
 namespace loginid::testing {
 
+/// After connect() failed: true when it was only interrupted by a signal (EINTR; the fuzzer's timers
+/// send them) and the connection then completed. A retried connect() would fail with EALREADY, so
+/// this waits for the socket to become writable and reads the outcome from SO_ERROR.
+inline bool connect_finished(int fd) {
+  if (errno != EINTR) return false;
+  pollfd pfd{fd, POLLOUT, 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&pfd, 1, 10'000);
+  } while (ready < 0 && errno == EINTR);
+  int error = 0;
+  socklen_t length = sizeof error;
+  return ready == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+}
+
 /// A connected TCP socket to 127.0.0.1:`port`, or -1 (nothing left open) when the connection fails.
 inline int connect_loopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -26,7 +42,7 @@ inline int connect_loopback(int port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && !connect_finished(fd)) {
     ::close(fd);
     return -1;
   }
