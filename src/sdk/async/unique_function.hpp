@@ -1,52 +1,12 @@
 #pragma once
-// A move-only std::function (C++23's std::move_only_function, which C++20 lacks): completions own
-// what they capture (a promise, a coroutine handle, a unique_ptr), and such a callable cannot be
-// copied, which std::function requires.
+// The engine's move-only callable is the public one (loginid/async_call.hpp): completions own what
+// they capture (a promise, a coroutine handle, a unique_ptr), which std::function cannot hold.
 
-#include <memory>
-#include <type_traits>
-#include <utility>
+#include "loginid/async_call.hpp"
 
 namespace loginid::detail {
 
 template <typename Signature>
-class UniqueFunction;
-
-template <typename R, typename... Args>
-class UniqueFunction<R(Args...)> final {
- public:
-  UniqueFunction() noexcept = default;
-  UniqueFunction(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): like std::function
-
-  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, UniqueFunction> &&
-                                                    std::is_invocable_r_v<R, std::decay_t<F>&, Args...>>>
-  UniqueFunction(F&& f)  // NOLINT(google-explicit-constructor): a lambda converts, as to std::function
-      : callable_(std::make_unique<Holder<std::decay_t<F>>>(std::forward<F>(f))) {}
-
-  UniqueFunction(UniqueFunction&&) noexcept = default;
-  UniqueFunction& operator=(UniqueFunction&&) noexcept = default;
-  UniqueFunction(const UniqueFunction&) = delete;
-  UniqueFunction& operator=(const UniqueFunction&) = delete;
-  ~UniqueFunction() = default;
-
-  explicit operator bool() const noexcept { return callable_ != nullptr; }
-
-  /// Calls the target (which must be set).
-  R operator()(Args... args) { return callable_->call(std::forward<Args>(args)...); }
-
- private:
-  struct Callable {
-    virtual ~Callable() = default;
-    virtual R call(Args... args) = 0;
-  };
-  template <typename F>
-  struct Holder final : Callable {
-    explicit Holder(F&& f) : function(std::move(f)) {}
-    explicit Holder(const F& f) : function(f) {}
-    R call(Args... args) override { return function(std::forward<Args>(args)...); }
-    F function;
-  };
-  std::unique_ptr<Callable> callable_;
-};
+using UniqueFunction = MoveOnlyFunction<Signature>;
 
 }  // namespace loginid::detail
