@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -165,5 +166,9 @@ class CurlEasySetup final {
   CurlTransportOptions options_;
   CaSource ca_source_;
 };
+
+/// The options make_curl_transport made `transport` with, or nullopt for another transport (the
+/// async engine sets up its own libcurl transport the same way).
+std::optional<CurlTransportOptions> curl_transport_options(const HttpTransport& transport);
 
 }  // namespace loginid::detail

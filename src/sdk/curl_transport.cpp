@@ -139,6 +139,8 @@ class CurlTransport final : public HttpTransport, private detail::ForkParticipan
     return response;
   }
 
+  [[nodiscard]] const CurlTransportOptions& options() const noexcept { return setup_.options(); }
+
   [[nodiscard]] TransportStats stats() const noexcept {
     return {requests_.load(std::memory_order_relaxed), connections_.load(std::memory_order_relaxed)};
   }
@@ -217,3 +219,14 @@ std::optional<TransportStats> curl_transport_stats(const HttpTransport& transpor
 }
 
 }  // namespace loginid::inline v1
+
+namespace loginid::detail {
+
+std::optional<CurlTransportOptions> curl_transport_options(const HttpTransport& transport) {
+  if (const auto* curl = dynamic_cast<const CurlTransport*>(&transport)) {
+    return curl->options();
+  }
+  return std::nullopt;
+}
+
+}  // namespace loginid::detail

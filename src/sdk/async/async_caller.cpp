@@ -18,6 +18,7 @@ struct AsyncCaller::Op {
   CallId id = 0;
   ApiCall call;
   std::optional<CallContext> context;  // moved into `run` when the call begins
+  std::exception_ptr refused;          // AsyncCaller::fail: the call's outcome, without a request
   Completion done;
   CancellationRegistration on_cancel;  // the context's token: cancels this call
   // Loop thread only.
@@ -75,6 +76,11 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
   void begin(CallId id) {
     const std::shared_ptr<Op> op = find(id);
     if (!op) return;  // cancelled before it began
+    if (op->refused) {
+      std::exception_ptr refused = std::move(op->refused);
+      complete(id, std::move(refused));
+      return;
+    }
     std::exception_ptr error;
     try {
       op->run.emplace(*service, op->call, std::move(*op->context));
@@ -199,13 +205,25 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, Completion done) {
   return start(std::move(call), std::move(context), std::move(done));
 }
 
+AsyncCaller::CallId AsyncCaller::fail(std::exception_ptr error, Completion done) {
+  ApiCall nothing;
+  nothing.method = "(refused)";  // names the call in a Cancelled message only
+  CallContext context = core_->service->context({});
+  return start(std::move(nothing), std::move(context), std::move(done), std::move(error));
+}
+
 AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done) {
+  return start(std::move(call), std::move(context), std::move(done), nullptr);
+}
+
+AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused) {
   // Read here: once posted, the op is the loop's (it moves the context out when the call begins).
   const CancellationToken token = context.cancellation;
   const std::string what = call.method + " " + call.path;
   auto op = std::make_shared<Op>();
   op->call = std::move(call);
   op->context.emplace(std::move(context));
+  op->refused = std::move(refused);
   op->done = std::move(done);
   {
     const std::lock_guard lock(core_->mutex);

@@ -56,6 +56,10 @@ class AsyncCaller final {
   /// The same with the defaults, as ServiceClient::call(const ApiCall&): context({}, call.timeout).
   CallId start(ApiCall call, Completion done);
 
+  /// A call that fails with `error` (found before anything could be sent): completes like any
+  /// call, later, on the loop thread, or with Cancelled when the caller is destroyed first.
+  CallId fail(std::exception_ptr error, Completion done);
+
   /// Ends a call that has not completed: its exchange is aborted (or its wait before a retry
   /// dropped) and it completes with Cancelled. No effect on a call that completed. Any thread;
   /// the completion runs later, on the loop thread.
@@ -70,6 +74,7 @@ class AsyncCaller final {
   [[nodiscard]] AsyncTransport& transport() const noexcept;
 
  private:
+  CallId start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused);
   struct Op;
   struct Core;
   std::shared_ptr<Core> core_;  // loop tasks hold it weakly: they do nothing once the caller is gone

@@ -1,0 +1,159 @@
+#pragma once
+// What an AsyncLoginID / AsyncLoginIdManagement holds, and how each of their functions runs: the
+// operation description of its blocking twin (operations.hpp), built with the same arguments, run
+// on the loop by AsyncOperation exactly as run_operation runs it (request through CallRun, read,
+// ask again, the operation's own errors), completing an AsyncCall.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "loginid/async_call.hpp"
+#include "loginid/call_options.hpp"
+#include "loginid/error.hpp"
+#include "sdk/async/async_caller.hpp"
+#include "sdk/client_state.hpp"
+#include "sdk/operation.hpp"
+
+namespace loginid::detail {
+
+struct AsyncClient {
+  /// Its caller's transport: the libcurl multi one with the client's CA bundle for the default
+  /// transport (also one the user made with make_curl_transport, with its options), else the
+  /// client's own Options::transport called on the loop thread.
+  AsyncClient(std::shared_ptr<const ClientState> client_state, std::shared_ptr<AsyncEngine> engine);
+
+  std::shared_ptr<const ClientState> state;  // the operations refer to it
+  std::unique_ptr<AsyncCaller> caller;       // destroyed first: completes what is in flight
+};
+
+/// Runs one operation on the loop; `done` completes exactly once (through the caller, so the
+/// client's destruction cancels it like any call).
+template <class Result>
+class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<Result>> {
+ public:
+  using Completion = MoveOnlyFunction<void(Outcome<Result>)>;
+
+  AsyncOperation(std::shared_ptr<const ClientState> state, AsyncCaller& caller, Operation<Result> operation,
+                 CallContext context, Completion done)
+      : state_(std::move(state)),
+        caller_(caller),
+        operation_(std::move(operation)),
+        context_(std::move(context)),
+        done_(std::move(done)) {}
+
+  /// Sends the request (again, for ask_again); any thread for the first time, then the loop's.
+  void ask() {
+    asked_at_ = state_->service->now();
+    caller_.start(operation_.call, context_,
+                  [self = this->shared_from_this()](CallOutcome outcome) { self->on_outcome(std::move(outcome)); });
+  }
+
+ private:
+  void on_outcome(CallOutcome outcome) {
+    if (auto* answer = std::get_if<ApiResponse>(&outcome)) {
+      read(std::move(*answer));
+      return;
+    }
+    std::exception_ptr error = std::get<std::exception_ptr>(std::move(outcome));
+    bool again = false;
+    try {
+      std::rethrow_exception(error);
+    } catch (const ServiceError& e) {
+      again = operation_.ask_again && operation_.ask_again(e, asked_at_, context_);
+    } catch (const TransportError& e) {
+      if (operation_.on_transport_error) {
+        try {
+          operation_.on_transport_error(e, context_);
+        } catch (...) {
+          error = std::current_exception();  // the operation's own error replaces it
+        }
+      }
+    } catch (...) {
+    }
+    if (again) {
+      ask();
+      return;
+    }
+    finish(Outcome<Result>(std::move(error)));
+  }
+
+  // On the loop thread. A JWT in the answer is verified here; its signing key comes from the key
+  // cache, fetched (once, single flight) if this client never saw it: see docs/sdk.md, "Async".
+  void read(ApiResponse answer) {
+    std::exception_ptr error;
+    if constexpr (std::is_void_v<Result>) {
+      try {
+        operation_.read(std::move(answer), context_);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      finish(error ? Outcome<void>(std::move(error)) : Outcome<void>());
+    } else {
+      std::optional<Result> result;
+      try {
+        result.emplace(operation_.read(std::move(answer), context_));
+      } catch (...) {
+        error = std::current_exception();
+      }
+      finish(result ? Outcome<Result>(std::move(*result)) : Outcome<Result>(std::move(error)));
+    }
+  }
+
+  void finish(Outcome<Result> outcome) {
+    Completion done = std::move(done_);
+    done(std::move(outcome));
+  }
+
+  std::shared_ptr<const ClientState> state_;
+  AsyncCaller& caller_;  // alive while one of its calls is: this runs only inside its completions
+  Operation<Result> operation_;
+  CallContext context_;
+  Completion done_;
+  TimePoint asked_at_{};
+};
+
+/// The AsyncCall of one function: `build` makes the operation (checking the arguments; what it
+/// throws is the call's outcome), run within `call` when the AsyncCall is started. Started after
+/// the client is gone, it completes at once with Cancelled.
+template <class Result, class Build>
+AsyncCall<Result> async_call(const std::shared_ptr<AsyncClient>& client, Build build, const CallOptions& call) {
+  std::optional<Operation<Result>> operation;
+  std::exception_ptr refused;
+  try {
+    operation.emplace(build(*client->state));
+  } catch (...) {
+    refused = std::current_exception();
+  }
+  using Completion = typename AsyncCall<Result>::Completion;
+  return AsyncCall<Result>([weak = std::weak_ptr<AsyncClient>(client), operation = std::move(operation), refused,
+                            call](Completion done) mutable {
+    const auto owner = weak.lock();
+    if (!owner) {
+      done(Outcome<Result>(std::make_exception_ptr(Cancelled("the async client was destroyed before the call started"))));
+      return;
+    }
+    AsyncCaller& caller = *owner->caller;
+    if (refused) {
+      caller.fail(refused, [done = std::move(done)](CallOutcome outcome) mutable {
+        done(Outcome<Result>(std::get<std::exception_ptr>(std::move(outcome))));
+      });
+      return;
+    }
+    std::optional<CallContext> context;
+    try {
+      context.emplace(owner->state->service->context(call, operation->default_budget));
+    } catch (...) {
+      caller.fail(std::current_exception(), [done = std::move(done)](CallOutcome outcome) mutable {
+        done(Outcome<Result>(std::get<std::exception_ptr>(std::move(outcome))));
+      });
+      return;
+    }
+    std::make_shared<AsyncOperation<Result>>(owner->state, caller, std::move(*operation), std::move(*context),
+                                             std::move(done))
+        ->ask();
+  });
+}
+
+}  // namespace loginid::detail
