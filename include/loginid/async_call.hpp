@@ -68,8 +68,10 @@ class MoveOnlyFunction<R(Args...)> final {
     virtual ~Callable() = default;
     virtual R call(Args... args) = 0;
   };
+  // Hidden: an instantiation holding a callable of the library's internals is not exported from
+  // libloginid (each binary has its own, all of it inline).
   template <typename F>
-  struct Holder final : Callable {
+  struct [[gnu::visibility("hidden")]] Holder final : Callable {
     template <typename G>
     explicit Holder(G&& g) : function(std::forward<G>(g)) {}
     R call(Args... args) override { return function(std::forward<Args>(args)...); }

@@ -466,6 +466,8 @@ class LoginID : public virtual ClientInterface {
   [[nodiscard]] const detail::ClientState& state() const noexcept { return *state_; }
 
  private:
+  friend class AsyncLoginID;  // loginid/async.hpp: the async twin shares this state
+  friend class AsyncLoginIdManagement;
   std::shared_ptr<const detail::ClientState> state_;
 };
 

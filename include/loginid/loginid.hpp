@@ -23,3 +23,5 @@
 #include "loginid/types.hpp"       // IWYU pragma: export
 #include "loginid/client.hpp"      // IWYU pragma: export
 #include "loginid/management.hpp"  // IWYU pragma: export
+#include "loginid/async_call.hpp"  // IWYU pragma: export
+#include "loginid/async.hpp"       // IWYU pragma: export
