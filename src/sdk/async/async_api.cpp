@@ -3,6 +3,7 @@
 
 #include "loginid/async.hpp"
 
+#include "jose/jwt_json.hpp"
 #include "sdk/async/async_client.hpp"
 #include "sdk/async/async_engine.hpp"
 #include "sdk/async/inline_transport.hpp"
@@ -19,6 +20,43 @@ AsyncCaller::TransportFactory transport_for(const ServiceClient& service) {
     return AsyncCaller::curl(std::move(*curl));
   }
   return inline_transport(transport);
+}
+
+// A token verification as an operation that sends nothing: on the loop thread, through the
+// client's verifier and key cache, with the call's limits. `tx_payload` set: verify_transaction.
+// The claims, or the TokenError (Cancelled) the blocking function throws.
+Operation<Claims> verification(const ClientState& state, std::string name, std::string_view token,
+                               const std::optional<Username>& username, std::optional<std::string_view> tx_payload) {
+  TokenExpectations expect{state.client_id, username ? std::optional<std::string>(username->str()) : std::nullopt};
+  return local_operation<Claims>(
+      std::move(name),
+      [&state, token = std::string(token), expect = std::move(expect),
+       tx_payload = tx_payload ? std::optional<std::string>(*tx_payload) : std::nullopt](
+          ApiResponse&&, const CallContext& context) {
+        std::error_code ec;
+        auto claims = tx_payload ? state.verifier->verify_transaction(token, *tx_payload, expect, ec, context)
+                                 : state.verifier->verify(token, expect, ec, context);
+        if (!claims) throw_token_error(ec);
+        return std::move(*claims);
+      });
+}
+
+// verify_token / verify_transaction: false where the blocking function returns false, but the
+// call's cancellation is Cancelled, as for every async call.
+Operation<bool> verified(Operation<Claims> claims_of) {
+  Operation<bool> operation;
+  operation.call = std::move(claims_of.call);
+  operation.read = [read = std::move(claims_of.read)](ApiResponse&& answer, const CallContext& context) {
+    try {
+      (void)read(std::move(answer), context);
+      return true;
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const TokenError&) {
+      return false;
+    }
+  };
+  return operation;
 }
 
 }  // namespace
@@ -51,6 +89,41 @@ AsyncLoginID::~AsyncLoginID() = default;
 AsyncLoginID::AsyncLoginID(AsyncLoginID&&) noexcept = default;
 AsyncLoginID& AsyncLoginID::operator=(AsyncLoginID&&) noexcept = default;
 std::size_t AsyncLoginID::in_flight() const { return client_->caller->in_flight(); }
+
+AsyncCall<bool> AsyncLoginID::verify_token(std::string_view token, const std::optional<Username>& username,
+                                           const CallOptions& call) const {
+  return async_call<bool>(
+      client_,
+      [&](const ClientState& s) { return detail::verified(detail::verification(s, "verify_token", token, username, {})); },
+      call);
+}
+
+AsyncCall<Claims> AsyncLoginID::verify_token_claims(std::string_view token, const std::optional<Username>& username,
+                                                    const CallOptions& call) const {
+  return async_call<Claims>(
+      client_, [&](const ClientState& s) { return detail::verification(s, "verify_token_claims", token, username, {}); },
+      call);
+}
+
+AsyncCall<bool> AsyncLoginID::verify_transaction(std::string_view tx_token, std::string_view tx_payload,
+                                                 const CallOptions& call) const {
+  return async_call<bool>(
+      client_,
+      [&](const ClientState& s) {
+        return detail::verified(detail::verification(s, "verify_transaction", tx_token, std::nullopt, tx_payload));
+      },
+      call);
+}
+
+AsyncCall<Claims> AsyncLoginID::verify_transaction_claims(std::string_view tx_token, std::string_view tx_payload,
+                                                          const CallOptions& call) const {
+  return async_call<Claims>(
+      client_,
+      [&](const ClientState& s) {
+        return detail::verification(s, "verify_transaction_claims", tx_token, std::nullopt, tx_payload);
+      },
+      call);
+}
 
 AsyncCall<TxResult> AsyncLoginID::create_transaction(std::string_view tx_payload, const TxOptions& options,
                                                      const CallOptions& call) const {
@@ -160,11 +233,10 @@ AsyncCall<AuthResult> AsyncLoginID::complete_add_fido2_credential(const Username
 // ---- AsyncLoginIdManagement ---------------------------------------------------------------------
 
 AsyncLoginIdManagement::AsyncLoginIdManagement(const LoginIdManagement& client, const AsyncRuntime& runtime)
-    : client_(std::make_shared<detail::AsyncClient>(client.state_, runtime.engine_)) {}
+    : AsyncLoginID(client, runtime) {}
 AsyncLoginIdManagement::~AsyncLoginIdManagement() = default;
 AsyncLoginIdManagement::AsyncLoginIdManagement(AsyncLoginIdManagement&&) noexcept = default;
 AsyncLoginIdManagement& AsyncLoginIdManagement::operator=(AsyncLoginIdManagement&&) noexcept = default;
-std::size_t AsyncLoginIdManagement::in_flight() const { return client_->caller->in_flight(); }
 
 AsyncCall<CodeResult> AsyncLoginIdManagement::generate_code(const UserRef& user, CodeType code_type,
                                                             CodePurpose purpose, const GenerateCodeOptions& options,
@@ -237,6 +309,23 @@ AsyncCall<RecoveryCode> AsyncLoginIdManagement::generate_recovery_code(const Use
 
 AsyncCall<User> AsyncLoginIdManagement::get_user(const Username& username, const CallOptions& call) const {
   return async_call<User>(client_, [&](const ClientState& s) { return ops::get_user(s, username); }, call);
+}
+
+AsyncCall<UserId> AsyncLoginIdManagement::get_user_id(const Username& username, const CallOptions& call) const {
+  // As the blocking get_user_id: the user's id from get_user.
+  return async_call<UserId>(
+      client_,
+      [&](const ClientState& s) {
+        auto user = ops::get_user(s, username);
+        detail::Operation<UserId> operation;
+        operation.call = std::move(user.call);
+        operation.default_budget = user.default_budget;
+        operation.read = [read = std::move(user.read)](detail::ApiResponse&& answer, const detail::CallContext& context) {
+          return UserId(read(std::move(answer), context).id);
+        };
+        return operation;
+      },
+      call);
 }
 
 AsyncCall<User> AsyncLoginIdManagement::add_user_without_credentials(const Username& username,

@@ -19,6 +19,7 @@ struct AsyncCaller::Op {
   ApiCall call;
   std::optional<CallContext> context;  // moved into `run` when the call begins
   std::exception_ptr refused;          // AsyncCaller::fail: the call's outcome, without a request
+  bool sends_nothing = false;          // AsyncCaller::later: completes with an empty answer
   Completion done;
   CancellationRegistration on_cancel;  // the context's token: cancels this call
   // Loop thread only.
@@ -79,6 +80,15 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     if (op->refused) {
       std::exception_ptr refused = std::move(op->refused);
       complete(id, std::move(refused));
+      return;
+    }
+    if (op->sends_nothing) {
+      // No request to refuse a cancelled token (as CallRun::next_request does): checked here.
+      if (op->context->cancellation.is_cancelled()) {
+        complete(id, cancelled(*op, "before anything was sent (CallOptions::cancellation)"));
+      } else {
+        complete(id, ApiResponse{});
+      }
       return;
     }
     std::exception_ptr error;
@@ -216,7 +226,15 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Comple
   return start(std::move(call), std::move(context), std::move(done), nullptr);
 }
 
-AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused) {
+AsyncCaller::CallId AsyncCaller::later(std::string what, CallContext context, Completion done) {
+  ApiCall nothing;
+  nothing.method = std::move(what);  // names the call in a Cancelled message only
+  nothing.path = "(no request)";
+  return start(std::move(nothing), std::move(context), std::move(done), nullptr, /*sends_nothing=*/true);
+}
+
+AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused,
+                                       bool sends_nothing) {
   // Read here: once posted, the op is the loop's (it moves the context out when the call begins).
   const CancellationToken token = context.cancellation;
   const std::string what = call.method + " " + call.path;
@@ -224,6 +242,7 @@ AsyncCaller::CallId AsyncCaller::start(ApiCall call, CallContext context, Comple
   op->call = std::move(call);
   op->context.emplace(std::move(context));
   op->refused = std::move(refused);
+  op->sends_nothing = sends_nothing;
   op->done = std::move(done);
   {
     const std::lock_guard lock(core_->mutex);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <string>
 #include <variant>
 
 #include "sdk/async/async_engine.hpp"
@@ -60,6 +61,12 @@ class AsyncCaller final {
   /// call, later, on the loop thread, or with Cancelled when the caller is destroyed first.
   CallId fail(std::exception_ptr error, Completion done);
 
+  /// A call named `what` that sends nothing (a verification): completes with an empty
+  /// ApiResponse, later, on the loop thread, unless `context`'s token is cancelled or the caller
+  /// destroyed first (then Cancelled, like any call). Gives work that must run on the loop thread
+  /// the caller's completion rules.
+  CallId later(std::string what, CallContext context, Completion done);
+
   /// Ends a call that has not completed: its exchange is aborted (or its wait before a retry
   /// dropped) and it completes with Cancelled. No effect on a call that completed. Any thread;
   /// the completion runs later, on the loop thread.
@@ -74,7 +81,8 @@ class AsyncCaller final {
   [[nodiscard]] AsyncTransport& transport() const noexcept;
 
  private:
-  CallId start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused);
+  CallId start(ApiCall call, CallContext context, Completion done, std::exception_ptr refused,
+               bool sends_nothing = false);
   struct Op;
   struct Core;
   std::shared_ptr<Core> core_;  // loop tasks hold it weakly: they do nothing once the caller is gone

@@ -5,8 +5,10 @@
 // ask again, the operation's own errors), completing an AsyncCall.
 
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "loginid/async_call.hpp"
@@ -44,10 +46,16 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
         done_(std::move(done)) {}
 
   /// Sends the request (again, for ask_again); any thread for the first time, then the loop's.
+  /// An operation without a path (a verification, local_operation) sends nothing: its `read` runs
+  /// on the loop with an empty answer.
   void ask() {
     asked_at_ = state_->service->now();
-    caller_.start(operation_.call, context_,
-                  [self = this->shared_from_this()](CallOutcome outcome) { self->on_outcome(std::move(outcome)); });
+    auto next = [self = this->shared_from_this()](CallOutcome outcome) { self->on_outcome(std::move(outcome)); };
+    if (operation_.call.path.empty()) {
+      caller_.later(operation_.call.method, context_, std::move(next));
+    } else {
+      caller_.start(operation_.call, context_, std::move(next));
+    }
   }
 
  private:
@@ -113,6 +121,16 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
   Completion done_;
   TimePoint asked_at_{};
 };
+
+/// An operation that sends nothing and runs `read` on the loop thread (with an empty answer):
+/// `name` names it in a Cancelled message.
+template <class Result>
+Operation<Result> local_operation(std::string name, std::function<Result(ApiResponse&&, const CallContext&)> read) {
+  Operation<Result> operation;
+  operation.call.method = std::move(name);
+  operation.read = std::move(read);
+  return operation;
+}
 
 /// The AsyncCall of one function: `build` makes the operation (checking the arguments; what it
 /// throws is the call's outcome), run within `call` when the AsyncCall is started. Started after

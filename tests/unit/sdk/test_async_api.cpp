@@ -85,5 +85,59 @@ TEST_F(AsyncApi, ACallStartedAfterItsClientIsGoneCompletesWithCancelled) {
   EXPECT_THROW(std::move(call).future().get(), Cancelled);
 }
 
+TEST_F(AsyncApi, VerificationsGiveWhatTheBlockingOnesGive) {
+  const AsyncLoginID async_web(web_, runtime_);
+  const std::string token = fake_.user_token("alice");
+  EXPECT_TRUE(async_web.verify_token(token, Username("alice")).future().get());
+  EXPECT_FALSE(async_web.verify_token(token, Username("bob")).future().get());
+  EXPECT_EQ(web_.verify_token(token, Username("bob")), false);
+  EXPECT_EQ(async_web.verify_token_claims(token).future().get().username(), "alice");
+  try {
+    (void)async_web.verify_token_claims(token, Username("bob")).future().get();
+    ADD_FAILURE() << "no error";
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::username_mismatch);
+  }
+  EXPECT_THROW((void)async_web.verify_token_claims("not.a.token").future().get(), TokenError);
+  EXPECT_EQ(fake_.certs_fetches(), 1U);  // the client's key cache: one fetch for the kid, both APIs
+}
+
+TEST_F(AsyncApi, TransactionVerificationsRecomputeTheHash) {
+  const AsyncLoginID async_web(web_, runtime_);
+  const std::string token = fake_.transaction_token("Pay 10 EUR to Bob", "nonce-1234567890");
+  EXPECT_TRUE(async_web.verify_transaction(token, "Pay 10 EUR to Bob").future().get());
+  EXPECT_FALSE(async_web.verify_transaction(token, "Pay 1000 EUR to Eve").future().get());
+  EXPECT_TRUE(async_web.verify_transaction_claims(token, "Pay 10 EUR to Bob").future().get().contains("tx_hash"));
+  try {
+    (void)async_web.verify_transaction_claims(token, "Pay 1000 EUR to Eve").future().get();
+    ADD_FAILURE() << "no error";
+  } catch (const TokenError& e) {
+    EXPECT_EQ(e.reason(), TokenErrc::tx_hash_mismatch);
+  }
+}
+
+TEST_F(AsyncApi, AVerificationCompletesOnTheLoopAndACancelledOneWithCancelled) {
+  const AsyncLoginID async_web(web_, runtime_);
+  std::promise<bool> on_loop;
+  async_web.verify_token(fake_.user_token("alice")).then([&](Outcome<bool> ok) {
+    on_loop.set_value(runtime_.in_loop_thread() && ok.has_value() && ok.value());
+  });
+  EXPECT_TRUE(on_loop.get_future().get());
+  CancellationSource cancel;
+  cancel.cancel();
+  CallOptions call;
+  call.cancellation = cancel.token();
+  EXPECT_THROW((void)async_web.verify_token(fake_.user_token("alice"), std::nullopt, call).future().get(), Cancelled);
+}
+
+TEST_F(AsyncApi, TheManagementTwinHasTheLoginIdTwinsAndGetUserId) {
+  const AsyncLoginIdManagement async_mgmt(mgmt_, runtime_);
+  EXPECT_EQ(async_mgmt.get_user_id(Username("carol")).future().get(), UserId(FakeService::user_id_of("carol")));
+  EXPECT_EQ(mgmt_.get_user_id(Username("carol")), UserId(FakeService::user_id_of("carol")));
+  EXPECT_TRUE(async_mgmt.verify_token(fake_.user_token("carol"), Username("carol")).future().get());
+  const AuthResult auth = async_mgmt.wait_code(Username("carol"), "123456", CodeType::short_code).future().get();
+  EXPECT_TRUE(auth.jwt.has_value());
+}
+
 }  // namespace
 }  // namespace loginid
