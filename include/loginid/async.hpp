@@ -165,7 +165,9 @@ class AsyncLoginIdManagement final : public AsyncLoginID {
   AsyncLoginIdManagement(const LoginIdManagement& client, const AsyncRuntime& runtime);
   /// Cancels the calls in flight; each completes (Cancelled) before this returns.
   ~AsyncLoginIdManagement() override;
+  /// Takes over the calls of `other` (which must not be used after, but destroyed).
   AsyncLoginIdManagement(AsyncLoginIdManagement&&) noexcept;
+  /// Cancels the calls of this one (as the destructor), then takes over those of `other`.
   AsyncLoginIdManagement& operator=(AsyncLoginIdManagement&&) noexcept;
   AsyncLoginIdManagement(const AsyncLoginIdManagement&) = delete;
   AsyncLoginIdManagement& operator=(const AsyncLoginIdManagement&) = delete;

@@ -41,29 +41,38 @@ namespace loginid::inline v1 {
 template <typename Signature>
 class MoveOnlyFunction;
 
+/// A move-only callable `R(Args...)` (see the primary template).
 template <typename R, typename... Args>
 class MoveOnlyFunction<R(Args...)> final {
  public:
+  /// Holds nothing (operator bool is false).
   MoveOnlyFunction() noexcept = default;
+  /// Holds nothing, as from nullptr for std::function.
   MoveOnlyFunction(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor): like std::function
 
+  /// Holds `f` (moved or copied in), any callable invocable as R(Args...).
   template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, MoveOnlyFunction> &&
                                                     std::is_invocable_r_v<R, std::decay_t<F>&, Args...>>>
   MoveOnlyFunction(F&& f)  // NOLINT(google-explicit-constructor): a lambda converts, as to std::function
       : callable_(std::make_unique<Holder<std::decay_t<F>>>(std::forward<F>(f))) {}
 
+  /// Takes over the callable of `other` (which then holds none).
   MoveOnlyFunction(MoveOnlyFunction&&) noexcept = default;
+  /// Drops the callable held, then takes over that of `other`.
   MoveOnlyFunction& operator=(MoveOnlyFunction&&) noexcept = default;
   MoveOnlyFunction(const MoveOnlyFunction&) = delete;
   MoveOnlyFunction& operator=(const MoveOnlyFunction&) = delete;
+  /// Destroys the callable held.
   ~MoveOnlyFunction() = default;
 
+  /// True when a callable is held.
   explicit operator bool() const noexcept { return callable_ != nullptr; }
 
   /// Calls the target (which must be set).
   R operator()(Args... args) { return callable_->call(std::forward<Args>(args)...); }
 
  private:
+  /// @cond LOGINID_INTERNAL (the type-erasure machinery: not part of the API reference)
   struct Callable {
     virtual ~Callable() = default;
     virtual R call(Args... args) = 0;
@@ -77,6 +86,7 @@ class MoveOnlyFunction<R(Args...)> final {
     R call(Args... args) override { return function(std::forward<Args>(args)...); }
     F function;
   };
+  /// @endcond
   std::unique_ptr<Callable> callable_;
 };
 
@@ -84,10 +94,14 @@ class MoveOnlyFunction<R(Args...)> final {
 template <typename T>
 class Outcome final {
  public:
+  /// A result.
   explicit Outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}
+  /// An error (not null).
   explicit Outcome(std::exception_ptr error) : state_(std::in_place_index<1>, std::move(error)) {}
 
+  /// True when it holds a value, false when an error.
   [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
+  /// has_value().
   explicit operator bool() const noexcept { return has_value(); }
 
   /// The value, or rethrows the error (a loginid::Error, or std::bad_alloc).
@@ -95,10 +109,12 @@ class Outcome final {
     rethrow_if_error();
     return std::get<0>(state_);
   }
+  /// The value, or rethrows the error.
   const T& value() const& {
     rethrow_if_error();
     return std::get<0>(state_);
   }
+  /// The value (moved out), or rethrows the error.
   T&& value() && {
     rethrow_if_error();
     return std::get<0>(std::move(state_));
@@ -119,14 +135,19 @@ class Outcome final {
 template <>
 class Outcome<void> final {
  public:
+  /// Success.
   Outcome() = default;
+  /// An error (not null).
   explicit Outcome(std::exception_ptr error) : error_(std::move(error)) {}
+  /// True on success, false for an error.
   [[nodiscard]] bool has_value() const noexcept { return error_ == nullptr; }
+  /// has_value().
   explicit operator bool() const noexcept { return has_value(); }
   /// Returns on success, else rethrows the error.
   void value() const {
     if (error_) std::rethrow_exception(error_);
   }
+  /// The error (null on success).
   [[nodiscard]] std::exception_ptr error() const noexcept { return error_; }
 
  private:
@@ -138,6 +159,7 @@ class Outcome<void> final {
 template <typename T>
 class [[nodiscard]] AsyncCall final {
  public:
+  /// What receives the outcome, once, on the loop thread.
   using Completion = MoveOnlyFunction<void(Outcome<T>)>;
   /// Starts the operation; must call the completion exactly once, never before it returns unless
   /// it can do nothing else (then AsyncCall's forms still behave).
@@ -171,7 +193,9 @@ class [[nodiscard]] AsyncCall final {
   /// resumes on the loop thread with the value, or the error thrown from the co_await.
   class Awaiter final {
    public:
+    /// The awaiter of the call `start` starts (made by operator co_await).
     explicit Awaiter(Starter start) : start_(std::move(start)) {}
+    /// False: the call is started in await_suspend.
     bool await_ready() const noexcept { return false; }
     /// False (no suspension) when the call completed before this returns.
     bool await_suspend(std::coroutine_handle<> coroutine) {
@@ -185,6 +209,7 @@ class [[nodiscard]] AsyncCall final {
       });
       return state_.exchange(kSuspended) != kCompleted;
     }
+    /// The value, or throws the error.
     T await_resume() {
       if constexpr (std::is_void_v<T>) {
         outcome_->value();
@@ -202,6 +227,7 @@ class [[nodiscard]] AsyncCall final {
     std::optional<Outcome<T>> outcome_;
     std::atomic<int> state_{kStarting};
   };
+  /// `co_await call` in any coroutine: starts the call (see Awaiter).
   Awaiter operator co_await() && { return Awaiter(take()); }
 
  private:
