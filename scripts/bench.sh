@@ -8,7 +8,7 @@ scripts/install-deps.sh
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DLOGINID_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 areas=("$@")
-[ ${#areas[@]} -gt 0 ] || areas=(jose sdk emulator)
+[ ${#areas[@]} -gt 0 ] || areas=(jose sdk emulator async)
 for area in "${areas[@]}"; do
   if [ -x "bench/$area/run.sh" ]; then
     echo "== $area"

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Async SDK benchmark (issue 12): N concurrent wait_code calls, all parked at a loginid-emulator on
+# loopback, then an authorize burst (management authorize_code for each code, 64 at once), made
+# three ways, each against a fresh emulator with N fresh users and codes:
+#   sdk   the async SDK (bench_async_wait sdk): every call started at once on one AsyncRuntime
+#   node  the same load from Node (bench/async/node_wait.js: built-in fetch; the published Node SDK
+#         has no wait-code call), the baseline
+#   sync  the blocking SDK, one thread per blocking wait_code, as many as the OS allows
+# For each: the process's thread count and RSS growth (VmRSS just before the first call vs once
+# every call is parked, same process) and, after the burst, the calls that returned their own
+# user's verified JWT. Prints, among other lines, the one other tools parse:
+#   concurrent wait_code: N=.. answered=.. sdk_threads=.. sdk_bytes_per_call=.. emulator_threads=..
+#   emulator_bytes_per_waiter=.. node_bytes_per_call=.. sync_threads=..
+# (answered and emulator_* from the sdk load; sync_threads is the sync process's threads at its
+# peak) and the ratio sdk_bytes_per_call / node_bytes_per_call. Goals: answered == N, sdk_threads <=
+# 4, ratio < 1; the figures are printed, goals do not fail the run.
+# Loopback only; every wait is bounded; every process started here (each in its own process group)
+# is stopped on exit, also on failure or a signal.
+# Env: BUILD_DIR (default ./build-bench), N (default 10000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${BUILD_DIR:-$PWD/build-bench}
+n=${N:-10000}
+[[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "N must be a positive integer, not '$n'" >&2; exit 2; }
+emulator="$build/src/emulator/loginid-emulator"
+tool="$build/bench/async/bench_async_wait"
+for program in "$emulator" "$tool"; do
+  [ -x "$program" ] || { echo "missing $program (build loginid-emulator and bench_async_wait)" >&2; exit 1; }
+done
+command -v node >/dev/null || { echo "node is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+command -v setsid >/dev/null || { echo "setsid (util-linux) is not installed" >&2; exit 1; }
+park_guard=330    # seconds until every call is parked (the programs' own guard is 300 s)
+answer_guard=660  # seconds until a load process ends after the burst
+
+work=$(mktemp -d)
+pids=()
+# Each child is the leader of its own process group (setsid), so stopping it stops whatever it
+# started too. TERM first, KILL after 5 s.
+stop_group() {
+  local pid=$1
+  kill -TERM -- "-$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do stop_group "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+forget() {  # forget PID: it has ended; do not signal it later (its number may be reused)
+  local kept=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
+
+# spawn NAME CMD...: starts CMD in its own process group, stdout to $work/NAME.out, stderr to
+# $work/NAME.err; sets NAME_pid. Never inside $(...): the pid must reach this shell.
+spawn() {
+  local name=$1
+  shift
+  : >"$work/$name.out"
+  setsid "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  local pid=$!
+  pids+=("$pid")
+  printf -v "${name}_pid" '%s' "$pid"
+}
+
+# finish NAME SECONDS: waits (bounded) for NAME to end; fails with its stderr when it failed.
+finish() {
+  local name=$1 seconds=$2
+  local pid_var="${name}_pid"
+  local pid=${!pid_var}
+  local deadline=$((SECONDS + seconds))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "run.sh: hang guard: $name still running after ${seconds} s" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  local status=0
+  wait "$pid" || status=$?
+  forget "$pid"
+  if [ "$status" -ne 0 ]; then
+    echo "run.sh: $name failed (exit $status): $(tail -n 20 "$work/$name.err")" >&2
+    exit 1
+  fi
+}
+
+# await_line NAME REGEX SECONDS: waits (bounded) until NAME printed a line matching REGEX.
+await_line() {
+  local name=$1 regex=$2 seconds=$3
+  local pid_var="${name}_pid"
+  local deadline=$((SECONDS + seconds))
+  until grep -q "$regex" "$work/$name.out"; do
+    if ! kill -0 "${!pid_var}" 2>/dev/null; then
+      echo "run.sh: $name ended before printing '$regex': $(tail -n 20 "$work/$name.err")" >&2
+      exit 1
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || { echo "run.sh: hang guard: no '$regex' from $name in ${seconds} s" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+# field NAME KEY: the value of KEY=value in NAME's output.
+field() { sed -n "s/\(^\|.* \)$2=\([0-9]*\).*/\2/p" "$work/$1.out" | head -1; }
+
+# The open files a load needs: one socket per call and some. The Node process gets it through
+# ulimit (the C++ programs raise their own soft limit and say so when the hard limit is lower).
+wanted_files=$((n + 256))
+hard_files=$(ulimit -Hn)
+node_files=$wanted_files
+if [ "$hard_files" != unlimited ] && [ "$hard_files" -lt "$wanted_files" ]; then
+  echo "run.sh: the OS allows $hard_files open files (hard limit), N=$n needs $wanted_files: calls past it will fail" >&2
+  node_files=$hard_files
+fi
+
+# load KIND: a fresh emulator, N users with a code each, the KIND load, the burst; then stops the
+# emulator. Leaves $work/KIND.out.
+load() {
+  local kind=$1
+  spawn emulator "$emulator" --host 127.0.0.1 --port 0 --db "$work/$kind.db" --credentials-out "$work/$kind.json" \
+    --log-level off --max-waiters $((n + 64)) --wait-timeout 600 --code-ttl 3600
+  await_line emulator '^listening on http://' 20
+  local url
+  url=$(sed -n 's/^listening on //p' "$work/emulator.out" | head -1)
+  spawn prepare "$tool" prepare "$url" "$work/$kind.json" "$n" "$kind" "$work/$kind.codes"
+  finish prepare "$park_guard"
+  case $kind in
+    sdk | sync) spawn "$kind" "$tool" "$kind" "$url" "$work/$kind.json" "$work/$kind.codes" "$emulator_pid" ;;
+    node) spawn node bash -c 'ulimit -n "$1" || exit 1; exec node bench/async/node_wait.js "$2" "$3" "$4"' _ \
+      "$node_files" "$url" "$work/$kind.json" "$work/$kind.codes" ;;
+  esac
+  await_line "$kind" '^peak ' "$park_guard"
+  spawn burst "$tool" burst "$url" "$work/$kind.json" "$work/$kind.codes"
+  finish burst "$answer_guard"
+  finish "$kind" "$answer_guard"
+  if [ -s "$work/burst.err" ]; then sed "s/^/$kind /" "$work/burst.err" >&2; fi
+  grep '^first error' "$work/$kind.out" | sed "s/^/$kind: /" >&2 || true
+  stop_group "$emulator_pid"
+  forget "$emulator_pid"
+}
+
+load sdk
+load node
+load sync
+
+per_call() { awk -v b="$1" -v n="$n" 'BEGIN { printf "%.0f", b / n }'; }
+answered=$(field sdk answered)
+sdk_threads=$(field sdk threads)
+sdk_bytes=$(per_call "$(field sdk rss_growth)")
+emulator_threads=$(field sdk emulator_threads)
+emulator_bytes=$(per_call "$(field sdk emulator_rss_growth)")
+node_bytes=$(per_call "$(field node rss_growth)")
+sync_threads=$(field sync threads)
+sync_started=$(field sync started)
+echo "concurrent wait_code: N=$n answered=$answered sdk_threads=$sdk_threads sdk_bytes_per_call=$sdk_bytes emulator_threads=$emulator_threads emulator_bytes_per_waiter=$emulator_bytes node_bytes_per_call=$node_bytes sync_threads=$sync_threads"
+awk -v s="$sdk_bytes" -v b="$node_bytes" \
+  'BEGIN { printf "sdk_bytes_per_call / node_bytes_per_call: %s / %s, ratio %.2f (goal < 1)\n", s, b, (b > 0 ? s / b : 0) }'
+if grep -q '^started=.* all started' "$work/sync.out"; then
+  echo "sync: all $sync_started blocking wait_code calls got their thread ($sync_threads threads in the process, $(per_call "$(field sync rss_growth)") bytes RSS per call); answered $(field sync answered)"
+else
+  echo "sync: stopped at $sync_started threads: $(sed -n 's/^started=[0-9]* stopped: //p' "$work/sync.out") ($sync_threads threads in the process); answered $(field sync answered) of $sync_started"
+fi
+echo "node: $(field node threads) threads, answered $(field node answered) (each JWT's ES256 signature and udata checked)"
+echo "goals: answered == N: $([ "$answered" = "$n" ] && echo met || echo NOT met); sdk_threads <= 4: $([ "$sdk_threads" -le 4 ] && echo met || echo NOT met); sdk_bytes_per_call < node_bytes_per_call: $([ "$sdk_bytes" -lt "$node_bytes" ] && echo met || echo NOT met)"
