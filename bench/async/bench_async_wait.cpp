@@ -18,13 +18,18 @@
 // where answered counts the calls that returned a JWT verify_token accepts for the call's own
 // username; sync also prints "started=K" and why it stopped. Every wait is bounded (hang guards).
 #include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -90,6 +95,7 @@ std::vector<Pending> read_codes(const std::string& path) {
 struct ProcessSample {
   long rss_kb = 0;
   long threads = 0;
+  long open_files = 0;
 };
 
 ProcessSample sample_process(const std::string& pid) {
@@ -102,22 +108,54 @@ ProcessSample sample_process(const std::string& pid) {
     if (key == "Threads:") status >> sample.threads;
     status.ignore(4096, '\n');
   }
+  if (DIR* fds = ::opendir(("/proc/" + pid + "/fd").c_str())) {
+    while (const dirent* entry = ::readdir(fds)) {
+      if (entry->d_name[0] != '.') ++sample.open_files;
+    }
+    ::closedir(fds);
+  }
   return sample;
 }
 
-/// Raises the soft limit of `resource` to `wanted` (at most the hard limit); says so on stderr
-/// when the OS allows less, since the run then cannot reach its N.
-void raise_limit(int resource, const char* name, rlim_t wanted) {
-  rlimit limit{};
-  if (::getrlimit(resource, &limit) != 0) return;
-  if (limit.rlim_cur >= wanted) return;
-  limit.rlim_cur = std::min(wanted, limit.rlim_max);
-  if (::setrlimit(resource, &limit) != 0) {
-    std::cerr << "bench_async_wait: setrlimit(" << name << ", " << limit.rlim_cur << ") refused\n";
-  } else if (limit.rlim_cur < wanted) {
-    std::cerr << "bench_async_wait: the OS allows " << name << " " << limit.rlim_max << " (hard limit), the run needs "
-              << wanted << ": calls past it will fail\n";
+/// A few descriptors held back from the load: when the calls have used up the open-file limit,
+/// releasing them lets the peak be sampled (reading /proc needs descriptors too).
+class FdReserve {
+ public:
+  FdReserve() {
+    for (int& fd : fds_) fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
+  ~FdReserve() { release(); }
+  FdReserve(const FdReserve&) = delete;
+  FdReserve& operator=(const FdReserve&) = delete;
+  void release() {
+    for (int& fd : fds_) {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  }
+
+ private:
+  int fds_[8]{};
+};
+
+/// Raises the limit `resource` to `wanted` (the hard limit too when the OS lets this process),
+/// else as far as the hard limit; says so on stderr when the OS refuses, since the run then cannot
+/// reach its N. Returns the soft limit now (-1: unlimited).
+long raise_limit(int resource, const char* name, rlim_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(resource, &limit) != 0) return 0;
+  if (limit.rlim_cur < wanted && limit.rlim_max < wanted) {
+    const rlimit raised{wanted, wanted};
+    if (::setrlimit(resource, &raised) == 0) return static_cast<long>(wanted);
+    std::cerr << "bench_async_wait: the OS refuses to raise " << name << " to " << wanted << " (hard limit "
+              << limit.rlim_max << ": " << std::strerror(errno) << "): calls past it will fail\n";
+  }
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    if (::setrlimit(resource, &limit) != 0) std::cerr << "bench_async_wait: setrlimit(" << name << ") refused\n";
+    ::getrlimit(resource, &limit);
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long>(limit.rlim_cur);
 }
 
 /// GET /emulator/health's "waiters": the wait_code calls parked at the emulator now.
@@ -284,12 +322,19 @@ struct Load {
   void sample_before() {
     self_before = sample_process("self");
     emulator_before = sample_process(emulator);
+    waiters_before = health.waiters();
+    if (waiters_before < 0) throw std::runtime_error("GET /emulator/health failed");
   }
+  /// The waits parked at the emulator since sample_before().
+  long parked() { return health.waiters() - waiters_before; }
   void print_peak(std::size_t calls) {
+    reserve.release();
     const auto self = sample_process("self");
     const auto emu = sample_process(emulator);
-    std::printf("peak calls=%zu threads=%ld rss_growth=%ld emulator_threads=%ld emulator_rss_growth=%ld\n", calls,
-                self.threads, (self.rss_kb - self_before.rss_kb) * 1024, emu.threads,
+    std::printf(
+        "peak calls=%zu parked=%ld threads=%ld rss_growth=%ld open_files=%ld emulator_threads=%ld "
+        "emulator_rss_growth=%ld\n",
+        calls, parked(), self.threads, (self.rss_kb - self_before.rss_kb) * 1024, self.open_files, emu.threads,
                 (emu.rss_kb - emulator_before.rss_kb) * 1024);
     std::fflush(stdout);
   }
@@ -319,6 +364,8 @@ struct Load {
   std::string emulator;
   ProcessSample self_before;
   ProcessSample emulator_before;
+  long waiters_before = 0;
+  FdReserve reserve;
   // Filled by the completions (one slot per call, made before the load so its allocation does
   // not count as the calls' memory).
   std::vector<std::optional<std::string>> jwts;
@@ -354,7 +401,7 @@ int sdk(const std::string& url, const std::string& credentials, const std::strin
   }
   // Parked: every call the emulator holds, or answered already (with an error: nothing is
   // authorized yet).
-  await_parked([&] { return load.health.waiters() + static_cast<long>(n - countdown.left()) >= static_cast<long>(n); });
+  await_parked([&] { return load.parked() + static_cast<long>(n - countdown.left()) >= static_cast<long>(n); });
   load.print_peak(n);
   countdown.wait(kAnswerGuard, "waiting for the answers");
   load.print_answers();
@@ -364,8 +411,9 @@ int sdk(const std::string& url, const std::string& credentials, const std::strin
 int sync(const std::string& url, const std::string& credentials, const std::string& file, const std::string& pid) {
   Load load(url, credentials, file, pid);
   const std::size_t n = load.codes.size();
-  raise_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", n + 256);
-  raise_limit(RLIMIT_NPROC, "RLIMIT_NPROC", n + 256);
+  // As far as the machine allows: the blocking SDK holds more than one descriptor per call.
+  const long open_files = raise_limit(RLIMIT_NOFILE, "RLIMIT_NOFILE", 4 * n + 256);
+  const long processes = raise_limit(RLIMIT_NPROC, "RLIMIT_NPROC", n + 256);
   std::vector<std::thread> threads;
   threads.reserve(n);
   std::atomic<long> finished{0};
@@ -377,13 +425,29 @@ int sync(const std::string& url, const std::string& credentials, const std::stri
     }
   }
   load.sample_before();
+  // Cancels the parked calls and joins their threads when this run fails (a joinable std::thread
+  // must not be destroyed), so every failure ends the process with its message.
+  loginid::CancellationSource cancel_all;
+  struct JoinAll {
+    std::vector<std::thread>& threads;
+    loginid::CancellationSource& cancel;
+    ~JoinAll() {
+      cancel.cancel();
+      for (auto& thread : threads) {
+        if (thread.joinable()) thread.join();
+      }
+    }
+  } join_all{threads, cancel_all};
+  loginid::CallOptions call;
+  call.cancellation = cancel_all.token();
   std::string stop_reason;
   for (std::size_t i = 0; i < n; ++i) {
     try {
-      threads.emplace_back([&load, &finished, i] {
+      threads.emplace_back([&load, &finished, &call, i] {
         const auto& pending = load.codes[i];
         try {
-          auto auth = load.web.wait_code(loginid::Username(pending.username), pending.code, loginid::CodeType::short_code);
+          auto auth = load.web.wait_code(loginid::Username(pending.username), pending.code,
+                                         loginid::CodeType::short_code, {}, call);
           if (auth.jwt) {
             load.jwts[i] = std::move(*auth.jwt);
           } else {
@@ -400,8 +464,9 @@ int sync(const std::string& url, const std::string& credentials, const std::stri
     }
   }
   const long started = static_cast<long>(threads.size());
-  await_parked([&] { return load.health.waiters() + finished.load() >= started; });
+  await_parked([&] { return load.parked() + finished.load() >= started; });
   load.print_peak(threads.size());
+  std::printf("limits open_files_limit=%ld processes_limit=%ld\n", open_files, processes);
   if (stop_reason.empty()) {
     std::printf("started=%ld all started\n", started);
   } else {

@@ -91,19 +91,23 @@ async function main() {
   const errors = new Array(n).fill(null);
   let finished = 0;
 
+  const waitersBefore = await waiters();
+  if (waitersBefore < 0) throw new Error('GET /emulator/health failed');
   const before = sample();
   const calls = codes.map(({ username, code }, i) =>
     waitCode(username, code).then(
       (jwt) => { jwts[i] = jwt; finished++; },
-      (error) => { errors[i] = error.message; finished++; },
+      (error) => { errors[i] = error.cause ? `${error.message}: ${error.cause.code ?? error.cause.message}` : error.message; finished++; },
     ));
   const giveUp = Date.now() + PARK_GUARD_MS;
-  while ((await waiters()) + finished < n) {
+  while ((await waiters()) - waitersBefore + finished < n) {
     if (Date.now() > giveUp) throw new Error('hang guard: the calls did not all park in time');
     await sleep(50);
   }
   const peak = sample();
-  console.log(`peak calls=${n} threads=${peak.threads} rss_growth=${peak.rss - before.rss}`);
+  const openFiles = fs.readdirSync('/proc/self/fd').length;
+  const parked = (await waiters()) - waitersBefore;
+  console.log(`peak calls=${n} parked=${parked} threads=${peak.threads} rss_growth=${peak.rss - before.rss} open_files=${openFiles}`);
 
   await guard(Promise.all(calls), ANSWER_GUARD_MS, 'waiting for the answers');
   let answered = 0;

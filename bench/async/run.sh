@@ -110,16 +110,6 @@ await_line() {
 # field NAME KEY: the value of KEY=value in NAME's output.
 field() { sed -n "s/\(^\|.* \)$2=\([0-9]*\).*/\2/p" "$work/$1.out" | head -1; }
 
-# The open files a load needs: one socket per call and some. The Node process gets it through
-# ulimit (the C++ programs raise their own soft limit and say so when the hard limit is lower).
-wanted_files=$((n + 256))
-hard_files=$(ulimit -Hn)
-node_files=$wanted_files
-if [ "$hard_files" != unlimited ] && [ "$hard_files" -lt "$wanted_files" ]; then
-  echo "run.sh: the OS allows $hard_files open files (hard limit), N=$n needs $wanted_files: calls past it will fail" >&2
-  node_files=$hard_files
-fi
-
 # load KIND: a fresh emulator, N users with a code each, the KIND load, the burst; then stops the
 # emulator. Leaves $work/KIND.out.
 load() {
@@ -133,14 +123,18 @@ load() {
   finish prepare "$park_guard"
   case $kind in
     sdk | sync) spawn "$kind" "$tool" "$kind" "$url" "$work/$kind.json" "$work/$kind.codes" "$emulator_pid" ;;
-    node) spawn node bash -c 'ulimit -n "$1" || exit 1; exec node bench/async/node_wait.js "$2" "$3" "$4"' _ \
-      "$node_files" "$url" "$work/$kind.json" "$work/$kind.codes" ;;
+    # One socket per call and some; when the OS refuses, as far as the hard limit (and say so).
+    node) spawn node bash -c 'ulimit -n "$1" 2>/dev/null || {
+            echo "the OS refuses to raise the open-file limit to $1 (hard limit $(ulimit -Hn)): calls past it will fail" >&2
+            ulimit -Sn "$(ulimit -Hn)"; }
+          exec node bench/async/node_wait.js "$2" "$3" "$4"' _ $((n + 256)) "$url" "$work/$kind.json" "$work/$kind.codes" ;;
   esac
   await_line "$kind" '^peak ' "$park_guard"
   spawn burst "$tool" burst "$url" "$work/$kind.json" "$work/$kind.codes"
   finish burst "$answer_guard"
   finish "$kind" "$answer_guard"
-  if [ -s "$work/burst.err" ]; then sed "s/^/$kind /" "$work/burst.err" >&2; fi
+  # Warnings (limits the OS refused, failed authorizations) and the first failed call, if any.
+  sed "s/^/$kind: /" "$work/$kind.err" "$work/burst.err" >&2
   grep '^first error' "$work/$kind.out" | sed "s/^/$kind: /" >&2 || true
   stop_group "$emulator_pid"
   forget "$emulator_pid"
@@ -150,6 +144,7 @@ load sdk
 load node
 load sync
 
+per_parked() { awk -v f="$(field "$1" open_files)" -v p="$(field "$1" parked)" 'BEGIN { printf "%.1f", (p > 0 ? f / p : 0) }'; }
 per_call() { awk -v b="$1" -v n="$n" 'BEGIN { printf "%.0f", b / n }'; }
 answered=$(field sdk answered)
 sdk_threads=$(field sdk threads)
@@ -162,10 +157,15 @@ sync_started=$(field sync started)
 echo "concurrent wait_code: N=$n answered=$answered sdk_threads=$sdk_threads sdk_bytes_per_call=$sdk_bytes emulator_threads=$emulator_threads emulator_bytes_per_waiter=$emulator_bytes node_bytes_per_call=$node_bytes sync_threads=$sync_threads"
 awk -v s="$sdk_bytes" -v b="$node_bytes" \
   'BEGIN { printf "sdk_bytes_per_call / node_bytes_per_call: %s / %s, ratio %.2f (goal < 1)\n", s, b, (b > 0 ? s / b : 0) }'
-if grep -q '^started=.* all started' "$work/sync.out"; then
-  echo "sync: all $sync_started blocking wait_code calls got their thread ($sync_threads threads in the process, $(per_call "$(field sync rss_growth)") bytes RSS per call); answered $(field sync answered)"
+sync_parked=$(field sync parked)
+sync_details="$sync_threads threads in the process, $(awk -v b="$(field sync rss_growth)" -v p="$sync_parked" 'BEGIN { printf "%.0f", (p > 0 ? b / p : 0) }') bytes RSS per parked call, $(per_parked sync) open files per parked call"
+if [ "$sync_parked" = "$n" ]; then
+  echo "sync: all $n blocking wait_code calls parked, one thread each ($sync_details); answered $(field sync answered)"
+elif grep -q '^started=[0-9]* stopped: ' "$work/sync.out"; then
+  echo "sync: stopped at $sync_started threads: $(sed -n 's/^started=[0-9]* stopped: //p' "$work/sync.out"); $sync_parked calls parked ($sync_details)"
 else
-  echo "sync: stopped at $sync_started threads: $(sed -n 's/^started=[0-9]* stopped: //p' "$work/sync.out") ($sync_threads threads in the process); answered $(field sync answered) of $sync_started"
+  echo "sync: stopped at $sync_parked parked calls: all $n threads started, the other $((n - sync_parked)) calls failed at once: $(sed -n 's/^first error: //p' "$work/sync.out" | head -1) (open files $(field sync open_files), limit $(field sync open_files_limit); $sync_details)"
 fi
-echo "node: $(field node threads) threads, answered $(field node answered) (each JWT's ES256 signature and udata checked)"
+echo "sdk: $sdk_threads threads, $(per_parked sdk) open files per parked call"
+echo "node: $(field node threads) threads, $(per_parked node) open files per parked call, answered $(field node answered) (each JWT's ES256 signature and udata checked)"
 echo "goals: answered == N: $([ "$answered" = "$n" ] && echo met || echo NOT met); sdk_threads <= 4: $([ "$sdk_threads" -le 4 ] && echo met || echo NOT met); sdk_bytes_per_call < node_bytes_per_call: $([ "$sdk_bytes" -lt "$node_bytes" ] && echo met || echo NOT met)"
