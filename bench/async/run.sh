@@ -136,6 +136,10 @@ load() {
   # Warnings (limits the OS refused, failed authorizations) and the first failed call, if any.
   sed "s/^/$kind: /" "$work/$kind.err" "$work/burst.err" >&2
   grep '^first error' "$work/$kind.out" | sed "s/^/$kind: /" >&2 || true
+  if ! kill -0 "$emulator_pid" 2>/dev/null; then
+    echo "run.sh: the emulator ended during the $kind load: $(tail -n 20 "$work/emulator.err")" >&2
+    exit 1
+  fi
   stop_group "$emulator_pid"
   forget "$emulator_pid"
 }
