@@ -7,16 +7,19 @@
 //       the async SDK: one wait_code per line of FILE, all started at once on one AsyncRuntime
 //   sync URL CREDENTIALS FILE EMULATOR_PID
 //       the blocking SDK: one thread per blocking wait_code, started until FILE is done or the OS
-//       refuses a thread
+//       refuses a thread (open-file and process limits raised as far as the OS lets it)
 //   burst URL CREDENTIALS FILE
 //       authorizes every code of FILE (async management authorize_code, at most kWidth at once)
-// sdk and sync print, once every call is parked at the emulator (GET /emulator/health):
-//   "peak calls=C threads=T rss_growth=B emulator_threads=ET emulator_rss_growth=EB"
-// (RSS growth in bytes from just before the first call to that moment, this process and the
-// emulator's), then wait for the burst (run.sh runs `burst` once it sees that line) and print
-//   "done answered=A failed=F"
+// sdk and sync print, once every call is parked at the emulator (GET /emulator/health) or has
+// failed:
+//   "peak calls=C parked=P threads=T rss_growth=B open_files=F emulator_threads=ET emulator_rss_growth=EB"
+// (threads, RSS growth in bytes since just before the first call, and open descriptors of this
+// process, then the emulator's), then wait for the burst (run.sh runs `burst` once it sees that
+// line) and print
+//   "done answered=A failed=F" and "first error: ..." when F > 0
 // where answered counts the calls that returned a JWT verify_token accepts for the call's own
-// username; sync also prints "started=K" and why it stopped. Every wait is bounded (hang guards).
+// username. sync also prints its limits and "started=K all started" or "started=K stopped: why".
+// Every wait is bounded (hang guards).
 #include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,9 +28,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
