@@ -21,7 +21,6 @@
 // username. sync also prints its limits and "started=K all started" or "started=K stopped: why".
 // Every wait is bounded (hang guards).
 #include <curl/curl.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -46,12 +45,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/process_status.hpp"
 #include "loginid/async.hpp"
 #include "loginid/loginid.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using loginid::bench::ProcessSample;
+using loginid::bench::sample_process;
 using namespace std::chrono_literals;
 
 constexpr std::size_t kWidth = 64;         // setup and burst calls in flight at once
@@ -93,31 +95,6 @@ std::vector<Pending> read_codes(const std::string& path) {
   while (in >> p.username >> p.code) codes.push_back(p);
   if (codes.empty()) throw std::runtime_error(path + " holds no codes");
   return codes;
-}
-
-struct ProcessSample {
-  long rss_kb = 0;
-  long threads = 0;
-  long open_files = 0;
-};
-
-ProcessSample sample_process(const std::string& pid) {
-  std::ifstream status("/proc/" + pid + "/status");
-  if (!status) throw std::runtime_error("no process " + pid);
-  ProcessSample sample;
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") status >> sample.rss_kb;
-    if (key == "Threads:") status >> sample.threads;
-    status.ignore(4096, '\n');
-  }
-  if (DIR* fds = ::opendir(("/proc/" + pid + "/fd").c_str())) {
-    while (const dirent* entry = ::readdir(fds)) {
-      if (entry->d_name[0] != '.') ++sample.open_files;
-    }
-    ::closedir(fds);
-  }
-  return sample;
 }
 
 /// A few descriptors held back from the load: when the calls have used up the open-file limit,

@@ -42,6 +42,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/process_status.hpp"
 #include "jose/tokens.hpp"
 #include "loginid/jwt.hpp"
 #include "loginid/keys.hpp"
@@ -50,6 +51,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using loginid::PrivateKey;
+using loginid::bench::sample_process;
 
 struct App {
   std::string client_id;
@@ -156,24 +158,6 @@ int ecdsa(double seconds, int threads) {
   for (auto& w : workers) w.join();
   std::printf("%.0f %.0f\n", static_cast<double>(total.load()) / seconds, static_cast<double>(total.load()) / cpu);
   return 0;
-}
-
-struct ProcessSample {
-  long rss_kb = 0;
-  long threads = 0;
-};
-
-ProcessSample sample_process(const std::string& pid) {
-  std::ifstream status("/proc/" + pid + "/status");
-  if (!status) throw std::runtime_error("no process " + pid);
-  ProcessSample sample;
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") status >> sample.rss_kb;
-    if (key == "Threads:") status >> sample.threads;
-    status.ignore(4096, '\n');
-  }
-  return sample;
 }
 
 int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
