@@ -372,6 +372,12 @@ CallRun::Step CallRun::decide(AttemptOutcome outcome, std::optional<HttpResponse
   outcome.idempotency = idempotency_;
   outcome.deadline = context_.deadline;
   outcome.now = client_.now();
+  if (failure != nullptr && failure->reason() == TransportError::Reason::timeout) {
+    // The attempt had all the time left as its timeout, so the call's time is up, even when the
+    // transport's clock got there a hair before the client's: a retry would go out with a budget of
+    // a millisecond or two (seen with libcurl against a server dripping its answer).
+    outcome.now = std::max(outcome.now, context_.deadline);
+  }
   if (response) {
     outcome.retry_after = response->header("Retry-After");
   }

@@ -102,7 +102,9 @@ TEST(FaultsFakeTransport, TransportErrorsRetryOnlyWhatCannotDuplicateACreate) {
   const TransportFaultCase cases[] = {
       {"connect_failed (never reached the server)", TransportError::Reason::connect_failed, 3, 3, "connection_failed"},
       {"io_failed (reset: may have reached it)", TransportError::Reason::io_failed, 1, 3, "connection_failed"},
-      {"timeout (may have reached it)", TransportError::Reason::timeout, 1, 3, "timeout"},
+      // A timeout means the attempt used all the time the call had left (HttpRequest::timeout is the
+      // call's remaining budget): a read has nothing left to retry in either.
+      {"timeout (may have reached it; no time left)", TransportError::Reason::timeout, 1, 1, "timeout"},
   };
   for (const auto& c : cases) {
     auto fail = [&c](const HttpRequest&) -> HttpResponse { throw TransportError(c.reason, "injected fault"); };

@@ -1,0 +1,575 @@
+// The async SDK against misbehaving servers (tests/unit/sdk/hostile_server.hpp: raw sockets on
+// loopback), each attack played twice, once through the blocking LoginIdManagement and once through
+// AsyncLoginIdManagement on the same kind of server: the async outcome must be the blocking one
+// (same error class and ErrorKind, same status and code, same number of requests the server saw,
+// so the same retry decisions). Ordering comes from events (the server saw a request, the SDK logged
+// a retry, the kernel shows the socket connecting), never from a measured time; timeouts are hang
+// guards only.
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <ctime>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <typeinfo>
+#include <vector>
+
+#include "failure.hpp"
+#include "hostile_server.hpp"
+#include "loginid/async.hpp"
+#include "loginid/loginid.hpp"
+
+namespace loginid {
+namespace {
+
+using std::chrono::milliseconds;
+using test::HostileConnection;
+using test::HostileServer;
+using ::testing::HasSubstr;
+
+constexpr auto kHangGuard = std::chrono::seconds(60);  // only a broken SDK (or test) waits this long
+
+constexpr std::string_view kUserJson =
+    R"({"id":"u-1","username":"alice","status":"active","namespace_id":"ns-1",)"
+    R"("created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})";
+
+std::string answer(int status, std::string_view body, std::string_view extra_headers = "",
+                   std::string_view content_type = "application/json") {
+  std::string reason = status == 200 ? "OK" : "Status";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + std::string(content_type) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" +
+         std::string(body);
+}
+std::string user_answer() { return answer(200, kUserJson); }
+std::string error_answer(int status, std::string_view extra_headers = "") {
+  return answer(status, R"({"code":"internal_error","message":"try later"})", extra_headers);
+}
+
+// An HTTP-date `seconds` from now (RFC 9110 IMF-fixdate).
+std::string http_date_in(int seconds) {
+  const std::time_t when = std::time(nullptr) + seconds;
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+// A blocking and an async management client of one server, logging into one list.
+struct Clients {
+  explicit Clients(const std::string& url, const std::function<void(Options&)>& tweak = {}) {
+    Options options;
+    options.base_url = url;
+    options.retry.initial_backoff = milliseconds(1);
+    options.retry.max_backoff = milliseconds(2);
+    options.log = [logs = logs](LogLevel level, std::string_view line) {
+      const std::lock_guard lock(logs->mutex);
+      logs->lines.emplace_back(std::string(level == LogLevel::error ? "ERROR " : "") + std::string(line));
+    };
+    if (tweak) tweak(options);
+    blocking.emplace("client-1", key, options);
+    async.emplace(*blocking, runtime);
+  }
+  struct Logs {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+  };
+  bool logged(std::string_view part) const {
+    const std::lock_guard lock(logs->mutex);
+    for (const auto& line : logs->lines) {
+      if (line.find(part) != std::string::npos) return true;
+    }
+    return false;
+  }
+  // Waits (event) until a line containing `part` was logged.
+  bool wait_logged(std::string_view part) const {
+    const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+    while (!logged(part)) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return true;
+  }
+
+  std::shared_ptr<Logs> logs = std::make_shared<Logs>();
+  PrivateKey key = PrivateKey::generate();
+  AsyncRuntime runtime;
+  std::optional<LoginIdManagement> blocking;
+  std::optional<AsyncLoginIdManagement> async;
+};
+
+// A call of one management function, blocking (on a thread of its own) or async.
+using Call = std::function<std::future<User>(Clients&, const CallOptions&, bool async)>;
+
+const Call kGetUser = [](Clients& c, const CallOptions& call, bool async) {
+  if (async) return c.async->get_user(Username("alice"), call).future();
+  return std::async(std::launch::async, [&c, call] { return c.blocking->get_user(Username("alice"), call); });
+};
+// POST /manage/users creates a user: never sent twice once it may have reached the server.
+const Call kCreateUser = [](Clients& c, const CallOptions& call, bool async) {
+  if (async) return c.async->add_user_without_credentials(Username("alice"), call).future();
+  return std::async(std::launch::async,
+                    [&c, call] { return c.blocking->add_user_without_credentials(Username("alice"), call); });
+};
+
+// How one run ended.
+struct Played {
+  bool ok = false;
+  std::string error_type;  // the exception's class
+  Failure failure;
+  std::size_t requests = 0;  // requests the server read
+  std::string user_id;
+};
+
+struct Attack {
+  HostileServer::Script script;
+  Call call = kGetUser;
+  CallOptions options{};
+  std::function<void(Options&)> tweak{};
+  // Runs on the test thread once the call started: waits for an event and acts (cancels, ...).
+  std::function<void(HostileServer&, Clients&, CancellationSource&)> during{};
+  bool start_server = true;  // false: connections wait in the listen queue, never accepted
+  int backlog = 64;
+};
+
+Played play(const Attack& attack, bool async) {
+  SCOPED_TRACE(async ? "async" : "blocking");
+  HostileServer server(attack.script, attack.backlog);
+  if (attack.start_server) server.start();
+  Clients clients(server.url(), attack.tweak);
+  CancellationSource source;
+  CallOptions options = attack.options;
+  options.cancellation = source.token();
+  auto future = attack.call(clients, options, async);
+  if (attack.during) attack.during(server, clients, source);
+  Played run;
+  if (future.wait_for(kHangGuard) != std::future_status::ready) {
+    ADD_FAILURE() << "the call did not end";
+    server.stop();  // the blocking thread then ends with a failure
+    source.cancel();
+  }
+  try {
+    run.user_id = future.get().id;
+    run.ok = true;
+  } catch (const Error& e) {
+    run.error_type = typeid(e).name();
+    run.failure = failure_of(e);
+  } catch (const std::exception& e) {
+    run.error_type = typeid(e).name();
+    run.failure.what = e.what();
+  }
+  run.requests = server.requests();
+  if (std::getenv("HOSTILE_DEBUG") != nullptr) {
+    const std::lock_guard lock(clients.logs->mutex);
+    for (const auto& line : clients.logs->lines) std::fprintf(stderr, "  log: %s\n", line.c_str());
+    std::fprintf(stderr, "  -> %s\n", run.failure.what.c_str());
+  }
+  return run;
+}
+
+// Plays the attack blocking, then async, and checks that both ended alike. Returns the async run.
+Played same_as_blocking(const Attack& attack) {
+  const Played blocking = play(attack, false);
+  const Played async = play(attack, true);
+  EXPECT_EQ(async.ok, blocking.ok) << "async: " << async.failure.what << "\nblocking: " << blocking.failure.what;
+  EXPECT_EQ(async.error_type, blocking.error_type);
+  EXPECT_EQ(async.failure.kind, blocking.failure.kind);
+  EXPECT_EQ(async.failure.status, blocking.failure.status);
+  EXPECT_EQ(async.failure.code, blocking.failure.code);
+  EXPECT_EQ(async.requests, blocking.requests) << "the retry decisions differ";
+  EXPECT_EQ(async.user_id, blocking.user_id);
+  return async;
+}
+
+// ---- servers that never finish --------------------------------------------------------------
+
+TEST(AsyncHostile, AServerThatAcceptsAndNeverAnswersEndsAtTheDeadline) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.stall(); },
+                                    .options = {.timeout = milliseconds(800)}});
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  EXPECT_EQ(run.failure.code, "timeout");
+  EXPECT_EQ(run.requests, 1U);
+}
+
+TEST(AsyncHostile, AConnectionTheServerNeverAcceptsEndsAtTheDeadline) {
+  // The kernel completes the handshake and queues the connection; nobody ever reads the request.
+  const Played run = same_as_blocking({.script = {}, .options = {.timeout = milliseconds(800)}, .start_server = false});
+  EXPECT_EQ(run.failure.code, "timeout");
+  EXPECT_EQ(run.requests, 0U);
+}
+
+TEST(AsyncHostile, HeadersThenAStalledBodyEndsAtTheDeadline) {
+  const Played run = same_as_blocking({.script =
+                                        [](HostileConnection& c) {
+                                          c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                                 "Content-Length: 500\r\n\r\n{\"id\":");
+                                          c.stall();
+                                        },
+                                    .options = {.timeout = milliseconds(800)}});
+  EXPECT_EQ(run.failure.code, "timeout");
+}
+
+TEST(AsyncHostile, AnAnswerDrippedOneByteAtATimeIsReadWhole) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.drip(user_answer(), milliseconds(0)); }});
+  EXPECT_TRUE(run.ok);
+  EXPECT_EQ(run.user_id, "u-1");
+}
+
+TEST(AsyncHostile, AnAnswerDrippedSlowerThanTheDeadlineEndsAtTheDeadline) {
+  // ~300 bytes, 20 ms apart: six seconds of answer against a deadline of one.
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.drip(user_answer(), milliseconds(20)); },
+                                    .options = {.timeout = milliseconds(1000)}});
+  EXPECT_EQ(run.failure.code, "timeout");
+}
+
+// ---- oversized and endless answers ------------------------------------------------------------
+
+TEST(AsyncHostile, AnEndlessChunkedBodyIsCutAtTheResponseSizeBound) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    if (!c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")) return;
+    const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
+    while (c.send(chunk)) {
+    }
+  }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  EXPECT_THAT(run.failure.what, HasSubstr("response body larger than"));
+}
+
+TEST(AsyncHostile, AHugeContentLengthIsRefusedBeforeTheBodyArrives) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n{");
+    c.stall();
+  }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  EXPECT_THAT(run.failure.what, HasSubstr("larger than"));
+}
+
+TEST(AsyncHostile, EndlessHeadersAreCutAtTheHeaderBound) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    if (!c.send("HTTP/1.1 200 OK\r\n")) return;
+    const std::string header = "X-Junk: " + std::string(1000, 'j') + "\r\n";
+    while (c.send(header)) {
+    }
+  }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+}
+
+// ---- broken answers -----------------------------------------------------------------------------
+
+TEST(AsyncHostile, AConnectionResetMidAnswerIsAFailure) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 300\r\n\r\n{\"id\":\"u");
+    c.reset();
+  }});
+  EXPECT_FALSE(run.ok);
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+}
+
+TEST(AsyncHostile, AResetMidAnswerToACreateIsNeverSentAgain) {
+  const Played run = same_as_blocking({.script =
+                                        [](HostileConnection& c) {
+                                          c.send("HTTP/1.1 201 Created\r\nContent-Length: 300\r\n\r\n{");
+                                          c.reset();
+                                        },
+                                    .call = kCreateUser});
+  EXPECT_FALSE(run.ok);
+  EXPECT_EQ(run.requests, 1U);
+}
+
+TEST(AsyncHostile, AServerErrorToACreateIsRetriedOnlyAsTheBlockingPathRetriesIt) {
+  for (const int status : {500, 503}) {
+    SCOPED_TRACE(status);
+    same_as_blocking({.script = [status](HostileConnection& c) { c.send(error_answer(status)); }, .call = kCreateUser});
+  }
+}
+
+TEST(AsyncHostile, GarbageInsteadOfHttpIsAFailure) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send("\x16\x03\x01 this is not HTTP at all\r\n\r\n");
+    c.close();
+  }});
+  EXPECT_FALSE(run.ok);
+}
+
+TEST(AsyncHostile, ANonJsonAnswerIsABadResponse) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send(answer(200, "<html>hello</html>", "", "text/html"));
+  }});
+  EXPECT_FALSE(run.ok);
+  EXPECT_EQ(run.failure.kind, ErrorKind::bad_response);
+}
+
+TEST(AsyncHostile, AJsonAnswerWithTheWrongContentTypeIsReadAsTheBlockingPathReadsIt) {
+  same_as_blocking({.script = [](HostileConnection& c) { c.send(answer(200, kUserJson, "", "text/plain")); }});
+}
+
+TEST(AsyncHostile, AnErrorStatusWithAGarbageBodyIsAServiceError) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.send(answer(400, "}{", "", "text/html")); }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::service);
+  EXPECT_EQ(run.failure.status, 400);
+}
+
+TEST(AsyncHostile, ATruncatedChunkedBodyIsAFailure) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "10\r\n{\"id\":\"u-1\",\"use\r\n");
+    c.close();  // no terminating 0-chunk
+  }});
+  EXPECT_FALSE(run.ok);
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+}
+
+TEST(AsyncHostile, AMalformedChunkSizeIsAFailure) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+    c.close();
+  }});
+  EXPECT_FALSE(run.ok);
+}
+
+// ---- retries --------------------------------------------------------------------------------------
+
+TEST(AsyncHostile, AServerErrorThenAnAnswerIsRetriedOnTheLoop) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send(c.index == 0 ? error_answer(500) : user_answer());
+  }});
+  EXPECT_TRUE(run.ok);
+  EXPECT_EQ(run.requests, 2U);
+}
+
+TEST(AsyncHostile, RetryAfterInSecondsIsHonoured) {
+  for (const int status : {429, 503}) {
+    SCOPED_TRACE(status);
+    const Attack attack{.script = [status](HostileConnection& c) {
+      c.send(c.index == 0 ? error_answer(status, "Retry-After: 1\r\n") : user_answer());
+    }};
+    const Played run = same_as_blocking(attack);
+    EXPECT_TRUE(run.ok);
+    EXPECT_EQ(run.requests, 2U);
+  }
+}
+
+TEST(AsyncHostile, RetryAfterAsAnHttpDateIsHonoured) {
+  for (const int status : {429, 503}) {
+    SCOPED_TRACE(status);
+    for (const bool async : {false, true}) {
+      HostileServer server([status](HostileConnection& c) {
+        c.send(c.index == 0 ? error_answer(status, "Retry-After: " + http_date_in(2) + "\r\n") : user_answer());
+      });
+      server.start();
+      Clients clients(server.url());
+      auto user = kGetUser(clients, {}, async);
+      ASSERT_EQ(user.wait_for(kHangGuard), std::future_status::ready);
+      EXPECT_NO_THROW(user.get());  // the wait is logged as the header's
+      EXPECT_EQ(server.requests(), 2U);
+      EXPECT_TRUE(clients.logged("(Retry-After)")) << (async ? "async" : "blocking");
+    }
+  }
+}
+
+TEST(AsyncHostile, AHugeRetryAfterEndsTheCallAtOnceInsteadOfWaitingPastTheDeadline) {
+  for (const std::string& value : {std::string("999999999999"), http_date_in(86400 * 365)}) {
+    SCOPED_TRACE(value);
+    const Played run = same_as_blocking({.script = [value](HostileConnection& c) {
+      c.send(error_answer(503, "Retry-After: " + value + "\r\n"));
+    }});
+    EXPECT_EQ(run.failure.kind, ErrorKind::service);
+    EXPECT_EQ(run.failure.status, 503);
+    EXPECT_EQ(run.requests, 1U);
+  }
+}
+
+TEST(AsyncHostile, AGarbageRetryAfterFallsBackToTheBackoff) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    c.send(c.index == 0 ? error_answer(503, "Retry-After: soon, maybe\r\n") : user_answer());
+  }});
+  EXPECT_TRUE(run.ok);
+  EXPECT_EQ(run.requests, 2U);
+}
+
+TEST(AsyncHostile, ARedirectIsNotFollowedSoCredentialsStayWithTheService) {
+  HostileServer elsewhere([](HostileConnection& c) { c.send(user_answer()); });
+  elsewhere.start();
+  for (const int status : {301, 302, 307, 308}) {
+    SCOPED_TRACE(status);
+    const Played run = same_as_blocking({.script = [&, status](HostileConnection& c) {
+      c.send(answer(status, "", "Location: " + elsewhere.url("/manage/users/retrieve") + "\r\n"));
+    }});
+    EXPECT_FALSE(run.ok);
+    EXPECT_EQ(run.requests, 1U);
+  }
+  EXPECT_EQ(elsewhere.requests(), 0U);
+}
+
+// ---- deadlines and cancellation in every phase ---------------------------------------------------
+
+// The kernel's view of this process's TCP sockets to `port`: a state (/proc/net/tcp's hex: 01
+// established, 02 SYN sent) and a send queue.
+bool socket_to_port(int port, std::string_view state, bool with_unsent_bytes) {
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // header
+  char port_hex[8];
+  std::snprintf(port_hex, sizeof port_hex, "%04X", port);
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, st, queues;
+    fields >> slot >> local >> remote >> st >> queues;
+    if (remote.size() < 5 || remote.substr(remote.size() - 4) != port_hex || st != state) continue;
+    if (!with_unsent_bytes || queues.substr(0, queues.find(':')) != "00000000") return true;
+  }
+  return false;
+}
+
+bool wait_socket(int port, std::string_view state, bool with_unsent_bytes = false) {
+  const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+  while (!socket_to_port(port, state, with_unsent_bytes)) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  return true;
+}
+
+// A listening socket whose accept queue is full: a new connection stays in SYN-SENT.
+struct FullBacklog {
+  explicit FullBacklog(int port) {
+    for (int i = 0; i < 4; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<std::uint16_t>(port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      static_cast<void>(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr));
+      fds.push_back(fd);
+    }
+  }
+  ~FullBacklog() {
+    for (const int fd : fds) ::close(fd);
+  }
+  std::vector<int> fds;
+};
+
+// A timeout before the request went out is reported as connection_failed (the service cannot
+// have seen the request), with the deadline's figure in the message.
+TEST(AsyncHostile, TheDeadlineEndsACallStillConnecting) {
+  std::vector<Failure> failures;
+  for (const bool async : {false, true}) {
+    SCOPED_TRACE(async ? "async" : "blocking");
+    HostileServer server({}, 0);  // never accepts; its queue holds one connection
+    FullBacklog fill(server.port());
+    Clients clients(server.url());
+    auto user = kGetUser(clients, {.timeout = milliseconds(800)}, async);
+    ASSERT_EQ(user.wait_for(kHangGuard), std::future_status::ready);
+    failures.push_back(failure_of_call([&] { user.get(); }));
+    EXPECT_EQ(failures.back().code, "connection_failed") << failures.back().what;
+    EXPECT_THAT(failures.back().what, HasSubstr("(timeout 800 ms)"));
+  }
+  ASSERT_EQ(failures.size(), 2U);
+  EXPECT_EQ(failures[0].kind, failures[1].kind);
+}
+
+TEST(AsyncHostile, CancellationEndsACallStillConnecting) {
+  for (const bool async : {false, true}) {
+    SCOPED_TRACE(async ? "async" : "blocking");
+    HostileServer server({}, 0);
+    FullBacklog fill(server.port());
+    Clients clients(server.url());
+    CancellationSource source;
+    auto user = kGetUser(clients, {.cancellation = source.token()}, async);
+    ASSERT_TRUE(wait_socket(server.port(), "02"));  // our SYN is out, unanswered
+    source.cancel();
+    ASSERT_EQ(user.wait_for(kHangGuard), std::future_status::ready);
+    EXPECT_THROW(user.get(), Cancelled);
+  }
+}
+
+// One call with a request body larger than the socket buffers to a server that never reads it.
+TEST(AsyncHostile, CancellationAndTheDeadlineEndACallStillSending) {
+  const std::string big(8 * 1024 * 1024, 'a');
+  const Call create_big = [&big](Clients& c, const CallOptions& call, bool async) {
+    if (async) return c.async->add_user_without_credentials(Username(big), call).future();
+    return std::async(std::launch::async,
+                      [&c, &big, call] { return c.blocking->add_user_without_credentials(Username(big), call); });
+  };
+  const Played cancelled = same_as_blocking({.script = {}, .call = create_big,
+                                          .during =
+                                              [](HostileServer& s, Clients&, CancellationSource& source) {
+                                                ASSERT_TRUE(wait_socket(s.port(), "01", true));
+                                                source.cancel();
+                                              },
+                                          .start_server = false});
+  EXPECT_EQ(cancelled.failure.kind, ErrorKind::cancelled);
+  const Played late = same_as_blocking({.script = {}, .call = create_big, .options = {.timeout = milliseconds(800)}, .start_server = false});
+  EXPECT_EQ(late.failure.code, "timeout");
+}
+
+TEST(AsyncHostile, CancellationEndsACallWaitingForHeadersAndForTheBody) {
+  for (const bool headers_sent : {false, true}) {
+    SCOPED_TRACE(headers_sent ? "waiting for the body" : "waiting for the headers");
+    const Played run = same_as_blocking(
+        {.script =
+             [headers_sent](HostileConnection& c) {
+               if (headers_sent) c.send("HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n{");
+               c.stall();
+             },
+         .during = [](HostileServer& s, Clients&, CancellationSource& source) {
+           ASSERT_TRUE(s.wait_requests(1));
+           source.cancel();
+         }});
+    EXPECT_EQ(run.failure.kind, ErrorKind::cancelled);
+    EXPECT_EQ(run.requests, 1U);
+  }
+}
+
+TEST(AsyncHostile, CancellationEndsTheWaitForRetryAfter) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.send(error_answer(503, "Retry-After: 3600\r\n")); },
+                                    .options = {.timeout = std::chrono::hours(3)},
+                                    .during = [](HostileServer&, Clients& c, CancellationSource& source) {
+                                      ASSERT_TRUE(c.wait_logged("retrying in 3600000 ms (Retry-After)"));
+                                      source.cancel();
+                                    }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::cancelled);
+  EXPECT_EQ(run.requests, 1U);
+}
+
+TEST(AsyncHostile, DestroyingTheClientEndsTheWaitForRetryAfter) {
+  HostileServer server([](HostileConnection& c) { c.send(error_answer(503, "Retry-After: 3600\r\n")); });
+  server.start();
+  Clients clients(server.url());
+  auto user = clients.async->get_user(Username("alice"), {.timeout = std::chrono::hours(3)}).future();
+  ASSERT_TRUE(clients.wait_logged("retrying in 3600000 ms (Retry-After)"));
+  clients.async.reset();
+  ASSERT_EQ(user.wait_for(std::chrono::seconds(0)), std::future_status::ready);  // before reset() returned
+  EXPECT_THROW(user.get(), Cancelled);
+}
+
+TEST(AsyncHostile, ACancelAfterCompletionIsANoOpAndEachCallCompletesOnce) {
+  HostileServer server([](HostileConnection& c) { c.send(user_answer()); });
+  server.start();
+  Clients clients(server.url());
+  CancellationSource source;
+  std::atomic<int> completions{0};
+  std::promise<void> first;
+  clients.async->get_user(Username("alice"), {.cancellation = source.token()}).then([&](Outcome<User> user) {
+    EXPECT_TRUE(user.has_value());
+    if (completions.fetch_add(1) == 0) first.set_value();
+  });
+  first.get_future().get();
+  source.cancel();
+  // A later call on the same loop completes after anything the cancel could have caused.
+  EXPECT_NO_THROW(clients.async->get_user(Username("alice")).future().get());
+  EXPECT_EQ(completions.load(), 1);
+  EXPECT_EQ(clients.async->in_flight(), 0U);
+}
+
+}  // namespace
+}  // namespace loginid
