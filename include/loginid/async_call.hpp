@@ -17,7 +17,9 @@
 ///   call that started them. A completion must not block (no blocking SDK call, no waiting on a
 ///   future of another async call, no long computation): every call of the runtime waits for it.
 ///   Hand long work to your own executor. A completion may start further async calls, cancel
-///   calls, and destroy clients (also its own).
+///   calls, and destroy clients (also its own) and runtimes.
+/// - A completion must not throw. If it does, the exception is caught on the loop thread, logged
+///   (the client's Options::log, error level) and dropped; the loop and the other calls go on.
 /// - After `co_await`, the coroutine runs on the loop thread, under the same rules, until it
 ///   suspends again or hops to an executor of its own.
 

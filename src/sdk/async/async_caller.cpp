@@ -67,7 +67,29 @@ struct AsyncCaller::Core : std::enable_shared_from_this<Core> {
     op.run.reset();  // wipes a secret body now, not whenever the last reference goes
     op.on_cancel.reset();
     Completion done = std::move(op.done);
-    done(std::move(outcome));
+    run_completion(op, done, std::move(outcome));
+  }
+
+  // A completion is the user's code, run on the loop thread. What it throws is caught here, logged
+  // (Options::log, error) and dropped: it must not end the loop thread (std::terminate), nor skip the
+  // other calls ended in the same round, whose completions are still to run. The call still counts
+  // as completed: it is never completed again.
+  void run_completion(const Op& op, Completion& done, CallOutcome outcome) const noexcept {
+    std::string what;
+    try {
+      done(std::move(outcome));
+      return;
+    } catch (const std::exception& e) {
+      what = std::string(e.what());
+    } catch (...) {
+      what = "an exception that is not a std::exception";
+    }
+    try {
+      service->log(LogLevel::error, op.call.method + " " + op.call.path +
+                                        ": the completion threw (ignored; a completion must not throw): " + what);
+    } catch (...) {
+      // bad_alloc building the line: nothing more to do
+    }
   }
 
   // Completions get errors outside the catch block that caught them: the exception's last
