@@ -144,6 +144,7 @@ struct Attack {
   std::function<void(HostileServer&, Clients&, CancellationSource&)> during{};
   bool start_server = true;  // false: connections wait in the listen queue, never accepted
   int backlog = 64;
+  bool cancelled_first = false;  // the call's token is cancelled before the call starts
 };
 
 Played play(const Attack& attack, bool async) {
@@ -154,6 +155,7 @@ Played play(const Attack& attack, bool async) {
   CancellationSource source;
   CallOptions options = attack.options;
   options.cancellation = source.token();
+  if (attack.cancelled_first) source.cancel();
   auto future = attack.call(clients, options, async);
   if (attack.during) attack.during(server, clients, source);
   Played run;
@@ -193,6 +195,10 @@ Played same_as_blocking(const Attack& attack) {
   EXPECT_EQ(async.requests, blocking.requests) << "the retry decisions differ";
   EXPECT_EQ(async.user_id, blocking.user_id);
   return async;
+}
+
+HostileServer::Script answers_script() {
+  return [](HostileConnection& c) { c.send(user_answer()); };
 }
 
 // ---- servers that never finish --------------------------------------------------------------
@@ -339,6 +345,51 @@ TEST(AsyncHostile, AMalformedChunkSizeIsAFailure) {
     c.close();
   }});
   EXPECT_FALSE(run.ok);
+}
+
+TEST(AsyncHostile, AServerThatClosesEachConnectionAtOnceIsAConnectionFailure) {
+  for (const Call& call : {kGetUser, kCreateUser}) {
+    const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.close(); }, .call = call});
+    EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  }
+}
+
+TEST(AsyncHostile, EndlessInterimAnswersAreCutAtTheHeaderBound) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    while (c.send("HTTP/1.1 100 Continue\r\nX-Pad: " + std::string(500, 'p') + "\r\n\r\n")) {
+    }
+  }});
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  EXPECT_THAT(run.failure.what, HasSubstr("response headers larger than"));
+}
+
+// A body longer than its Content-Length carries a second answer: the next call on that connection
+// must not take it for its own (response smuggling).
+TEST(AsyncHostile, BytesBeyondContentLengthAreNotTheNextCallsAnswer) {
+  const std::string smuggled = answer(200, R"({"id":"u-evil","username":"alice","status":"active","namespace_id":"ns-1",)"
+                                           R"("created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"})");
+  for (const bool async : {false, true}) {
+    SCOPED_TRACE(async ? "async" : "blocking");
+    HostileServer server([&smuggled](HostileConnection& c) { c.send(user_answer() + smuggled); });
+    server.start();
+    Clients clients(server.url());
+    for (int i = 0; i < 3; ++i) {
+      auto user = kGetUser(clients, {}, async);
+      ASSERT_EQ(user.wait_for(kHangGuard), std::future_status::ready);
+      EXPECT_EQ(user.get().id, "u-1");
+    }
+    EXPECT_EQ(server.requests(), 3U);
+  }
+}
+
+TEST(AsyncHostile, ACallCancelledOrPastItsDeadlineBeforeItStartsSendsNothing) {
+  const Played cancelled = same_as_blocking({.script = answers_script(), .cancelled_first = true});
+  EXPECT_EQ(cancelled.failure.kind, ErrorKind::cancelled);
+  EXPECT_EQ(cancelled.requests, 0U);
+  const Played late =
+      same_as_blocking({.script = answers_script(), .options = {.deadline = std::chrono::steady_clock::now()}});
+  EXPECT_EQ(late.failure.code, "timeout");
+  EXPECT_EQ(late.requests, 0U);
 }
 
 // ---- retries --------------------------------------------------------------------------------------
@@ -927,6 +978,34 @@ TEST(AsyncHostileCompletions, AfterForkTheChildsCallsFailAtOnceAndItsClientGoesW
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_EQ(clients.async->get_user(Username("alice")).future().get().id, "u-1");  // the parent's goes on
 #endif
+}
+
+// Cancels racing answers from another thread: whichever comes first, each call completes once.
+TEST(AsyncHostileCompletions, CancelsRacingAnswersCompleteEachCallOnce) {
+  HostileServer server(answers_script());
+  server.start();
+  Clients clients(server.url());
+  constexpr int kCalls = 200;
+  std::vector<CancellationSource> sources(kCalls);
+  std::vector<std::atomic<int>> completions(kCalls);
+  std::atomic<int> done{0};
+  for (int i = 0; i < kCalls; ++i) {
+    clients.async->get_user(Username("alice"), {.cancellation = sources[static_cast<std::size_t>(i)].token()})
+        .then([&, i](Outcome<User> user) {
+          ++completions[static_cast<std::size_t>(i)];
+          if (!user.has_value()) {
+            EXPECT_THROW(user.value(), Cancelled);
+          }
+          ++done;
+        });
+  }
+  std::thread canceller([&] {
+    for (auto& source : sources) source.cancel();
+  });
+  canceller.join();
+  ASSERT_TRUE(wait_count(done, kCalls));
+  clients.async.reset();  // anything still pending would complete here, a second time
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(completions[static_cast<std::size_t>(i)].load(), 1) << i;
 }
 
 }  // namespace
