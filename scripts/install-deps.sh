@@ -38,7 +38,8 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-# The Node interop test (published @loginid/node-sdk against the emulator) needs node and npm.
+# The Node interop test (published @loginid/node-sdk against the emulator) needs node and npm; the
+# async benchmark's Node baseline (bench/async/node_wait.js) needs node 18 or later (fetch), no package.
 # Checked by command, not by package: a node from elsewhere (e.g. NodeSource, which bundles npm and
 # conflicts with Debian's npm package) serves as well.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
