@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -104,6 +105,8 @@ class SessionBase {
   virtual void deliver(Response response) = 0;
   /// Closes the connection if it is waiting for a request. Any thread.
   virtual void on_server_stop() = 0;
+  /// Frees the read buffer while the request waits for its answer. On the strand, from the Handler.
+  virtual void release_read_buffer() = 0;
 };
 
 struct EventServer::Impl {
@@ -176,6 +179,10 @@ struct Responder::State {
   std::atomic<bool> sent{false};
 };
 
+void Responder::will_wait() const {
+  if (state_) state_->session->release_read_buffer();
+}
+
 void Responder::send(Response response) const {
   if (!state_ || state_->sent.exchange(true) || state_->server.closed) return;
   state_->session->deliver(std::move(response));
@@ -200,6 +207,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   void start(std::uint64_t id) {
     id_ = id;
+    if constexpr (kAnswersInPlace) {
+      error_code ignored;
+      lowest().socket().non_blocking(true, ignored);  // answer_in_place never waits for a client
+    }
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       self->lowest().expires_after(self->server_.options.request_timeout);  // bounds a TLS handshake
       open_stream(self->stream_, self->peer_, [self](const error_code& ec) {
@@ -210,14 +221,24 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void deliver(Response response) override {
-    // At once when called on the connection's strand (a handler answering on the I/O thread).
-    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), response = std::move(response)]() mutable {
-      if (self->phase_ == Phase::handling) self->write_answer(std::move(response));
-    });
+    if constexpr (kAnswersInPlace) {
+      answer_in_place(std::move(response));
+    } else {
+      // At once when called on the connection's strand (a handler answering on the I/O thread).
+      asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), response = std::move(response)]() mutable {
+        if (self->phase_ == Phase::handling) self->write_answer(std::move(response));
+      });
+    }
+  }
+
+  void release_read_buffer() override {
+    // On the strand, from the Handler: nothing reads meanwhile. A pipelined request stays.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
   }
 
   void on_server_stop() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      const std::lock_guard lock(self->in_place_);
       if (self->phase_ == Phase::idle) self->close_now();
     });
   }
@@ -225,14 +246,71 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  private:
   enum class Phase { idle, reading, handling, writing, closing, closed };
 
+  /// Plain TCP: the thread that answers (a worker) writes the answer and waits for the next request
+  /// itself, instead of handing the answer back to the I/O thread. While a request is handled the
+  /// connection has nothing in flight (no read, no write, no timer), so that thread is its only
+  /// user until it has started the next read, whose completion comes back to the strand as any
+  /// other. This saves a thread hand-off (and the I/O thread's wake-up) per request. A TLS stream
+  /// keeps its answers on the strand: its record layer is not worth a second write path.
+  static constexpr bool kAnswersInPlace = std::is_same_v<Stream, beast::tcp_stream>;
+
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  /// Off the strand, on the answering thread (see kAnswersInPlace). The socket is non-blocking: an
+  /// answer the socket does not take at once (a client that does not read) is finished by
+  /// async_write on the strand, under write_timeout, so no thread ever waits for a client.
+  void answer_in_place(Response response) {
+    // Serialises with on_server_stop, the one strand step that may look at an idle connection
+    // while this thread is starting its next read.
+    const std::lock_guard lock(in_place_);
+    if (phase_ != Phase::handling) return;
+    phase_ = Phase::writing;
+    const bool keep = keep_alive_ && !server_.stopping;
+    make_answer(std::move(response), keep);
+    serializer_.emplace(*answer_);
+    error_code ec;
+    while (!ec && !serializer_->is_done()) {
+      std::size_t written = 0;
+      serializer_->next(ec, [&](error_code& write_error, const auto& buffers) {
+        written = lowest().socket().write_some(buffers, write_error);
+      });
+      if (!ec) serializer_->consume(written);
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      return asio::post(stream_.get_executor(), [self = this->shared_from_this(), keep] { self->finish_write(keep); });
+    }
+    answer_.reset();
+    serializer_.reset();
+    if (ec) return asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+    if (!keep) return asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_gracefully(); });
+    if (server_.stopping || buffer_.size() > 0) {
+      // Closing, or a pipelined request already read: both continue on the strand (still `writing`
+      // until then, so on_server_stop leaves the connection to await_request).
+      return asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->await_request(); });
+    }
+    await_request();  // starts the read; its completion runs on the strand
+  }
+
+  /// The rest of an answer the socket did not take at once, on the strand.
+  void finish_write(bool keep) {
+    lowest().expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, *serializer_, [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
+      self->serializer_.reset();
+      self->answer_.reset();
+      if (ec) return self->close_now();
+      if (!keep) return self->close_gracefully();
+      self->await_request();
+    });
+  }
 
   /// Waits (idle_timeout) for the first byte of the next request.
   void await_request() {
     phase_ = Phase::idle;
     if (server_.stopping) return close_gracefully();
     if (buffer_.size() > 0) return read_header();  // pipelined: it is already here
-    buffer_.shrink_to_fit();                       // an idle connection keeps no buffer
+    // An idle connection keeps one read chunk, not what a big request made the buffer grow to. (Not
+    // freed and taken again for every request: that churn cost more than a tenth of the I/O work.)
+    if (buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
     lowest().expires_after(server_.options.idle_timeout);
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
@@ -287,9 +365,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     head_ = message.method() == bhttp::verb::head;
     version_ = message.version();
     parser_.reset();
-    // A request may wait long for its answer (a parked wait_code): it keeps no read buffer meanwhile
-    // unless a pipelined request is already in it.
-    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     if (request->target.size() > server_.options.max_target) return answer_error(414, *request);
     if (request->path.empty()) return answer_error(400, *request);  // not origin-form (e.g. "*")
     phase_ = Phase::handling;
@@ -331,6 +406,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void write_answer(Response response) {
     phase_ = Phase::writing;
     const bool keep = keep_alive_ && !server_.stopping;
+    make_answer(std::move(response), keep);
+    lowest().expires_after(server_.options.write_timeout);
+    bhttp::async_write(stream_, *answer_, [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
+      self->answer_.reset();
+      if (ec) return self->close_now();
+      if (!keep) return self->close_gracefully();
+      self->await_request();
+    });
+  }
+
+  /// Fills answer_ with `response`, for this request's method and version.
+  void make_answer(Response response, bool keep) {
     answer_.emplace();
     auto& out = *answer_;
     out.version(version_ == 10 ? 10 : 11);
@@ -349,13 +436,6 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       const auto idle_seconds = std::chrono::duration_cast<std::chrono::seconds>(server_.options.idle_timeout).count();
       out.set(bhttp::field::keep_alive, "timeout=" + std::to_string(idle_seconds));
     }
-    lowest().expires_after(server_.options.write_timeout);
-    bhttp::async_write(stream_, out, [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
-      self->answer_.reset();
-      if (ec) return self->close_now();
-      if (!keep) return self->close_gracefully();
-      self->await_request();
-    });
   }
 
   /// Half-closes, then reads and drops what the client still sends until it closes (bounded).
@@ -396,6 +476,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> go_ahead_;
   std::optional<bhttp::response<bhttp::string_body>> answer_;
+  std::optional<bhttp::serializer<false, bhttp::string_body>> serializer_;  // answers written in place
+  std::mutex in_place_;  // see answer_in_place
   std::uint64_t id_ = 0;
   Phase phase_ = Phase::idle;
   bool keep_alive_ = false;

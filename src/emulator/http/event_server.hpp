@@ -59,6 +59,10 @@ class Responder {
   struct State;
   explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
   void send(Response response) const;
+  /// Says the answer may come much later (a long poll): the connection frees its read buffer
+  /// meanwhile, so a parked request costs its socket and a few records only. Only from the Handler,
+  /// on the I/O thread, before the request is handed on.
+  void will_wait() const;
 
  private:
   std::shared_ptr<State> state_;

@@ -77,6 +77,12 @@ void write_json(Response& res, int status, const nlohmann::json& body) {
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
+/// An answer already serialised (user_json_text).
+void write_json_text(Response& res, int status, std::string body) {
+  res.status = status;
+  res.set_content(std::move(body), "application/json");
+}
+
 void write_error(Response& res, Errc code, const std::string& message, std::int64_t retry_after_seconds = 1) {
   auto status = status_of(code);
   if (code == Errc::too_many_requests) res.set_header("Retry-After", std::to_string(retry_after_seconds));
@@ -309,6 +315,7 @@ void Server::handle(const std::shared_ptr<Request>& request, const Responder& re
     res.status = path_known ? 405 : 404;
     return finish(req, std::move(res), responder);
   }
+  if (route->may_wait) responder.will_wait();  // a long poll: no read buffer while parked
   // A browser request runs its origin check, which may read the store: never on the I/O thread.
   if (route->on_io_thread && !req.has_header("Origin")) return run_route(*route, request, responder);
   auto work = [this, route, request, responder] { run_route(*route, request, responder); };
@@ -431,6 +438,7 @@ void Server::add_route(const char* method, const std::string& pattern, Handler h
         answer([&](Response& res) { handler(req, res); });
       },
       admin);
+  routes_.back().may_wait = false;  // answers before its handler returns
 }
 
 void Server::add_io_route(const char* method, const std::string& pattern, Handler handler) {
@@ -444,7 +452,7 @@ void Server::add_slow_route(const char* method, const std::string& pattern, Hand
 }
 
 void Server::add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin) {
-  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, false, std::move(handler)};
+  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, false, true, std::move(handler)};
   // A path registered earlier under a pattern wins over a later exact path, as in a linear search.
   for (const auto& earlier : routes_) {
     if (earlier.method == route.method && !earlier.literal && std::regex_match(pattern, earlier.regex)) {
@@ -629,12 +637,12 @@ void Server::add_api_routes() {
   add_route("POST", "/manage/users", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("users.create"));
-    write_json(res, 200, user_json(service_.create_user(caller, required_string(body, "username"))));
+    write_json_text(res, 200, user_json_text(service_.create_user(caller, required_string(body, "username"))));
   });
   add_route("POST", "/manage/users/retrieve", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), scoped("users.retrieve"));
-    write_json(res, 200, user_json(service_.get_user(caller, required_string(body, "username"))));
+    write_json_text(res, 200, user_json_text(service_.get_user(caller, required_string(body, "username"))));
   });
   add_route("POST", "/manage/users/delete", [this](const auto& req, auto& res) {
     auto body = parse_object(req.body);
@@ -649,7 +657,7 @@ void Server::add_api_routes() {
       auto body = parse_object(req.body, /*empty_ok=*/true);
       auto user_id = path_param(req, 1, "user_id");
       auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::scoped, scope, {}});
-      write_json(res, 200, user_json(service_.set_user_active(caller, user_id, active)));
+      write_json_text(res, 200, user_json_text(service_.set_user_active(caller, user_id, active)));
     });
   }
   add_route("DELETE", R"(/manage/users/([^/]+))", [this](const auto& req, auto& res) {

@@ -92,6 +92,7 @@ class Server {
     bool admin = false;
     bool on_io_thread = false;  // answers from memory, never blocks
     bool slow = false;          // spends tens of milliseconds of CPU: runs on the slow pool
+    bool may_wait = false;      // its answer may come much later (add_deferred_route)
     DeferredHandler handler;
   };
   void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);

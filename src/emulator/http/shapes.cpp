@@ -1,5 +1,8 @@
 #include "emulator/http/shapes.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include "emulator/service/util.hpp"
 
 namespace loginid::detail::emulator::http {
@@ -14,6 +17,48 @@ nlohmann::json user_json(const store::User& user) {
           {"contacts", nlohmann::json::array()},  // the emulator keeps no contacts (emails, phones)
           {"created_at", format_rfc3339(user.created_at)},
           {"updated_at", format_rfc3339(user.updated_at)}};
+}
+
+namespace {
+
+/// Appends `value` as a JSON string, as nlohmann's dump (ensure_ascii off, invalid UTF-8 replaced)
+/// writes it. Plain printable ASCII, which every field but a username nearly always is, is copied
+/// as it is; anything else goes through nlohmann.
+void append_json_string(std::string& out, const std::string& value) {
+  const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out.push_back('"');
+  out += value;
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string user_json_text(const store::User& user) {
+  // The members in nlohmann's order (sorted by name), so both forms are the same bytes.
+  std::string out;
+  out.reserve(320 + user.username.size());
+  out += R"({"client_id":)";
+  append_json_string(out, user.client_id);
+  out += R"(,"contacts":[],"created_at":)";
+  append_json_string(out, format_rfc3339(user.created_at));
+  out += R"(,"id":)";
+  append_json_string(out, user.id);
+  out += R"(,"namespace_id":)";
+  append_json_string(out, user.namespace_id);
+  out += R"(,"status":)";
+  append_json_string(out, user.status);
+  out += R"(,"type":"user","updated_at":)";
+  append_json_string(out, format_rfc3339(user.updated_at));
+  out += R"(,"username":)";
+  append_json_string(out, user.username);
+  out.push_back('}');
+  return out;
 }
 
 nlohmann::json credential_json(const store::Credential& credential) {

@@ -8,6 +8,9 @@
 namespace loginid::detail::emulator::http {
 
 nlohmann::json user_json(const store::User& user);
+/// `user_json(user)` as the compact text write_json sends, byte for byte, without building the
+/// JSON value: the user answers (users/retrieve above all) are the emulator's hottest path.
+std::string user_json_text(const store::User& user);
 nlohmann::json credential_json(const store::Credential& credential);
 nlohmann::json auth_json(const AuthResult& result);
 nlohmann::json web_settings_json(const store::WebSettings& settings);

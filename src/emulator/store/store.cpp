@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
+
 namespace loginid::detail::store {
 namespace {
 
@@ -145,7 +147,24 @@ CREATE TABLE credential_secrets (
   salt TEXT NOT NULL,
   hash TEXT NOT NULL);
 )sql",
+    // 5: seen nonces are written one row per batch (Service::flush, every 250 ms): a JSON array of
+    // [client_id, nonce, expires_at], the row's expires_at the latest of them. A row per nonce was a
+    // random-key insert into the primary-key index for every service token, a tenth of the
+    // emulator's CPU under load; a batch is one append. The nonces of schema 4 move into one batch.
+    R"sql(
+CREATE TABLE seen_nonce_batches (
+  id INTEGER PRIMARY KEY,
+  expires_at INTEGER NOT NULL,
+  nonces TEXT NOT NULL);
+INSERT INTO seen_nonce_batches (expires_at, nonces)
+  SELECT max(expires_at), json_group_array(json_array(client_id, nonce, expires_at)) FROM seen_nonces
+  HAVING count(*) > 0;
+DROP TABLE seen_nonces;
+)sql",
 };
+
+/// Nonces per seen_nonce_batches row, so a burst makes several moderate rows rather than one huge one.
+constexpr std::size_t kNoncesPerBatch = 4096;
 
 // Short lists (allowed origins, transports) are stored one item per line; no item holds a newline.
 std::string join_lines(const std::vector<std::string>& items) {
@@ -911,14 +930,20 @@ void Store::save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now) 
   auto& db = nonce_db();
   Lock lock(db.mutex());
   Database::Transaction tx(db);
-  for (const auto& n : nonces) {
-    auto s = db.use("INSERT OR IGNORE INTO seen_nonces (client_id, nonce, expires_at) VALUES (?1, ?2, ?3)");
-    s->bind(1, n.client_id);
-    s->bind(2, n.nonce);
-    s->bind(3, n.expires_at);
+  for (std::size_t first = 0; first < nonces.size(); first += kNoncesPerBatch) {
+    const auto last = std::min(nonces.size(), first + kNoncesPerBatch);
+    auto batch = nlohmann::json::array();
+    std::int64_t latest = 0;
+    for (auto i = first; i < last; ++i) {
+      batch.push_back({nonces[i].client_id, nonces[i].nonce, nonces[i].expires_at});
+      latest = std::max(latest, nonces[i].expires_at);
+    }
+    auto s = db.use("INSERT INTO seen_nonce_batches (expires_at, nonces) VALUES (?1, ?2)");
+    s->bind(1, latest);
+    s->bind(2, batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     s->step();
   }
-  auto prune = db.use("DELETE FROM seen_nonces WHERE expires_at < ?1");
+  auto prune = db.use("DELETE FROM seen_nonce_batches WHERE expires_at < ?1");
   prune->bind(1, now);
   prune->step();
   tx.commit();
@@ -927,9 +952,22 @@ void Store::save_nonces(const std::vector<SeenNonce>& nonces, std::int64_t now) 
 std::vector<SeenNonce> Store::load_nonces(std::int64_t now) {
   auto& db = nonce_db();
   Lock lock(db.mutex());
-  auto s = db.use("SELECT client_id, nonce, expires_at FROM seen_nonces WHERE expires_at >= ?1");
+  auto s = db.use("SELECT nonces FROM seen_nonce_batches WHERE expires_at >= ?1");
   s->bind(1, now);
-  return all_rows<SeenNonce>(s, [](Statement& st) { return SeenNonce{st.text(0), st.text(1), st.int64(2)}; });
+  std::vector<SeenNonce> live;
+  while (s->step()) {
+    const auto batch = nlohmann::json::parse(s->text(0), nullptr, false);
+    if (!batch.is_array()) throw StoreError("seen_nonce_batches: a row is not a JSON array");
+    for (const auto& entry : batch) {
+      if (!entry.is_array() || entry.size() != 3 || !entry[0].is_string() || !entry[1].is_string() ||
+          !entry[2].is_number_integer()) {
+        throw StoreError("seen_nonce_batches: an entry is not [client_id, nonce, expires_at]");
+      }
+      const auto expires_at = entry[2].get<std::int64_t>();
+      if (expires_at >= now) live.push_back({entry[0].get<std::string>(), entry[1].get<std::string>(), expires_at});
+    }
+  }
+  return live;
 }
 
 }  // namespace loginid::detail::store

@@ -182,6 +182,55 @@ TEST_F(StoreTest, NoncesPersistOnTheirOwnConnectionAndExpire) {
   EXPECT_EQ(live[0].nonce, "n2");
 }
 
+// More nonces than one batch row holds, with characters JSON must escape: all come back.
+TEST_F(StoreTest, NonceBatchesKeepEveryNonceExactly) {
+  std::vector<SeenNonce> nonces;
+  for (int i = 0; i < 10000; ++i) nonces.push_back({"app", "n" + std::to_string(i), 1000 + i % 2});
+  nonces.push_back({"app\"x", "quote\" back\\slash \n tab\t \xc3\xa9", 5000});
+  {
+    Store store(db_path());
+    store.save_nonces(nonces, 0);
+    store.save_nonces({{"app", "expired", 10}}, 0);
+  }
+  Store reopened(db_path());
+  auto live = reopened.load_nonces(500);
+  ASSERT_EQ(live.size(), nonces.size());  // "expired" is not
+  for (std::size_t i = 0; i < nonces.size(); ++i) {
+    EXPECT_EQ(live[i].client_id, nonces[i].client_id) << i;
+    EXPECT_EQ(live[i].nonce, nonces[i].nonce) << i;
+    EXPECT_EQ(live[i].expires_at, nonces[i].expires_at) << i;
+  }
+  // A flush prunes the batches whose every nonce has expired, and only those.
+  // Rows of 4096: the first two hold only nonces expiring by 1001; the third, nonces 8192.. and the
+  // one of 5000.
+  reopened.save_nonces({}, 1002);
+  EXPECT_EQ(reopened.load_nonces(0).size(), 10000u - 8192u + 1u);
+}
+
+// Seen nonces of a schema-4 database (one row each) move into the batches of schema 5.
+TEST_F(StoreTest, UpgradesSchema4NoncesIntoBatches) {
+  {
+    Store old(db_path(), 4);
+    EXPECT_EQ(old.schema_version(), 4);
+  }
+  {
+    Database db(db_path());
+    db.exec(R"sql(
+INSERT INTO seen_nonces (client_id, nonce, expires_at) VALUES ('app', 'old', 100), ('app', 'live', 1000),
+  ('other', 'live "2"', 2000);
+)sql");
+  }
+  Store store(db_path());
+  EXPECT_EQ(store.schema_version(), Store::latest_schema_version());
+  auto live = store.load_nonces(500);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].client_id, "app");
+  EXPECT_EQ(live[0].nonce, "live");
+  EXPECT_EQ(live[0].expires_at, 1000);
+  EXPECT_EQ(live[1].client_id, "other");
+  EXPECT_EQ(live[1].nonce, "live \"2\"");
+}
+
 // A database left by an emulator of schema version 1 (before web settings): its rows, written with
 // that version's columns, upgrade in place; the default web application may start browser flows.
 TEST_F(StoreTest, UpgradesAVersion1DatabaseWithTheWebSettingsDefaults) {
