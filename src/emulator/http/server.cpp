@@ -318,9 +318,13 @@ void Server::handle(const std::shared_ptr<Request>& request, const Responder& re
   if (route->may_wait) responder.will_wait();  // a long poll: no read buffer while parked
   // A browser request runs its origin check, which may read the store: never on the I/O thread.
   if (route->on_io_thread && !req.has_header("Origin")) return run_route(*route, request, responder);
-  auto work = [this, route, request, responder] { run_route(*route, request, responder); };
-  if (route->slow) return transport_->post_slow(std::move(work));
-  transport_->post(std::move(work));
+  if (route->slow) {
+    return transport_->post_slow([this, route, request, responder] {
+      if (options_.before_slow_route) options_.before_slow_route();
+      run_route(*route, request, responder);
+    });
+  }
+  transport_->post([this, route, request, responder] { run_route(*route, request, responder); });
 }
 
 const Server::Route* Server::find_route(Request& req, bool& path_known) const {

@@ -32,6 +32,9 @@ struct ServerOptions {
   LogLevel log_level = LogLevel::info;
   /// Serve https with this certificate and key (TLS 1.2+); unset: plain http.
   std::optional<tls::ServerIdentity> tls;
+  /// Test hook, unset in the emulator: runs on the password pool before each password route
+  /// (add_slow_route), so a test can hold that pool busy and show what is still answered.
+  std::function<void()> before_slow_route;
 };
 
 class Server;
