@@ -89,8 +89,8 @@ class AsyncLoginID {
   AsyncLoginID(const AsyncLoginID&) = delete;
   AsyncLoginID& operator=(const AsyncLoginID&) = delete;
 
-  /// Async LoginID::verify_token: true or false as the blocking function returns (the key cache
-  /// is the client's: a `kid` not cached yet is fetched as the blocking function fetches it).
+  /// Async LoginID::verify_token: true or false as the blocking function returns. A key the
+  /// client's key cache lacks is fetched as an async request on the loop (never blocking it).
   /// Cancelled (not false) when `call.cancellation` is cancelled or the client is destroyed first.
   AsyncCall<bool> verify_token(std::string_view token, const std::optional<Username>& username = std::nullopt,
                                const CallOptions& call = {}) const;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 #include <shared_mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 
@@ -157,15 +158,12 @@ struct KeyCache::Impl final : ForkParticipant {
     return std::clamp(max_age.value_or(options.default_ttl), options.min_ttl, std::max(options.min_ttl, options.max_ttl));
   }
 
-  // The network part: runs with no lock held.
-  Fetched fetch(const std::string& kid, const CallContext& context) const {
+  // What one GET /certs gave, from its answer or from what the exchange threw: the one reading of
+  // the blocking fetch and of the async engine's (store_fetched).
+  Fetched read_fetch(const std::function<ApiResponse()>& exchange) const {
     Fetched out;
     try {
-      ApiCall call;
-      call.method = "GET";
-      call.path = "/certs?kid=" + percent_encode(kid);
-      call.idempotency = Idempotency::safe;
-      const auto response = service->call(call, context);
+      const auto response = exchange();
       out.key = PublicKey::from_pem(response.body);
       out.ttl = ttl_from(response);
       out.kind = Fetched::Kind::found;
@@ -180,6 +178,51 @@ struct KeyCache::Impl final : ForkParticipant {
       out.problem = e.what();
     }
     return out;
+  }
+
+  // The network part: runs with no lock held.
+  Fetched fetch(const std::string& kid, const CallContext& context) const {
+    const ApiCall call = certs_call(kid);
+    return read_fetch([&] { return service->call(call, context); });
+  }
+
+  // Stores a fetch's outcome (under the lock) and logs what apply() has to say (after it).
+  KeyLookup store(const std::string& kid, Fetched&& fetched) const {
+    std::string warning;
+    KeyLookup result{std::nullopt, TokenErrc::key_unavailable};
+    const auto now = service->now();
+    {
+      const std::unique_lock lock(mutex);
+      result = apply(kid, std::move(fetched), now, warning);
+    }
+    if (!warning.empty()) {
+      service->log(LogLevel::warning, warning);
+    }
+    return result;
+  }
+
+  // The caller must not wait for a fetch (DeferredKeys): answers from the cache (or from what the
+  // engine fetched for this call), else names the kid it lacks.
+  KeyLookup find_deferred(const std::string& kid, TimePoint now, DeferredKeys& deferred) const {
+    if (const auto it = deferred.fetched.find(kid); it != deferred.fetched.end()) {
+      return it->second;
+    }
+    {
+      const std::shared_lock lock(mutex);
+      if (auto planned = plan_from_cache(kid, now); planned && planned->answer) {
+        return std::move(*planned->answer);
+      }
+    }
+    deferred.missing = kid;
+    return KeyLookup{std::nullopt, std::make_error_code(std::errc::operation_would_block)};
+  }
+
+  // Called with the unique lock by the engine before its fetch: the refusal, or nullopt to go.
+  std::optional<KeyLookup> refuse_fetch(const std::string& kid, TimePoint now) const {
+    if (!keys.contains(kid) && !take_unknown_fetch_slot(now)) {
+      return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+    }
+    return std::nullopt;
   }
 
   void evict_oldest_key() const {
@@ -323,10 +366,17 @@ struct KeyCache::Impl final : ForkParticipant {
     return Plan{std::nullopt, std::move(flight), true};
   }
 
+  void log_rate_limited(const std::string& kid) const {
+    service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
+  }
+
   // `limits`: the caller's, or null for the client's defaults (made only when the cache cannot
   // answer: a hit reads no clock).
   KeyLookup find(std::string_view kid_view, TimePoint now, const CallContext* limits) const {
     const std::string kid(kid_view);
+    if (limits && limits->deferred_keys) {
+      return find_deferred(kid, now, *limits->deferred_keys);
+    }
     std::optional<CallContext> defaults;
     const auto context = [&]() -> const CallContext& {
       if (limits) return *limits;
@@ -337,7 +387,7 @@ struct KeyCache::Impl final : ForkParticipant {
       Plan next = plan(kid, now);
       if (next.answer) {
         if (next.lead) {  // refused by the rate limit
-          service->log(LogLevel::warning, "key for kid '" + kid + "' not fetched: too many unknown kids this minute");
+          log_rate_limited(kid);
         }
         return std::move(*next.answer);
       }
@@ -374,6 +424,54 @@ KeyLookup KeyCache::find(std::string_view kid, TimePoint now) const noexcept { r
 
 KeyLookup KeyCache::find(std::string_view kid, TimePoint now, const CallContext& context) const noexcept {
   return find_within(kid, now, &context);
+}
+
+ApiCall KeyCache::certs_call(std::string_view kid) {
+  ApiCall call;
+  call.method = "GET";
+  call.path = "/certs?kid=" + percent_encode(kid);
+  call.idempotency = Idempotency::safe;
+  return call;
+}
+
+std::optional<KeyLookup> KeyCache::claim_fetch(std::string_view kid_view) const noexcept {
+  if (!sane_kid(kid_view)) {
+    return KeyLookup{std::nullopt, TokenErrc::bad_kid};
+  }
+  try {
+    const std::string kid(kid_view);
+    const auto now = impl_->service->now();
+    std::optional<KeyLookup> refused;
+    {
+      const std::unique_lock lock(impl_->mutex);
+      refused = impl_->refuse_fetch(kid, now);
+    }
+    if (refused) {
+      impl_->log_rate_limited(kid);
+    }
+    return refused;
+  } catch (...) {
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+  }
+}
+
+KeyLookup KeyCache::store_fetched(std::string_view kid_view,
+                                  std::variant<ApiResponse, std::exception_ptr> outcome) const noexcept {
+  if (!sane_kid(kid_view)) {
+    return KeyLookup{std::nullopt, TokenErrc::bad_kid};
+  }
+  try {
+    Fetched fetched = impl_->read_fetch([&outcome]() -> ApiResponse {
+      if (auto* error = std::get_if<std::exception_ptr>(&outcome)) {
+        if (!*error) throw std::runtime_error("the fetch ended with neither an answer nor an error");
+        std::rethrow_exception(*error);
+      }
+      return std::move(std::get<ApiResponse>(outcome));
+    });
+    return impl_->store(std::string(kid_view), std::move(fetched));
+  } catch (...) {
+    return KeyLookup{std::nullopt, TokenErrc::key_unavailable};
+  }
 }
 
 KeyLookup KeyCache::find_within(std::string_view kid, TimePoint now, const CallContext* context) const noexcept {

@@ -61,11 +61,16 @@ using Sleeper = std::function<void(std::chrono::milliseconds, const Cancellation
 
 /// The limits of one call, resolved once from its CallOptions when the operation starts (all the
 /// long polls of one wait_code share one).
+struct DeferredKeys;  // key_cache.hpp
+
 struct CallContext {
   TimePoint deadline;                ///< on the client's clock (Options::clock)
   std::chrono::milliseconds budget;  ///< deadline - start, for messages
   CancellationToken cancellation;
   RetryPolicy retry;
+  /// Set by the async engine only (its loop thread must never wait for a key fetch): the key
+  /// cache does not fetch within this call but says which key it lacks (key_cache.hpp).
+  std::shared_ptr<DeferredKeys> deferred_keys{};
 };
 
 class ServiceClient;

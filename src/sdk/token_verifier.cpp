@@ -167,6 +167,8 @@ TokenVerifier::TokenVerifier(std::shared_ptr<const ServiceClient> service)
 
 TokenVerifier::~TokenVerifier() = default;
 
+const KeyCache& TokenVerifier::keys() const noexcept { return impl_->keys; }
+
 std::optional<Claims> TokenVerifier::verify(std::string_view token, const TokenExpectations& expect,
                                             std::error_code& ec) const noexcept {
   return verify_within(token, expect, ec, nullptr);

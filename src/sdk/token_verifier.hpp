@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "loginid/jwt.hpp"
+#include "key_cache.hpp"
 #include "service_client.hpp"
 
 namespace loginid::detail {
@@ -45,6 +46,9 @@ class TokenVerifier {
   std::optional<Claims> verify_transaction(std::string_view token, std::string_view tx_payload,
                                            const TokenExpectations& expect, std::error_code& ec,
                                            const CallContext& context) const noexcept;
+
+  /// The key cache the verifications use (the async engine fetches into it: key_cache.hpp).
+  [[nodiscard]] const KeyCache& keys() const noexcept;
 
  private:
   std::optional<Claims> verify_within(std::string_view token, const TokenExpectations& expect, std::error_code& ec,

@@ -63,6 +63,7 @@ Operation<bool> verified(Operation<Claims> claims_of) {
 
 AsyncClient::AsyncClient(std::shared_ptr<const ClientState> client_state, std::shared_ptr<AsyncEngine> engine)
     : state(std::move(client_state)),
+      key_fetches(state->verifier->keys()),
       caller(std::make_unique<AsyncCaller>(state->service, std::move(engine), transport_for(*state->service))) {}
 
 }  // namespace loginid::detail

@@ -15,6 +15,7 @@
 #include "loginid/call_options.hpp"
 #include "loginid/error.hpp"
 #include "sdk/async/async_caller.hpp"
+#include "sdk/async/async_key_fetches.hpp"
 #include "sdk/client_state.hpp"
 #include "sdk/operation.hpp"
 
@@ -27,6 +28,7 @@ struct AsyncClient {
   AsyncClient(std::shared_ptr<const ClientState> client_state, std::shared_ptr<AsyncEngine> engine);
 
   std::shared_ptr<const ClientState> state;  // the operations refer to it
+  AsyncKeyFetches key_fetches;               // into the state's key cache; outlives the caller's calls
   std::unique_ptr<AsyncCaller> caller;       // destroyed first: completes what is in flight
 };
 
@@ -37,13 +39,16 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
  public:
   using Completion = MoveOnlyFunction<void(Outcome<Result>)>;
 
-  AsyncOperation(std::shared_ptr<const ClientState> state, AsyncCaller& caller, Operation<Result> operation,
-                 CallContext context, Completion done)
+  AsyncOperation(std::shared_ptr<const ClientState> state, AsyncCaller& caller, AsyncKeyFetches& key_fetches,
+                 Operation<Result> operation, CallContext context, Completion done)
       : state_(std::move(state)),
         caller_(caller),
+        key_fetches_(key_fetches),
         operation_(std::move(operation)),
         context_(std::move(context)),
-        done_(std::move(done)) {}
+        done_(std::move(done)) {
+    context_.deferred_keys = std::make_shared<DeferredKeys>();  // never fetch a key on the loop thread
+  }
 
   /// Sends the request (again, for ask_again); any thread for the first time, then the loop's.
   /// An operation without a path (a verification, local_operation) sends nothing: its `read` runs
@@ -87,26 +92,46 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
     finish(Outcome<Result>(std::move(error)));
   }
 
-  // On the loop thread. A JWT in the answer is verified here; its signing key comes from the key
-  // cache, fetched (once, single flight) if this client never saw it: see docs/sdk.md, "Async".
+  // On the loop thread. A JWT in the answer is verified here, with the key cache's keys only: a
+  // key it lacks is fetched as one more async call (AsyncKeyFetches), then the answer is read again.
   void read(ApiResponse answer) {
-    std::exception_ptr error;
-    if constexpr (std::is_void_v<Result>) {
-      try {
-        operation_.read(std::move(answer), context_);
-      } catch (...) {
-        error = std::current_exception();
+    answer_.emplace(std::move(answer));
+    read_again();
+  }
+
+  void read_again() {
+    DeferredKeys& keys = *context_.deferred_keys;
+    keys.missing.reset();
+    std::optional<Outcome<Result>> outcome;
+    try {
+      if constexpr (std::is_void_v<Result>) {
+        operation_.read(ApiResponse(*answer_), context_);
+        outcome.emplace();
+      } else {
+        outcome.emplace(operation_.read(ApiResponse(*answer_), context_));
       }
-      finish(error ? Outcome<void>(std::move(error)) : Outcome<void>());
-    } else {
-      std::optional<Result> result;
-      try {
-        result.emplace(operation_.read(std::move(answer), context_));
-      } catch (...) {
-        error = std::current_exception();
-      }
-      finish(result ? Outcome<Result>(std::move(*result)) : Outcome<Result>(std::move(error)));
+    } catch (...) {
+      outcome.emplace(std::current_exception());
     }
+    if (keys.missing) {  // whatever the read concluded, it lacked a key: fetch it, then read again
+      fetch_key(std::move(*keys.missing));
+      return;
+    }
+    answer_.reset();
+    finish(std::move(*outcome));
+  }
+
+  void fetch_key(std::string kid) {
+    key_fetches_.need(caller_, kid, context_,
+                      [self = this->shared_from_this(), kid](AsyncKeyFetches::End end) {
+                        if (end.cancelled) {
+                          self->answer_.reset();
+                          self->finish(Outcome<Result>(std::move(end.cancelled)));
+                          return;
+                        }
+                        if (end.lookup) self->context_.deferred_keys->fetched.insert_or_assign(kid, std::move(*end.lookup));
+                        self->read_again();  // no lookup: another call's fetch was cancelled, look again
+                      });
   }
 
   void finish(Outcome<Result> outcome) {
@@ -116,10 +141,12 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
 
   std::shared_ptr<const ClientState> state_;
   AsyncCaller& caller_;  // alive while one of its calls is: this runs only inside its completions
+  AsyncKeyFetches& key_fetches_;  // the client's: outlives the caller's calls
   Operation<Result> operation_;
   CallContext context_;
   Completion done_;
   TimePoint asked_at_{};
+  std::optional<ApiResponse> answer_;  // kept while a key is fetched, to read it again
 };
 
 /// An operation that sends nothing and runs `read` on the loop thread (with an empty answer):
@@ -168,8 +195,8 @@ AsyncCall<Result> async_call(const std::shared_ptr<AsyncClient>& client, Build b
       });
       return;
     }
-    std::make_shared<AsyncOperation<Result>>(owner->state, caller, std::move(*operation), std::move(*context),
-                                             std::move(done))
+    std::make_shared<AsyncOperation<Result>>(owner->state, caller, owner->key_fetches, std::move(*operation),
+                                             std::move(*context), std::move(done))
         ->ask();
   });
 }

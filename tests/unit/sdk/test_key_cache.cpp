@@ -332,6 +332,76 @@ TEST(KeyCache, BoundedSizeEvictsTheOldest) {
   EXPECT_EQ(h.transport->count(), 4U);
 }
 
+// The async engine's path (DeferredKeys): lookups never fetch; what the engine fetched is stored and
+// read exactly as find() stores and reads its own fetches.
+CallContext deferred_context(const Harness& h) {
+  CallContext context = h.service->context({});
+  context.deferred_keys = std::make_shared<DeferredKeys>();
+  return context;
+}
+
+TEST(KeyCacheDeferred, ALookupNeverFetchesButNamesTheMissingKid) {
+  Harness h;
+  h.serve_key();
+  const CallContext context = deferred_context(h);
+  const auto lookup = h.cache->find("kid-1", h.clock.now(), context);
+  EXPECT_FALSE(lookup.key);
+  EXPECT_EQ(lookup.error, std::make_error_code(std::errc::operation_would_block));
+  EXPECT_EQ(context.deferred_keys->missing, "kid-1");
+  EXPECT_EQ(h.transport->count(), 0U);
+  EXPECT_EQ(KeyCache::certs_call("kid 1").path, "/certs?kid=kid%201");
+}
+
+TEST(KeyCacheDeferred, AStoredAnswerIsCachedWithItsMaxAgeAsFindsOwn) {
+  Harness h;
+  h.serve_failure();  // nothing of this test may go through the cache's own fetch
+  const PublicKey key = PrivateKey::generate().public_key();
+  EXPECT_FALSE(h.cache->claim_fetch("kid-1"));
+  const auto stored = h.cache->store_fetched(
+      "kid-1", ApiResponse{200, key.to_pem(), nullptr, "req-1", HttpHeaders{{"Cache-Control", "max-age=120"}}});
+  ASSERT_TRUE(stored.key);
+  EXPECT_TRUE(*stored.key == key);
+  const CallContext context = deferred_context(h);
+  const auto hit = h.cache->find("kid-1", h.clock.now(), context);
+  ASSERT_TRUE(hit.key);
+  EXPECT_FALSE(context.deferred_keys->missing);
+  h.clock.advance(seconds(121));  // max-age ran out: a deferred lookup asks for a fetch again
+  EXPECT_FALSE(h.cache->find("kid-1", h.clock.now(), context).key);
+  EXPECT_EQ(context.deferred_keys->missing, "kid-1");
+  EXPECT_EQ(h.transport->count(), 0U);
+}
+
+TEST(KeyCacheDeferred, AFailedRefreshServesTheStaleKeyANotFoundIsRemembered) {
+  Harness h;
+  const PublicKey key = PrivateKey::generate().public_key();
+  (void)h.cache->store_fetched("kid-1", ApiResponse{200, key.to_pem(), nullptr, "", HttpHeaders{{"Cache-Control", "max-age=60"}}});
+  h.clock.advance(seconds(61));
+  const auto stale = h.cache->store_fetched(
+      "kid-1", std::make_exception_ptr(TransportError(Kind::connect_failed, "refused")));
+  ASSERT_TRUE(stale.key);
+  EXPECT_TRUE(*stale.key == key);
+  const auto gone = h.cache->store_fetched(
+      "kid-2", std::make_exception_ptr(ServiceError(404, ServiceCode("not_found"), "no such key")));
+  EXPECT_EQ(gone.error, make_error_code(TokenErrc::key_not_found));
+  const CallContext context = deferred_context(h);
+  EXPECT_EQ(h.cache->find("kid-2", h.clock.now(), context).error, make_error_code(TokenErrc::key_not_found));
+  const auto nothing = h.cache->store_fetched(
+      "kid-3", std::make_exception_ptr(TransportError(Kind::connect_failed, "refused")));
+  EXPECT_EQ(nothing.error, make_error_code(TokenErrc::key_unavailable));
+  const auto cancelled = h.cache->store_fetched("kid-4", std::make_exception_ptr(Cancelled("cancelled")));
+  EXPECT_EQ(cancelled.error, std::make_error_code(std::errc::operation_canceled));
+}
+
+TEST(KeyCacheDeferred, ClaimingAFetchTakesTheUnknownKidBudget) {
+  Harness h([](KeyCacheOptions& o) { o.max_unknown_fetches_per_minute = 2; });
+  EXPECT_FALSE(h.cache->claim_fetch("a"));
+  EXPECT_FALSE(h.cache->claim_fetch("b"));
+  const auto refused = h.cache->claim_fetch("c");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->error, make_error_code(TokenErrc::key_unavailable));
+  EXPECT_EQ(h.cache->claim_fetch("bad\nkid")->error, make_error_code(TokenErrc::bad_kid));
+}
+
 TEST(ParseMaxAge, Forms) {
   EXPECT_EQ(parse_max_age("max-age=60"), seconds(60));
   EXPECT_EQ(parse_max_age("public, MAX-AGE=\"90\", immutable"), seconds(90));
