@@ -134,9 +134,26 @@ class AsyncOperation final : public std::enable_shared_from_this<AsyncOperation<
                       });
   }
 
-  void finish(Outcome<Result> outcome) {
+  // The user's completion. What it throws is logged and dropped here (as AsyncCaller does for its
+  // own completions): a completion run for a key fetch must not keep the other calls waiting for
+  // that key from theirs, nor end the loop thread from a loop task.
+  void finish(Outcome<Result> outcome) noexcept {
     Completion done = std::move(done_);
-    done(std::move(outcome));
+    std::string what;
+    try {
+      done(std::move(outcome));
+      return;
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+      what = "an exception that is not a std::exception";
+    }
+    try {
+      state_->service->log(LogLevel::error, operation_.call.method + " " + operation_.call.path +
+                                                ": the completion threw (ignored; a completion must not throw): " + what);
+    } catch (...) {
+      // bad_alloc building the line: nothing more to do
+    }
   }
 
   std::shared_ptr<const ClientState> state_;

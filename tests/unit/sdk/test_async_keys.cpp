@@ -17,6 +17,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -226,6 +227,25 @@ TEST_F(AsyncKeys, ACallWaitingForAnothersFetchIsCancelledAtOnceAndTheFetchGoesOn
   certs_gate_.open();
   EXPECT_TRUE(get(fetching));
   EXPECT_EQ(certs_fetches_.load(), 1);
+}
+
+TEST_F(AsyncKeys, ACompletionThatThrowsDoesNotKeepTheOthersWaitingForTheKeyFromTheirs) {
+  LoginID web(fake_.client_id(), std::string{}, options());
+  AsyncLoginID async(web, runtime_);
+  certs_gate_.close();
+  std::promise<void> threw;
+  async.verify_token(fake_.user_token("alice")).then([&](Outcome<bool>) {  // the fetching call
+    threw.set_value();
+    throw std::runtime_error("a completion that throws");
+  });
+  ASSERT_TRUE(certs_gate_.wait_arrivals(1));
+  auto waiting = async.verify_token(fake_.user_token("bob")).future();
+  auto barrier = async.verify_token("not.a.token").future();  // FIFO: `waiting` has joined the fetch
+  EXPECT_FALSE(get(barrier));
+  certs_gate_.open();
+  auto thrown = threw.get_future();
+  thrown.get();
+  EXPECT_TRUE(get(waiting));
 }
 
 TEST_F(AsyncKeys, TheClientDestroyedDuringTheFetchCompletesEachCallOnceWithCancelled) {
