@@ -267,7 +267,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     phase_ = Phase::writing;
     const bool keep = keep_alive_ && !server_.stopping;
     make_answer(std::move(response), keep);
-    serializer_.emplace(*answer_);
+    serializer_ = std::make_unique<AnswerSerializer>(*answer_);
     error_code ec;
     while (!ec && !serializer_->is_done()) {
       std::size_t written = 0;
@@ -476,7 +476,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> go_ahead_;
   std::optional<bhttp::response<bhttp::string_body>> answer_;
-  std::optional<bhttp::serializer<false, bhttp::string_body>> serializer_;  // answers written in place
+  // Answers written in place; on the heap, so a parked request's connection does not carry it.
+  using AnswerSerializer = bhttp::serializer<false, bhttp::string_body>;
+  std::unique_ptr<AnswerSerializer> serializer_;
   std::mutex in_place_;  // see answer_in_place
   std::uint64_t id_ = 0;
   Phase phase_ = Phase::idle;
