@@ -130,6 +130,12 @@ Operation<User> get_user(const ClientState& state, const Username& username) {
           std::nullopt, read_parsed(parse_user)};
 }
 
+Operation<UserId> get_user_id(const ClientState& state, const Username& username) {
+  return with_reader<UserId>(get_user(state, username), [](const auto& read, ApiResponse&& answer, const CallContext& context) {
+    return UserId(read(std::move(answer), context).id);
+  });
+}
+
 Operation<User> add_user_without_credentials(const ClientState& state, const Username& username) {
   require_text(username.str(), "username");
   return {state.scoped_call("POST", "/manage/users", json{{"username", username.str()}}, "users.create",
@@ -243,7 +249,7 @@ User LoginIdManagement::get_user(const Username& username, const CallOptions& ca
 }
 
 UserId LoginIdManagement::get_user_id(const Username& username, const CallOptions& call) const {
-  return UserId(get_user(username, call).id);
+  return state().run(ops::get_user_id(state(), username), call);
 }
 
 User LoginIdManagement::add_user_without_credentials(const Username& username, const CallOptions& call) const {

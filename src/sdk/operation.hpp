@@ -42,6 +42,19 @@ auto read_parsed(Parser parser) {
   return [parser](ApiResponse&& answer, const CallContext&) { return parse_answer(std::move(answer), parser); };
 }
 
+/// The same request as `operation`, its answer read by `reader(read, answer, context)`, where
+/// `read` is `operation`'s own reader: an operation derived from another (get_user_id from
+/// get_user, the async verify_token from verify_token_claims) keeps the request, budget and
+/// ask-again rules in one place and changes only what it makes of the answer.
+template <class Result, class From, class Reader>
+Operation<Result> with_reader(Operation<From> operation, Reader reader) {
+  return {std::move(operation.call), operation.default_budget,
+          [read = std::move(operation.read), reader = std::move(reader)](ApiResponse&& answer, const CallContext& context) {
+            return reader(read, std::move(answer), context);
+          },
+          std::move(operation.ask_again), std::move(operation.on_transport_error)};
+}
+
 /// Runs `operation` within the limits of `options` (ServiceClient::context) and returns its result.
 /// @throws what the pipeline and the operation's `read` throw (ServiceError, TransportError,
 ///         BadResponse, TokenError, Cancelled; InvalidArgument for bad CallOptions).

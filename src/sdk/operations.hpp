@@ -63,6 +63,8 @@ Operation<Fido2AttestationInit> force_fido2_credential_init(const ClientState& s
                                                             const Fido2CredentialOptions& options);
 Operation<RecoveryCode> generate_recovery_code(const ClientState& state, const UserRef& user);
 Operation<User> get_user(const ClientState& state, const Username& username);
+/// get_user, answering only the user's id.
+Operation<UserId> get_user_id(const ClientState& state, const Username& username);
 Operation<User> add_user_without_credentials(const ClientState& state, const Username& username);
 Operation<User> deactivate_user(const ClientState& state, const UserId& user_id);
 Operation<User> activate_user(const ClientState& state, const UserId& user_id);

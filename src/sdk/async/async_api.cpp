@@ -44,9 +44,7 @@ Operation<Claims> verification(const ClientState& state, std::string name, std::
 // verify_token / verify_transaction: false where the blocking function returns false, but the
 // call's cancellation is Cancelled, as for every async call.
 Operation<bool> verified(Operation<Claims> claims_of) {
-  Operation<bool> operation;
-  operation.call = std::move(claims_of.call);
-  operation.read = [read = std::move(claims_of.read)](ApiResponse&& answer, const CallContext& context) {
+  return with_reader<bool>(std::move(claims_of), [](const auto& read, ApiResponse&& answer, const CallContext& context) {
     try {
       (void)read(std::move(answer), context);
       return true;
@@ -55,8 +53,7 @@ Operation<bool> verified(Operation<Claims> claims_of) {
     } catch (const TokenError&) {
       return false;
     }
-  };
-  return operation;
+  });
 }
 
 }  // namespace
@@ -313,20 +310,7 @@ AsyncCall<User> AsyncLoginIdManagement::get_user(const Username& username, const
 }
 
 AsyncCall<UserId> AsyncLoginIdManagement::get_user_id(const Username& username, const CallOptions& call) const {
-  // As the blocking get_user_id: the user's id from get_user.
-  return async_call<UserId>(
-      client_,
-      [&](const ClientState& s) {
-        auto user = ops::get_user(s, username);
-        detail::Operation<UserId> operation;
-        operation.call = std::move(user.call);
-        operation.default_budget = user.default_budget;
-        operation.read = [read = std::move(user.read)](detail::ApiResponse&& answer, const detail::CallContext& context) {
-          return UserId(read(std::move(answer), context).id);
-        };
-        return operation;
-      },
-      call);
+  return async_call<UserId>(client_, [&](const ClientState& s) { return ops::get_user_id(s, username); }, call);
 }
 
 AsyncCall<User> AsyncLoginIdManagement::add_user_without_credentials(const Username& username,
