@@ -1,7 +1,7 @@
 #pragma once
 // What a test asserts about a failed SDK call, whatever subclass of loginid::Error reported it:
-// the kind, the HTTP status, a code (the service's code for a ServiceError; "timeout", "tls_failed"
-// or "connection_failed" for a TransportError; "bad_response"; the ErrorKind name otherwise), the
+// the kind, the HTTP status, a code (the service's code for a ServiceError; "timeout", "tls_failed",
+// "response_too_large" or "connection_failed" for a TransportError; "bad_response"; the ErrorKind name otherwise), the
 // message and the request id.
 
 #include <string>
@@ -25,9 +25,10 @@ inline Failure failure_of(const Error& e) {
     f.code = service->code().to_string();
     f.message = service->message();
   } else if (const auto* transport = dynamic_cast<const TransportError*>(&e)) {
-    f.code = transport->reason() == TransportError::Reason::timeout      ? "timeout"
-             : transport->reason() == TransportError::Reason::tls_failed ? "tls_failed"
-                                                                         : "connection_failed";
+    f.code = transport->reason() == TransportError::Reason::timeout              ? "timeout"
+             : transport->reason() == TransportError::Reason::tls_failed         ? "tls_failed"
+             : transport->reason() == TransportError::Reason::response_too_large ? "response_too_large"
+                                                                                 : "connection_failed";
   }
   return f;
 }

@@ -9,7 +9,7 @@
 /// | InvalidArgument  | invalid_argument   | a bad argument or option, before anything is sent |
 /// | KeyError         | key                | a key that is not EC P-256 PEM/JWK (an InvalidArgument) |
 /// | ServiceError     | service            | the service answered with an error status (code, message, request id) |
-/// | TransportError   | transport          | no answer: connection failed, deadline passed, I/O error |
+/// | TransportError   | transport          | no answer: connection failed, deadline passed, I/O error, too large |
 /// | BadResponse      | bad_response       | a 2xx answer whose shape is wrong (names the member) |
 /// | TokenError       | token              | a token that does not verify (a TokenErrc reason) |
 /// | Cancelled        | cancelled          | the caller cancelled the call (CallOptions::cancellation) |
@@ -142,6 +142,11 @@ class TransportError : public Error {
     /// name), the CA bundle could not be used, or it speaks no TLS 1.2+ (or no TLS at all). The
     /// message says which and what to do. Never retried.
     tls_failed,
+    /// The answer was larger than the SDK accepts: its body over
+    /// CurlTransportOptions::max_response_bytes, or its header lines over the transport's 64 KiB
+    /// bound. The server got the request (may_have_reached_server()); the message names the bound
+    /// that was exceeded. Never retried: a server that sends too much sends too much again.
+    response_too_large,
   };
   /// A failure for `reason`; `message` (what()) says what happened, without secrets.
   TransportError(Reason reason, const std::string& message);
@@ -149,7 +154,7 @@ class TransportError : public Error {
   [[nodiscard]] Reason reason() const noexcept { return reason_; }
   /// False only when the server cannot have seen the request; a creating call is retried only then.
   [[nodiscard]] bool may_have_reached_server() const noexcept {
-    return reason_ == Reason::timeout || reason_ == Reason::io_failed;
+    return reason_ == Reason::timeout || reason_ == Reason::io_failed || reason_ == Reason::response_too_large;
   }
 
  private:

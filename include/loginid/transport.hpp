@@ -68,7 +68,8 @@ struct CurlTransportOptions final {
   std::size_t max_idle_connections = 16;
   /// The User-Agent header of every request.
   std::string user_agent = "loginid-cpp/" LOGINID_VERSION_STRING;
-  /// Larger response bodies fail the call (TransportError io_failed) instead of using unbounded memory.
+  /// Larger response bodies fail the call at once (TransportError response_too_large, never
+  /// retried) instead of using unbounded memory.
   std::size_t max_response_bytes = 1024 * 1024;
 };
 

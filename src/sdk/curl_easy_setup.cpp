@@ -172,6 +172,19 @@ Kind kind_of(CURLcode code, CURL* handle, std::string_view detail) {
   }
 }
 
+// libcurl 7.88 refuses a single header line over its own bound (CURL_MAX_HTTP_HEADER, 100 KiB)
+// before the header callback sees it, and reports it as CURLE_OUT_OF_MEMORY with no message of its
+// own. A line that long is over kMaxResponseHeaderBytes too: the same failure as header lines that
+// add up to too much, not a local refusal. Told apart from a real allocation failure by where it
+// happened: after the request went out, before any body byte arrived (an allocation failure
+// there would not be retried either).
+bool is_header_line_rejected(CURLcode code, CURL* handle, const CurlExchange& exchange) {
+  if (code != CURLE_OUT_OF_MEMORY || !exchange.body.empty()) return false;
+  long request_bytes = 0;
+  curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
+  return request_bytes > 0;
+}
+
 // "TLS: <what failed> (<libcurl's words>): <what to do>". `verify_result` is OpenSSL's verdict on
 // the server's chain.
 std::string tls_failure_text(CURLcode code, long verify_result, const std::string& detail) {
@@ -462,12 +475,23 @@ TransportError CurlEasySetup::failure(CURLcode code, CURL* handle, const CurlExc
   long verify_result = X509_V_OK;
   curl_easy_getinfo(handle, CURLINFO_SSL_VERIFYRESULT, &verify_result);
   if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    return TransportError(Kind::io_failed, request.method + " " + request.url + ": response body larger than " +
-                                               std::to_string(options_.max_response_bytes) + " bytes");
+    return TransportError(Kind::response_too_large,
+                          request.method + " " + request.url + ": response body larger than " +
+                              std::to_string(options_.max_response_bytes) +
+                              " bytes (the bound CurlTransportOptions::max_response_bytes; not retried)");
   }
   if (exchange.headers_too_large) {
-    return TransportError(Kind::io_failed, request.method + " " + request.url + ": response headers larger than " +
-                                               std::to_string(kMaxResponseHeaderBytes) + " bytes");
+    return TransportError(Kind::response_too_large,
+                          request.method + " " + request.url + ": response headers larger than " +
+                              std::to_string(kMaxResponseHeaderBytes) +
+                              " bytes (the SDK's bound on an answer's header lines; not retried)");
+  }
+  if (is_header_line_rejected(code, handle, exchange)) {
+    return TransportError(Kind::response_too_large,
+                          request.method + " " + request.url + ": response headers larger than " +
+                              std::to_string(kMaxResponseHeaderBytes) + " bytes (one header line over libcurl's " +
+                              std::to_string(CURL_MAX_HTTP_HEADER) +
+                              "-byte line bound, which libcurl reports as out of memory; not retried)");
   }
   if (kind == Kind::tls_failed) {
     return TransportError(kind, request.method + " " + request.url + ": " + tls_failure_text(code, verify_result, detail));

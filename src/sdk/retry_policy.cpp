@@ -154,10 +154,12 @@ std::string_view trim(std::string_view text) noexcept {
   return text;
 }
 
-// A bad URL stays bad, and a certificate that does not verify stays so: the same attempt again
-// would fail the same way.
+// A bad URL stays bad, a certificate that does not verify stays so, and a server that sent more
+// than the SDK accepts sends it again: the same attempt again would fail the same way (an oversized
+// answer retried would only download the bound max_attempts times).
 bool is_permanent(TransportError::Reason kind) noexcept {
-  return kind == TransportError::Reason::refused_locally || kind == TransportError::Reason::tls_failed;
+  return kind == TransportError::Reason::refused_locally || kind == TransportError::Reason::tls_failed ||
+         kind == TransportError::Reason::response_too_large;
 }
 
 bool may_retry_kind(const AttemptOutcome& outcome) noexcept {

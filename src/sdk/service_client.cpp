@@ -147,6 +147,7 @@ std::string kind_name(TransportError::Reason kind) {
     case TransportError::Reason::io_failed: return "io_failed";
     case TransportError::Reason::refused_locally: return "refused_locally";
     case TransportError::Reason::tls_failed: return "tls_failed";
+    case TransportError::Reason::response_too_large: return "response_too_large";
   }
   return "unknown";
 }

@@ -67,6 +67,7 @@ TEST(Errors, BadResponseAndTransportErrorSayWhatHappened) {
   EXPECT_TRUE(io.may_have_reached_server());
   EXPECT_EQ(io.status(), 0);
   EXPECT_FALSE(TransportError(TransportError::Reason::connect_failed, "refused").may_have_reached_server());
+  EXPECT_TRUE(TransportError(TransportError::Reason::response_too_large, "too much").may_have_reached_server());
 }
 
 TEST(Errors, EveryTokenReasonHasItsOwnMessage) {

@@ -219,7 +219,7 @@ TEST_F(AsyncCurl, FailuresAreReportedAsTheBlockingTransportReportsThem) {
     Engine engine({.max_response_bytes = 1024});
     const auto r = request("GET", server_.url("/big"));
     const auto async = async_failure(engine, r);
-    EXPECT_EQ(async.reason(), Kind::io_failed);
+    EXPECT_EQ(async.reason(), Kind::response_too_large);
     EXPECT_THAT(async.what(), HasSubstr("response body larger than 1024 bytes"));
     EXPECT_EQ(std::string(async.what()), blocking_failure(r, {.max_response_bytes = 1024}).what());
   }

@@ -243,16 +243,38 @@ TEST(AsyncHostile, AnAnswerDrippedSlowerThanTheDeadlineEndsAtTheDeadline) {
 }
 
 // ---- oversized and endless answers ------------------------------------------------------------
+// A server that sends more than the SDK accepts would send it again: the call fails at once, a safe
+// read included (one request seen), with TransportError response_too_large naming the bound.
 
-TEST(AsyncHostile, AnEndlessChunkedBodyIsCutAtTheResponseSizeBound) {
+// Checks what every oversized answer ends with, on both paths (same_as_blocking compared them).
+void expect_refused_at_once(const Played& run, std::string_view bound) {
+  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  EXPECT_EQ(run.failure.code, "response_too_large") << run.failure.what;
+  EXPECT_EQ(run.failure.status, 0);
+  EXPECT_THAT(run.failure.what, HasSubstr(bound));
+  EXPECT_THAT(run.failure.what, HasSubstr("not retried"));
+  EXPECT_EQ(run.requests, 1U) << "an oversized answer was asked for again";
+}
+
+TEST(AsyncHostile, AnEndlessChunkedBodyIsCutAtTheResponseSizeBoundAndNotAskedForAgain) {
   const Played run = same_as_blocking({.script = [](HostileConnection& c) {
     if (!c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")) return;
     const std::string chunk = "4000\r\n" + std::string(0x4000, 'x') + "\r\n";
     while (c.send(chunk)) {
     }
   }});
-  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
-  EXPECT_THAT(run.failure.what, HasSubstr("response body larger than"));
+  expect_refused_at_once(run,
+                         "response body larger than 1048576 bytes (the bound CurlTransportOptions::max_response_bytes");
+}
+
+TEST(AsyncHostile, ABodyOverTheBoundWithItsContentLengthIsNotAskedForAgain) {
+  // The body is sent whole; a 5xx status (retryable for a read) does not make it retried either.
+  for (int status : {200, 503}) {
+    SCOPED_TRACE(status);
+    const std::string body(1024 * 1024 + 1, 'x');
+    const Played run = same_as_blocking({.script = [&](HostileConnection& c) { c.send(answer(status, body)); }});
+    expect_refused_at_once(run, "response body larger than 1048576 bytes");
+  }
 }
 
 TEST(AsyncHostile, AHugeContentLengthIsRefusedBeforeTheBodyArrives) {
@@ -260,18 +282,43 @@ TEST(AsyncHostile, AHugeContentLengthIsRefusedBeforeTheBodyArrives) {
     c.send("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n{");
     c.stall();
   }});
-  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
-  EXPECT_THAT(run.failure.what, HasSubstr("larger than"));
+  expect_refused_at_once(run, "response body larger than 1048576 bytes");
 }
 
-TEST(AsyncHostile, EndlessHeadersAreCutAtTheHeaderBound) {
+TEST(AsyncHostile, EndlessHeadersAreCutAtTheHeaderBoundAndNotAskedForAgain) {
   const Played run = same_as_blocking({.script = [](HostileConnection& c) {
     if (!c.send("HTTP/1.1 200 OK\r\n")) return;
     const std::string header = "X-Junk: " + std::string(1000, 'j') + "\r\n";
     while (c.send(header)) {
     }
   }});
-  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
+  expect_refused_at_once(run, "response headers larger than 65536 bytes (the SDK's bound");
+}
+
+TEST(AsyncHostile, OneHeaderLineOverLibcurlsOwnLineBoundIsTheHeaderBoundToo) {
+  // libcurl refuses a line over 100 KiB itself, before the SDK's header callback sees it.
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    if (!c.send("HTTP/1.1 200 OK\r\nX-Junk: ")) return;
+    const std::string part(16 * 1024, 'j');
+    while (c.send(part)) {
+    }
+  }});
+  expect_refused_at_once(run, "response headers larger than 65536 bytes");
+}
+
+TEST(AsyncHostile, EndlessInterimAnswersAreCutAtTheHeaderBoundAndNotAskedForAgain) {
+  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
+    while (c.send("HTTP/1.1 100 Continue\r\nX-Pad: " + std::string(500, 'p') + "\r\n\r\n")) {
+    }
+  }});
+  expect_refused_at_once(run, "response headers larger than 65536 bytes");
+}
+
+TEST(AsyncHostile, AnOversizedAnswerToACreateIsNotSentAgainEither) {
+  const std::string body(1024 * 1024 + 1, 'x');
+  const Played run =
+      same_as_blocking({.script = [&](HostileConnection& c) { c.send(answer(200, body)); }, .call = kCreateUser});
+  expect_refused_at_once(run, "response body larger than 1048576 bytes");
 }
 
 // ---- broken answers -----------------------------------------------------------------------------
@@ -352,15 +399,6 @@ TEST(AsyncHostile, AServerThatClosesEachConnectionAtOnceIsAConnectionFailure) {
     const Played run = same_as_blocking({.script = [](HostileConnection& c) { c.close(); }, .call = call});
     EXPECT_EQ(run.failure.kind, ErrorKind::transport);
   }
-}
-
-TEST(AsyncHostile, EndlessInterimAnswersAreCutAtTheHeaderBound) {
-  const Played run = same_as_blocking({.script = [](HostileConnection& c) {
-    while (c.send("HTTP/1.1 100 Continue\r\nX-Pad: " + std::string(500, 'p') + "\r\n\r\n")) {
-    }
-  }});
-  EXPECT_EQ(run.failure.kind, ErrorKind::transport);
-  EXPECT_THAT(run.failure.what, HasSubstr("response headers larger than"));
 }
 
 // A body longer than its Content-Length carries a second answer: the next call on that connection

@@ -73,6 +73,8 @@ TEST(RetryPolicy, TransportFailureKindTimesIdempotency) {
       {Kind::io_failed, Idempotency::safe, true},          {Kind::io_failed, Idempotency::creates, false},
       {Kind::refused_locally, Idempotency::safe, false},   {Kind::refused_locally, Idempotency::creates, false},
       {Kind::tls_failed, Idempotency::safe, false},        {Kind::tls_failed, Idempotency::creates, false},
+      // A server that sent more than the SDK accepts would send it again.
+      {Kind::response_too_large, Idempotency::safe, false}, {Kind::response_too_large, Idempotency::creates, false},
   };
   for (const auto& row : rows) {
     EXPECT_EQ(policy.decide(with_failure(row.kind, row.idem, 1), 0.5).retry, row.retry)

@@ -260,8 +260,11 @@ TEST_F(CurlTransportTest, ResponseSizeCapped) {
   const auto transport = make_curl_transport(options);
   for (const char* path : {"/big", "/big-chunked"}) {
     const auto e = failure_of(*transport, get(server_.url(path)));
-    EXPECT_EQ(e.reason(), Kind::io_failed) << path;
-    EXPECT_THAT(std::string(e.what()), HasSubstr("larger than 1000 bytes")) << path;
+    EXPECT_EQ(e.reason(), Kind::response_too_large) << path;
+    EXPECT_TRUE(e.may_have_reached_server()) << path;
+    EXPECT_THAT(std::string(e.what()), HasSubstr("response body larger than 1000 bytes (the bound "
+                                                 "CurlTransportOptions::max_response_bytes; not retried)"))
+        << path;
   }
   EXPECT_EQ(make_curl_transport()->send(get(server_.url("/big"))).body.size(), 4096U);  // default cap is 1 MiB
 }
