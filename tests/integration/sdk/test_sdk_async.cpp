@@ -5,7 +5,6 @@
 // parked wait cancelled through CallOptions; destroying the client with waits parked completes each
 // once (Cancelled) before the destructor returns.
 
-#include <dirent.h>
 #include <sys/resource.h>
 
 #include <gtest/gtest.h>
@@ -21,22 +20,12 @@
 #include "emulator_process.hpp"
 #include "loginid/async.hpp"
 #include "loginid/loginid.hpp"
+#include "support/thread_count.hpp"
 
 namespace loginid::test {
 namespace {
 
 constexpr auto kHangGuard = std::chrono::seconds(120);  // only a broken test waits this long
-
-std::size_t thread_count() {
-  std::size_t count = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (const dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.') ++count;
-    }
-    ::closedir(dir);
-  }
-  return count;
-}
 
 // 1,000 sockets and then some: the soft limit up to the hard one (a test never lowers it).
 void allow_open_files(rlim_t wanted) {

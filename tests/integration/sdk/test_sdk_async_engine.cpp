@@ -4,7 +4,6 @@
 // with a JWT that verifies for the right user; a parked long poll cancelled. The emulator parks at
 // most --max-waiters (32 by default) waits: the 1,000-wait test comes with the public async API.
 
-#include <dirent.h>
 
 #include <gtest/gtest.h>
 
@@ -18,6 +17,7 @@
 #include "loginid/keys.hpp"
 #include "sdk/async/async_caller.hpp"
 #include "sdk/client_state.hpp"
+#include "support/thread_count.hpp"
 
 namespace loginid::test {
 namespace {
@@ -28,17 +28,6 @@ using detail::AsyncCaller;
 using detail::CallOutcome;
 
 constexpr auto kHangGuard = std::chrono::seconds(60);  // only a broken test waits this long
-
-std::size_t thread_count() {
-  std::size_t count = 0;
-  if (DIR* dir = ::opendir("/proc/self/task")) {
-    while (const dirent* entry = ::readdir(dir)) {
-      if (entry->d_name[0] != '.') ++count;
-    }
-    ::closedir(dir);
-  }
-  return count;
-}
 
 std::future<CallOutcome> start(AsyncCaller& caller, ApiCall call) {
   auto promise = std::make_shared<std::promise<CallOutcome>>();
