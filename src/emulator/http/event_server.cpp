@@ -21,6 +21,7 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "emulator/tls/server_tls.hpp"
@@ -105,8 +106,9 @@ class SessionBase {
   virtual void deliver(Response response) = 0;
   /// Closes the connection if it is waiting for a request. Any thread.
   virtual void on_server_stop() = 0;
-  /// Frees the read buffer while the request waits for its answer. On the strand, from the Handler.
-  virtual void release_read_buffer() = 0;
+  /// Frees the read buffer while the request waits for its answer, and watches for the client
+  /// leaving (then tells `waiting`). On the strand, from the Handler.
+  virtual void will_wait(const std::shared_ptr<Responder::State>& waiting) = 0;
 };
 
 struct EventServer::Impl {
@@ -173,14 +175,42 @@ struct Responder::State {
     }
   }
 
+  /// The client closed the connection before the answer: runs the on_client_gone callback, or
+  /// leaves it to on_client_gone when none is given yet. On the connection's strand.
+  void client_left() {
+    std::function<void()> callback;
+    {
+      const std::lock_guard lock(gone_mutex);
+      if (gone || sent) return;
+      gone = true;
+      callback = std::move(on_gone);
+    }
+    if (callback) callback();
+  }
+
   EventServer::Impl& server;
   std::shared_ptr<SessionBase> session;
   std::shared_ptr<const Request> request;
   std::atomic<bool> sent{false};
+  std::mutex gone_mutex;  // guards the two below
+  bool gone = false;
+  std::function<void()> on_gone;
 };
 
 void Responder::will_wait() const {
-  if (state_) state_->session->release_read_buffer();
+  if (state_) state_->session->will_wait(state_);
+}
+
+void Responder::on_client_gone(std::function<void()> callback) const {
+  if (!state_ || !callback) return;
+  {
+    const std::lock_guard lock(state_->gone_mutex);
+    if (!state_->gone) {
+      state_->on_gone = std::move(callback);
+      return;
+    }
+  }
+  callback();
 }
 
 void Responder::send(Response response) const {
@@ -221,7 +251,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void deliver(Response response) override {
-    if constexpr (kAnswersInPlace) {
+    bool in_place = kAnswersInPlace;
+    if constexpr (kAnswersInPlace) in_place = !watched_;
+    if (in_place) {
       answer_in_place(std::move(response));
     } else {
       // At once when called on the connection's strand (a handler answering on the I/O thread).
@@ -231,9 +263,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     }
   }
 
-  void release_read_buffer() override {
-    // On the strand, from the Handler: nothing reads meanwhile. A pipelined request stays.
-    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+  void will_wait(const std::shared_ptr<Responder::State>& waiting) override {
+    // On the strand, from the Handler: nothing reads meanwhile. A pipelined request stays, and
+    // then there is nothing to watch for: the client has already sent its next request.
+    if (buffer_.size() > 0) return;
+    buffer_.shrink_to_fit();
+    waiting_ = waiting;
+    watched_ = true;
+    watch_client();
   }
 
   void on_server_stop() override {
@@ -245,13 +282,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
  private:
   enum class Phase { idle, reading, handling, writing, closing, closed };
+  /// Where a connection goes once the watch of its client has ended (see watch_client).
+  enum class AfterWatch { nothing, await_request, close_gracefully };
 
   /// Plain TCP: the thread that answers (a worker) writes the answer and waits for the next request
   /// itself, instead of handing the answer back to the I/O thread. While a request is handled the
   /// connection has nothing in flight (no read, no write, no timer), so that thread is its only
   /// user until it has started the next read, whose completion comes back to the strand as any
   /// other. This saves a thread hand-off (and the I/O thread's wake-up) per request. A TLS stream
-  /// keeps its answers on the strand: its record layer is not worth a second write path.
+  /// keeps its answers on the strand: its record layer is not worth a second write path. So does a
+  /// request that waits (will_wait): its connection has a read in flight, the client watch.
   static constexpr bool kAnswersInPlace = std::is_same_v<Stream, beast::tcp_stream>;
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -298,9 +338,50 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       self->serializer_.reset();
       self->answer_.reset();
       if (ec) return self->close_now();
-      if (!keep) return self->close_gracefully();
-      self->await_request();
+      self->after_answer(keep);
     });
+  }
+
+  /// The answer is out: the next request, or the close. A watch of the client still reading is
+  /// stopped first (one read at a time), and the connection goes on when it has ended.
+  void after_answer(bool keep) {
+    const auto next = keep ? AfterWatch::await_request : AfterWatch::close_gracefully;
+    if (watching_) {
+      after_watch_ = next;
+      lowest().cancel();
+      return;
+    }
+    if (next == AfterWatch::close_gracefully) return close_gracefully();
+    await_request();
+  }
+
+  /// While a request waits for its answer (a long poll), one byte is read from the client: the end
+  /// of the stream or an error means the client has gone (closed, reset, killed): the connection
+  /// is closed and the waiting request told, so it frees what it holds at once instead of at its
+  /// timeout. A byte is the start of the client's next request (pipelining): it is kept for after
+  /// the answer, and the watch ends there (a client sending requests is still there).
+  void watch_client() {
+    watching_ = true;
+    stream_.async_read_some(asio::buffer(&watch_byte_, 1),
+                            [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
+                              self->on_watch_end(ec, n);
+                            });
+  }
+
+  void on_watch_end(const error_code& ec, std::size_t n) {
+    watching_ = false;
+    if (n > 0) {
+      buffer_.commit(asio::buffer_copy(buffer_.prepare(n), asio::buffer(&watch_byte_, n)));
+    }
+    const auto next = std::exchange(after_watch_, AfterWatch::nothing);
+    if (phase_ == Phase::closed) return;
+    if (ec && ec != asio::error::operation_aborted) {
+      close_now();  // first: an answer given from the callback then finds the connection closed
+      if (auto waiting = waiting_.lock()) waiting->client_left();
+      return;
+    }
+    if (next == AfterWatch::close_gracefully) return close_gracefully();
+    if (next == AfterWatch::await_request) await_request();
   }
 
   /// Waits (idle_timeout) for the first byte of the next request.
@@ -368,6 +449,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (request->target.size() > server_.options.max_target) return answer_error(414, *request);
     if (request->path.empty()) return answer_error(400, *request);  // not origin-form (e.g. "*")
     phase_ = Phase::handling;
+    watched_ = false;  // the previous request's answer is out: nothing reads this any more
+    waiting_.reset();
     Responder responder(std::make_shared<Responder::State>(server_, this->shared_from_this(), request));
     try {
       server_.handler(request, std::move(responder));
@@ -411,8 +494,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     bhttp::async_write(stream_, *answer_, [self = this->shared_from_this(), keep](const error_code& ec, std::size_t) {
       self->answer_.reset();
       if (ec) return self->close_now();
-      if (!keep) return self->close_gracefully();
-      self->await_request();
+      self->after_answer(keep);
     });
   }
 
@@ -480,6 +562,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   using AnswerSerializer = bhttp::serializer<false, bhttp::string_body>;
   std::unique_ptr<AnswerSerializer> serializer_;
   std::mutex in_place_;  // see answer_in_place
+  // The client watch of a waiting request (will_wait, watch_client); on the strand but watched_,
+  // which deliver() reads on the answering thread: a watched request's answer is written on the
+  // strand, where its read is.
+  std::weak_ptr<Responder::State> waiting_;
+  std::atomic<bool> watched_{false};
+  bool watching_ = false;  // the watch's read is in flight
+  AfterWatch after_watch_ = AfterWatch::nothing;
+  char watch_byte_ = 0;
   std::uint64_t id_ = 0;
   Phase phase_ = Phase::idle;
   bool keep_alive_ = false;

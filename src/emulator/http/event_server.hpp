@@ -60,9 +60,15 @@ class Responder {
   explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
   void send(Response response) const;
   /// Says the answer may come much later (a long poll): the connection frees its read buffer
-  /// meanwhile, so a parked request costs its socket and a few records only. Only from the Handler,
-  /// on the I/O thread, before the request is handed on.
+  /// meanwhile, so a parked request costs its socket and a few records only, and watches the
+  /// client: when it closes (or resets) the connection before the answer, on_client_gone's
+  /// callback runs, and the answer, if it still comes, goes nowhere. Only from the Handler, on the
+  /// I/O thread, before the request is handed on.
   void will_wait() const;
+  /// Runs `callback` once when the client of a will_wait() request has closed the connection
+  /// before its answer was sent: on the I/O thread when that happens, or at once, on this thread,
+  /// if it already has. It must not block (hand the work on). Any thread.
+  void on_client_gone(std::function<void()> callback) const;
 
  private:
   std::shared_ptr<State> state_;

@@ -66,6 +66,7 @@ Status status_of(Errc code) {
     case Errc::credential_exists: return {409, "credential_exists"};
     case Errc::not_implemented: return {501, "not_implemented"};
     case Errc::shutting_down: return {503, "shutting_down"};
+    case Errc::client_gone: return {499, "client_closed_request"};  // nginx's status: only ever logged
     case Errc::internal_error: return {500, "internal_error"};
   }
   return {500, "internal_error"};
@@ -237,6 +238,8 @@ void Answer::operator()(const std::function<void(Response&)>& fill) const {
   server_->fill_answer(*request_, res, fill);
   server_->finish(*request_, std::move(res), responder_);
 }
+
+void Answer::on_client_gone(std::function<void()> callback) const { responder_.on_client_gone(std::move(callback)); }
 
 Server::Server(Service& service, ServerOptions options) : service_(service), options_(std::move(options)) {
   add_api_routes();
@@ -517,17 +520,19 @@ void Server::add_api_routes() {
                                         user_ref(body));
     write_json(res, 200, {{"deleted_at", format_rfc3339(at)}});
   });
-  // The long poll answers from the service's completion: a parked wait holds no thread.
+  // The long poll answers from the service's completion: a parked wait holds no thread. A client
+  // that closes its connection meanwhile ends the wait at once (its --max-waiters seat is free).
   add_deferred_route("POST", "/authenticate/code/wait", [this](const auto& req, const Answer& answer) {
     auto body = parse_object(req.body);
     auto caller = service_.authenticate(credentials_of(req, body), {ScopeRule::Kind::optional, {}, {}});
     const auto& code = required_object(body, "authentication_code");
-    service_.wait_code(caller, required_string(body, "username"), required_string(code, "code", "authentication_code."),
-                       required_string(code, "type", "authentication_code."),
-                       optional_bool(body, "no_jwt").value_or(false), *transport_,
-                       [answer](const WaitOutcome& outcome) {
-                         answer([&](auto& res) { write_json(res, 200, auth_json(outcome.get())); });
-                       });
+    auto abandon = service_.wait_code(
+        caller, required_string(body, "username"), required_string(code, "code", "authentication_code."),
+        required_string(code, "type", "authentication_code."), optional_bool(body, "no_jwt").value_or(false),
+        *transport_, [answer](const WaitOutcome& outcome) {
+          answer([&](auto& res) { write_json(res, 200, auth_json(outcome.get())); });
+        });
+    answer.on_client_gone(std::move(abandon));
   });
 
   add_route("POST", "/credentials/list", [this](const auto& req, auto& res) {

@@ -49,6 +49,9 @@ class Answer {
          Responder responder)
       : server_(&server), request_(std::move(request)), base_(std::move(base)), responder_(std::move(responder)) {}
   void operator()(const std::function<void(Response&)>& fill) const;
+  /// Runs `callback` (once) when the client closes the connection before the answer (at once if
+  /// it already has); see Responder::on_client_gone.
+  void on_client_gone(std::function<void()> callback) const;
 
  private:
   Server* server_;

@@ -1,8 +1,8 @@
 // Service: the wait_code long poll as a small state machine. A wait is checked on a worker; while
 // its code is not authorized it is parked in the WaitHub (a record) with one timer for its
 // deadline; a wake-up or the timer hands it back to a worker, which checks again or answers.
-// Exactly one of (wake-up, deadline) takes a parked wait (WaitHub::unpark decides), and exactly
-// one answer goes out (`finished`).
+// Exactly one of (wake-up, deadline, the client going away) takes a parked wait (WaitHub::unpark
+// decides), and exactly one answer goes out (`finished`).
 #include <algorithm>
 #include <mutex>
 
@@ -33,15 +33,16 @@ struct Service::CodeWait {
   WaitDone done;         // moved out by the one answer
   WaitHub::Seat seat;    // taken before the first park, given back with the answer
 
-  std::mutex mutex;            // guards the four below; taken before the hub's lock, never after
+  std::mutex mutex;            // guards the five below; taken before the hub's lock, never after
   WaitHub::ParkedRef parked;   // while parked
   std::shared_ptr<Scheduler::Timer> timer;
   bool due = false;            // the deadline passed
+  bool abandoned = false;      // the client went away
   bool finished = false;
 };
 
-void Service::start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
-                         Scheduler& scheduler, WaitDone done) {
+AbandonWait Service::start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
+                                Scheduler& scheduler, WaitDone done) {
   const auto now = SteadyClock::now();
   auto wait = std::make_shared<CodeWait>(caller, user, code, no_jwt, now + config_.wait_timeout, scheduler,
                                          std::move(done));
@@ -53,11 +54,21 @@ void Service::start_wait(const Caller& caller, const store::User& user, const st
     wait->timer = std::move(timer);
   }
   run_wait(wait);
+  // Weak: an answered wait is freed with its last holder (the hub, the timer), not kept for this.
+  return [this, weak = std::weak_ptr<CodeWait>(wait)] {
+    auto alive = weak.lock();
+    // On a worker: the caller (the connection's I/O thread) only hands the work on.
+    if (alive) alive->scheduler.post([this, alive] { abandon_wait(alive); });
+  };
 }
 
 void Service::run_wait(const std::shared_ptr<CodeWait>& wait) {
   try {
     for (;;) {
+      {
+        std::lock_guard lock(wait->mutex);
+        if (wait->abandoned) throw ApiError(Errc::client_gone, "the client closed the connection");
+      }
       if (shutting_down_) throw ApiError(Errc::shutting_down, "the emulator is shutting down");
       // Taken before the check, so an authorize in between makes park() refuse and we check again.
       WaitHub::Ticket ticket(waiters_, wait->code_id);
@@ -78,7 +89,7 @@ void Service::run_wait(const std::shared_ptr<CodeWait>& wait) {
         if (!wait->seat.taken()) throw ApiError(Errc::too_many_requests, "too many parked wait_code calls; retry later");
       }
       std::lock_guard lock(wait->mutex);
-      if (wait->due) continue;  // answered by the check above
+      if (wait->due || wait->abandoned) continue;  // answered by the checks above
       wait->parked = waiters_.park(ticket, [this, wait](WaitHub::WakeReason reason) { on_wait_woken(wait, reason); });
       if (wait->parked) return;
       // The code changed since the ticket (or the hub shut down): check again.
@@ -110,6 +121,24 @@ void Service::on_wait_due(const std::shared_ptr<CodeWait>& wait) {
   }
   // Not parked: a check is running (it sees `due`), or a wake-up took the wait (its check sees it).
   if (parked && waiters_.unpark(parked)) run_wait(wait);
+}
+
+void Service::abandon_wait(const std::shared_ptr<CodeWait>& wait) {
+  WaitHub::ParkedRef parked;
+  {
+    std::lock_guard lock(wait->mutex);
+    if (wait->finished) return;
+    wait->abandoned = true;
+    parked = std::move(wait->parked);
+  }
+  // Parked: taken off the hub here, so an authorize can no longer hand the code to it (the code
+  // stays for the client's next wait). Unless a wake-up or the deadline took it first: that one's
+  // check goes ahead (a handed-over code was consumed in the authorize's commit; its answer is
+  // lost with the connection, as if the client had left a moment after it). Not parked: a check
+  // is running, and it sees `abandoned` before it parks again.
+  if (parked && waiters_.unpark(parked)) {
+    finish_wait(wait, WaitOutcome(std::make_exception_ptr(ApiError(Errc::client_gone, "the client closed the connection"))));
+  }
 }
 
 void Service::finish_handed_over(const std::shared_ptr<CodeWait>& wait) {

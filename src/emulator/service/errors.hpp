@@ -29,6 +29,7 @@ enum class Errc {
   credential_exists,   ///< registering an authenticator whose credential id is already registered
   not_implemented,     ///< a real-service feature the emulator does not emulate (document scan)
   shutting_down,
+  client_gone,  ///< the client closed the connection of its wait_code: the answer goes to nobody (logged 499)
   internal_error,
 };
 

@@ -161,6 +161,10 @@ class WaitOutcome {
   std::exception_ptr error_;
 };
 using WaitDone = std::function<void(WaitOutcome)>;
+/// Ends a wait_code whose client went away (it closed the connection): a parked wait leaves the
+/// hub and gives its seat back at once, and `done` is called with client_gone (an answer for
+/// nobody). Does nothing once the wait has its answer. Any thread, any number of times.
+using AbandonWait = std::function<void()>;
 
 struct CreatedApplication {
   store::Application app;
@@ -213,9 +217,11 @@ class Service {
   /// expires, the wait times out (config.wait_timeout), the waiters are full (too_many_requests)
   /// or the service shuts down; from this call or from a worker of `scheduler`. While the code is
   /// not authorized the wait is parked: a record and a timer, no thread. Throws (and never calls
-  /// `done`) for what is refused at once: a bad code type, an unknown user or code.
-  void wait_code(const Caller& caller, const std::string& username, const std::string& code,
-                 const std::string& code_type, bool no_jwt, Scheduler& scheduler, WaitDone done);
+  /// `done`) for what is refused at once: a bad code type, an unknown user or code. Returns what
+  /// ends the wait early when its client goes away.
+  [[nodiscard]] AbandonWait wait_code(const Caller& caller, const std::string& username, const std::string& code,
+                                      const std::string& code_type, bool no_jwt, Scheduler& scheduler,
+                                      WaitDone done);
 
   // credentials
   std::pair<store::User, std::vector<store::Credential>> list_credentials(const Caller& caller, const UserRef& user,
@@ -366,8 +372,8 @@ class Service {
   std::optional<AuthResult> try_finish_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
                                             bool no_jwt);
   struct CodeWait;
-  void start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
-                  Scheduler& scheduler, WaitDone done);
+  AbandonWait start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
+                         Scheduler& scheduler, WaitDone done);
   /// When a wait is parked on the code: consumes the code for it in the authorize's own commit, so
   /// the waiter answers without a second disk sync. false when nobody is parked (authorize as usual).
   /// Throws code_invalid when the code went away in between.
@@ -376,6 +382,8 @@ class Service {
   void run_wait(const std::shared_ptr<CodeWait>& wait);
   void on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::WakeReason reason);
   void on_wait_due(const std::shared_ptr<CodeWait>& wait);
+  /// The wait's client went away: takes it off the hub (unless a wake-up took it first) and ends it.
+  void abandon_wait(const std::shared_ptr<CodeWait>& wait);
   /// An authorize consumed the code for this wait: answer it without touching the code again.
   void finish_handed_over(const std::shared_ptr<CodeWait>& wait);
   static void finish_wait(const std::shared_ptr<CodeWait>& wait, WaitOutcome outcome);

@@ -166,13 +166,13 @@ std::optional<AuthResult> Service::try_finish_wait(const Caller& caller, const s
   return authenticated(*current, std::nullopt, caller.app, !no_jwt);
 }
 
-void Service::wait_code(const Caller& caller, const std::string& username, const std::string& code,
-                        const std::string& code_type, bool no_jwt, Scheduler& scheduler, WaitDone done) {
+AbandonWait Service::wait_code(const Caller& caller, const std::string& username, const std::string& code,
+                               const std::string& code_type, bool no_jwt, Scheduler& scheduler, WaitDone done) {
   check_code_type(code_type);
   auto user = user_by_username(caller.app.namespace_id, username);
   auto row = store_.find_code(user.id, code_type, code);
   if (!row) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
-  start_wait(caller, user, *row, no_jwt, scheduler, std::move(done));
+  return start_wait(caller, user, *row, no_jwt, scheduler, std::move(done));
 }
 
 }  // namespace loginid::detail::emulator
