@@ -28,84 +28,11 @@ for program in "$emulator" "$tool"; do
   [ -x "$program" ] || { echo "missing $program (build loginid-emulator and bench_async_wait)" >&2; exit 1; }
 done
 command -v node >/dev/null || { echo "node is not installed (scripts/install-deps.sh)" >&2; exit 1; }
-command -v setsid >/dev/null || { echo "setsid (util-linux) is not installed" >&2; exit 1; }
 park_guard=330    # seconds until every call is parked (the programs' own guard is 300 s)
 answer_guard=660  # seconds until a load process ends after the burst
 
-work=$(mktemp -d)
-pids=()
-# Each child is the leader of its own process group (setsid), so stopping it stops whatever it
-# started too. TERM first, KILL after 5 s.
-stop_group() {
-  local pid=$1
-  kill -TERM -- "-$pid" 2>/dev/null || return 0
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do stop_group "$pid"; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget() {  # forget PID: it has ended; do not signal it later (its number may be reused)
-  local kept=() pid
-  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
-  pids=("${kept[@]}")
-}
-
-# spawn NAME CMD...: starts CMD in its own process group, stdout to $work/NAME.out, stderr to
-# $work/NAME.err; sets NAME_pid. Never inside $(...): the pid must reach this shell.
-spawn() {
-  local name=$1
-  shift
-  : >"$work/$name.out"
-  setsid "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  printf -v "${name}_pid" '%s' "$pid"
-}
-
-# finish NAME SECONDS: waits (bounded) for NAME to end; fails with its stderr when it failed.
-finish() {
-  local name=$1 seconds=$2
-  local pid_var="${name}_pid"
-  local pid=${!pid_var}
-  local deadline=$((SECONDS + seconds))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "run.sh: hang guard: $name still running after ${seconds} s" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  local status=0
-  wait "$pid" || status=$?
-  forget "$pid"
-  if [ "$status" -ne 0 ]; then
-    echo "run.sh: $name failed (exit $status): $(tail -n 20 "$work/$name.err")" >&2
-    exit 1
-  fi
-}
-
-# await_line NAME REGEX SECONDS: waits (bounded) until NAME printed a line matching REGEX.
-await_line() {
-  local name=$1 regex=$2 seconds=$3
-  local pid_var="${name}_pid"
-  local deadline=$((SECONDS + seconds))
-  until grep -q "$regex" "$work/$name.out"; do
-    if ! kill -0 "${!pid_var}" 2>/dev/null; then
-      echo "run.sh: $name ended before printing '$regex': $(tail -n 20 "$work/$name.err")" >&2
-      exit 1
-    fi
-    [ "$SECONDS" -lt "$deadline" ] || { echo "run.sh: hang guard: no '$regex' from $name in ${seconds} s" >&2; exit 1; }
-    sleep 0.1
-  done
-}
+# $work, the children's process groups and their cleanup on exit, failure or a signal.
+source bench/common/processes.sh
 
 # field NAME KEY: the value of KEY=value in NAME's output.
 field() { sed -n "s/\(^\|.* \)$2=\([0-9]*\).*/\2/p" "$work/$1.out" | head -1; }
@@ -114,11 +41,9 @@ field() { sed -n "s/\(^\|.* \)$2=\([0-9]*\).*/\2/p" "$work/$1.out" | head -1; }
 # emulator. Leaves $work/KIND.out.
 load() {
   local kind=$1
-  spawn emulator "$emulator" --host 127.0.0.1 --port 0 --db "$work/$kind.db" --credentials-out "$work/$kind.json" \
+  start_server emulator "$emulator" --host 127.0.0.1 --port 0 --db "$work/$kind.db" --credentials-out "$work/$kind.json" \
     --log-level off --max-waiters $((n + 64)) --wait-timeout 600 --code-ttl 3600
-  await_line emulator '^listening on http://' 20
-  local url
-  url=$(sed -n 's/^listening on //p' "$work/emulator.out" | head -1)
+  local url=$emulator_url
   spawn prepare "$tool" prepare "$url" "$work/$kind.json" "$n" "$kind" "$work/$kind.codes"
   finish prepare "$park_guard"
   case $kind in
@@ -140,8 +65,7 @@ load() {
     echo "run.sh: the emulator ended during the $kind load: $(tail -n 20 "$work/emulator.err")" >&2
     exit 1
   fi
-  stop_group "$emulator_pid"
-  forget "$emulator_pid"
+  stop emulator
 }
 
 load sdk

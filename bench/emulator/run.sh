@@ -12,8 +12,8 @@
 #     does (two threads verifying, thread CPU time), measured in every round.
 #   - authorize -> wait_code wake-up p50/p99 with BENCH_PARKED waiters parked (synchronous=FULL),
 #     beside a keep-alive round trip to the constant server; threads and memory per parked waiter.
-# Loopback only; every run is bounded in time. Every process started here is stopped on exit, also
-# on failure or a signal.
+# Loopback only; every run is bounded in time. Every process started here (each in its own process
+# group: bench/common/processes.sh) is stopped on exit, also on failure or a signal.
 # Env: BUILD_DIR (default ./build-bench), BENCH_SECONDS (3 per run), BENCH_ROUNDS (3),
 # BENCH_CONNECTIONS (8), BENCH_PARKED (10000), BENCH_WAKE_ROUNDS (200).
 set -euo pipefail
@@ -34,64 +34,9 @@ for program in "$emulator" "$constant" "$previous" "$tool"; do
 done
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Every child runs in the background of this shell (never inside $(...), whose subshell would keep
-# its pid from the cleanup) and is waited for with `wait`, which a signal interrupts at once.
-forget() {  # forget PID: it has ended; do not signal it later (its number may be reused)
-  local kept=() pid
-  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
-  pids=("${kept[@]}")
-}
-
-# run OUT CMD...: runs CMD with stdout to OUT; fails when CMD fails.
-run() {
-  local out=$1
-  shift
-  "$@" >"$out" &
-  local pid=$!
-  pids+=("$pid")
-  local status=0
-  wait "$pid" || status=$?
-  forget "$pid"
-  if [ "$status" -ne 0 ]; then
-    echo "run.sh: '$*' failed (exit $status); its output:" >&2
-    tail -n 20 "$out" >&2 || true
-  fi
-  return "$status"
-}
-
-# start NAME CMD...: starts a server and waits (bounded, 20 s) for its "listening on URL" line.
-# Sets NAME_url and NAME_pid.
-start() {
-  local name=$1
-  shift
-  : >"$work/$name.out"  # there before the loop below reads it
-  "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  printf -v "${name}_pid" '%s' "$pid"
-  for _ in $(seq 200); do
-    if grep -q '^listening on http://' "$work/$name.out"; then
-      printf -v "${name}_url" '%s' "$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$name did not start: $(cat "$work/$name.err")" >&2
-  exit 1
-}
+# $work, the children's process groups and their cleanup on exit, failure or a signal; run OUT
+# CMD... and start_server NAME CMD... (sets NAME_url and NAME_pid).
+source bench/common/processes.sh
 
 # CPU time (user + system, clock ticks) a process has used so far.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -125,10 +70,10 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 round_order() { if [ $(($1 % 2)) -eq 1 ]; then echo "constant ours previous"; else echo "previous ours constant"; fi; }
 
-start constant "$constant"
-start ours "$emulator" --port 0 --db "$work/ours.db" --credentials-out "$work/ours.credentials.json" \
+start_server constant "$constant"
+start_server ours "$emulator" --port 0 --db "$work/ours.db" --credentials-out "$work/ours.credentials.json" \
   --log-level off --max-waiters $((parked + 16)) --wait-timeout 600
-start previous "$previous" "$work/previous.db"
+start_server previous "$previous" "$work/previous.db"
 run "$work/ours.setup" "$tool" setup "$ours_url" "$work/ours.credentials.json"
 read -r kid client_id <"$work/ours.setup"
 run "$work/previous.setup" "$tool" setup "$previous_url" "$work/previous.db.credentials.json"
