@@ -11,6 +11,11 @@
 // Prints, like bench_async_wait: "peak calls=N threads=T rss_growth=B" once every call is parked at
 // the emulator (GET /emulator/health), then "done answered=A failed=F" after the authorize burst
 // (run.sh runs it once it sees the peak line). Needs Node 18+ (fetch); no package.
+// Every request besides the N calls (warm-up, health polls, /certs) goes on a connection of its own
+// (Connection: close): a kept-alive connection left by them would carry the first call, and on a
+// loaded machine Node can need longer than the emulator's advertised idle timeout (Keep-Alive:
+// timeout=5) to set up 10,000 fetches, so the emulator closes that connection as advertised before
+// the call is written, and undici does not retry a POST: a lost call (answered=N-1).
 const fs = require('fs');
 const crypto = require('crypto');
 
@@ -36,18 +41,21 @@ function sample() {
   return { rss: field('VmRSS') * 1024, threads: field('Threads') };
 }
 
+/** A request on a connection of its own, closed after the answer (see the top of this file). */
+const ownConnection = { Connection: 'close' };
+
 async function waiters() {
   try {
-    return (await (await fetch(`${url}/emulator/health`)).json()).waiters;
+    return (await (await fetch(`${url}/emulator/health`, { headers: ownConnection })).json()).waiters;
   } catch {
     return -1;  // the emulator is busy: ask again
   }
 }
 
-function waitCode(username, code) {
+function waitCode(username, code, extraHeaders = {}) {
   return fetch(`${url}/authenticate/code/wait`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...extraHeaders },
     body: JSON.stringify({ client_id: web.client_id, username, authentication_code: { code, type: 'short' } }),
   }).then(async (response) => {
     const body = await response.json();
@@ -66,7 +74,8 @@ async function verify(jwt, username) {
   const { alg, kid } = JSON.parse(base64url(header));
   if (alg !== 'ES256') return false;
   if (!publicKeys.has(kid)) {
-    publicKeys.set(kid, crypto.createPublicKey(await (await fetch(`${url}/certs?kid=${kid}`)).text()));
+    const pem = await (await fetch(`${url}/certs?kid=${kid}`, { headers: ownConnection })).text();
+    publicKeys.set(kid, crypto.createPublicKey(pem));
   }
   const signed = crypto.verify('sha256', Buffer.from(`${header}.${payload}`), {
     key: publicKeys.get(kid), dsaEncoding: 'ieee-p1363',
@@ -84,9 +93,10 @@ function guard(promise, ms, what) {
 }
 
 async function main() {
-  // Warm-up, before the baseline (as the C++ processes do): a user that does not exist.
+  // Warm-up, before the baseline (as the C++ processes do): a user that does not exist. On its own
+  // connection, so that no kept-alive connection is left for the first call.
   await waiters();
-  await waitCode('warm-up-nobody', '000000').catch(() => {});
+  await waitCode('warm-up-nobody', '000000', ownConnection).catch(() => {});
   const jwts = new Array(n).fill(null);
   const errors = new Array(n).fill(null);
   let finished = 0;
