@@ -79,6 +79,14 @@ std::string post_json(const std::string& path, const std::string& body, const st
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+/// Closes the sockets when the test ends, also when an assertion ends it early.
+struct CloseAll {
+  std::vector<int>& fds;
+  ~CloseAll() {
+    for (int fd : fds) ::close(fd);
+  }
+};
+
 /// Polls /emulator/health (bounded, 60 s) until `count` wait_code calls are parked.
 bool settle(EmulatorClient& client, std::size_t count) {
   for (int i = 0; i < 6000; ++i) {
@@ -111,12 +119,7 @@ TEST(EmulatorHttp, ThousandsOfParkedWaitsCostNoThreadAndOneAuthorizeAnswersThemA
                                                 {"authentication_code", {{"code", code}, {"type", "short"}}}}
                                      .dump());
   std::vector<int> crowd;
-  struct CloseAll {
-    std::vector<int>& fds;
-    ~CloseAll() {
-      for (int fd : fds) ::close(fd);
-    }
-  } close_all{crowd};
+  const CloseAll close_all{crowd};
   for (std::size_t i = 0; i < kParked; ++i) {
     const int fd = connect_loopback(emulator.port());
     ASSERT_GE(fd, 0) << "connection " << i;
@@ -362,12 +365,7 @@ TEST(EmulatorHttp, TheCodeGoesToAWaitWhoseClientIsStillThere) {
   const auto request = wait_request(client, "queue", code);
   std::vector<int> leaving;
   std::vector<int> staying;
-  struct CloseAll {
-    std::vector<int>& fds;
-    ~CloseAll() {
-      for (int fd : fds) ::close(fd);
-    }
-  } close_staying{staying};
+  const CloseAll close_staying{staying};
   for (std::size_t i = 0; i < kWaits; ++i) {
     const int fd = park_raw_wait(emulator, request);
     ASSERT_GE(fd, 0);
