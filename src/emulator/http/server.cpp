@@ -97,7 +97,7 @@ std::string request_id_for(const Request& req) {
   for (char c : sent) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':')) sane = false;
   }
-  return sane ? sent : new_uuid();
+  return sane ? sent : new_request_id();
 }
 
 /// One whole line on stderr (lines of concurrent requests never interleave).

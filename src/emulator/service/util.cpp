@@ -49,9 +49,10 @@ constexpr std::array<std::string_view, 128> kWords = {
 
 }  // namespace
 
-std::string new_uuid() {
-  std::array<unsigned char, 16> b{};
-  random_bytes(b.data(), b.size());
+namespace {
+
+/// The canonical text of a version-4 UUID made of `b` (version and variant bits set here).
+std::string uuid_text(std::array<unsigned char, 16> b) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";
@@ -63,6 +64,35 @@ std::string new_uuid() {
     out.push_back(kHex[b[i] & 0x0f]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  std::array<unsigned char, 16> b{};
+  random_bytes(b.data(), b.size());
+  return uuid_text(b);
+}
+
+std::string new_request_id() {
+  // xorshift128+ per thread, seeded from the CSPRNG: request ids must be unique, not secret, and
+  // OpenSSL's DRBG for each answer cost about 1.5 % of a users/retrieve.
+  thread_local std::array<std::uint64_t, 2> state = [] {
+    std::array<std::uint64_t, 2> seed{};
+    while (seed[0] == 0 && seed[1] == 0) random_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed);
+    return seed;
+  }();
+  std::array<unsigned char, 16> b{};
+  for (std::size_t half = 0; half < 2; ++half) {
+    std::uint64_t x = state[0];
+    const std::uint64_t y = state[1];
+    state[0] = y;
+    x ^= x << 23;
+    state[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+    const std::uint64_t value = state[1] + y;
+    for (std::size_t i = 0; i < 8; ++i) b[half * 8 + i] = static_cast<unsigned char>(value >> (8 * i));
+  }
+  return uuid_text(b);
 }
 
 bool is_uuid(std::string_view text) {

@@ -9,6 +9,9 @@ namespace loginid::detail::emulator {
 
 /// A random (version 4) UUID in lowercase canonical form, from the OpenSSL CSPRNG.
 std::string new_uuid();
+/// A version-4 UUID for X-Request-ID: unique, but from a fast per-thread generator (not for secrets
+/// or ids that must not be guessed).
+std::string new_request_id();
 /// 8-4-4-4-12 hex digits (either case).
 bool is_uuid(std::string_view text);
 /// A client id like LoginID's: 88 characters, base64url of 64 random bytes with its `==` tail.
