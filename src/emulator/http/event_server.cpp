@@ -116,7 +116,7 @@ namespace {
 
 /// The event loops, one per thread: a connection lives on one loop for its whole life, so the
 /// thread that reads a request also runs its handler and writes its answer (no hand-off, and no
-/// other thread to wake). Loop 0 also runs the acceptor and the Scheduler's work and timers.
+/// other thread to wake). Loop 0 also runs the acceptor and the Scheduler's timers.
 class EventLoops {
  public:
   explicit EventLoops(std::size_t count) {
@@ -124,10 +124,11 @@ class EventLoops {
   }
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;
-  /// Loop 0 first: its queued work (the Scheduler's) may hold connections of the other loops, which
-  /// must still exist when that work is dropped; a loop's own connections go with it.
+  /// Work still queued on one loop may hold connections of another (a woken wait_code's answer):
+  /// every loop drops its work first, while all of them (their sockets' services) still exist.
   ~EventLoops() {
-    for (auto& loop : loops_) loop.reset();
+    for (auto& loop : loops_) loop->io.drop_pending();
+    loops_.clear();
   }
 
   asio::io_context& first() { return loops_.front()->io; }
@@ -140,14 +141,25 @@ class EventLoops {
   }
 
  private:
+  struct Context : asio::io_context {
+    Context() : asio::io_context(1) {}  // one thread runs it
+    /// Destroys the queued handlers and pending operations (what destruction starts with).
+    void drop_pending() { shutdown(); }
+  };
   struct Loop {
-    asio::io_context io{1};  // one thread runs it
+    Context io;
     // Until stop(): a server with only parked requests has no I/O pending.
     asio::executor_work_guard<asio::io_context::executor_type> keep_running{io.get_executor()};
   };
   std::vector<std::unique_ptr<Loop>> loops_;
   std::atomic<std::size_t> next_{0};
 };
+
+/// The event loop this thread runs and its server (set by EventServer::run), so that work posted
+/// from a loop's thread stays on that loop: it runs right after the current step, with no other
+/// thread to wake (a wait_code woken by an authorize is answered by the authorize's thread).
+thread_local const void* this_thread_server = nullptr;
+thread_local asio::io_context* this_thread_loop = nullptr;
 
 }  // namespace
 
@@ -768,7 +780,19 @@ void EventServer::check_bindable(const std::string& host, int port) {
 void EventServer::run() {
   auto& s = *impl_;
   asio::post(s.accept_strand, [&s] { s.accept(); });
-  auto serve = [](asio::io_context& loop) {
+  auto serve = [&s](asio::io_context& loop) {
+    struct ThisThreadLoop {
+      ThisThreadLoop(const Impl& server, asio::io_context& loop) {
+        this_thread_server = &server;
+        this_thread_loop = &loop;
+      }
+      ~ThisThreadLoop() {
+        this_thread_server = nullptr;
+        this_thread_loop = nullptr;
+      }
+      ThisThreadLoop(const ThisThreadLoop&) = delete;
+      ThisThreadLoop& operator=(const ThisThreadLoop&) = delete;
+    } on_this_thread(s, loop);
     for (;;) {
       try {
         loop.run();
@@ -810,7 +834,11 @@ void EventServer::stop() {
 
 void EventServer::join_workers() { impl_->slow_workers.join(); }
 
-void EventServer::post(std::function<void()> work) { asio::post(impl_->loops.first(), std::move(work)); }
+void EventServer::post(std::function<void()> work) {
+  auto& s = *impl_;
+  auto& loop = this_thread_server == &s && this_thread_loop != nullptr ? *this_thread_loop : s.loops.first();
+  asio::post(loop, std::move(work));
+}
 
 void EventServer::post_slow(std::function<void()> work) { asio::post(impl_->slow_workers, std::move(work)); }
 
