@@ -1,10 +1,12 @@
 #include "curl_easy_setup.hpp"
 
 #include <openssl/x509_vfy.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <new>
@@ -172,6 +174,19 @@ Kind kind_of(CURLcode code, CURL* handle, std::string_view detail) {
   }
 }
 
+// A socket() that failed for want of a descriptor (libcurl would only say "Couldn't connect to
+// server"). The request was not sent; a retry right away would meet the same limit.
+std::string out_of_files_text(int error) {
+  if (error == ENFILE) {
+    return "not sent: the system is out of open files (ENFILE: its file table is full)";
+  }
+  rlimit limit{};
+  const bool known = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+  return "not sent: this process is out of open files (EMFILE: every descriptor up to its limit" +
+         (known ? " of " + std::to_string(limit.rlim_cur) : std::string()) +
+         " is in use; raise RLIMIT_NOFILE (ulimit -n) or make fewer calls at once)";
+}
+
 // libcurl 7.88 refuses a single header line over its own bound (CURL_MAX_HTTP_HEADER, 100 KiB)
 // before the header callback sees it, and reports it as CURLE_OUT_OF_MEMORY with no message of its
 // own. A line that long is over kMaxResponseHeaderBytes too: the same failure as header lines that
@@ -298,9 +313,12 @@ std::mutex& CurlShare::mutex_for(curl_lock_data data) noexcept {
   return mutexes_[index < mutexes_.size() ? index : 0];
 }
 
-void CurlSockets::attach(CURL* handle) {
+// Opening goes through the exchange (to record why a socket could not be opened), closing through
+// the set only: a cached connection is closed after its exchange has ended.
+void CurlSockets::attach(CURL* handle, CurlExchange& exchange) {
+  exchange.sockets = this;
   curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, &CurlSockets::on_open);
-  curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, &exchange);
   curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, &CurlSockets::on_close);
   curl_easy_setopt(handle, CURLOPT_CLOSESOCKETDATA, this);
 }
@@ -311,10 +329,13 @@ void CurlSockets::close_inherited() noexcept {
   open_.clear();
 }
 
-curl_socket_t CurlSockets::on_open(void* self, curlsocktype /*purpose*/, curl_sockaddr* address) {
+curl_socket_t CurlSockets::on_open(void* exchange, curlsocktype /*purpose*/, curl_sockaddr* address) {
   const curl_socket_t socket = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-  if (socket == CURL_SOCKET_BAD) return CURL_SOCKET_BAD;
-  auto* sockets = static_cast<CurlSockets*>(self);
+  if (socket == CURL_SOCKET_BAD) {
+    static_cast<CurlExchange*>(exchange)->socket_errno = errno;  // libcurl keeps no errno of it
+    return CURL_SOCKET_BAD;
+  }
+  auto* sockets = static_cast<CurlExchange*>(exchange)->sockets;
   try {
     const std::lock_guard lock(sockets->mutex_);
     sockets->open_.insert(socket);
@@ -425,7 +446,8 @@ void CurlEasySetup::configure(CURL* h, CURLSH* share, CurlSockets& sockets, cons
   curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   set_ca_bundle(h);
   curl_easy_setopt(h, CURLOPT_SHARE, share);
-  sockets.attach(h);
+  exchange.socket_errno = 0;
+  sockets.attach(h, exchange);
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -492,6 +514,10 @@ TransportError CurlEasySetup::failure(CURLcode code, CURL* handle, const CurlExc
                               std::to_string(kMaxResponseHeaderBytes) + " bytes (one header line over libcurl's " +
                               std::to_string(CURL_MAX_HTTP_HEADER) +
                               "-byte line bound, which libcurl reports as out of memory; not retried)");
+  }
+  if (exchange.socket_errno == EMFILE || exchange.socket_errno == ENFILE) {
+    return TransportError(Kind::refused_locally,
+                          request.method + " " + request.url + ": " + out_of_files_text(exchange.socket_errno));
   }
   if (kind == Kind::tls_failed) {
     return TransportError(kind, request.method + " " + request.url + ": " + tls_failure_text(code, verify_result, detail));

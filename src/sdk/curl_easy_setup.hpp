@@ -95,13 +95,16 @@ class CurlShare final {
   std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;
 };
 
+struct CurlExchange;
+
 /// The sockets libcurl opened for one transport. Each is close-on-exec (an exec'd child never holds
 /// a connection open) and known, so a forked child can close its copies of the parent's
 /// connections (fork_safety.hpp) without touching them.
 class CurlSockets final {
  public:
-  /// Makes `handle` open and close its sockets through this set.
-  void attach(CURL* handle);
+  /// Makes `handle` open and close its sockets through this set; a socket it cannot open is
+  /// recorded in `exchange` (socket_errno), which must outlive the transfer.
+  void attach(CURL* handle, CurlExchange& exchange);
   /// fork_safety.hpp: held from before fork() until it returns.
   void lock() noexcept { mutex_.lock(); }
   void unlock() noexcept { mutex_.unlock(); }
@@ -109,7 +112,7 @@ class CurlSockets final {
   void close_inherited() noexcept;
 
  private:
-  static curl_socket_t on_open(void* self, curlsocktype purpose, curl_sockaddr* address);
+  static curl_socket_t on_open(void* exchange, curlsocktype purpose, curl_sockaddr* address);
   static int on_close(void* self, curl_socket_t socket);
   std::mutex mutex_;
   std::unordered_set<curl_socket_t> open_;
@@ -117,6 +120,8 @@ class CurlSockets final {
 
 /// What the callbacks of one exchange write into.
 struct CurlExchange {
+  CurlSockets* sockets = nullptr;  ///< the set the exchange's sockets are opened in
+  int socket_errno = 0;            ///< errno of a socket() that failed (EMFILE: out of open files)
   std::size_t max_body = 0;
   bool body_too_large = false;
   std::size_t header_bytes = 0;

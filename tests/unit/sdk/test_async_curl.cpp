@@ -18,6 +18,7 @@
 
 #include "failure.hpp"
 #include "local_server.hpp"
+#include "support/open_file_limit.hpp"
 #include "loginid/error.hpp"
 #include "loginid/transport.hpp"
 #include "sdk/async/async_caller.hpp"
@@ -222,6 +223,16 @@ TEST_F(AsyncCurl, FailuresAreReportedAsTheBlockingTransportReportsThem) {
     EXPECT_EQ(async.reason(), Kind::response_too_large);
     EXPECT_THAT(async.what(), HasSubstr("response body larger than 1024 bytes"));
     EXPECT_EQ(std::string(async.what()), blocking_failure(r, {.max_response_bytes = 1024}).what());
+  }
+  {
+    SCOPED_TRACE("out of open files");
+    Engine engine;
+    const auto r = request("GET", server_.url("/x"));
+    const test::OutOfOpenFiles out;
+    const auto async = async_failure(engine, r);
+    EXPECT_EQ(async.reason(), Kind::refused_locally);
+    EXPECT_THAT(async.what(), HasSubstr("GET " + r.url + ": not sent: this process is out of open files (EMFILE"));
+    EXPECT_EQ(std::string(async.what()), blocking_failure(r).what());
   }
   {
     SCOPED_TRACE("refused before sending");

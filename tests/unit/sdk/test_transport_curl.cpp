@@ -29,6 +29,7 @@
 #include "loginid/transport.hpp"
 #include "loginid/version.hpp"
 #include "sdk/service_client.hpp"
+#include "support/open_file_limit.hpp"
 #include "support/test_pki.hpp"
 #include "local_server.hpp"
 
@@ -433,6 +434,38 @@ TEST_F(CurlTransportTls, ServiceClientMakesOneAttemptOnACertificateFailure) {
   options.retry.initial_backoff = milliseconds(1);
   EXPECT_THROW(detail::ServiceClient(options, "client-1").call(call), Error);
   EXPECT_EQ(refused->sends(), 3);
+}
+
+// A process out of descriptors: libcurl says only "Couldn't connect to server", which used to be a
+// connection failure, retried. The transport names the cause, and the call is not retried.
+TEST_F(CurlTransportTest, OutOfOpenFilesIsSaidAndNotRetried) {
+  auto counting = std::make_shared<CountingTransport>(make_curl_transport());
+  Options options;
+  options.base_url = server_.url("");
+  options.transport = counting;
+  options.retry.max_attempts = 3;
+  options.retry.initial_backoff = milliseconds(1);
+  const detail::ServiceClient client(options, "client-1");
+  detail::ApiCall call;
+  call.method = "GET";  // safe: a connection failure would be repeated
+  call.path = "/hello";
+  std::string limit;
+  try {
+    const test::OutOfOpenFiles out;
+    limit = std::to_string(out.limit());
+    client.call(call);
+    ADD_FAILURE() << "no error";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.reason(), Kind::refused_locally);
+    EXPECT_FALSE(e.may_have_reached_server());
+    EXPECT_THAT(e.what(), HasSubstr("GET " + server_.url("/hello") + ": not sent: this process is out of open files "
+                                    "(EMFILE: every descriptor up to its limit of " + limit + " is in use"));
+    EXPECT_THAT(e.what(), HasSubstr("after 1 attempt(s)"));
+  }
+  EXPECT_EQ(counting->sends(), 1);
+  EXPECT_TRUE(server_.seen().empty());
+  // With descriptors again, the same client works.
+  EXPECT_EQ(client.call(call).status, 200);
 }
 
 TEST(CurlTransportCaBundle, BadBundlesAreRefusedWhenTheTransportIsMade) {
