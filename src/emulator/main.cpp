@@ -40,7 +40,7 @@ struct Flags {
   int token_ttl = 0;  // no exp, as LoginID's tokens
   int iat_window = 300;
   int max_waiters = 10000;  // a parked wait costs a socket and a few records, no thread
-  int workers = 4;          // threads for the sockets and the requests (token checks, SQLite)
+  int workers = 4;          // handler threads (token checks, SQLite); sockets run on one I/O thread
   double wait_timeout = 30;
   std::string admin_token;
   std::string log_level = "info";
@@ -296,7 +296,7 @@ int main(int argc, char** argv) {
                  "parked wait_code calls before 429 (the open-file limit is raised to fit them)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  app.add_option("--workers", flags.workers, "threads that run the sockets and the requests (token checks, SQLite)")
+  app.add_option("--workers", flags.workers, "threads that run the requests (token checks, SQLite)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--wait-timeout", flags.wait_timeout, "longest wait_code long poll, seconds")

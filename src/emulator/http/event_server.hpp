@@ -1,12 +1,12 @@
 #pragma once
 // The emulator's HTTP/1.1 server core, event-driven on Boost.Beast/Asio (docs/emulator.md,
 // "Threading model"):
-//   - `workers` threads (default 4) share one event loop: each runs sockets (accept, read, parse,
-//     write, timeouts) and, on the thread that read it, the Handler of each request read whole
-//     (token checks, SQLite): no thread hand-off between reading a request and answering it. A
-//     request that waits on SQLite holds one of them; the others keep serving every connection.
-//   - A small slow pool, post_slow(), runs work that spends tens of milliseconds of CPU (password
-//     hashing), so a burst of it never takes the event loop's threads from everything else.
+//   - I/O threads (default 1) run every socket: accept, read, parse, write, timeouts, and the
+//     Handler, which must not block: it answers what it can from memory at once and posts the rest
+//     (token checks, SQLite) to the worker pool, so no slow request stalls another's I/O.
+//   - A small worker pool runs the posted work and the service's deferred work (Scheduler); a
+//     second one, post_slow(), runs work that spends tens of milliseconds of CPU (password hashing),
+//     so a burst of it never takes the workers from everything else.
 //   - A handler answers through a Responder, now or later from any thread: a request waiting for
 //     its answer (a parked wait_code) holds its socket and a few records, never a thread.
 // Each connection has a deadline per phase (idle keep-alive, reading one request, writing one
@@ -29,7 +29,7 @@
 namespace loginid::detail::emulator::http {
 
 struct EventServerOptions {
-  /// Threads running the event loop: sockets, handlers and the Scheduler's work.
+  std::size_t io_threads = 1;
   std::size_t workers = 4;
   std::size_t slow_workers = 2;
   /// Open connections at most; past it new ones wait in the listen backlog until one closes.
@@ -63,11 +63,11 @@ class Responder {
   /// meanwhile, so a parked request costs its socket and a few records only, and watches the
   /// client: when it closes (or resets) the connection before the answer, on_client_gone's
   /// callback runs, and the answer, if it still comes, goes nowhere. Only from the Handler, on the
-  /// thread that read the request, before the request is handed on.
+  /// I/O thread, before the request is handed on.
   void will_wait() const;
   /// Runs `callback` once when the client of a will_wait() request has closed the connection
-  /// before its answer was sent: on the connection's loop thread when that happens, or at once, on
-  /// this thread, if it already has. It must not block (hand the work on). Any thread.
+  /// before its answer was sent: on the I/O thread when that happens, or at once, on this thread,
+  /// if it already has. It must not block (hand the work on). Any thread.
   void on_client_gone(std::function<void()> callback) const;
 
  private:
@@ -87,8 +87,7 @@ class BindError : public std::runtime_error {
 
 class EventServer final : public Scheduler {
  public:
-  /// Runs on the event loop's thread that read the request, for every request read whole. It may
-  /// wait on SQLite (the other threads keep serving); CPU-heavy work goes to post_slow().
+  /// Runs on an I/O thread for every request read whole; must not block (post() the blocking part).
   using Handler = std::function<void(const std::shared_ptr<Request>& request, Responder responder)>;
   /// Fills the answer to a request that cannot be handled: `response.status` is set (400 malformed,
   /// 413 body too large, 414 target too long, 431 headers too large, 500 a handler that never
@@ -98,7 +97,7 @@ class EventServer final : public Scheduler {
 
   /// Throws std::runtime_error when configure_tls refuses.
   EventServer(EventServerOptions options, Handler handler, ErrorHandler on_error);
-  /// Stops, waits for the slow pool, and drops what is left unanswered (nobody can receive it).
+  /// Stops, waits for the workers, and drops what is left unanswered (nobody can receive it).
   ~EventServer() override;
   EventServer(const EventServer&) = delete;
   EventServer& operator=(const EventServer&) = delete;
@@ -108,19 +107,19 @@ class EventServer final : public Scheduler {
   int bind(const std::string& host, int port);
   /// Throws the BindError bind() would throw now, without keeping the port (a start-up check).
   static void check_bindable(const std::string& host, int port);
-  /// Serves on this thread (and workers - 1 more) until stop() has drained the connections.
+  /// Serves on this thread (and io_threads - 1 more) until stop() has drained the connections.
   void run();
   /// Stops accepting, closes idle connections, lets requests in progress finish (answers go out
   /// with Connection: close) for up to drain_timeout, then closes the rest. Any thread, any time,
   /// also before run().
   void stop();
-  /// Waits for the work already posted to the slow pool (after run(): its answers go nowhere).
+  /// Waits for the work already posted to both pools (after run(): their answers go nowhere).
   void join_workers();
 
   /// Runs `work` on the slow pool (see the top of this file).
   void post_slow(std::function<void()> work);
 
-  // Scheduler: work and timers on the event loop's threads.
+  // Scheduler: the worker pool, and timers on the I/O threads that post to it.
   void post(std::function<void()> work) override;
   std::shared_ptr<Timer> post_at(std::chrono::steady_clock::time_point when, std::function<void()> work) override;
 

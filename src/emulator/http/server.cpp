@@ -246,6 +246,7 @@ Server::Server(Service& service, ServerOptions options) : service_(service), opt
   add_fido2_routes();
   add_admin_routes();
   EventServerOptions transport;
+  transport.io_threads = options_.io_threads;
   transport.workers = options_.workers;
   transport.slow_workers = options_.slow_workers;
   transport.max_connections = options_.max_waiters + options_.max_other_connections;
@@ -318,14 +319,15 @@ void Server::handle(const std::shared_ptr<Request>& request, const Responder& re
     return finish(req, std::move(res), responder);
   }
   if (route->may_wait) responder.will_wait();  // a long poll: no read buffer while parked
+  // A browser request runs its origin check, which may read the store: never on the I/O thread.
+  if (route->on_io_thread && !req.has_header("Origin")) return run_route(*route, request, responder);
   if (route->slow) {
     return transport_->post_slow([this, route, request, responder] {
       if (options_.before_slow_route) options_.before_slow_route();
       run_route(*route, request, responder);
     });
   }
-  // On the thread that read the request: no hand-off (see event_server.hpp).
-  run_route(*route, request, responder);
+  transport_->post([this, route, request, responder] { run_route(*route, request, responder); });
 }
 
 const Server::Route* Server::find_route(Request& req, bool& path_known) const {
@@ -446,13 +448,18 @@ void Server::add_route(const char* method, const std::string& pattern, Handler h
   routes_.back().may_wait = false;  // answers before its handler returns
 }
 
+void Server::add_io_route(const char* method, const std::string& pattern, Handler handler) {
+  add_route(method, pattern, std::move(handler));
+  routes_.back().on_io_thread = true;
+}
+
 void Server::add_slow_route(const char* method, const std::string& pattern, Handler handler) {
   add_route(method, pattern, std::move(handler));
   routes_.back().slow = true;
 }
 
 void Server::add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin) {
-  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, true, std::move(handler)};
+  Route route{method, pattern, std::regex(pattern), is_literal(pattern), admin, false, false, true, std::move(handler)};
   // A path registered earlier under a pattern wins over a later exact path, as in a linear search.
   for (const auto& earlier : routes_) {
     if (earlier.method == route.method && !earlier.literal && std::regex_match(pattern, earlier.regex)) {
@@ -464,7 +471,7 @@ void Server::add_deferred_route(const char* method, const std::string& pattern, 
 }
 
 void Server::add_api_routes() {
-  add_route("GET", "/certs", [this](const auto& req, auto& res) {
+  add_io_route("GET", "/certs", [this](const auto& req, auto& res) {
     // Without a kid: the current signing key (the published Python SDK asks so for a token without one).
     auto kid = query(req, "kid");
     auto pem = kid && !kid->empty() ? service_.public_key_pem(*kid) : service_.active_public_key_pem();
@@ -472,7 +479,7 @@ void Server::add_api_routes() {
     res.set_header("Cache-Control", "public, max-age=300");
     res.set_content(*pem, "text/plain");
   });
-  add_route("GET", "/.well-known/jwks.json", [this](const auto&, auto& res) {
+  add_io_route("GET", "/.well-known/jwks.json", [this](const auto&, auto& res) {
     res.set_header("Cache-Control", "public, max-age=300");
     write_json(res, 200, service_.jwks());
   });
@@ -761,7 +768,7 @@ void Server::add_fido2_routes() {
 }
 
 void Server::add_admin_routes() {
-  add_route("GET", "/emulator/health", [this](const auto&, auto& res) {
+  add_io_route("GET", "/emulator/health", [this](const auto&, auto& res) {
     write_json(res, 200, {{"status", "ok"}, {"waiters", service_.parked_waiters()}});
   });
   constexpr bool kAdmin = true;

@@ -57,7 +57,7 @@ AbandonWait Service::start_wait(const Caller& caller, const store::User& user, c
   // Weak: an answered wait is freed with its last holder (the hub, the timer), not kept for this.
   return [this, weak = std::weak_ptr<CodeWait>(wait)] {
     auto alive = weak.lock();
-    // Handed on: the caller (the connection's loop thread) must not block.
+    // On a worker: the caller (the connection's I/O thread) only hands the work on.
     if (alive) alive->scheduler.post([this, alive] { abandon_wait(alive); });
   };
 }

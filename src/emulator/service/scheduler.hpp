@@ -1,7 +1,7 @@
 #pragma once
 // Where the service's deferred work runs. The service owns no threads: the HTTP server provides
-// this (its event loop's threads and its timers), so a parked wait_code costs a record and a timer,
-// never a thread. Work posted here may use the store.
+// this (its worker pool and its timers), so a parked wait_code costs a record and a timer, never a
+// thread. Work posted here may use the store (it runs off the server's I/O threads).
 
 #include <chrono>
 #include <functional>
