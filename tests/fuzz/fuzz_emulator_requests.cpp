@@ -77,6 +77,21 @@ constexpr const char* kScopes[] = {
     "credentials.add_recovery",  // appended: earlier seeds keep their scopes
 };
 
+// The connection can close before its handler is done: a parked wait_code's client that
+// half-closes counts as gone (docs/emulator.md), and the handler may still be checking the token on
+// a worker. The next input, or the process's exit (whose static destructors the detached server's
+// workers would race), must wait for it. A handler still running 10 s later is a hang: a finding.
+void wait_until_no_request_is_handled() {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (world().server->open_connections() != 0) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      std::fprintf(stderr, "a request was still being handled 10 s after its connection closed\n");
+      std::abort();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
 // Sends `request`, half-closes, and reads the answer until the server closes (bounded). The
 // in-process server must always accept: a refused connection aborts (a finding, not an input).
 std::string exchange(std::string_view request) {
@@ -90,6 +105,7 @@ std::string exchange(std::string_view request) {
   ::shutdown(fd, SHUT_WR);
   std::string answer = loginid::testing::read_until_close(fd, std::chrono::seconds(4), 1 << 20);
   ::close(fd);
+  wait_until_no_request_is_handled();
   return answer;
 }
 

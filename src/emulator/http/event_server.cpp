@@ -771,6 +771,8 @@ void EventServer::stop() {
   for (const auto& session : live) session->on_server_stop();
 }
 
+std::size_t EventServer::open_connections() const { return impl_->connections.load(); }
+
 void EventServer::join_workers() {
   impl_->slow_workers.join();  // first: its work may post to the workers
   impl_->workers.join();

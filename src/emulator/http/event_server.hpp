@@ -115,6 +115,10 @@ class EventServer final : public Scheduler {
   void stop();
   /// Waits for the work already posted to both pools (after run(): their answers go nowhere).
   void join_workers();
+  /// Connections accepted and not yet destroyed. A connection lives until its request's handler
+  /// has let go of the Responder, so 0 also means no handler is running for one (a test's quiet
+  /// point: see tests/fuzz/fuzz_emulator_requests.cpp). Any thread.
+  [[nodiscard]] std::size_t open_connections() const;
 
   /// Runs `work` on the slow pool (see the top of this file).
   void post_slow(std::function<void()> work);

@@ -83,6 +83,8 @@ class Server {
   void run();
   /// Safe from any thread, also before run() has started (a signal right after start-up).
   void stop();
+  /// See EventServer::open_connections (0: no request is being handled).
+  [[nodiscard]] std::size_t open_connections() const { return transport_->open_connections(); }
   /// "https" with ServerOptions::tls, else "http".
   [[nodiscard]] const char* scheme() const noexcept { return tls_ ? "https" : "http"; }
 
