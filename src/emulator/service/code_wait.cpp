@@ -111,34 +111,29 @@ void Service::on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::Wake
   });
 }
 
-void Service::on_wait_due(const std::shared_ptr<CodeWait>& wait) {
+bool Service::mark_and_unpark(const std::shared_ptr<CodeWait>& wait, bool CodeWait::*flag) {
   WaitHub::ParkedRef parked;
   {
     std::lock_guard lock(wait->mutex);
-    if (wait->finished) return;
-    wait->due = true;
+    if (wait->finished) return false;
+    (*wait).*flag = true;
     parked = std::move(wait->parked);
   }
-  // Not parked: a check is running (it sees `due`), or a wake-up took the wait (its check sees it).
-  if (parked && waiters_.unpark(parked)) run_wait(wait);
+  // Not parked: a check is running, and it sees the flag before it parks again. Parked but unpark
+  // refuses: a wake-up (or the other of deadline and departure) took it first; its check goes ahead.
+  return parked && waiters_.unpark(parked);
+}
+
+void Service::on_wait_due(const std::shared_ptr<CodeWait>& wait) {
+  if (mark_and_unpark(wait, &CodeWait::due)) run_wait(wait);  // answers code_expired or code_timeout
 }
 
 void Service::abandon_wait(const std::shared_ptr<CodeWait>& wait) {
-  WaitHub::ParkedRef parked;
-  {
-    std::lock_guard lock(wait->mutex);
-    if (wait->finished) return;
-    wait->abandoned = true;
-    parked = std::move(wait->parked);
-  }
-  // Parked: taken off the hub here, so an authorize can no longer hand the code to it (the code
-  // stays for the client's next wait). Unless a wake-up or the deadline took it first: that one's
-  // check goes ahead (a handed-over code was consumed in the authorize's commit; its answer is
-  // lost with the connection, as if the client had left a moment after it). Not parked: a check
-  // is running, and it sees `abandoned` before it parks again.
-  if (parked && waiters_.unpark(parked)) {
-    finish_wait(wait, WaitOutcome(std::make_exception_ptr(ApiError(Errc::client_gone, "the client closed the connection"))));
-  }
+  // Taken off the hub here, so an authorize can no longer hand the code to it (the code stays for
+  // the client's next wait); run_wait then answers client_gone. A code an authorize handed over
+  // first was consumed in its commit: that answer is lost with the connection, as if the client
+  // had left a moment after it.
+  if (mark_and_unpark(wait, &CodeWait::abandoned)) run_wait(wait);
 }
 
 void Service::finish_handed_over(const std::shared_ptr<CodeWait>& wait) {

@@ -381,6 +381,9 @@ class Service {
   /// Checks the wait's code and answers, or parks the wait until a wake-up or its deadline.
   void run_wait(const std::shared_ptr<CodeWait>& wait);
   void on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::WakeReason reason);
+  /// Sets `flag` (due or abandoned) on a wait without its answer yet and takes it off the hub; true
+  /// when this call took it (the caller then runs its check, which answers by the flag).
+  bool mark_and_unpark(const std::shared_ptr<CodeWait>& wait, bool CodeWait::*flag);
   void on_wait_due(const std::shared_ptr<CodeWait>& wait);
   /// The wait's client went away: takes it off the hub (unless a wake-up took it first) and ends it.
   void abandon_wait(const std::shared_ptr<CodeWait>& wait);
