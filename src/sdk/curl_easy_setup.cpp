@@ -492,37 +492,35 @@ HttpResponse CurlEasySetup::answer(CURL* handle, CurlExchange& exchange) {
 
 TransportError CurlEasySetup::failure(CURLcode code, CURL* handle, const CurlExchange& exchange,
                                       const HttpRequest& request) const {
-  const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
-  const Kind kind = kind_of(code, handle, detail);
-  long verify_result = X509_V_OK;
-  curl_easy_getinfo(handle, CURLINFO_SSL_VERIFYRESULT, &verify_result);
+  const std::string where = request.method + " " + request.url + ": ";
+  // What the SDK's own bounds and callbacks saw comes first: libcurl's code for those is a symptom.
   if (exchange.body_too_large || code == CURLE_FILESIZE_EXCEEDED) {
     return TransportError(Kind::response_too_large,
-                          request.method + " " + request.url + ": response body larger than " +
-                              std::to_string(options_.max_response_bytes) +
+                          where + "response body larger than " + std::to_string(options_.max_response_bytes) +
                               " bytes (the bound CurlTransportOptions::max_response_bytes; not retried)");
   }
   if (exchange.headers_too_large) {
     return TransportError(Kind::response_too_large,
-                          request.method + " " + request.url + ": response headers larger than " +
-                              std::to_string(kMaxResponseHeaderBytes) +
+                          where + "response headers larger than " + std::to_string(kMaxResponseHeaderBytes) +
                               " bytes (the SDK's bound on an answer's header lines; not retried)");
   }
   if (is_header_line_rejected(code, handle, exchange)) {
     return TransportError(Kind::response_too_large,
-                          request.method + " " + request.url + ": response headers larger than " +
-                              std::to_string(kMaxResponseHeaderBytes) + " bytes (one header line over libcurl's " +
-                              std::to_string(CURL_MAX_HTTP_HEADER) +
+                          where + "response headers larger than " + std::to_string(kMaxResponseHeaderBytes) +
+                              " bytes (one header line over libcurl's " + std::to_string(CURL_MAX_HTTP_HEADER) +
                               "-byte line bound, which libcurl reports as out of memory; not retried)");
   }
   if (exchange.socket_errno == EMFILE || exchange.socket_errno == ENFILE) {
-    return TransportError(Kind::refused_locally,
-                          request.method + " " + request.url + ": " + out_of_files_text(exchange.socket_errno));
+    return TransportError(Kind::refused_locally, where + out_of_files_text(exchange.socket_errno));
   }
+  const std::string detail = exchange.error[0] != '\0' ? exchange.error.data() : curl_easy_strerror(code);
+  const Kind kind = kind_of(code, handle, detail);
   if (kind == Kind::tls_failed) {
-    return TransportError(kind, request.method + " " + request.url + ": " + tls_failure_text(code, verify_result, detail));
+    long verify_result = X509_V_OK;
+    curl_easy_getinfo(handle, CURLINFO_SSL_VERIFYRESULT, &verify_result);
+    return TransportError(kind, where + tls_failure_text(code, verify_result, detail));
   }
-  std::string text = request.method + " " + request.url + ": " + detail;
+  std::string text = where + detail;
   if (code == CURLE_OPERATION_TIMEDOUT) {
     text += " (timeout " + std::to_string(request.timeout.count()) + " ms)";
   }
