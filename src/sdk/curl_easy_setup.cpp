@@ -335,6 +335,9 @@ curl_socket_t CurlSockets::on_open(void* exchange, curlsocktype /*purpose*/, cur
     static_cast<CurlExchange*>(exchange)->socket_errno = errno;  // libcurl keeps no errno of it
     return CURL_SOCKET_BAD;
   }
+  // A socket that opens makes an earlier EMFILE of this exchange (another address family, an earlier
+  // attempt's connection) stale: the exchange fails, if it does, for whatever happens to this one.
+  static_cast<CurlExchange*>(exchange)->socket_errno = 0;
   auto* sockets = static_cast<CurlExchange*>(exchange)->sockets;
   try {
     const std::lock_guard lock(sockets->mutex_);
