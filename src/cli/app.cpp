@@ -52,15 +52,6 @@ std::string describe(const std::string& code_and_message, const Error& e) {
   return line;
 }
 
-/// The code a script sees for a call that got no answer.
-std::string transport_code(const TransportError& e) {
-  switch (e.reason()) {
-    case TransportError::Reason::timeout: return "timeout";
-    case TransportError::Reason::tls_failed: return "tls_failed";
-    default: return "connection_failed";
-  }
-}
-
 int report(std::ostream& err, Exit code, const std::string& line) {
   err << line << "\n";
   err.flush();
@@ -82,7 +73,7 @@ int run_command(const Commands::Action& action, Context& ctx, std::ostream& err)
     return report(err, Exit::refused, describe(e.what(), e));
   } catch (const TransportError& e) {
     return report(err, Exit::unreachable,
-                  describe(transport_code(e) + ": " + e.what(), e) + where_it_was_looked_for(ctx));
+                  describe(transport_error_code(e.reason()) + ": " + e.what(), e) + where_it_was_looked_for(ctx));
   } catch (const Error& e) {  // InvalidArgument, KeyError, ...
     return report(err, Exit::usage, std::string("error: ") + e.what());
   } catch (const std::exception& e) {
@@ -93,6 +84,19 @@ int run_command(const Commands::Action& action, Context& ctx, std::ostream& err)
 }
 
 }  // namespace
+
+std::string transport_error_code(TransportError::Reason reason) {
+  // No default: a new Reason must get its own line here (and in docs/cli.md) before this compiles.
+  switch (reason) {
+    case TransportError::Reason::connect_failed:
+    case TransportError::Reason::io_failed: return "connection_failed";
+    case TransportError::Reason::timeout: return "timeout";
+    case TransportError::Reason::tls_failed: return "tls_failed";
+    case TransportError::Reason::response_too_large: return "response_too_large";
+    case TransportError::Reason::refused_locally: return "not_sent";
+  }
+  return "connection_failed";
+}
 
 void Context::warn(const std::vector<std::string>& warnings) const {
   for (const auto& w : warnings) *err << w << "\n";

@@ -13,6 +13,7 @@
 
 #include "cli/config.hpp"
 #include "cli/output.hpp"
+#include "loginid/error.hpp"
 
 namespace loginid::cli {
 
@@ -55,6 +56,11 @@ void add_jwt_commands(CLI::App& root, Commands& commands);
 void add_config_commands(CLI::App& root, Commands& commands);
 void add_service_commands(CLI::App& root, Commands& commands);
 void add_completion_command(CLI::App& root, Commands& commands);
+
+/// The code a script sees after "error: " for a call that got no usable answer (exit 3; docs/cli.md):
+/// connection_failed, timeout, tls_failed, response_too_large (the answer was over the SDK's bounds) or
+/// not_sent (the SDK refused to send it, e.g. this process is out of open files).
+std::string transport_error_code(TransportError::Reason reason);
 
 /// The CLI's main(): returns the process exit code (cli_error.hpp). Never throws.
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

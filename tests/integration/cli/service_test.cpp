@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/cli/emulator_cli_test.hpp"
+#include "unit/sdk/hostile_server.hpp"
 #include "loginid/error.hpp"
 
 namespace loginid::test {
@@ -261,6 +262,23 @@ TEST_F(ServiceCli, UnreachableServiceExitsThree) {
   EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("(the service was looked for at http://127.0.0.1:1, from flag --base-url)"), std::string::npos)
       << r.err;
+}
+
+// A server whose answer is over the SDK's bounds: exit 3 with its own code naming the bound, asked once
+// (the SDK never retries it), never "connection_failed".
+TEST_F(ServiceCli, AnOversizedAnswerIsResponseTooLargeAndAskedOnce) {
+  HostileServer server([](HostileConnection& c) {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+    for (int i = 0; i < 40; ++i) head += "X-Pad-" + std::to_string(i) + ": " + std::string(2000, 'p') + "\r\n";
+    c.send(head + "Content-Length: 2\r\n\r\n{}");
+  });
+  server.start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  const auto r = run({"--allow-insecure-http", "--base-url", url, "users", "get", "--username", "a@example.com"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err.rfind("error: response_too_large: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("response headers larger than 65536 bytes"), std::string::npos) << r.err;
+  EXPECT_EQ(server.requests(), 1u);
 }
 
 // The CLI's own --timeout running out is the user not confirming in time: code_timeout, exit 1
