@@ -139,7 +139,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     app.fallthrough();  // global options may also follow the subcommand
     app.footer(
         "Exit codes: 0 ok, 1 refused by the service, invalid token, or a code not authorized in time (codes wait), "
-        "2 usage or configuration error, 3 service unreachable.\n" +
+        "2 usage or configuration error, 3 no usable answer from the service (unreachable, timed out, TLS, "
+        "too large, not sent).\n" +
         examples({"loginid --emulator users create --username alice@example.com",
                   "loginid jwt verify --public-key key.pub.pem TOKEN"}));
     add_global_options(app, ctx);
