@@ -67,7 +67,7 @@ void Statement::reset() noexcept {
 
 int Statement::changes() const noexcept { return sqlite3_changes(db_); }
 
-Database::Database(const std::string& path) {
+Database::Database(const std::string& path, Access access, std::chrono::milliseconds busy_timeout) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -79,7 +79,13 @@ Database::Database(const std::string& path) {
   }
   sqlite3_extended_result_codes(db_, 1);
   // Wait for a lock held by another process (e.g. a second emulator on the same file) instead of failing.
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+  if (access == Access::read_only) {
+    // The journal mode is the database's (WAL, set by the read_write connection); a WAL reader
+    // waits for nobody but a recovery of the WAL after a crash.
+    exec("PRAGMA query_only=ON");
+    return;
+  }
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");

@@ -2,6 +2,7 @@
 // A thin RAII layer over SQLite: one connection, cached prepared statements, scoped transactions.
 // Callers hold Database::mutex() for the whole of an operation; nothing here locks on its own.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -69,9 +70,18 @@ class StatementUse {
 
 class Database {
  public:
+  enum class Access {
+    read_write,
+    /// query_only, on a database a read_write connection has already set up (WAL): it never
+    /// writes, so it never waits for the write lock.
+    read_only,
+  };
   /// Opens (creating when absent) and applies the durability pragmas: WAL, synchronous=FULL,
-  /// foreign_keys=ON, busy_timeout. ":memory:" gives a throwaway database.
-  explicit Database(const std::string& path);
+  /// foreign_keys=ON, busy_timeout (how long a statement waits for a lock another connection
+  /// holds before it fails). ":memory:" gives a throwaway database.
+  explicit Database(const std::string& path, Access access = Access::read_write,
+                    std::chrono::milliseconds busy_timeout = kBusyTimeout);
+  static constexpr std::chrono::milliseconds kBusyTimeout{5000};
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
   ~Database();

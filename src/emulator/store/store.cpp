@@ -292,12 +292,45 @@ void set_setting_row(Database& db, std::string_view key, std::string_view value)
 
 }  // namespace
 
-Store::Store(const std::string& path, std::optional<int> up_to_version) : db_(path) {
+Store::Store(const std::string& path, std::optional<int> up_to_version, std::chrono::milliseconds busy_timeout)
+    : db_(path, Database::Access::read_write, busy_timeout) {
   migrate(up_to_version);
   // ":memory:" (and "") name a private database per connection, so those keep one connection.
   if (!path.empty() && path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
-    nonce_db_ = std::make_unique<Database>(path);
+    nonce_db_ = std::make_unique<Database>(path, Database::Access::read_write, busy_timeout);
+    readers_ = std::make_unique<ReadConnections>(path, busy_timeout);
   }
+}
+
+std::unique_ptr<Database> Store::ReadConnections::take() {
+  {
+    Lock lock(mutex_);
+    if (!idle_.empty()) {
+      auto db = std::move(idle_.back());
+      idle_.pop_back();
+      return db;
+    }
+  }
+  return std::make_unique<Database>(path_, Database::Access::read_only, busy_timeout_);
+}
+
+void Store::ReadConnections::give_back(std::unique_ptr<Database> db) {
+  Lock lock(mutex_);
+  idle_.push_back(std::move(db));
+}
+
+template <class Read>
+auto Store::read(Read&& query) {
+  if (!readers_) {
+    Lock lock(db_.mutex());
+    return query(db_);
+  }
+  struct Lease {
+    ReadConnections& owner;
+    std::unique_ptr<Database> db;
+    ~Lease() { owner.give_back(std::move(db)); }
+  } lease{*readers_, readers_->take()};
+  return query(*lease.db);
 }
 
 void Store::migrate(std::optional<int> up_to_version) {
@@ -385,11 +418,12 @@ void Store::insert_application(const Application& app) {
 }
 
 std::optional<Application> Store::find_application(std::string_view client_id) {
-  Lock lock(db_.mutex());
-  static const std::string sql = std::string(kAppColumns) + " WHERE client_id = ?1";
-  auto s = db_.use(sql.c_str());
-  s->bind(1, client_id);
-  return first_row<Application>(s, read_application);
+  return read([&](Database& db) {
+    static const std::string sql = std::string(kAppColumns) + " WHERE client_id = ?1";
+    auto s = db.use(sql.c_str());
+    s->bind(1, client_id);
+    return first_row<Application>(s, read_application);
+  });
 }
 
 std::vector<Application> Store::list_applications(const std::optional<std::string>& namespace_id) {
@@ -539,21 +573,23 @@ std::optional<SecretHash> Store::find_secret(std::string_view credential_uuid) {
 }
 
 std::optional<User> Store::find_user(std::string_view namespace_id, std::string_view user_id) {
-  Lock lock(db_.mutex());
-  static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1 AND namespace_id = ?2";
-  auto s = db_.use(sql.c_str());
-  s->bind(1, user_id);
-  s->bind(2, namespace_id);
-  return first_row<User>(s, read_user);
+  return read([&](Database& db) {
+    static const std::string sql = std::string(kUserColumns) + " WHERE id = ?1 AND namespace_id = ?2";
+    auto s = db.use(sql.c_str());
+    s->bind(1, user_id);
+    s->bind(2, namespace_id);
+    return first_row<User>(s, read_user);
+  });
 }
 
 std::optional<User> Store::find_user_by_username(std::string_view namespace_id, std::string_view username_key) {
-  Lock lock(db_.mutex());
-  static const std::string sql = std::string(kUserColumns) + " WHERE namespace_id = ?1 AND username_key = ?2";
-  auto s = db_.use(sql.c_str());
-  s->bind(1, namespace_id);
-  s->bind(2, username_key);
-  return first_row<User>(s, read_user);
+  return read([&](Database& db) {
+    static const std::string sql = std::string(kUserColumns) + " WHERE namespace_id = ?1 AND username_key = ?2";
+    auto s = db.use(sql.c_str());
+    s->bind(1, namespace_id);
+    s->bind(2, username_key);
+    return first_row<User>(s, read_user);
+  });
 }
 
 std::optional<User> Store::find_user_any_namespace(std::string_view user_id) {
@@ -650,11 +686,12 @@ std::optional<Code> Store::find_code(std::string_view user_id, std::string_view 
 }
 
 std::optional<Code> Store::find_code_by_id(std::int64_t id) {
-  Lock lock(db_.mutex());
-  static const std::string sql = std::string(kCodeColumns) + " WHERE id = ?1";
-  auto s = db_.use(sql.c_str());
-  s->bind(1, id);
-  return first_row<Code>(s, read_code);
+  return read([&](Database& db) {
+    static const std::string sql = std::string(kCodeColumns) + " WHERE id = ?1";
+    auto s = db.use(sql.c_str());
+    s->bind(1, id);
+    return first_row<Code>(s, read_code);
+  });
 }
 
 bool Store::authorize_code(std::int64_t id) {

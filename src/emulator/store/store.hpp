@@ -3,6 +3,7 @@
 // transaction when it changes more than one row). No rules live here: the service decides.
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +18,10 @@ class Store {
  public:
   /// Opens the database and applies every pending forward migration (up to `up_to_version` when
   /// given: tests build the database an older emulator would have left).
-  explicit Store(const std::string& path, std::optional<int> up_to_version = std::nullopt);
+  /// `busy_timeout`: see Database (tests lengthen it to hold a write waiting for as long as they
+  /// need).
+  explicit Store(const std::string& path, std::optional<int> up_to_version = std::nullopt,
+                 std::chrono::milliseconds busy_timeout = Database::kBusyTimeout);
 
   [[nodiscard]] int schema_version();
   /// The version this emulator migrates every database to.
@@ -58,6 +62,10 @@ class Store {
   /// The user's newest active credential of `type` that has a secret, with its hash.
   std::optional<std::pair<Credential, SecretHash>> find_active_secret(std::string_view user_id, std::string_view type);
   std::optional<SecretHash> find_secret(std::string_view credential_uuid);
+  // The reads the event loops make (find_application, find_user, find_user_by_username,
+  // find_code_by_id) go through read connections on file databases: WAL readers never wait for a
+  // writer, nor for the main connection, whose lock a write holds while it waits on SQLite's
+  // write lock (busy_timeout) or on fsync.
   std::optional<User> find_user(std::string_view namespace_id, std::string_view user_id);
   std::optional<User> find_user_by_username(std::string_view namespace_id, std::string_view username_key);
   std::optional<User> find_user_any_namespace(std::string_view user_id);
@@ -125,12 +133,32 @@ class Store {
   std::vector<SeenNonce> load_nonces(std::int64_t now);
 
  private:
+  /// Connections that only read (query_only), one per thread reading at the moment (taken and given
+  /// back around each read), so readers never share a lock with each other or with the writer.
+  class ReadConnections {
+   public:
+    ReadConnections(std::string path, std::chrono::milliseconds busy_timeout)
+        : path_(std::move(path)), busy_timeout_(busy_timeout) {}
+    std::unique_ptr<Database> take();
+    void give_back(std::unique_ptr<Database> db);
+
+   private:
+    const std::string path_;
+    const std::chrono::milliseconds busy_timeout_;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Database>> idle_;
+  };
+  /// Runs `query(Database&)` on a read connection (on ":memory:", which has one connection only:
+  /// on the main one, under its lock).
+  template <class Read>
+  auto read(Read&& query);
   void migrate(std::optional<int> up_to_version);
   /// The connection for seen nonces: a second one on file databases, so a batch commit (and its
   /// fsync) never blocks the main connection's readers (WAL lets them proceed).
   Database& nonce_db() { return nonce_db_ ? *nonce_db_ : db_; }
   Database db_;
   std::unique_ptr<Database> nonce_db_;
+  std::unique_ptr<ReadConnections> readers_;  // null on ":memory:"
 };
 
 }  // namespace loginid::detail::store
