@@ -1,7 +1,7 @@
 // The baseline of bench/emulator/run.sh: the emulator's own HTTP stack (http::EventServer, with the
-// emulator's thread counts, limits and timeouts) answering a constant body on its I/O thread, the
-// stack's best case, so the ratio isolates what the emulator adds on top (routing, JSON, token
-// checks, SQLite, and for those the hop to a worker). Stops on SIGINT/SIGTERM.
+// emulator's thread counts, limits and timeouts) answering a constant body on the thread that read
+// the request, the stack's best case, so the ratio isolates what the emulator adds on top (routing,
+// JSON, token checks, SQLite). Stops on SIGINT/SIGTERM.
 #include <pthread.h>
 
 #include <csignal>
@@ -24,7 +24,6 @@ int main() {
 
   const http::ServerOptions emulator;  // the emulator's defaults
   http::EventServerOptions options;
-  options.io_threads = emulator.io_threads;
   options.workers = emulator.workers;
   const std::string body = R"({"status":"ok"})";
   http::EventServer server(

@@ -40,7 +40,8 @@ struct Flags {
   int token_ttl = 0;  // no exp, as LoginID's tokens
   int iat_window = 300;
   int max_waiters = 10000;  // a parked wait costs a socket and a few records, no thread
-  int workers = 4;          // handler threads (token checks, SQLite); sockets run on one I/O thread
+  int workers = 4;          // event-loop threads: sockets, token checks, store reads, answers
+  int store_workers = 2;    // threads for the requests that write SQLite (off the event loops)
   double wait_timeout = 30;
   std::string admin_token;
   std::string log_level = "info";
@@ -223,6 +224,7 @@ int serve(const Flags& flags) {
 
   http::ServerOptions options;
   options.workers = static_cast<std::size_t>(flags.workers);
+  options.store_workers = static_cast<std::size_t>(flags.store_workers);
   options.slow_workers = static_cast<std::size_t>(config.max_concurrent_hashes);  // a hash never waits for a slot
   options.max_waiters = config.max_waiters;
   if (!flags.admin_token.empty()) options.admin_token = flags.admin_token;
@@ -296,7 +298,12 @@ int main(int argc, char** argv) {
                  "parked wait_code calls before 429 (the open-file limit is raised to fit them)")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  app.add_option("--workers", flags.workers, "threads that run the requests (token checks, SQLite)")
+  app.add_option("--workers", flags.workers,
+                 "event-loop threads: sockets, token checks, store reads and answers (never a SQLite write)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--store-workers", flags.store_workers,
+                 "threads for the requests that write SQLite (they may wait on its lock or a disk sync)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--wait-timeout", flags.wait_timeout, "longest wait_code long poll, seconds")

@@ -7,13 +7,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -34,7 +35,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using IoStrand = asio::strand<asio::io_context::executor_type>;
+using LoopExecutor = asio::io_context::executor_type;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr std::size_t kReadChunk = 4096;
@@ -111,16 +112,67 @@ class SessionBase {
   virtual void will_wait(const std::shared_ptr<Responder::State>& waiting) = 0;
 };
 
+namespace {
+
+/// The event loops, one per thread: a connection lives on one loop for its whole life, so the
+/// thread that reads a request also runs its handler and writes its answer (no hand-off, and no
+/// other thread to wake). Loop 0 also runs the acceptor and the Scheduler's timers.
+class EventLoops {
+ public:
+  explicit EventLoops(std::size_t count) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, count); ++i) loops_.push_back(std::make_unique<Loop>());
+  }
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+  /// Work still queued on one loop may hold connections of another (a woken wait_code's answer):
+  /// every loop drops its work first, while all of them (their sockets' services) still exist.
+  ~EventLoops() {
+    for (auto& loop : loops_) loop->io.drop_pending();
+    loops_.clear();
+  }
+
+  asio::io_context& first() { return loops_.front()->io; }
+  /// The loop for a new connection: in turn.
+  asio::io_context& next() { return loops_[next_++ % loops_.size()]->io; }
+  std::size_t size() const { return loops_.size(); }
+  asio::io_context& at(std::size_t index) { return loops_[index]->io; }
+  void stop() {
+    for (auto& loop : loops_) loop->io.stop();
+  }
+
+ private:
+  struct Context : asio::io_context {
+    Context() : asio::io_context(1) {}  // one thread runs it
+    /// Destroys the queued handlers and pending operations (what destruction starts with).
+    void drop_pending() { shutdown(); }
+  };
+  struct Loop {
+    Context io;
+    // Until stop(): a server with only parked requests has no I/O pending.
+    asio::executor_work_guard<asio::io_context::executor_type> keep_running{io.get_executor()};
+  };
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::atomic<std::size_t> next_{0};
+};
+
+/// The event loop this thread runs and its server (set by EventServer::run), so that work posted
+/// from a loop's thread stays on that loop: it runs right after the current step, with no other
+/// thread to wake (a wait_code woken by an authorize is answered by the authorize's thread).
+thread_local const void* this_thread_server = nullptr;
+thread_local asio::io_context* this_thread_loop = nullptr;
+
+}  // namespace
+
 struct EventServer::Impl {
   Impl(EventServerOptions options_in, Handler handler_in, ErrorHandler on_error_in)
       : options(std::move(options_in)),
         handler(std::move(handler_in)),
         on_error(std::move(on_error_in)),
         tls_context(make_tls_context(options)),
-        keep_running(io.get_executor()),
-        workers(options.workers),
+        loops(options.workers),
+        store_workers(std::max<std::size_t>(1, options.store_workers)),
         slow_workers(options.slow_workers),
-        accept_strand(asio::make_strand(io)),
+        accept_strand(loops.first().get_executor()),
         acceptor(accept_strand),
         accept_retry(accept_strand),
         drain_timer(accept_strand) {}
@@ -136,18 +188,17 @@ struct EventServer::Impl {
   const Handler handler;
   const ErrorHandler on_error;
   std::atomic<bool> stopping{false};
-  /// Set once the workers are joined: from then on nothing is posted to the I/O threads (answers
-  /// and timers still alive are dropped with the server).
+  /// Set once the store and slow pools are joined: from then on nothing is posted to the event
+  /// loops (answers and timers still alive are dropped with the server).
   std::atomic<bool> closed{false};
   std::atomic<std::size_t> connections{0};
 
   const std::unique_ptr<asio::ssl::context> tls_context;  // null: plain http
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> keep_running;  // until stop(): a server
-                                                                            // with only parked requests has no I/O pending
-  asio::thread_pool workers;  // after io: destroyed first, while its queued work can still post to io
-  asio::thread_pool slow_workers;
-  IoStrand accept_strand;     // the acceptor, its timers and accept_paused
+  EventLoops loops;
+  // After loops: destroyed first, while their queued work can still post to the loops.
+  asio::thread_pool store_workers;
+  asio::thread_pool slow_workers;  // after store_workers: its work may post there
+  LoopExecutor accept_strand;  // loop 0 (one thread): the acceptor, its timers and accept_paused
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
   asio::steady_timer drain_timer;
@@ -222,7 +273,8 @@ namespace {
 
 /// One connection: reads a request, hands it to the Handler, writes the answer (given by a
 /// Responder, maybe later and from another thread), and again while the client keeps the
-/// connection alive. Everything here runs on the connection's strand.
+/// connection alive. Everything here runs on the connection's strand: the thread of its event loop
+/// (one thread runs a loop, so no asio::strand is needed; work from other threads is posted there).
 template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -256,7 +308,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (in_place) {
       answer_in_place(std::move(response));
     } else {
-      // At once when called on the connection's strand (a handler answering on the I/O thread).
+      // At once when called on the connection's strand (a handler answering before it returns).
       asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), response = std::move(response)]() mutable {
         if (self->phase_ == Phase::handling) self->write_answer(std::move(response));
       });
@@ -285,18 +337,19 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   /// Where a connection goes once the watch of its client has ended (see watch_client).
   enum class AfterWatch { nothing, await_request, close_gracefully };
 
-  /// Plain TCP: the thread that answers (a worker) writes the answer and waits for the next request
-  /// itself, instead of handing the answer back to the I/O thread. While a request is handled the
-  /// connection has nothing in flight (no read, no write, no timer), so that thread is its only
-  /// user until it has started the next read, whose completion comes back to the strand as any
-  /// other. This saves a thread hand-off (and the I/O thread's wake-up) per request. A TLS stream
-  /// keeps its answers on the strand: its record layer is not worth a second write path. So does a
-  /// request that waits (will_wait): its connection has a read in flight, the client watch.
+  /// Plain TCP: the thread that answers writes the answer and starts reading the next request
+  /// itself: the handler's own thread (on the strand), or the thread of a later answer (a parked
+  /// wait_code woken by an authorize, the password pool), instead of handing the answer back to the
+  /// strand. While a request is handled the connection has nothing in flight (no read, no write, no
+  /// timer), so that thread is its only user until it has started the next read, whose completion
+  /// comes back to the strand as any other. A TLS stream keeps its answers on the strand: its
+  /// record layer is not worth a second write path. Nor does a request that waits (will_wait): its
+  /// connection has a read in flight, the client watch.
   static constexpr bool kAnswersInPlace = std::is_same_v<Stream, beast::tcp_stream>;
 
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
-  /// Off the strand, on the answering thread (see kAnswersInPlace). The socket is non-blocking: an
+  /// On the answering thread (see kAnswersInPlace), on the strand or not. The socket is non-blocking: an
   /// answer the socket does not take at once (a client that does not read) is finished by
   /// async_write on the strand, under write_timeout, so no thread ever waits for a client.
   void answer_in_place(Response response) {
@@ -578,17 +631,16 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::size_t lingered_ = 0;
 };
 
-/// A Scheduler timer: a steady_timer on its own strand of the I/O threads, posting its work to
-/// the workers when due.
+/// A Scheduler timer: a steady_timer on event loop 0, running its work there when due.
 class WorkTimer final : public Scheduler::Timer, public std::enable_shared_from_this<WorkTimer> {
  public:
-  explicit WorkTimer(EventServer::Impl& server) : server_(server), timer_(asio::make_strand(server.io)) {}
+  explicit WorkTimer(EventServer::Impl& server) : server_(server), timer_(server.loops.first().get_executor()) {}
 
   void start(std::chrono::steady_clock::time_point when, std::function<void()> work) {
     asio::post(timer_.get_executor(), [self = shared_from_this(), when, work = std::move(work)]() mutable {
       self->timer_.expires_at(when);
       self->timer_.async_wait([self, work = std::move(work)](const error_code& ec) mutable {
-        if (!ec && !self->server_.closed) asio::post(self->server_.workers, std::move(work));
+        if (!ec && !self->server_.closed) work();
       });
     });
   }
@@ -616,7 +668,7 @@ std::unique_ptr<asio::ssl::context> EventServer::Impl::make_tls_context(const Ev
 
 void EventServer::Impl::accept() {
   if (stopping || !acceptor.is_open()) return;
-  acceptor.async_accept(asio::make_strand(io),
+  acceptor.async_accept(loops.next().get_executor(),
                         [this](const error_code& ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
 
@@ -666,7 +718,7 @@ void EventServer::Impl::session_closed(std::uint64_t id) {
   }
   const auto left = --connections;
   if (stopping) {
-    if (left == 0) io.stop();
+    if (left == 0) loops.stop();
     return;
   }
   asio::post(accept_strand, [this] {
@@ -718,7 +770,7 @@ void listen_on(asio::io_context& io, tcp::acceptor& acceptor, const std::string&
 }  // namespace
 
 int EventServer::bind(const std::string& host, int port) {
-  listen_on(impl_->io, impl_->acceptor, host, port);
+  listen_on(impl_->loops.first(), impl_->acceptor, host, port);
   return impl_->acceptor.local_endpoint().port();
 }
 
@@ -731,20 +783,32 @@ void EventServer::check_bindable(const std::string& host, int port) {
 void EventServer::run() {
   auto& s = *impl_;
   asio::post(s.accept_strand, [&s] { s.accept(); });
-  auto serve = [&s] {
+  auto serve = [&s](asio::io_context& loop) {
+    struct ThisThreadLoop {
+      ThisThreadLoop(const Impl& server, asio::io_context& loop) {
+        this_thread_server = &server;
+        this_thread_loop = &loop;
+      }
+      ~ThisThreadLoop() {
+        this_thread_server = nullptr;
+        this_thread_loop = nullptr;
+      }
+      ThisThreadLoop(const ThisThreadLoop&) = delete;
+      ThisThreadLoop& operator=(const ThisThreadLoop&) = delete;
+    } on_this_thread(s, loop);
     for (;;) {
       try {
-        s.io.run();
+        loop.run();
         return;
       } catch (const std::exception& e) {
         // A bug in one connection's step must not take the server down with it.
-        std::fprintf(stderr, "loginid-emulator: internal error on an I/O thread: %s\n", e.what());
+        std::fprintf(stderr, "loginid-emulator: internal error on an event loop thread: %s\n", e.what());
       }
     }
   };
   std::vector<std::thread> more;
-  for (std::size_t i = 1; i < s.options.io_threads; ++i) more.emplace_back(serve);
-  serve();
+  for (std::size_t i = 1; i < s.loops.size(); ++i) more.emplace_back(serve, std::ref(s.loops.at(i)));
+  serve(s.loops.first());
   for (auto& thread : more) thread.join();
 }
 
@@ -757,9 +821,9 @@ void EventServer::stop() {
     s.accept_retry.cancel();
     s.drain_timer.expires_after(s.options.drain_timeout);
     s.drain_timer.async_wait([&s](const error_code& ec) {
-      if (!ec) s.io.stop();  // what is still open is dropped with the server
+      if (!ec) s.loops.stop();  // what is still open is dropped with the server
     });
-    if (s.connections == 0) s.io.stop();
+    if (s.connections == 0) s.loops.stop();
   });
   std::vector<std::shared_ptr<SessionBase>> live;
   {
@@ -774,11 +838,20 @@ void EventServer::stop() {
 std::size_t EventServer::open_connections() const { return impl_->connections.load(); }
 
 void EventServer::join_workers() {
-  impl_->slow_workers.join();  // first: its work may post to the workers
-  impl_->workers.join();
+  impl_->slow_workers.join();  // first: its work may post to the store pool
+  impl_->store_workers.join();
 }
 
-void EventServer::post(std::function<void()> work) { asio::post(impl_->workers, std::move(work)); }
+void EventServer::post(std::function<void()> work) {
+  auto& s = *impl_;
+  // From a loop's thread: that loop, right after the current step, with no other thread to wake
+  // (e.g. a wait_code woken by work of its own loop). From elsewhere (the store pool: a wait woken
+  // by an authorize): the loops in turn.
+  auto& loop = this_thread_server == &s && this_thread_loop != nullptr ? *this_thread_loop : s.loops.next();
+  asio::post(loop, std::move(work));
+}
+
+void EventServer::post_store(std::function<void()> work) { asio::post(impl_->store_workers, std::move(work)); }
 
 void EventServer::post_slow(std::function<void()> work) { asio::post(impl_->slow_workers, std::move(work)); }
 

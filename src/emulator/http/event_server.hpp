@@ -1,12 +1,17 @@
 #pragma once
 // The emulator's HTTP/1.1 server core, event-driven on Boost.Beast/Asio (docs/emulator.md,
 // "Threading model"):
-//   - I/O threads (default 1) run every socket: accept, read, parse, write, timeouts, and the
-//     Handler, which must not block: it answers what it can from memory at once and posts the rest
-//     (token checks, SQLite) to the worker pool, so no slow request stalls another's I/O.
-//   - A small worker pool runs the posted work and the service's deferred work (Scheduler); a
-//     second one, post_slow(), runs work that spends tens of milliseconds of CPU (password hashing),
-//     so a burst of it never takes the workers from everything else.
+//   - `workers` threads (default 4) each run an event loop. A connection stays on one loop: its
+//     thread accepts it (loop 0 accepts), reads, parses, runs the Handler of each request read
+//     whole and writes the answer, with no hand-off between. The Handler must never wait on
+//     SQLite's write lock or on a disk sync: it answers from memory or with reads that cannot
+//     wait for the writer (WAL readers), and posts the rest to the store pool. The Scheduler's
+//     deferred work and timers run on the loops too, under the same rule.
+//   - A small store pool, post_store() (default 2 threads), runs the requests that write SQLite
+//     or may wait on its write lock (busy_timeout) or fsync (synchronous=FULL): while it waits,
+//     the loops keep accepting and answering everything else.
+//   - A small slow pool, post_slow(), runs work that spends tens of milliseconds of CPU (password
+//     hashing), so a burst of it never takes the other threads from everything else.
 //   - A handler answers through a Responder, now or later from any thread: a request waiting for
 //     its answer (a parked wait_code) holds its socket and a few records, never a thread.
 // Each connection has a deadline per phase (idle keep-alive, reading one request, writing one
@@ -29,8 +34,10 @@
 namespace loginid::detail::emulator::http {
 
 struct EventServerOptions {
-  std::size_t io_threads = 1;
+  /// Threads each running an event loop: sockets, handlers and the Scheduler's work.
   std::size_t workers = 4;
+  /// Threads for work that writes SQLite or may wait on its locks (post_store).
+  std::size_t store_workers = 2;
   std::size_t slow_workers = 2;
   /// Open connections at most; past it new ones wait in the listen backlog until one closes.
   std::size_t max_connections = 1024;
@@ -63,11 +70,11 @@ class Responder {
   /// meanwhile, so a parked request costs its socket and a few records only, and watches the
   /// client: when it closes (or resets) the connection before the answer, on_client_gone's
   /// callback runs, and the answer, if it still comes, goes nowhere. Only from the Handler, on the
-  /// I/O thread, before the request is handed on.
+  /// thread that read the request, before the request is handed on.
   void will_wait() const;
   /// Runs `callback` once when the client of a will_wait() request has closed the connection
-  /// before its answer was sent: on the I/O thread when that happens, or at once, on this thread,
-  /// if it already has. It must not block (hand the work on). Any thread.
+  /// before its answer was sent: on the connection's loop thread when that happens, or at once, on
+  /// this thread, if it already has. It must not block (hand the work on). Any thread.
   void on_client_gone(std::function<void()> callback) const;
 
  private:
@@ -87,7 +94,9 @@ class BindError : public std::runtime_error {
 
 class EventServer final : public Scheduler {
  public:
-  /// Runs on an I/O thread for every request read whole; must not block (post() the blocking part).
+  /// Runs on the event loop's thread that read the request, for every request read whole. It must
+  /// not wait on SQLite's write lock or a disk sync (post_store() that part) nor spend tens of
+  /// milliseconds of CPU (post_slow()).
   using Handler = std::function<void(const std::shared_ptr<Request>& request, Responder responder)>;
   /// Fills the answer to a request that cannot be handled: `response.status` is set (400 malformed,
   /// 413 body too large, 414 target too long, 431 headers too large, 500 a handler that never
@@ -97,7 +106,7 @@ class EventServer final : public Scheduler {
 
   /// Throws std::runtime_error when configure_tls refuses.
   EventServer(EventServerOptions options, Handler handler, ErrorHandler on_error);
-  /// Stops, waits for the workers, and drops what is left unanswered (nobody can receive it).
+  /// Stops, waits for the store and slow pools, and drops what is left unanswered (nobody can receive it).
   ~EventServer() override;
   EventServer(const EventServer&) = delete;
   EventServer& operator=(const EventServer&) = delete;
@@ -107,13 +116,14 @@ class EventServer final : public Scheduler {
   int bind(const std::string& host, int port);
   /// Throws the BindError bind() would throw now, without keeping the port (a start-up check).
   static void check_bindable(const std::string& host, int port);
-  /// Serves on this thread (and io_threads - 1 more) until stop() has drained the connections.
+  /// Serves on this thread (and workers - 1 more) until stop() has drained the connections.
   void run();
   /// Stops accepting, closes idle connections, lets requests in progress finish (answers go out
   /// with Connection: close) for up to drain_timeout, then closes the rest. Any thread, any time,
   /// also before run().
   void stop();
-  /// Waits for the work already posted to both pools (after run(): their answers go nowhere).
+  /// Waits for the work already posted to the store and slow pools (after run(): their answers go
+  /// nowhere).
   void join_workers();
   /// Connections accepted and not yet destroyed. A connection lives until its request's handler
   /// has let go of the Responder, so 0 also means no handler is running for one (a test's quiet
@@ -123,8 +133,10 @@ class EventServer final : public Scheduler {
   /// Runs `work` on the slow pool (see the top of this file).
   void post_slow(std::function<void()> work);
 
-  // Scheduler: the worker pool, and timers on the I/O threads that post to it.
+  // Scheduler: work and timers on the event loops' threads (post from a loop's thread stays on that
+  // loop; from another thread it goes to the loops in turn), writes on the store pool.
   void post(std::function<void()> work) override;
+  void post_store(std::function<void()> work) override;
   std::shared_ptr<Timer> post_at(std::chrono::steady_clock::time_point when, std::function<void()> work) override;
 
   struct Impl;

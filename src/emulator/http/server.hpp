@@ -22,9 +22,9 @@ namespace loginid::detail::emulator::http {
 enum class LogLevel { off, error, info, debug };
 
 struct ServerOptions {
-  std::size_t workers = 4;          ///< threads for the handlers (token checks, SQLite)
+  std::size_t workers = 4;          ///< event-loop threads: sockets, token checks, reads, answers
+  std::size_t store_workers = 2;    ///< threads for the routes that write SQLite (add_route)
   std::size_t slow_workers = 2;     ///< threads for the password-hashing handlers (add_slow_route)
-  std::size_t io_threads = 1;       ///< threads for the sockets
   std::size_t max_waiters = 10000;  ///< parked wait_code calls (each costs a socket, no thread)
   /// Connections besides the parked waiters; the open-file limit is raised for both.
   std::size_t max_other_connections = 1024;
@@ -35,6 +35,10 @@ struct ServerOptions {
   /// Test hook, unset in the emulator: runs on the password pool before each password route
   /// (add_slow_route), so a test can hold that pool busy and show what is still answered.
   std::function<void()> before_slow_route;
+  /// Test hook, unset in the emulator: runs on the store pool before each route that may write the
+  /// store (add_route, add_deferred_route), so a test can hold that pool busy and show what the
+  /// event loops still answer.
+  std::function<void()> before_store_route;
 };
 
 class Server;
@@ -98,24 +102,27 @@ class Server {
     std::regex regex;
     bool literal = false;  // the pattern has no regex syntax: matched by a map lookup
     bool admin = false;
-    bool on_io_thread = false;  // answers from memory, never blocks
+    bool on_loop = false;       // answers from memory or store reads that never wait: on the event loop
     bool slow = false;          // spends tens of milliseconds of CPU: runs on the slow pool
     bool may_wait = false;      // its answer may come much later (add_deferred_route)
     DeferredHandler handler;
   };
+  /// A route that may write the store (or wait on its write lock): it runs on the store pool.
   void add_route(const char* method, const std::string& pattern, Handler handler, bool admin = false);
   /// A route whose answer may come later (from the service's completion), e.g. the long poll.
   void add_deferred_route(const char* method, const std::string& pattern, DeferredHandler handler, bool admin = false);
-  /// A route that answers from memory and never blocks (no store, no password hashing): it runs
-  /// on the I/O thread, without the hop to a worker, and keeps answering while SQLite is slow.
-  void add_io_route(const char* method, const std::string& pattern, Handler handler);
+  /// A route that runs on the event loop that read the request, with no hand-off: it answers from
+  /// memory or with store reads that never wait for a writer (the Store's read connections, WAL),
+  /// writes nothing to the store, and never blocks. It keeps answering while SQLite writes wait.
+  void add_loop_route(const char* method, const std::string& pattern, Handler handler);
   /// A route that hashes a password (Argon2id: tens of milliseconds of CPU and 19 MiB): it runs on
   /// its own small pool, so a burst of password logins never takes the workers from other calls.
   void add_slow_route(const char* method, const std::string& pattern, Handler handler);
   void add_api_routes();
   void add_fido2_routes();
   void add_admin_routes();
-  /// On the I/O thread: routes one request, and answers it there or hands it to a worker.
+  /// On the thread that read the request: routes it, and answers it there or hands it to the store
+  /// or slow pool.
   void handle(const std::shared_ptr<Request>& request, const Responder& responder);
   const Route* find_route(Request& request, bool& path_known) const;
   void run_route(const Route& route, const std::shared_ptr<Request>& request, const Responder& responder);

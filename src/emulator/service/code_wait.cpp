@@ -1,6 +1,7 @@
-// Service: the wait_code long poll as a small state machine. A wait is checked on a worker; while
-// its code is not authorized it is parked in the WaitHub (a record) with one timer for its
-// deadline; a wake-up or the timer hands it back to a worker, which checks again or answers.
+// Service: the wait_code long poll as a small state machine. A wait is first checked on the store
+// pool (the wait_code route); while its code is not authorized it is parked in the WaitHub (a
+// record) with one timer for its deadline; a wake-up or the timer hands it to an event loop, which
+// checks again with reads only, answers, or hands a code to consume to the store pool.
 // Exactly one of (wake-up, deadline, the client going away) takes a parked wait (WaitHub::unpark
 // decides), and exactly one answer goes out (`finished`).
 #include <algorithm>
@@ -53,16 +54,16 @@ AbandonWait Service::start_wait(const Caller& caller, const store::User& user, c
     std::lock_guard lock(wait->mutex);
     wait->timer = std::move(timer);
   }
-  run_wait(wait);
+  run_wait(wait, /*on_store_pool=*/true);  // the wait_code route runs there
   // Weak: an answered wait is freed with its last holder (the hub, the timer), not kept for this.
   return [this, weak = std::weak_ptr<CodeWait>(wait)] {
     auto alive = weak.lock();
-    // On a worker: the caller (the connection's I/O thread) only hands the work on.
+    // Handed on: the caller (the connection's loop thread) must not block.
     if (alive) alive->scheduler.post([this, alive] { abandon_wait(alive); });
   };
 }
 
-void Service::run_wait(const std::shared_ptr<CodeWait>& wait) {
+void Service::run_wait(const std::shared_ptr<CodeWait>& wait, bool on_store_pool) {
   try {
     for (;;) {
       {
@@ -72,14 +73,19 @@ void Service::run_wait(const std::shared_ptr<CodeWait>& wait) {
       if (shutting_down_) throw ApiError(Errc::shutting_down, "the emulator is shutting down");
       // Taken before the check, so an authorize in between makes park() refuse and we check again.
       WaitHub::Ticket ticket(waiters_, wait->code_id);
-      if (auto result = try_finish_wait(wait->caller, wait->user, wait->code_id, wait->no_jwt)) {
-        return finish_wait(wait, WaitOutcome(std::move(*result)));
+      if (wait_code_authorized(wait->code_id)) {
+        // Consuming the code writes the store: never on an event loop (a write may wait on
+        // SQLite's lock). Not parked meanwhile: the deadline and the client's departure find a
+        // check running, which sees them.
+        if (!on_store_pool) return wait->scheduler.post_store([this, wait] { run_wait(wait, true); });
+        return finish_wait(wait, WaitOutcome(finish_authorized_wait(wait->caller, wait->user, wait->code_id,
+                                                                     wait->no_jwt)));
       }
       {
         std::lock_guard lock(wait->mutex);
         if (wait->due) {
-          // The timer fires at the give-up time or when the code expires; try_finish_wait has just
-          // answered code_expired unless the clocks disagree by a millisecond.
+          // The timer fires at the give-up time or when the code expires; wait_code_authorized has
+          // just answered code_expired unless the clocks disagree by a millisecond.
           if (SteadyClock::now() < wait->give_up_at) throw ApiError(Errc::code_expired, "code has expired");
           throw ApiError(Errc::code_timeout, "the code was not authorized in time");
         }
@@ -100,14 +106,15 @@ void Service::run_wait(const std::shared_ptr<CodeWait>& wait) {
 }
 
 void Service::on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::WakeReason reason) {
-  // On the notifier's thread (an authorize, a delete, the shutdown): hand the work to a worker.
+  // On the notifier's thread (an authorize, a delete on the store pool; the shutdown): hand the
+  // work to an event loop, which answers a handed-over code with reads only.
   wait->scheduler.post([this, wait, reason] {
     {
       std::lock_guard lock(wait->mutex);  // also waits for run_wait to finish parking
       wait->parked.reset();
     }
     if (reason == WaitHub::WakeReason::handed_over) return finish_handed_over(wait);
-    run_wait(wait);  // changed: check again; shutdown: run_wait answers shutting_down
+    run_wait(wait, false);  // changed: check again; shutdown: run_wait answers shutting_down
   });
 }
 
@@ -125,7 +132,8 @@ bool Service::mark_and_unpark(const std::shared_ptr<CodeWait>& wait, bool CodeWa
 }
 
 void Service::on_wait_due(const std::shared_ptr<CodeWait>& wait) {
-  if (mark_and_unpark(wait, &CodeWait::due)) run_wait(wait);  // answers code_expired or code_timeout
+  // On the timer's event loop: reads only (answers code_expired or code_timeout).
+  if (mark_and_unpark(wait, &CodeWait::due)) run_wait(wait, false);
 }
 
 void Service::abandon_wait(const std::shared_ptr<CodeWait>& wait) {
@@ -133,13 +141,14 @@ void Service::abandon_wait(const std::shared_ptr<CodeWait>& wait) {
   // the client's next wait); run_wait then answers client_gone. A code an authorize handed over
   // first was consumed in its commit: that answer is lost with the connection, as if the client
   // had left a moment after it.
-  if (mark_and_unpark(wait, &CodeWait::abandoned)) run_wait(wait);
+  // On an event loop: run_wait answers client_gone before any store access.
+  if (mark_and_unpark(wait, &CodeWait::abandoned)) run_wait(wait, false);
 }
 
 void Service::finish_handed_over(const std::shared_ptr<CodeWait>& wait) {
   try {
     // The authorize consumed the code for this wait in its own commit; the user is checked again
-    // as try_finish_wait does (a deactivation or a delete may have come in between).
+    // as finish_authorized_wait does (a deactivation or a delete may have come in between).
     auto current = store_.find_user(wait->caller.app.namespace_id, wait->user.id);
     if (!current) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
     if (current->status != "active") throw ApiError(Errc::user_inactive, "user is deactivated");

@@ -215,7 +215,8 @@ class Service {
                                 const UserRef& user);
   /// The long poll, completion-based: `done` is called exactly once, when the code is authorized,
   /// expires, the wait times out (config.wait_timeout), the waiters are full (too_many_requests)
-  /// or the service shuts down; from this call or from a worker of `scheduler`. While the code is
+  /// or the service shuts down; from this call or from a thread of `scheduler`. Call it on the
+  /// store pool (it may consume the code). While the code is
   /// not authorized the wait is parked: a record and a timer, no thread. Throws (and never calls
   /// `done`) for what is refused at once: a bad code type, an unknown user or code. Returns what
   /// ends the wait early when its client goes away.
@@ -369,8 +370,12 @@ class Service {
   std::pair<store::Credential, store::Fido2Key> verify_fido2_assertion(const store::Fido2Challenge& challenge,
                                                                       const store::User& user,
                                                                       const Fido2Assertion& assertion);
-  std::optional<AuthResult> try_finish_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
-                                            bool no_jwt);
+  /// Reads (never writes) a waited-for code: false while it is not authorized; throws the wait's
+  /// answer when it is gone or expired.
+  bool wait_code_authorized(std::int64_t code_id);
+  /// The code is authorized: checks the user again and consumes the code (a store write: on the
+  /// store pool only). Throws code_invalid when another caller consumed it first.
+  AuthResult finish_authorized_wait(const Caller& caller, const store::User& user, std::int64_t code_id, bool no_jwt);
   struct CodeWait;
   AbandonWait start_wait(const Caller& caller, const store::User& user, const store::Code& code, bool no_jwt,
                          Scheduler& scheduler, WaitDone done);
@@ -379,7 +384,9 @@ class Service {
   /// Throws code_invalid when the code went away in between.
   bool hand_over_code(std::int64_t code_id);
   /// Checks the wait's code and answers, or parks the wait until a wake-up or its deadline.
-  void run_wait(const std::shared_ptr<CodeWait>& wait);
+  /// `on_store_pool`: this thread may write the store; else (an event loop) a code found authorized
+  /// is consumed by a run on the store pool.
+  void run_wait(const std::shared_ptr<CodeWait>& wait, bool on_store_pool);
   void on_wait_woken(const std::shared_ptr<CodeWait>& wait, WaitHub::WakeReason reason);
   /// Sets `flag` (due or abandoned) on a wait without its answer yet and takes it off the hub; true
   /// when this call took it (the caller then runs its check, which answers by the flag).

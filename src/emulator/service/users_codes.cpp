@@ -152,12 +152,15 @@ AuthResult Service::authenticated(const store::User& user, const std::optional<s
   return result;
 }
 
-std::optional<AuthResult> Service::try_finish_wait(const Caller& caller, const store::User& user,
-                                                   std::int64_t code_id, bool no_jwt) {
+bool Service::wait_code_authorized(std::int64_t code_id) {
   auto row = store_.find_code_by_id(code_id);
   if (!row) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
   if (now_ms() > row->expires_at) throw ApiError(Errc::code_expired, "code has expired");
-  if (!row->is_authorized) return std::nullopt;
+  return row->is_authorized;
+}
+
+AuthResult Service::finish_authorized_wait(const Caller& caller, const store::User& user, std::int64_t code_id,
+                                           bool no_jwt) {
   auto current = store_.find_user(caller.app.namespace_id, user.id);
   if (!current) throw ApiError(Errc::code_invalid, "code is wrong, used or invalidated");
   if (current->status != "active") throw ApiError(Errc::user_inactive, "user is deactivated");
