@@ -15,6 +15,9 @@ namespace {
 
 }  // namespace
 
+Statement::Statement(sqlite3* db, sqlite3_stmt* stmt, std::atomic<std::uint64_t>& write_epoch)
+    : db_(db), stmt_(stmt), write_epoch_(write_epoch), writes_(sqlite3_stmt_readonly(stmt) == 0) {}
+
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 void Statement::bind(int index, std::string_view text) {
@@ -41,6 +44,15 @@ void Statement::bind_null(int index) {
 }
 
 bool Statement::step() {
+  // A write outside a transaction commits within this step: the epoch is odd around it. (Inside
+  // a transaction, Database::Transaction keeps it odd until the commit or rollback.)
+  struct WriteEpoch {
+    std::atomic<std::uint64_t>* epoch;
+    ~WriteEpoch() {
+      if (epoch != nullptr) epoch->fetch_add(1, std::memory_order_acq_rel);
+    }
+  } after{writes_ && sqlite3_get_autocommit(db_) != 0 ? &write_epoch_ : nullptr};
+  if (after.epoch != nullptr) write_epoch_.fetch_add(1, std::memory_order_acq_rel);
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -102,7 +114,7 @@ StatementUse Database::use(const char* sql) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) fail(db_, rc, "prepare");
-    it = statements_.emplace(sql, std::make_unique<Statement>(db_, stmt)).first;
+    it = statements_.emplace(sql, std::make_unique<Statement>(db_, stmt, write_epoch_)).first;
   }
   return StatementUse(*it->second);
 }
@@ -118,17 +130,28 @@ void Database::exec(const char* sql) {
   }
 }
 
-Database::Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+// The write epoch is odd from before BEGIN to after COMMIT or ROLLBACK (see write_epoch).
+Database::Transaction::Transaction(Database& db) : db_(db) {
+  db_.write_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  try {
+    db_.exec("BEGIN IMMEDIATE");
+  } catch (...) {
+    db_.write_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    throw;
+  }
+}
 
 Database::Transaction::~Transaction() {
   if (!done_) {
     sqlite3_exec(db_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    db_.write_epoch_.fetch_add(1, std::memory_order_acq_rel);
   }
 }
 
 void Database::Transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec("COMMIT");  // throws on failure: the destructor rolls back
   done_ = true;
+  db_.write_epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 }  // namespace loginid::detail::store

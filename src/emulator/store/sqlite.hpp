@@ -2,6 +2,7 @@
 // A thin RAII layer over SQLite: one connection, cached prepared statements, scoped transactions.
 // Callers hold Database::mutex() for the whole of an operation; nothing here locks on its own.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -27,7 +28,9 @@ class StoreError : public std::runtime_error {
 /// Binder resets it on scope exit so the next user starts clean.
 class Statement {
  public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  /// `write_epoch`: the connection's (see Database::write_epoch), moved around each step of a
+  /// statement that writes outside a transaction.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::atomic<std::uint64_t>& write_epoch);
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   ~Statement();
@@ -48,6 +51,8 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  std::atomic<std::uint64_t>& write_epoch_;
+  const bool writes_;  // not sqlite3_stmt_readonly
 };
 
 class ConstraintError : public StoreError {
@@ -91,6 +96,12 @@ class Database {
   /// For fixed DDL and pragmas only.
   void exec(const char* sql);
   std::mutex& mutex() noexcept { return mutex_; }
+  /// Odd while a write through this connection is under way (from before its first change to
+  /// after its commit or rollback), even between writes, and never the same even value twice
+  /// around a write. A reader that loads the same even value before and after reading knows that
+  /// no write of this connection overlapped its read (Store's user cache). Writes by other
+  /// processes are not counted. Any thread.
+  [[nodiscard]] std::uint64_t write_epoch() const noexcept { return write_epoch_.load(std::memory_order_acquire); }
 
   /// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit().
   class Transaction {
@@ -110,6 +121,7 @@ class Database {
   sqlite3* db_ = nullptr;
   std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
   std::mutex mutex_;
+  std::atomic<std::uint64_t> write_epoch_{0};
 };
 
 }  // namespace loginid::detail::store

@@ -583,6 +583,35 @@ std::optional<User> Store::find_user(std::string_view namespace_id, std::string_
 }
 
 std::optional<User> Store::find_user_by_username(std::string_view namespace_id, std::string_view username_key) {
+  // A hit needs the epoch the entry was read in, even (no write under way) and still current; an
+  // entry is kept only when the epoch was the same even value before and after its read, so no
+  // write of this store overlapped it. (A reader between a write's commit and its epoch step may
+  // miss the write, as any reader racing the write may: the writer answers only after the step.)
+  constexpr std::size_t kMaxCachedUsers = 10000;
+  std::string key;
+  key.reserve(namespace_id.size() + 1 + username_key.size());
+  key.append(namespace_id).append(1, '\n').append(username_key);
+  const auto before = db_.write_epoch();
+  const bool quiet = before % 2 == 0;
+  if (quiet) {
+    std::shared_lock lock(user_cache_.mutex);
+    if (user_cache_.epoch == before) {
+      if (auto it = user_cache_.users.find(key); it != user_cache_.users.end()) return it->second;
+    }
+  }
+  auto user = read_user_by_username(namespace_id, username_key);
+  if (user && quiet && db_.write_epoch() == before) {
+    std::unique_lock lock(user_cache_.mutex);
+    if (user_cache_.epoch < before || user_cache_.users.size() >= kMaxCachedUsers) {
+      user_cache_.users.clear();
+      user_cache_.epoch = before;
+    }
+    if (user_cache_.epoch == before) user_cache_.users.insert_or_assign(std::move(key), *user);
+  }
+  return user;
+}
+
+std::optional<User> Store::read_user_by_username(std::string_view namespace_id, std::string_view username_key) {
   return read([&](Database& db) {
     static const std::string sql = std::string(kUserColumns) + " WHERE namespace_id = ?1 AND username_key = ?2";
     auto s = db.use(sql.c_str());

@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,9 @@ class Store {
   // writer, nor for the main connection, whose lock a write holds while it waits on SQLite's
   // write lock (busy_timeout) or on fsync.
   std::optional<User> find_user(std::string_view namespace_id, std::string_view user_id);
+  /// Answered from memory when the same user was read since the last write through this store
+  /// (the user cache: filled by reads, emptied by any write, see Database::write_epoch); a change
+  /// made to the file by another process while this store is open is not seen until then.
   std::optional<User> find_user_by_username(std::string_view namespace_id, std::string_view username_key);
   std::optional<User> find_user_any_namespace(std::string_view user_id);
   bool set_user_status(std::string_view user_id, std::string_view status, std::int64_t now);
@@ -152,6 +157,7 @@ class Store {
   /// on the main one, under its lock).
   template <class Read>
   auto read(Read&& query);
+  std::optional<User> read_user_by_username(std::string_view namespace_id, std::string_view username_key);
   void migrate(std::optional<int> up_to_version);
   /// The connection for seen nonces: a second one on file databases, so a batch commit (and its
   /// fsync) never blocks the main connection's readers (WAL lets them proceed).
@@ -159,6 +165,13 @@ class Store {
   Database db_;
   std::unique_ptr<Database> nonce_db_;
   std::unique_ptr<ReadConnections> readers_;  // null on ":memory:"
+  /// Users read by username ("<namespace_id>\n<username_key>"), valid for one write epoch of db_.
+  struct UserCache {
+    std::shared_mutex mutex;
+    std::uint64_t epoch = 0;
+    std::unordered_map<std::string, User> users;
+  };
+  UserCache user_cache_;
 };
 
 }  // namespace loginid::detail::store

@@ -107,6 +107,34 @@ TEST_F(StoreTest, SecretsLiveAndDieWithTheirCredentials) {
   EXPECT_FALSE(store.find_secret("r-2").has_value());
 }
 
+// find_user_by_username answers a repeated read from memory (the user cache): every write through
+// the store, committed or refused, makes the next read go to the database again.
+TEST_F(StoreTest, UserReadsByUsernameSeeEveryWriteOfTheStore) {
+  Store store(db_path());
+  seed(store);
+  EXPECT_FALSE(store.find_user_by_username("ns-1", "carol").has_value());
+  ASSERT_TRUE(store.insert_user({"u-1", "ns-1", "Carol", "active", 1, 1, "web-1"}, "carol"));
+  ASSERT_EQ(store.find_user_by_username("ns-1", "carol")->status, "active");
+  ASSERT_EQ(store.find_user_by_username("ns-1", "carol")->status, "active");  // now from memory
+  ASSERT_TRUE(store.set_user_status("u-1", "inactive", 2));
+  EXPECT_EQ(store.find_user_by_username("ns-1", "carol")->status, "inactive");
+  EXPECT_EQ(store.find_user_by_username("ns-1", "carol")->updated_at, 2);
+  // A write in a transaction (a user with a secret) and a refused one (the username is taken).
+  const Credential password{"c-1", "u-2", "password", "active", "Password", std::nullopt, 1, 1};
+  const SecretHash hash{"c-1", "argon2id", 19456, 2, 1, "c2FsdA", "aGFzaA"};
+  ASSERT_TRUE(store.insert_user_with_secret({"u-2", "ns-1", "Dave", "active", 1, 1, "web-1"}, "dave", password, hash));
+  EXPECT_EQ(store.find_user_by_username("ns-1", "dave")->id, "u-2");
+  EXPECT_FALSE(store.insert_user({"u-3", "ns-1", "CAROL", "active", 1, 1, "web-1"}, "carol"));
+  EXPECT_EQ(store.find_user_by_username("ns-1", "carol")->id, "u-1");
+  ASSERT_TRUE(store.delete_user("u-1"));
+  EXPECT_FALSE(store.find_user_by_username("ns-1", "carol").has_value());
+  EXPECT_EQ(store.find_user_by_username("ns-1", "dave")->username, "Dave");
+  // Another store on the same file (a restart) reads what this one wrote.
+  Store other(db_path());
+  EXPECT_FALSE(other.find_user_by_username("ns-1", "carol").has_value());
+  EXPECT_EQ(other.find_user_by_username("ns-1", "dave")->id, "u-2");
+}
+
 TEST_F(StoreTest, UsernamesAreUniquePerNamespace) {
   Store store(":memory:");
   seed(store);
