@@ -28,10 +28,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps.
 
 source bench/common/processes.sh
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+source bench/common/figures.sh  # cpu_ticks, ticks_per_second, median, ratio
 
 start_server ours "$emulator" --port 0 --db "$work/ours.db" --credentials-out "$work/ours.credentials.json" \
   --log-level off "$@"

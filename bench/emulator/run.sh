@@ -38,9 +38,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (scripts/install-deps.
 # CMD... and start_server NAME CMD... (sets NAME_url and NAME_pid).
 source bench/common/processes.sh
 
-# CPU time (user + system, clock ticks) a process has used so far.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
+source bench/common/figures.sh  # cpu_ticks, ticks_per_second, median, ratio
 
 # requests_per_second NAME URL [wrk args...]: appends wrk's requests/s to rps[NAME], and the
 # requests per second of the server's own CPU time to cpu_rps[NAME]; fails on any non-2xx answer
@@ -66,8 +64,6 @@ requests_per_second() {
     '/ requests in / { printf "%.0f", (used > 0 ? $1 / (used / hz) : 0) }' "$work/wrk.out")"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 round_order() { if [ $(($1 % 2)) -eq 1 ]; then echo "constant ours previous"; else echo "previous ours constant"; fi; }
 
 start_server constant "$constant"
