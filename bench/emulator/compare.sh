@@ -41,7 +41,7 @@ for name in ours other; do
   read -r _ client_id <"$work/$name.setup"
   client_ids[$name]=$client_id
   for round in $(seq "$rounds"); do
-    run /dev/null "$tool" tokens "$work/$name.credentials.json" users.retrieve $((seconds * 25000)) "$threads" \
+    run /dev/null "$tool" tokens "$work/$name.credentials.json" users.retrieve $((seconds * retrieve_tokens_per_second)) "$threads" \
       "$work/$name.tokens.$round"
   done
 done
